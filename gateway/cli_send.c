@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli_send: `baraza send --to NUMBER TEXT` queues one message on the
+ * default provider; a running daemon sends it within a second or two.
+ * Numbers that sent STOP are refused: they opted out of messages that are
+ * not replies.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "provider_util.h"
+#include "pipeline.h"
+#include "text.h"
+
+int
+cli_send(struct cli *cli)
+{
+	struct outbound_new o = { 0 };
+	struct contact contact = { 0 };
+	struct sms_info info;
+	struct conf *c;
+	struct store *st;
+	const char *to;
+	char *text;
+	struct buf b;
+	int64_t id;
+	int code = 0, rc;
+
+	to = cli_take_opt(cli, "--to", &code);
+	if (code != 0 || (code = cli_no_unknown_opts(cli, "send")) != 0)
+		return code;
+	buf_init(&b);
+	if (to == NULL || cli->argc == 0) {
+		fprintf(stderr, "baraza send: usage: baraza send --to NUMBER TEXT\n");
+		return EXIT_USER;
+	}
+	for (int i = 0; i < cli->argc; i++) {
+		if (i > 0)
+			buf_putc(&b, ' ');
+		buf_puts(&b, cli->argv[i]);
+	}
+	text = buf_steal(&b);
+	if (check_number("--to", to, &b) < 0 || check_text("TEXT", text, &b) < 0 ||
+	    number_is_alphanumeric(to)) {
+		fprintf(stderr, "baraza send: %s\n", b.len ? b.data : "--to must be a phone number");
+		goto user;
+	}
+	if ((c = cli_load(cli, &code)) == NULL)
+		goto out;
+	if ((st = cli_open_store(c, &code)) == NULL) {
+		conf_free(c);
+		goto out;
+	}
+	if ((rc = store_contact_get(st, to, &contact)) == 0 && contact.opted_out) {
+		fprintf(stderr, "baraza send: %s sent STOP; not sending\n", to);
+		code = EXIT_USER;
+		goto close;
+	}
+	{
+		char *prepared = sms_prepare(text);
+		free(text);
+		text = prepared;
+	}
+	sms_measure(text, &info);
+	o.provider = c->providers[c->default_provider].name;
+	o.number = to;
+	o.peer = c->providers[c->default_provider].from;
+	o.text = text;
+	o.status = "queued";
+	o.route = "send";
+	o.segments = (int)info.segments;
+	o.encoding = sms_encoding_name(info.encoding);
+	o.at = now_ms();
+	if (rc < 0 || (rc = store_outbound_add(st, &o, &id)) < 0) {
+		fprintf(stderr, "baraza send: the database failed: %s\n", store_errmsg(st));
+		code = EXIT_ENV;
+		goto close;
+	}
+	printf("queued message %lld to %s via %s (%u segment%s, %s)\n",
+	    (long long)id, to, o.provider, info.segments,
+	    info.segments == 1 ? "" : "s", o.encoding);
+close:
+	contact_done(&contact);
+	store_close(st);
+	conf_free(c);
+	goto out;
+user:
+	code = EXIT_USER;
+out:
+	free(text);
+	buf_free(&b);
+	return code;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli_sim: `baraza sim`, a phone in the terminal.  Each line is stored as
+ * an inbound message from provider "sim" and processed by the same
+ * pipeline as the daemon's, in one transaction, against the same
+ * database; the reply is stored as sent (the terminal is its delivery)
+ * and printed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pipeline.h"
+#include "provider_util.h"
+#include "text.h"
+
+#define SIM_PROVIDER "sim"
+#define SIM_NUMBER   "+10000000000"
+
+static int
+sim_one(struct store *st, const struct conf *c, const char *from,
+    const char *text)
+{
+	struct inbound_new in = { .provider = SIM_PROVIDER, .number = from,
+		.peer = SIM_PROVIDER, .text = text, .at = now_ms() };
+	struct pipeline_opts o = { .reply_provider = SIM_PROVIDER,
+		.reply_status = "sent", .channel = "sms" };
+	struct outcome oc = { 0 };
+	struct msg m = { 0 };
+	struct buf err;
+	int64_t id;
+	bool dup;
+	int rc;
+
+	buf_init(&err);
+	if (check_text("text", text, &err) < 0) {
+		fprintf(stderr, "baraza sim: %s\n", err.data);
+		buf_free(&err);
+		return EXIT_USER;
+	}
+	buf_free(&err);
+	if ((rc = store_begin(st)) < 0 ||
+	    (rc = store_inbound_add(st, &in, &id, &dup)) < 0 ||
+	    (rc = store_message_get(st, id, &m)) < 0 ||
+	    (rc = pipeline_process(st, c->routing, &c->gw, &m, &o, &oc)) < 0 ||
+	    (rc = store_commit(st)) < 0) {
+		fprintf(stderr, "baraza sim: the database failed: %s\n",
+		    store_errmsg(st));
+		store_rollback(st);
+		msg_done(&m);
+		return EXIT_ENV;
+	}
+	if (oc.reply != NULL)
+		printf("%s\n", oc.reply);
+	else
+		printf("(no reply: %s)\n", oc.reason ? oc.reason : "none");
+	fflush(stdout);
+	outcome_done(&oc);
+	msg_done(&m);
+	return EXIT_OK;
+}
+
+int
+cli_sim(struct cli *cli)
+{
+	struct conf *c;
+	struct store *st;
+	const char *from, *ussd;
+	struct buf text;
+	int code = 0;
+
+	from = cli_take_opt(cli, "--from", &code);
+	if (code != 0)
+		return code;
+	ussd = cli_take_opt(cli, "--ussd", &code);
+	if (code != 0 || (code = cli_no_unknown_opts(cli, "sim")) != 0)
+		return code;
+	if (ussd != NULL) {
+		fprintf(stderr, "baraza sim: --ussd: USSD menus are not configured in this version\n");
+		return EXIT_USER;
+	}
+	if (from == NULL)
+		from = SIM_NUMBER;
+	buf_init(&text);
+	if (check_number("--from", from, &text) < 0) {
+		fprintf(stderr, "baraza sim: %s\n", text.data);
+		buf_free(&text);
+		return EXIT_USER;
+	}
+	if ((c = cli_load(cli, &code)) == NULL)
+		return code;
+	if ((st = cli_open_store(c, &code)) == NULL) {
+		conf_free(c);
+		return code;
+	}
+	if (cli->argc > 0) {
+		for (int i = 0; i < cli->argc; i++) {
+			if (i > 0)
+				buf_putc(&text, ' ');
+			buf_puts(&text, cli->argv[i]);
+		}
+		code = sim_one(st, c, from, text.data);
+	} else {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+		int tty = isatty(STDIN_FILENO);
+
+		for (;;) {
+			if (tty) {
+				printf("> ");
+				fflush(stdout);
+			}
+			if ((n = getline(&line, &cap, stdin)) < 0)
+				break;
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = '\0';
+			if (n == 0)
+				continue;
+			if ((code = sim_one(st, c, from, line)) == EXIT_ENV)
+				break;
+		}
+		free(line);
+	}
+	buf_free(&text);
+	store_close(st);
+	conf_free(c);
+	return code;
+}

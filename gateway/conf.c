@@ -1,0 +1,1052 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conf: reads the libconfig file, applies -o overrides, validates every
+ * setting against its bounds and builds struct conf.  Errors are counted
+ * and all reported (conf_errors); nothing is returned unless the whole file
+ * is valid.  Relative paths resolve against the directory of the file that
+ * names them; @include resolves against the directory of the main file
+ * (libconfig 1.5 has one include directory; see docs/configuration.md).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "text.h"
+
+struct hconf {
+	struct conf_errors *ce;
+	const config_setting_t *route;
+	const struct routing *r;
+};
+
+static const char *const top_keys[] = { "gateway", "export", "providers",
+	"languages", "replies", "routes", NULL };
+static const char *const gateway_keys[] = { "listen", "database", "timezone",
+	"http_threads", "body_max_bytes", "flood_messages", "flood_window_s",
+	"dedup_window_s", "retry_max_attempts", "retry_base_ms", "retry_cap_ms",
+	"deny", NULL };
+static const char *const export_keys[] = { "dir", "time", "phones", NULL };
+static const char *const provider_common_keys[] = { "name", "type", "default",
+	"from", "concurrency", "rate_per_s", "timeout_ms", NULL };
+static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
+	"start", "quit" };
+static const char *const lang_keys[] = { "name", "help", "stop", "start",
+	"quit", NULL };
+static const char *const reply_names[REPLY_COUNT] = { "stop", "start", "quit",
+	"ambiguous" };
+static const char *const route_core_keys[] = { "name", "handler", "keywords",
+	"listed", "default", NULL };
+
+struct int_key {
+	const char *key;
+	int min, max, def;
+	size_t off;
+};
+
+static const struct int_key gateway_ints[] = {
+	{ "http_threads", 1, 64, 2, offsetof(struct gateway_conf, http_threads) },
+	{ "body_max_bytes", 256, 1048576, 65536,
+	    offsetof(struct gateway_conf, body_max) },
+	{ "flood_messages", 1, 100000, 10,
+	    offsetof(struct gateway_conf, flood_messages) },
+	{ "flood_window_s", 1, 86400, 60,
+	    offsetof(struct gateway_conf, flood_window_s) },
+	{ "dedup_window_s", 0, 3600, 10,
+	    offsetof(struct gateway_conf, dedup_window_s) },
+	{ "retry_max_attempts", 1, 100, 8,
+	    offsetof(struct gateway_conf, retry_max_attempts) },
+	{ "retry_base_ms", 10, 3600000, 2000,
+	    offsetof(struct gateway_conf, retry_base_ms) },
+	{ "retry_cap_ms", 10, 86400000, 600000,
+	    offsetof(struct gateway_conf, retry_cap_ms) },
+};
+
+/* --- small readers ---------------------------------------------------- */
+
+static int
+get_int(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, int min, int max, int def, int *ret)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+	long long v;
+
+	*ret = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64) {
+		conf_error(ce, s, "'%s' must be a whole number", key);
+		return -EINVAL;
+	}
+	v = config_setting_get_int64(s);
+	if (v < min || v > max) {
+		conf_error(ce, s, "'%s' is %lld, must be %d..%d", key, v, min, max);
+		return -ERANGE;
+	}
+	*ret = (int)v;
+	return 0;
+}
+
+static int
+get_string(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, bool required, const char **ret)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+
+	*ret = NULL;
+	if (s == NULL) {
+		if (required)
+			conf_error(ce, group, "'%s' is required", key);
+		return required ? -ENOENT : 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+		conf_error(ce, s, "'%s' must be a string", key);
+		return -EINVAL;
+	}
+	*ret = config_setting_get_string(s);
+	if (!utf8_valid(*ret, strlen(*ret))) {
+		conf_error(ce, s, "'%s' is not valid UTF-8", key);
+		*ret = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+get_bool(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, bool def, bool *ret)
+{
+	const config_setting_t *s = config_setting_get_member(group, key);
+
+	*ret = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+		conf_error(ce, s, "'%s' must be true or false", key);
+		return -EINVAL;
+	}
+	*ret = config_setting_get_bool(s);
+	return 0;
+}
+
+/* A path relative to the directory of the file that names it. */
+static char *
+resolve_path(const config_setting_t *s, const char *value)
+{
+	const char *file = config_setting_source_file(s), *slash;
+
+	if (value[0] == '/' || file == NULL || (slash = strrchr(file, '/')) == NULL)
+		return xstrdup(value);
+	return xasprintf("%.*s/%s", (int)(slash - file), file, value);
+}
+
+static bool
+valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
+int
+parse_listen(const char *s, char **ret_host, int *ret_port)
+{
+	const char *colon = strrchr(s, ':');
+	int64_t port;
+	size_t hl;
+
+	if (colon == NULL || colon == s)
+		return -EINVAL;
+	if (parse_int64(colon + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hl < 3 || s[hl - 1] != ']')
+			return -EINVAL;
+		*ret_host = xstrndup(s + 1, hl - 2);
+	} else {
+		*ret_host = xstrndup(s, hl);
+	}
+	*ret_port = (int)port;
+	return 0;
+}
+
+/* --- per-language texts ------------------------------------------------ */
+
+const char *
+ltext_get(const struct ltext *t, int lang)
+{
+	if (lang >= 0 && lang < LANG_MAX && t->s[lang] != NULL)
+		return t->s[lang];
+	return t->s[0] != NULL ? t->s[0] : "";
+}
+
+void
+ltext_done(struct ltext *t)
+{
+	for (int i = 0; i < LANG_MAX; i++) {
+		free(t->s[i]);
+		t->s[i] = NULL;
+	}
+}
+
+static void
+check_segments(struct conf_errors *ce, const config_setting_t *s,
+    const char *key, const char *lang, const char *text)
+{
+	struct sms_info info;
+	char *prepared = sms_prepare(text);
+
+	sms_measure(prepared, &info);
+	if (info.segments > 1)
+		conf_warn(ce, s,
+		    "'%s' (%s) needs %u SMS segments (%s, %u of %u characters)",
+		    key, lang, info.segments, sms_encoding_name(info.encoding),
+		    info.units, info.encoding == SMS_GSM7 ? 160 : 70);
+	free(prepared);
+}
+
+static int
+read_ltext(struct conf_errors *ce, const struct routing *r,
+    const config_setting_t *parent, const char *key, bool required,
+    struct ltext *ret)
+{
+	const config_setting_t *s = config_setting_get_member(parent, key);
+	struct ltext t;
+	int n, err = 0;
+
+	memset(&t, 0, sizeof(t));
+	if (s == NULL) {
+		if (required)
+			conf_error(ce, parent, "'%s' is required", key);
+		return -ENOENT;
+	}
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		const char *v = config_setting_get_string(s);
+		if (!utf8_valid(v, strlen(v)) || strlen(v) > MSG_TEXT_MAX) {
+			conf_error(ce, s, "'%s' is not valid UTF-8 or too long", key);
+			return -EINVAL;
+		}
+		t.s[0] = xstrdup(v);
+		check_segments(ce, s, key, r->lang_code[0], v);
+		*ret = t;
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, s, "'%s' must be a string or a group of strings by language", key);
+		return -EINVAL;
+	}
+	n = config_setting_length(s);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+		const char *code = config_setting_name(m), *v;
+		int lang = routing_lang(r, code);
+
+		if (lang < 0) {
+			conf_error(ce, m, "'%s': '%s' is not a configured language", key, code);
+			err = -EINVAL;
+			continue;
+		}
+		if (config_setting_type(m) != CONFIG_TYPE_STRING) {
+			conf_error(ce, m, "'%s.%s' must be a string", key, code);
+			err = -EINVAL;
+			continue;
+		}
+		v = config_setting_get_string(m);
+		if (!utf8_valid(v, strlen(v)) || strlen(v) > MSG_TEXT_MAX) {
+			conf_error(ce, m, "'%s.%s' is not valid UTF-8 or too long", key, code);
+			err = -EINVAL;
+			continue;
+		}
+		free(t.s[lang]);
+		t.s[lang] = xstrdup(v);
+		check_segments(ce, m, key, code, v);
+	}
+	if (err == 0 && t.s[0] == NULL) {
+		conf_error(ce, s, "'%s' has no text in the default language '%s'",
+		    key, r->lang_code[0]);
+		err = -EINVAL;
+	}
+	for (int i = 1; err == 0 && i < r->nlangs; i++)
+		if (t.s[i] == NULL)
+			conf_warn(ce, s, "'%s' has no '%s' text; %s is sent instead",
+			    key, r->lang_code[i], r->lang_code[0]);
+	if (err < 0) {
+		ltext_done(&t);
+		return err;
+	}
+	*ret = t;
+	return 0;
+}
+
+/* --- hconf: what a handler's configure() sees -------------------------- */
+
+const config_setting_t *
+hconf_route(const struct hconf *hc)
+{
+	return hc->route;
+}
+
+int
+hconf_nlangs(const struct hconf *hc)
+{
+	return hc->r->nlangs;
+}
+
+const char *
+hconf_lang_code(const struct hconf *hc, int lang)
+{
+	return lang >= 0 && lang < hc->r->nlangs ? hc->r->lang_code[lang] : NULL;
+}
+
+void
+hconf_error(struct hconf *hc, const config_setting_t *where, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_errorv(hc->ce, 0, where != NULL ? where : hc->route, fmt, ap);
+	va_end(ap);
+}
+
+void
+hconf_warn(struct hconf *hc, const config_setting_t *where, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_errorv(hc->ce, 1, where != NULL ? where : hc->route, fmt, ap);
+	va_end(ap);
+}
+
+int
+hconf_ltext(struct hconf *hc, const config_setting_t *parent, const char *key,
+    bool required, struct ltext *ret)
+{
+	return read_ltext(hc->ce, hc->r, parent != NULL ? parent : hc->route, key,
+	    required, ret);
+}
+
+/* --- routing ----------------------------------------------------------- */
+
+int
+routing_lang(const struct routing *r, const char *code)
+{
+	for (int i = 0; i < r->nlangs; i++)
+		if (strcmp(r->lang_code[i], code) == 0)
+			return i;
+	return -1;
+}
+
+void
+routing_free(struct routing *r)
+{
+	if (r == NULL)
+		return;
+	for (int i = 0; i < r->nlangs; i++) {
+		free(r->lang_code[i]);
+		free(r->lang_name[i]);
+	}
+	for (int i = 0; i < REPLY_COUNT; i++)
+		ltext_done(&r->replies[i]);
+	for (size_t i = 0; i < r->nroutes; i++) {
+		struct route *rt = &r->routes[i];
+		if (rt->handler != NULL)
+			rt->handler->free_state(rt->state);
+		for (int l = 0; l < LANG_MAX; l++) {
+			for (char **k = rt->keywords[l]; k != NULL && *k != NULL; k++)
+				free(*k);
+			free(rt->keywords[l]);
+		}
+		free(rt->name);
+	}
+	free(r->routes);
+	for (size_t i = 0; i < r->nkeywords; i++)
+		free(r->keywords[i].folded);
+	free(r->keywords);
+	free(r);
+}
+
+/* Where each keyword was configured, for collision messages. */
+struct kwsite {
+	const char *file;
+	unsigned line;
+};
+
+static void
+add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
+    const config_setting_t *s, const char *word, int lang, int route,
+    int reserved)
+{
+	char folded[64];
+	struct keyword *k;
+
+	if (!utf8_valid(word, strlen(word)) ||
+	    text_fold(word, strlen(word), folded, sizeof(folded)) == 0) {
+		conf_error(ce, s, "keyword '%s' has no letters or digits", word);
+		return;
+	}
+	if (strlen(folded) >= sizeof(folded) - 1) {
+		conf_error(ce, s, "keyword '%s' is too long", word);
+		return;
+	}
+	for (size_t i = 0; i < r->nkeywords; i++) {
+		k = &r->keywords[i];
+		if (strcmp(k->folded, folded) != 0)
+			continue;
+		if (k->route == route && k->reserved == reserved)
+			return; /* the same word for the same thing in two languages */
+		conf_error(ce, s, "keyword '%s' is already used at %s:%u", word,
+		    (*sites)[i].file ? (*sites)[i].file : "?", (*sites)[i].line);
+		return;
+	}
+	r->keywords = xrealloc(r->keywords, (r->nkeywords + 1) * sizeof(*k));
+	*sites = xrealloc(*sites, (r->nkeywords + 1) * sizeof(**sites));
+	(*sites)[r->nkeywords].file = config_setting_source_file(s);
+	(*sites)[r->nkeywords].line = config_setting_source_line(s);
+	k = &r->keywords[r->nkeywords++];
+	k->folded = xstrdup(folded);
+	k->lang = lang;
+	k->route = route;
+	k->reserved = reserved;
+}
+
+/* Reads ["A", "B"] into a NULL-terminated copy; adds each as a keyword. */
+static char **
+read_words(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
+    const config_setting_t *s, int lang, int route, int reserved)
+{
+	int n;
+	char **words;
+
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		words = xcalloc(2, sizeof(*words));
+		words[0] = xstrdup(config_setting_get_string(s));
+		add_keyword(ce, r, sites, s, words[0], lang, route, reserved);
+		return words;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST) {
+		conf_error(ce, s, "'%s' must be a list of words", config_setting_name(s));
+		return NULL;
+	}
+	n = config_setting_length(s);
+	words = xcalloc((size_t)n + 1, sizeof(*words));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+			conf_error(ce, e, "keywords must be strings");
+			continue;
+		}
+		words[i] = xstrdup(config_setting_get_string(e));
+		add_keyword(ce, r, sites, e, words[i], lang, route, reserved);
+	}
+	return words;
+}
+
+static void
+parse_languages(struct conf_errors *ce, const config_setting_t *root,
+    struct routing *r, struct kwsite **sites)
+{
+	const config_setting_t *g = config_setting_get_member(root, "languages");
+	const config_setting_t *order[LANG_MAX];
+	const char *def = NULL;
+	int n;
+
+	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, g != NULL ? g : root, "'languages' group is required");
+		return;
+	}
+	get_string(ce, g, "default", false, &def);
+	n = config_setting_length(g);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *l = config_setting_get_elem(g, (unsigned)i);
+		const char *code = config_setting_name(l);
+
+		if (strcmp(code, "default") == 0)
+			continue;
+		if (config_setting_type(l) != CONFIG_TYPE_GROUP) {
+			conf_error(ce, l, "language '%s' must be a group", code);
+			continue;
+		}
+		if (!valid_name(code, 8)) {
+			conf_error(ce, l, "language code '%s' must be lower-case letters", code);
+			continue;
+		}
+		if (r->nlangs == LANG_MAX) {
+			conf_error(ce, l, "at most %d languages", LANG_MAX);
+			break;
+		}
+		/* the default language goes first: index 0 is the fallback */
+		if (def != NULL && strcmp(code, def) == 0 && r->nlangs > 0) {
+			memmove(&order[1], &order[0], (size_t)r->nlangs * sizeof(*order));
+			memmove(&r->lang_code[1], &r->lang_code[0],
+			    (size_t)r->nlangs * sizeof(char *));
+			order[0] = l;
+			r->lang_code[0] = xstrdup(code);
+		} else {
+			order[r->nlangs] = l;
+			r->lang_code[r->nlangs] = xstrdup(code);
+		}
+		r->nlangs++;
+	}
+	if (r->nlangs == 0) {
+		conf_error(ce, g, "at least one language is required");
+		return;
+	}
+	if (def != NULL && routing_lang(r, def) != 0)
+		conf_error(ce, g, "default language '%s' is not configured", def);
+	for (int i = 0; i < r->nlangs; i++) {
+		const char *name = NULL;
+
+		conf_reject_unknown(ce, order[i], lang_keys, NULL);
+		get_string(ce, order[i], "name", false, &name);
+		r->lang_name[i] = xstrdup(name != NULL ? name : r->lang_code[i]);
+		for (int w = 0; w < RESERVED_COUNT; w++) {
+			const config_setting_t *s =
+			    config_setting_get_member(order[i], reserved_names[w]);
+			char **words;
+
+			if (s == NULL) {
+				conf_error(ce, order[i],
+				    "language '%s' has no '%s' words (reserved words are needed in every language)",
+				    r->lang_code[i], reserved_names[w]);
+				continue;
+			}
+			words = read_words(ce, r, sites, s, i, -1, w);
+			for (char **p = words; p != NULL && *p != NULL; p++)
+				free(*p);
+			free(words);
+		}
+	}
+}
+
+static void
+parse_replies(struct conf_errors *ce, const config_setting_t *root,
+    struct routing *r)
+{
+	const config_setting_t *g = config_setting_get_member(root, "replies");
+
+	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, g != NULL ? g : root, "'replies' group is required");
+		return;
+	}
+	conf_reject_unknown(ce, g, reply_names, NULL);
+	for (int i = 0; i < REPLY_COUNT; i++)
+		read_ltext(ce, r, g, reply_names[i], true, &r->replies[i]);
+}
+
+static void
+parse_route(struct conf_errors *ce, const struct handler *const *handlers,
+    struct routing *r, struct kwsite **sites, const config_setting_t *s,
+    int idx, bool *ret_default)
+{
+	struct route *rt = &r->routes[idx];
+	const char *name = NULL, *hname = NULL;
+	const config_setting_t *kw;
+	struct hconf hc = { ce, s, r };
+	int before = ce->errors;
+	bool isdef = false;
+
+	*ret_default = false;
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, s, "a route must be a group { name = ...; handler = ...; }");
+		return;
+	}
+	get_string(ce, s, "name", true, &name);
+	get_string(ce, s, "handler", true, &hname);
+	get_bool(ce, s, "listed", true, &rt->listed);
+	get_bool(ce, s, "default", false, &isdef);
+	if (name != NULL && !valid_name(name, 32))
+		conf_error(ce, config_setting_get_member(s, "name"),
+		    "route name '%s' must be lower-case letters, digits, '-' or '_'", name);
+	for (int i = 0; name != NULL && i < idx; i++)
+		if (r->routes[i].name != NULL && strcmp(r->routes[i].name, name) == 0)
+			conf_error(ce, s, "route '%s' is defined twice", name);
+	rt->name = xstrdup(name != NULL ? name : "?");
+	if (hname != NULL) {
+		for (const struct handler *const *h = handlers; *h != NULL; h++)
+			if (strcmp((*h)->name, hname) == 0)
+				rt->handler = *h;
+		if (rt->handler == NULL)
+			conf_error(ce, config_setting_get_member(s, "handler"),
+			    "unknown handler '%s'", hname);
+		else if (rt->handler->abi != HANDLER_ABI)
+			conf_error(ce, s, "handler '%s' was built for another interface", hname);
+	}
+	kw = config_setting_get_member(s, "keywords");
+	if (kw != NULL && config_setting_type(kw) == CONFIG_TYPE_GROUP) {
+		int n = config_setting_length(kw);
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *l = config_setting_get_elem(kw, (unsigned)i);
+			int lang = routing_lang(r, config_setting_name(l));
+			if (lang < 0) {
+				conf_error(ce, l, "'%s' is not a configured language",
+				    config_setting_name(l));
+				continue;
+			}
+			rt->keywords[lang] = read_words(ce, r, sites, l, lang, idx, -1);
+		}
+	} else if (kw != NULL) {
+		rt->keywords[0] = read_words(ce, r, sites, kw, 0, idx, -1);
+	} else if (!isdef) {
+		conf_error(ce, s, "route '%s' has no 'keywords'", rt->name);
+	}
+	if (rt->handler != NULL) {
+		conf_reject_unknown(ce, s, route_core_keys, rt->handler->keys);
+		if (ce->errors == before &&
+		    rt->handler->configure(&hc, &rt->state) < 0 && ce->errors == before)
+			conf_error(ce, s, "route '%s': handler '%s' rejected its settings",
+			    rt->name, rt->handler->name);
+	}
+	*ret_default = isdef;
+}
+
+static void
+parse_routes(struct conf_errors *ce, const config_setting_t *root,
+    const struct handler *const *handlers, struct routing *r,
+    struct kwsite **sites)
+{
+	const config_setting_t *l = config_setting_get_member(root, "routes");
+	int n;
+
+	r->default_route = -1;
+	if (l == NULL || (config_setting_type(l) != CONFIG_TYPE_LIST &&
+			     config_setting_type(l) != CONFIG_TYPE_ARRAY)) {
+		conf_error(ce, l != NULL ? l : root, "'routes' list is required");
+		return;
+	}
+	n = config_setting_length(l);
+	if (n == 0) {
+		conf_error(ce, l, "'routes' is empty");
+		return;
+	}
+	r->routes = xcalloc((size_t)n, sizeof(*r->routes));
+	r->nroutes = (size_t)n;
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+		bool isdef;
+
+		parse_route(ce, handlers, r, sites, s, i, &isdef);
+		if (isdef && r->default_route >= 0)
+			conf_error(ce, s, "only one route can be the default");
+		else if (isdef)
+			r->default_route = i;
+	}
+	for (size_t i = 0; r->default_route < 0 && i < r->nroutes; i++)
+		if (r->routes[i].handler != NULL &&
+		    strcmp(r->routes[i].handler->name, "help") == 0)
+			r->default_route = (int)i;
+	if (r->default_route < 0)
+		conf_error(ce, l, "no default route: mark one 'default = true' or add a 'help' route");
+}
+
+/* Two keywords one typo apart make that typo ambiguous; say so early. */
+static void
+warn_close_keywords(struct conf_errors *ce, const config_setting_t *root,
+    const struct routing *r)
+{
+	for (size_t i = 0; i < r->nkeywords; i++) {
+		const struct keyword *a = &r->keywords[i];
+		if (a->route < 0 || strlen(a->folded) < 5)
+			continue;
+		for (size_t j = i + 1; j < r->nkeywords; j++) {
+			const struct keyword *b = &r->keywords[j];
+			if (b->route < 0 || b->route == a->route ||
+			    strlen(b->folded) < 5 || a->folded[0] != b->folded[0])
+				continue;
+			if (text_distance(a->folded, b->folded, 2) <= 2)
+				conf_warn(ce, config_setting_get_member(root, "routes"),
+				    "keywords '%s' and '%s' are close: a typo of either will be answered with a question",
+				    a->folded, b->folded);
+		}
+	}
+}
+
+static struct routing *
+parse_routing(struct conf_errors *ce, const config_setting_t *root,
+    const struct handler *const *handlers)
+{
+	struct routing *r = xcalloc(1, sizeof(*r));
+	struct kwsite *sites = NULL;
+
+	r->refs = 1;
+	parse_languages(ce, root, r, &sites);
+	if (r->nlangs > 0) {
+		parse_replies(ce, root, r);
+		parse_routes(ce, root, handlers, r, &sites);
+		warn_close_keywords(ce, root, r);
+	}
+	free(sites);
+	return r;
+}
+
+/* --- gateway, export, providers ---------------------------------------- */
+
+static bool
+zone_exists(const char *tz)
+{
+	char path[PATH_MAX];
+
+	if (strcmp(tz, "UTC") == 0)
+		return true;
+	if (strstr(tz, "..") != NULL || tz[0] == '/')
+		return false;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return access(path, R_OK) == 0;
+}
+
+static void
+parse_gateway(struct conf_errors *ce, const config_setting_t *root,
+    struct gateway_conf *gw)
+{
+	const config_setting_t *g = config_setting_get_member(root, "gateway");
+	const config_setting_t *deny;
+	const char *listen = NULL, *db = NULL, *tz = NULL;
+
+	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, g != NULL ? g : root, "'gateway' group is required");
+		return;
+	}
+	conf_reject_unknown(ce, g, gateway_keys, NULL);
+	for (size_t i = 0; i < ARRAY_LEN(gateway_ints); i++) {
+		const struct int_key *k = &gateway_ints[i];
+		get_int(ce, g, k->key, k->min, k->max, k->def,
+		    (int *)((char *)gw + k->off));
+	}
+	get_string(ce, g, "listen", false, &listen);
+	if (parse_listen(listen != NULL ? listen : "127.0.0.1:8080",
+		&gw->listen_host, &gw->listen_port) < 0)
+		conf_error(ce, config_setting_get_member(g, "listen"),
+		    "'listen' is '%s', must be HOST:PORT with a port 1..65535", listen);
+	get_string(ce, g, "database", false, &db);
+	gw->database = db != NULL ? resolve_path(config_setting_get_member(g, "database"), db)
+				  : xstrdup("var/baraza.db");
+	get_string(ce, g, "timezone", false, &tz);
+	if (tz != NULL && !zone_exists(tz))
+		conf_error(ce, config_setting_get_member(g, "timezone"),
+		    "unknown time zone '%s' (an IANA name such as Africa/Nairobi)", tz);
+	gw->timezone = xstrdup(tz != NULL ? tz : "UTC");
+	if (gw->retry_cap_ms < gw->retry_base_ms)
+		conf_error(ce, g, "'retry_cap_ms' is below 'retry_base_ms'");
+	deny = config_setting_get_member(g, "deny");
+	if (deny != NULL) {
+		int n = config_setting_length(deny);
+		if (config_setting_type(deny) != CONFIG_TYPE_ARRAY &&
+		    config_setting_type(deny) != CONFIG_TYPE_LIST) {
+			conf_error(ce, deny, "'deny' must be a list of numbers");
+			n = 0;
+		}
+		gw->deny = xcalloc((size_t)n + 1, sizeof(char *));
+		for (int i = 0, j = 0; i < n; i++) {
+			const config_setting_t *e = config_setting_get_elem(deny, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				conf_error(ce, e, "'deny' entries must be strings");
+			else
+				gw->deny[j++] = xstrdup(config_setting_get_string(e));
+		}
+	} else {
+		gw->deny = xcalloc(1, sizeof(char *));
+	}
+}
+
+static void
+parse_export(struct conf_errors *ce, const config_setting_t *root,
+    struct export_conf *ex)
+{
+	const config_setting_t *g = config_setting_get_member(root, "export");
+	const char *dir = NULL, *time = NULL, *phones = NULL;
+	int hh, mm, end = 0;
+
+	if (g != NULL) {
+		conf_reject_unknown(ce, g, export_keys, NULL);
+		get_string(ce, g, "dir", false, &dir);
+		get_string(ce, g, "time", false, &time);
+		get_string(ce, g, "phones", false, &phones);
+	}
+	ex->dir = dir != NULL ? resolve_path(config_setting_get_member(g, "dir"), dir)
+			      : xstrdup("var/exports");
+	if (time != NULL && (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 ||
+				end != 5 || hh > 23 || mm > 59 || hh < 0 || mm < 0))
+		conf_error(ce, config_setting_get_member(g, "time"),
+		    "'time' is '%s', must be HH:MM (24-hour, local)", time);
+	ex->time = xstrdup(time != NULL ? time : "01:00");
+	if (phones != NULL && strcmp(phones, "full") != 0 &&
+	    strcmp(phones, "masked") != 0 && strcmp(phones, "pseudonym") != 0)
+		conf_error(ce, config_setting_get_member(g, "phones"),
+		    "'phones' is '%s', must be full, masked or pseudonym", phones);
+	ex->phones = xstrdup(phones != NULL ? phones : "pseudonym");
+}
+
+static void
+parse_provider(struct conf_errors *ce, const config_setting_t *s,
+    struct conf *c, struct provider *p)
+{
+	const char *name = NULL, *type = NULL, *from = NULL;
+	const config_setting_t *rate;
+	bool isdef = false;
+	int before = ce->errors;
+
+	p->concurrency = 4;
+	p->timeout_ms = 10000;
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		conf_error(ce, s, "a provider must be a group { name = ...; type = ...; }");
+		return;
+	}
+	get_string(ce, s, "name", true, &name);
+	get_string(ce, s, "type", true, &type);
+	get_string(ce, s, "from", false, &from);
+	get_bool(ce, s, "default", false, &isdef);
+	get_int(ce, s, "concurrency", 1, 1024, 4, &p->concurrency);
+	get_int(ce, s, "timeout_ms", 100, 300000, 10000, &p->timeout_ms);
+	rate = config_setting_get_member(s, "rate_per_s");
+	if (rate != NULL) {
+		int t = config_setting_type(rate);
+		double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(rate)
+			   : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+			       ? (double)config_setting_get_int64(rate)
+			       : -1;
+		if (v < 0 || v > 100000)
+			conf_error(ce, rate, "'rate_per_s' must be a number 0..100000 (0: no cap)");
+		else
+			p->rate_per_s = v;
+	}
+	p->is_default = isdef;
+	p->name = xstrdup(name != NULL ? name : "?");
+	p->from = from != NULL ? xstrdup(from) : NULL;
+	if (name != NULL && !valid_name(name, 32))
+		conf_error(ce, config_setting_get_member(s, "name"),
+		    "provider name '%s' must be lower-case letters, digits, '-' or '_'", name);
+	for (size_t i = 0; name != NULL && i < c->nproviders; i++)
+		if (strcmp(c->providers[i].name, name) == 0)
+			conf_error(ce, s, "provider '%s' is defined twice", name);
+	if (type == NULL)
+		return;
+	p->type = provider_type_find(type);
+	if (p->type == NULL) {
+		conf_error(ce, config_setting_get_member(s, "type"),
+		    "unknown provider type '%s'", type);
+		return;
+	}
+	conf_reject_unknown(ce, s, provider_common_keys, p->type->keys);
+	if (ce->errors == before && p->type->configure(s, ce, &p->state) < 0 &&
+	    ce->errors == before)
+		conf_error(ce, s, "provider '%s' rejected its settings", p->name);
+	if (ce->errors != before)
+		p->type = NULL; /* state not built: nothing to free */
+}
+
+static void
+parse_providers(struct conf_errors *ce, const config_setting_t *root,
+    struct conf *c)
+{
+	const config_setting_t *l = config_setting_get_member(root, "providers");
+	int n;
+
+	c->default_provider = -1;
+	if (l == NULL || (config_setting_type(l) != CONFIG_TYPE_LIST &&
+			     config_setting_type(l) != CONFIG_TYPE_ARRAY) ||
+	    config_setting_length(l) == 0) {
+		conf_error(ce, l != NULL ? l : root,
+		    "'providers' must list at least one provider");
+		return;
+	}
+	n = config_setting_length(l);
+	c->providers = xcalloc((size_t)n, sizeof(*c->providers));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+		struct provider *p = &c->providers[c->nproviders];
+
+		parse_provider(ce, s, c, p);
+		c->nproviders++;
+		if (p->is_default && c->default_provider >= 0)
+			conf_error(ce, s, "only one provider can be the default");
+		else if (p->is_default)
+			c->default_provider = i;
+	}
+	if (c->default_provider < 0) {
+		if (n > 1)
+			conf_warn(ce, l, "no provider is marked 'default = true'; '%s' sends the messages baraza starts",
+			    c->providers[0].name);
+		c->default_provider = 0;
+	}
+}
+
+/* --- overrides --------------------------------------------------------- */
+
+static int
+apply_override(struct conf_errors *ce, config_t *cfg,
+    const struct conf_override *ov)
+{
+	config_setting_t *s = config_lookup(cfg, ov->path), *parent;
+	int64_t iv;
+	char *end;
+	double dv;
+	const char *dot;
+	int type;
+
+	if (s == NULL) {
+		char *ppath;
+		dot = strrchr(ov->path, '.');
+		ppath = dot ? xstrndup(ov->path, (size_t)(dot - ov->path)) : NULL;
+		parent = ppath ? config_lookup(cfg, ppath) : config_root_setting(cfg);
+		free(ppath);
+		if (parent == NULL || config_setting_type(parent) != CONFIG_TYPE_GROUP) {
+			buf_printf(&ce->text, "-o %s: no such group in the configuration\n", ov->path);
+			ce->errors++;
+			return -ENOENT;
+		}
+		type = parse_int64(ov->value, INT_MIN, INT_MAX, &iv) == 0 ? CONFIG_TYPE_INT
+		       : strcmp(ov->value, "true") == 0 || strcmp(ov->value, "false") == 0
+			   ? CONFIG_TYPE_BOOL
+			   : CONFIG_TYPE_STRING;
+		s = config_setting_add(parent, dot ? dot + 1 : ov->path, type);
+		if (s == NULL) {
+			buf_printf(&ce->text, "-o %s: not a valid setting name\n", ov->path);
+			ce->errors++;
+			return -EINVAL;
+		}
+	}
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if (parse_int64(ov->value, INT64_MIN, INT64_MAX, &iv) < 0)
+			goto bad;
+		config_setting_set_int64(s, iv);
+		break;
+	case CONFIG_TYPE_FLOAT:
+		dv = strtod(ov->value, &end);
+		if (*ov->value == '\0' || *end != '\0')
+			goto bad;
+		config_setting_set_float(s, dv);
+		break;
+	case CONFIG_TYPE_BOOL:
+		if (strcmp(ov->value, "true") != 0 && strcmp(ov->value, "false") != 0)
+			goto bad;
+		config_setting_set_bool(s, strcmp(ov->value, "true") == 0);
+		break;
+	case CONFIG_TYPE_STRING:
+		config_setting_set_string(s, ov->value);
+		break;
+	default:
+		buf_printf(&ce->text, "-o %s: not a scalar setting\n", ov->path);
+		ce->errors++;
+		return -EINVAL;
+	}
+	if (ce->noverridden < (int)ARRAY_LEN(ce->overridden)) {
+		ce->overridden[ce->noverridden] = s;
+		ce->override_path[ce->noverridden++] = ov->path;
+	}
+	return 0;
+bad:
+	buf_printf(&ce->text, "-o %s: '%s' is not a valid value for this setting\n",
+	    ov->path, ov->value);
+	ce->errors++;
+	return -EINVAL;
+}
+
+/* --- load -------------------------------------------------------------- */
+
+struct conf *
+conf_load(const char *path, const struct conf_override *ov, size_t nov,
+    const struct handler *const *handlers, struct conf_errors *ce)
+{
+	struct conf *c;
+	config_t cfg;
+	const config_setting_t *root;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+
+	config_init(&cfg);
+	config_set_include_dir(&cfg, dir);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			buf_printf(&ce->text, "%s: cannot read the configuration: %s\n",
+			    path, strerror(errno ? errno : ENOENT));
+		else
+			buf_printf(&ce->text, "%s:%d: %s\n",
+			    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+			    config_error_line(&cfg), config_error_text(&cfg));
+		ce->errors++;
+		config_destroy(&cfg);
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+	for (size_t i = 0; i < nov; i++)
+		apply_override(ce, &cfg, &ov[i]);
+	c = xcalloc(1, sizeof(*c));
+	c->path = xstrdup(path);
+	root = config_root_setting(&cfg);
+	conf_reject_unknown(ce, root, top_keys, NULL);
+	parse_gateway(ce, root, &c->gw);
+	parse_export(ce, root, &c->export);
+	parse_providers(ce, root, c);
+	c->routing = parse_routing(ce, root, handlers);
+	config_destroy(&cfg);
+	if (ce->errors > 0) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct routing *
+conf_take_routing(struct conf *c)
+{
+	struct routing *r = c->routing;
+
+	c->routing = NULL;
+	return r;
+}
+
+void
+conf_free(struct conf *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->gw.listen_host);
+	free(c->gw.database);
+	free(c->gw.timezone);
+	for (char **d = c->gw.deny; d != NULL && *d != NULL; d++)
+		free(*d);
+	free(c->gw.deny);
+	free(c->export.dir);
+	free(c->export.time);
+	free(c->export.phones);
+	for (size_t i = 0; i < c->nproviders; i++) {
+		struct provider *p = &c->providers[i];
+		if (p->type != NULL && p->type->free_state != NULL)
+			p->type->free_state(p->state);
+		free(p->name);
+		free(p->from);
+	}
+	free(c->providers);
+	routing_free(c->routing);
+	free(c);
+}
+
+struct provider *
+conf_provider(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->nproviders; i++)
+		if (c->providers[i].type != NULL &&
+		    strcmp(c->providers[i].name, name) == 0)
+			return &c->providers[i];
+	return NULL;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conf: loads and validates conf/baraza.conf (libconfig) into an immutable
+ * struct conf.  The part a SIGHUP reloads -- languages, reserved words,
+ * replies and routes with their handlers' state -- is a separate,
+ * reference-counted struct routing, so a reload swaps one pointer and the
+ * messages in flight finish on the routing they started with.
+ */
+#ifndef BARAZA_CONF_H
+#define BARAZA_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf_errors.h"
+#include "handler.h"
+#include "provider.h"
+
+/* Reserved words every language defines. */
+enum reserved {
+	RESERVED_HELP,
+	RESERVED_STOP,
+	RESERVED_START,
+	RESERVED_QUIT,
+	RESERVED_COUNT,
+};
+
+/* Texts the router itself sends. */
+enum reply_id {
+	REPLY_STOP,      /* after STOP */
+	REPLY_START,     /* after START */
+	REPLY_QUIT,      /* after QUIT with a session */
+	REPLY_AMBIGUOUS, /* a typo close to two keywords; {choices} */
+	REPLY_COUNT,
+};
+
+struct route {
+	char *name;
+	const struct handler *handler;
+	void *state;
+	bool listed; /* shown in the help's keyword list */
+	char **keywords[LANG_MAX]; /* as configured, NULL-terminated */
+};
+
+/* A folded word and what it means. */
+struct keyword {
+	char *folded;
+	int lang;
+	int route;    /* index into routes, or -1 for a reserved word */
+	int reserved; /* enum reserved when route == -1 */
+};
+
+struct routing {
+	int refs; /* guarded by the owner's lock (see daemon.c) */
+	int nlangs;
+	char *lang_code[LANG_MAX];
+	char *lang_name[LANG_MAX];
+	struct ltext replies[REPLY_COUNT];
+	struct route *routes;
+	size_t nroutes;
+	int default_route; /* for unknown keywords and HELP */
+	struct keyword *keywords;
+	size_t nkeywords;
+};
+
+struct gateway_conf {
+	char *listen_host;
+	int listen_port;
+	char *database; /* absolute or relative to the cwd, resolved */
+	char *timezone;
+	int http_threads;
+	int body_max;          /* bytes of a webhook body */
+	int flood_messages;    /* per number per window; past it stored only */
+	int flood_window_s;
+	int dedup_window_s;    /* identical text from one number is one msg */
+	int retry_max_attempts;
+	int retry_base_ms;
+	int retry_cap_ms;
+	char **deny; /* numbers never answered; NULL-terminated */
+};
+
+struct export_conf {
+	char *dir;
+	char *time;
+	char *phones;
+};
+
+struct conf {
+	char *path;
+	struct gateway_conf gw;
+	struct export_conf export;
+	struct provider *providers;
+	size_t nproviders;
+	int default_provider; /* index, or -1 */
+	struct routing *routing;
+};
+
+struct conf_override {
+	const char *path;
+	const char *value;
+};
+
+/*
+ * Loads path with the overrides applied, using the given handler table.
+ * Diagnostics go to ce.  Returns the configuration, or NULL when there were
+ * errors (ce->errors > 0) or the file could not be read.
+ */
+struct conf *conf_load(const char *path, const struct conf_override *ov,
+    size_t nov, const struct handler *const *handlers,
+    struct conf_errors *ce);
+void conf_free(struct conf *c);
+
+/* Takes the routing out of c (for a reload); c keeps none. */
+struct routing *conf_take_routing(struct conf *c);
+void routing_free(struct routing *r);
+
+struct provider *conf_provider(const struct conf *c, const char *name);
+int routing_lang(const struct routing *r, const char *code);
+
+/* Parses "HOST:PORT"; 0 or -EINVAL. */
+int parse_listen(const char *s, char **ret_host, int *ret_port);
+
+#endif

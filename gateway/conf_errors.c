@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conf_errors: formats configuration diagnostics with their location.  A
+ * setting changed by -o is named by its path instead of a line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_errors.h"
+
+void
+conf_errors_init(struct conf_errors *ce)
+{
+	memset(ce, 0, sizeof(*ce));
+	buf_init(&ce->text);
+}
+
+void
+conf_errors_done(struct conf_errors *ce)
+{
+	buf_free(&ce->text);
+}
+
+static const char *
+override_of(const struct conf_errors *ce, const config_setting_t *s)
+{
+	for (; s != NULL; s = config_setting_parent(s))
+		for (int i = 0; i < ce->noverridden; i++)
+			if (ce->overridden[i] == s)
+				return ce->override_path[i];
+	return NULL;
+}
+
+void
+conf_errorv(struct conf_errors *ce, int warning, const config_setting_t *where,
+    const char *fmt, va_list ap)
+{
+	const char *ov = where != NULL ? override_of(ce, where) : NULL;
+	const char *file = where != NULL ? config_setting_source_file(where) : NULL;
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (ov != NULL && config_setting_source_line(where) == 0)
+		buf_printf(&ce->text, "-o %s: ", ov);
+	else if (file != NULL)
+		buf_printf(&ce->text, "%s:%u: ", file,
+		    config_setting_source_line(where));
+	else if (ov != NULL)
+		buf_printf(&ce->text, "-o %s: ", ov);
+	if (warning)
+		buf_puts(&ce->text, "warning: ");
+	buf_puts(&ce->text, msg);
+	buf_putc(&ce->text, '\n');
+	if (warning)
+		ce->warnings++;
+	else
+		ce->errors++;
+}
+
+void
+conf_error(struct conf_errors *ce, const config_setting_t *where,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_errorv(ce, 0, where, fmt, ap);
+	va_end(ap);
+}
+
+void
+conf_warn(struct conf_errors *ce, const config_setting_t *where,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_errorv(ce, 1, where, fmt, ap);
+	va_end(ap);
+}
+
+static int
+in_list(const char *const *keys, const char *name)
+{
+	for (; keys != NULL && *keys != NULL; keys++)
+		if (strcmp(*keys, name) == 0)
+			return 1;
+	return 0;
+}
+
+void
+conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,
+    const char *const *keys, const char *const *more)
+{
+	int n = config_setting_length(s);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+		const char *name = config_setting_name(m);
+
+		if (name == NULL || in_list(keys, name) || in_list(more, name))
+			continue;
+		conf_error(ce, m, "unknown setting '%s'", name);
+	}
+}

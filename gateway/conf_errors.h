@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * conf_errors: diagnostics collected while loading a configuration, each
+ * "FILE:LINE: message" (warnings say "warning:").  Collected, not printed,
+ * so that check prints them, a reload logs them, and tests read them.
+ */
+#ifndef BARAZA_CONF_ERRORS_H
+#define BARAZA_CONF_ERRORS_H
+
+#include <libconfig.h>
+
+#include "util.h"
+
+struct conf_errors {
+	int errors;
+	int warnings;
+	struct buf text; /* one diagnostic per line */
+	/* -o overrides: settings changed from the command line */
+	const config_setting_t *overridden[16];
+	const char *override_path[16];
+	int noverridden;
+};
+
+void conf_errors_init(struct conf_errors *ce);
+void conf_errors_done(struct conf_errors *ce);
+void conf_error(struct conf_errors *ce, const config_setting_t *where,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void conf_warn(struct conf_errors *ce, const config_setting_t *where,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void conf_errorv(struct conf_errors *ce, int warning,
+    const config_setting_t *where, const char *fmt, va_list ap);
+
+/* Reports settings of group s not in the NULL-terminated lists. */
+void conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,
+    const char *const *keys, const char *const *more);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * daemon: `baraza run`.  Owns the configuration, the routing that SIGHUP
+ * swaps, the metrics, and the three parts that run as threads: the HTTP
+ * server (http.c), the writer that commits and processes (writer.c) and
+ * the sender that drains the outbound queue (sender.c).  The main thread
+ * only waits for signals.
+ */
+#ifndef BARAZA_DAEMON_H
+#define BARAZA_DAEMON_H
+
+#include <pthread.h>
+
+#include "conf.h"
+#include "metrics.h"
+#include "store.h"
+
+struct writer;
+struct sender;
+struct http;
+
+struct daemon {
+	struct conf *conf; /* settings and providers: fixed while running */
+	const char *conf_path;
+	const struct conf_override *ov;
+	size_t nov;
+	const struct handler *const *handlers;
+
+	pthread_mutex_t routing_lock;
+	struct routing *routing; /* swapped by SIGHUP; refs under the lock */
+
+	struct metrics metrics;
+	pthread_mutex_t read_lock; /* guards read_store */
+	struct store *read_store;  /* /healthz and /metrics */
+
+	struct writer *writer;
+	struct sender *sender;
+	struct http *http;
+};
+
+/* The current routing, held until released; never NULL. */
+struct routing *daemon_routing_acquire(struct daemon *d);
+void daemon_routing_release(struct daemon *d, struct routing *r);
+
+/* Runs until SIGTERM/SIGINT; returns the process exit code. */
+int daemon_run(const char *conf_path, const struct conf_override *ov,
+    size_t nov, const struct handler *const *handlers);
+
+#endif

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * http: see http.h.  Each request gets a struct request as its connection
+ * state: the body is collected up to gateway.body_max_bytes (past it the
+ * rest is read and dropped, and the answer is 413), parsed by the
+ * provider, and handed to the writer; MHD_suspend_connection() parks the
+ * request and the writer's callback resumes it with the outcome.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "daemon.h"
+#include "http.h"
+#include "log.h"
+#include "writer.h"
+
+#define HTTP_MAX_CONNECTIONS 1024
+#define HTTP_TIMEOUT_S       30
+#define HTTP_MAX_QUERY       32
+
+enum endpoint {
+	EP_UNKNOWN,
+	EP_SMS,
+	EP_DLR,
+	EP_USSD,
+	EP_HEALTHZ,
+	EP_METRICS,
+};
+
+struct http {
+	struct daemon *d;
+	struct MHD_Daemon *mhd;
+};
+
+struct request {
+	struct http *h;
+	struct MHD_Connection *conn;
+	enum endpoint ep;
+	const struct provider *provider;
+	struct buf body;
+	bool too_big;
+	atomic_bool done; /* the writer has finished the job */
+	bool submitted;
+	struct job job;
+	struct kv query[HTTP_MAX_QUERY];
+	size_t nquery;
+	bool query_overflow;
+};
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, unsigned status, const char *type,
+    const char *body)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body),
+	    (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rc;
+
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	rc = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result
+respond_error(struct MHD_Connection *conn, unsigned status, const char *msg)
+{
+	char body[600];
+
+	snprintf(body, sizeof(body), "error: %s\n", msg);
+	return respond(conn, status, "text/plain; charset=utf-8", body);
+}
+
+static enum endpoint
+parse_path(const char *url, const char **ret_name)
+{
+	static const struct {
+		const char *prefix;
+		enum endpoint ep;
+	} table[] = {
+		{ "/sms/", EP_SMS },
+		{ "/dlr/", EP_DLR },
+		{ "/ussd/", EP_USSD },
+	};
+
+	*ret_name = NULL;
+	if (strcmp(url, "/healthz") == 0)
+		return EP_HEALTHZ;
+	if (strcmp(url, "/metrics") == 0)
+		return EP_METRICS;
+	for (size_t i = 0; i < ARRAY_LEN(table); i++) {
+		size_t n = strlen(table[i].prefix);
+		if (strncmp(url, table[i].prefix, n) == 0 && url[n] != '\0' &&
+		    strchr(url + n, '/') == NULL) {
+			*ret_name = url + n;
+			return table[i].ep;
+		}
+	}
+	return EP_UNKNOWN;
+}
+
+static const char *
+header_of(const struct webreq *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct request *rq = cls;
+
+	if (rq->nquery == HTTP_MAX_QUERY) {
+		rq->query_overflow = true;
+		return MHD_NO;
+	}
+	rq->query[rq->nquery].key = key;
+	rq->query[rq->nquery].value = value != NULL ? value : "";
+	rq->nquery++;
+	return MHD_YES;
+}
+
+static void
+job_done(struct job *job, void *arg)
+{
+	struct request *rq = arg;
+
+	atomic_store(&rq->done, true);
+	MHD_resume_connection(rq->conn);
+}
+
+static enum MHD_Result
+answer_job(struct request *rq)
+{
+	struct job *j = &rq->job;
+
+	if (j->err < 0)
+		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "the message store is unavailable; retry later");
+	if (j->kind == JOB_DLR && !j->found)
+		return respond(rq->conn, MHD_HTTP_OK, "text/plain", "OK unknown message\n");
+	return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+	    j->dup ? "OK duplicate\n" : "OK\n");
+}
+
+static enum MHD_Result
+start_job(struct request *rq, const char *method)
+{
+	struct http *h = rq->h;
+	struct metrics *mx = &h->d->metrics;
+	int pi = metrics_provider(mx, rq->provider->name);
+	struct webreq wr = {
+		.method = method,
+		.content_type = MHD_lookup_connection_value(rq->conn,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+		.body = rq->body.data ? rq->body.data : "",
+		.body_len = rq->body.len,
+		.query = rq->query,
+		.nquery = rq->nquery,
+		.header = header_of,
+		.conn = rq->conn,
+	};
+	struct buf err;
+	int rc;
+
+	buf_init(&err);
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_query, rq);
+	wr.nquery = rq->nquery;
+	if (rq->query_overflow) {
+		metrics_in(mx, pi, M_IN_REJECTED);
+		return respond_error(rq->conn, MHD_HTTP_BAD_REQUEST, "too many query arguments");
+	}
+	rq->job.provider = rq->provider;
+	rq->job.at = now_ms();
+	if (rq->ep == EP_SMS) {
+		rq->job.kind = JOB_INBOUND;
+		rc = rq->provider->type->parse_inbound(rq->provider->state, &wr,
+		    &rq->job.in, &err);
+	} else {
+		rq->job.kind = JOB_DLR;
+		rc = rq->provider->type->parse_dlr(rq->provider->state, &wr,
+		    &rq->job.dlr, &err);
+	}
+	if (rc < 0) {
+		enum MHD_Result r = respond_error(rq->conn,
+		    rc == WEBHOOK_DENIED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_BAD_REQUEST,
+		    err.data ? err.data : "malformed request");
+		log_info("http: %s /%s/%s refused: %s", method,
+		    rq->ep == EP_SMS ? "sms" : "dlr", rq->provider->name,
+		    err.data ? err.data : "malformed");
+		metrics_in(mx, pi, M_IN_REJECTED);
+		buf_free(&err);
+		return r;
+	}
+	buf_free(&err);
+	rq->job.done = job_done;
+	rq->job.arg = rq;
+	rq->submitted = true;
+	/* suspend first: the writer may finish before we return */
+	MHD_suspend_connection(rq->conn);
+	writer_submit(h->d->writer, &rq->job);
+	return MHD_YES;
+}
+
+static enum MHD_Result
+serve_healthz(struct request *rq)
+{
+	struct daemon *d = rq->h->d;
+	int64_t received = 0, queued = 0;
+	char body[256];
+	int rc;
+
+	pthread_mutex_lock(&d->read_lock);
+	rc = store_queue_depth(d->read_store, &received, &queued);
+	pthread_mutex_unlock(&d->read_lock);
+	if (rc < 0)
+		return respond(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "application/json", "{\"status\":\"unhealthy\",\"database\":\"error\"}\n");
+	snprintf(body, sizeof(body),
+	    "{\"status\":\"ok\",\"database\":\"ok\",\"queue\":{\"inbound\":%lld,\"outbound\":%lld}}\n",
+	    (long long)received, (long long)queued);
+	return respond(rq->conn, MHD_HTTP_OK, "application/json", body);
+}
+
+static enum MHD_Result
+serve_metrics(struct request *rq)
+{
+	struct daemon *d = rq->h->d;
+	int64_t received = -1, queued = -1;
+	struct buf b;
+	enum MHD_Result r;
+
+	pthread_mutex_lock(&d->read_lock);
+	(void)store_queue_depth(d->read_store, &received, &queued);
+	pthread_mutex_unlock(&d->read_lock);
+	buf_init(&b);
+	metrics_render(&d->metrics, received, queued, &b);
+	r = respond(rq->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", b.data);
+	buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct request *rq = *con_cls;
+	const char *name;
+
+	if (rq == NULL) {
+		rq = xcalloc(1, sizeof(*rq));
+		rq->h = h;
+		rq->conn = conn;
+		buf_init(&rq->body);
+		rq->ep = parse_path(url, &name);
+		if (name != NULL)
+			rq->provider = conf_provider(h->d->conf, name);
+		*con_cls = rq;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!rq->too_big && rq->body.len + *upload_size >
+		    (size_t)h->d->conf->gw.body_max) {
+			rq->too_big = true;
+			buf_free(&rq->body);
+		}
+		if (!rq->too_big)
+			buf_append(&rq->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->submitted)
+		return atomic_load(&rq->done) ? answer_job(rq) : MHD_YES;
+
+	switch (rq->ep) {
+	case EP_HEALTHZ:
+		return serve_healthz(rq);
+	case EP_METRICS:
+		return serve_metrics(rq);
+	case EP_UNKNOWN:
+		return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+	default:
+		break;
+	}
+	if (rq->provider == NULL)
+		return respond_error(conn, MHD_HTTP_NOT_FOUND, "unknown provider");
+	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0)
+		return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+	if (rq->too_big) {
+		metrics_in(&h->d->metrics, metrics_provider(&h->d->metrics,
+		    rq->provider->name), M_IN_REJECTED);
+		return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body larger than gateway.body_max_bytes");
+	}
+	if ((rq->ep == EP_SMS && rq->provider->type->parse_inbound == NULL) ||
+	    (rq->ep == EP_DLR && rq->provider->type->parse_dlr == NULL) ||
+	    rq->ep == EP_USSD)
+		return respond_error(conn, MHD_HTTP_NOT_FOUND,
+		    "this provider does not take that callback");
+	return start_job(rq, method);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	if (rq == NULL)
+		return;
+	inbound_done(&rq->job.in);
+	dlr_done(&rq->job.dlr);
+	buf_free(&rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+struct http *
+http_start(struct daemon *d, char **ret_err)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+	struct addrinfo *ai = NULL;
+	char port[16];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+	int rc;
+
+	h->d = d;
+	snprintf(port, sizeof(port), "%d", d->conf->gw.listen_port);
+	rc = getaddrinfo(d->conf->gw.listen_host, port, &hints, &ai);
+	if (rc != 0) {
+		*ret_err = xasprintf("listen address '%s' is not a numeric IP address: %s",
+		    d->conf->gw.listen_host, gai_strerror(rc));
+		free(h);
+		return NULL;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->mhd = MHD_start_daemon(flags, (uint16_t)d->conf->gw.listen_port, NULL,
+	    NULL, on_request, h,
+	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)d->conf->gw.http_threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (h->mhd == NULL) {
+		*ret_err = xasprintf("cannot listen on %s:%d (port taken or address not local?)",
+		    d->conf->gw.listen_host, d->conf->gw.listen_port);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+http_quiesce(struct http *h)
+{
+	if (h != NULL && h->mhd != NULL) {
+		MHD_socket s = MHD_quiesce_daemon(h->mhd);
+		if (s != MHD_INVALID_SOCKET)
+			close(s);
+	}
+}
+
+void
+http_stop(struct http *h)
+{
+	if (h == NULL)
+		return;
+	MHD_stop_daemon(h->mhd);
+	free(h);
+}

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pipeline: see pipeline.h.  Also implements the hctx_* half of handler.h:
+ * a handler's reply and session changes are collected in struct hctx and
+ * written here, after the handler returns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "router.h"
+#include "text.h"
+
+/* run_handler(): the handler failed (its errors are not the store's). */
+#define HANDLER_FAILED 2
+
+struct hctx {
+	const struct routing *r;
+	int route;
+	const char *text;
+	const char *args;
+	const char *number;
+	const char *channel;
+	int lang;
+	bool other_keyword;
+	char *reply;
+	const char *session; /* loaded state when the session is this route's */
+	enum { SESS_KEEP, SESS_SET, SESS_END } sess_op;
+	char *sess_state;
+	int sess_ttl;
+};
+
+/* --- hctx -------------------------------------------------------------- */
+
+const char *
+hctx_text(const struct hctx *ctx)
+{
+	return ctx->text;
+}
+
+const char *
+hctx_args(const struct hctx *ctx)
+{
+	return ctx->args;
+}
+
+const char *
+hctx_number(const struct hctx *ctx)
+{
+	return ctx->number;
+}
+
+const char *
+hctx_channel(const struct hctx *ctx)
+{
+	return ctx->channel;
+}
+
+int
+hctx_lang(const struct hctx *ctx)
+{
+	return ctx->lang;
+}
+
+bool
+hctx_other_keyword(const struct hctx *ctx)
+{
+	return ctx->other_keyword;
+}
+
+void
+hctx_reply(struct hctx *ctx, const char *text)
+{
+	free(ctx->reply);
+	ctx->reply = xstrdup(text);
+}
+
+static char *
+expand(const char *tmpl, const char *const *vars)
+{
+	struct buf b;
+	const char *p = tmpl;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		const char *close;
+		bool done = false;
+
+		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
+			size_t n = (size_t)(close - p - 1);
+			for (const char *const *v = vars; v && v[0] && v[1]; v += 2)
+				if (strlen(v[0]) == n && strncmp(v[0], p + 1, n) == 0) {
+					buf_puts(&b, v[1]);
+					p = close + 1;
+					done = true;
+					break;
+				}
+		}
+		if (!done)
+			buf_putc(&b, *p++);
+	}
+	return buf_steal(&b);
+}
+
+void
+hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
+    const char *const *vars)
+{
+	free(ctx->reply);
+	ctx->reply = expand(ltext_get(tmpl, ctx->lang), vars);
+}
+
+char *
+hctx_keyword_list(const struct hctx *ctx)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < ctx->r->nroutes; i++) {
+		const struct route *rt = &ctx->r->routes[i];
+		const char *kw = route_keyword(rt, ctx->lang);
+
+		if (!rt->listed || (int)i == ctx->r->default_route || *kw == '\0')
+			continue;
+		if (b.len > 0)
+			buf_puts(&b, ", ");
+		buf_puts(&b, kw);
+	}
+	return buf_steal(&b);
+}
+
+const char *
+hctx_session(const struct hctx *ctx)
+{
+	return ctx->sess_op == SESS_SET ? ctx->sess_state
+	       : ctx->sess_op == SESS_END ? NULL
+					  : ctx->session;
+}
+
+void
+hctx_session_set(struct hctx *ctx, const char *state, int ttl_s)
+{
+	free(ctx->sess_state);
+	ctx->sess_state = xstrdup(state);
+	ctx->sess_ttl = ttl_s > 0 ? ttl_s : 600;
+	ctx->sess_op = SESS_SET;
+}
+
+void
+hctx_session_end(struct hctx *ctx)
+{
+	free(ctx->sess_state);
+	ctx->sess_state = NULL;
+	ctx->sess_op = SESS_END;
+}
+
+/* --- the pipeline ------------------------------------------------------ */
+
+bool
+number_is_alphanumeric(const char *number)
+{
+	for (const char *p = number; *p != '\0'; p++)
+		if (isalpha((unsigned char)*p))
+			return true;
+	return false;
+}
+
+static bool
+denied(const struct gateway_conf *gw, const char *number)
+{
+	for (char **d = gw->deny; d != NULL && *d != NULL; d++)
+		if (strcmp(*d, number) == 0)
+			return true;
+	return false;
+}
+
+static int
+find_route(const struct routing *r, const char *name)
+{
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (strcmp(r->routes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Calls a route's handler (or its help hook) and applies its session
+ * changes.  Returns the handler's result or a store error. */
+static int
+run_handler(struct store *st, struct hctx *ctx, int route, bool help,
+    int64_t now)
+{
+	const struct route *rt = &ctx->r->routes[route];
+	int rc;
+
+	ctx->route = route;
+	if (help && rt->handler->help != NULL)
+		rc = rt->handler->help(rt->state, ctx);
+	else
+		rc = rt->handler->handle(rt->state, ctx);
+	if (rc < 0)
+		return HANDLER_FAILED; /* the handler's own failure */
+	if (rc == HANDLER_DECLINED)
+		return rc;
+	if (ctx->sess_op == SESS_SET)
+		rc = store_session_put(st, ctx->number, rt->name, ctx->sess_state,
+		    now + (int64_t)ctx->sess_ttl * 1000, now);
+	else if (ctx->sess_op == SESS_END)
+		rc = store_session_delete(st, ctx->number);
+	else
+		rc = 0;
+	return rc < 0 ? rc : HANDLER_OK;
+}
+
+static void
+reply_ltext(struct hctx *ctx, const struct ltext *t, const char *const *vars)
+{
+	hctx_reply_template(ctx, t, vars);
+}
+
+/* Routes the message and runs what it reaches; fills ctx->reply. */
+static int
+route_message(struct store *st, const struct routing *r, struct hctx *ctx,
+    struct outcome *out, int64_t now)
+{
+	struct match m;
+	char *sess_route = NULL, *sess_state = NULL;
+	int rc, sroute = -1;
+
+	router_match(r, ctx->text, &m);
+	if (m.lang >= 0)
+		ctx->lang = m.lang;
+	rc = store_session_get(st, ctx->number, now, &sess_route, &sess_state);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (rc == 0 && (sroute = find_route(r, sess_route)) < 0)
+		store_session_delete(st, ctx->number); /* route gone on reload */
+	free(sess_route);
+
+	if (m.kind == MATCH_RESERVED) {
+		switch (m.reserved) {
+		case RESERVED_STOP:
+			out->route = "stop";
+			if ((rc = store_contact_set_optout(st, ctx->number, true, now)) < 0 ||
+			    (rc = store_session_delete(st, ctx->number)) < 0)
+				goto done;
+			reply_ltext(ctx, &r->replies[REPLY_STOP], NULL);
+			goto done;
+		case RESERVED_START:
+			out->route = "start";
+			if ((rc = store_contact_set_optout(st, ctx->number, false, now)) < 0)
+				goto done;
+			reply_ltext(ctx, &r->replies[REPLY_START], NULL);
+			goto done;
+		case RESERVED_QUIT:
+			out->route = "quit";
+			if ((rc = store_session_delete(st, ctx->number)) < 0)
+				goto done;
+			reply_ltext(ctx, &r->replies[REPLY_QUIT], NULL);
+			goto done;
+		case RESERVED_HELP:
+			ctx->args = m.args;
+			if (sroute >= 0) {
+				ctx->session = sess_state;
+				out->route = r->routes[sroute].name;
+				rc = run_handler(st, ctx, sroute, true, now);
+				if (rc != HANDLER_DECLINED)
+					goto done;
+			}
+			out->route = r->routes[r->default_route].name;
+			rc = run_handler(st, ctx, r->default_route, false, now);
+			goto done;
+		}
+	}
+	if (sroute >= 0) {
+		ctx->session = sess_state;
+		ctx->args = ctx->text;
+		ctx->other_keyword = m.kind == MATCH_ROUTE && !m.guessed &&
+		    m.route != sroute;
+		out->route = r->routes[sroute].name;
+		rc = run_handler(st, ctx, sroute, false, now);
+		if (rc != HANDLER_DECLINED)
+			goto done;
+		/* the session's handler let go: route by keyword */
+		if ((rc = store_session_delete(st, ctx->number)) < 0)
+			goto done;
+		ctx->session = NULL;
+		ctx->sess_op = SESS_KEEP;
+		ctx->other_keyword = false;
+	}
+	ctx->args = m.args;
+	if (m.kind == MATCH_AMBIGUOUS) {
+		char *choices = router_choices(r, &m, ctx->lang);
+		const char *vars[] = { "choices", choices, NULL };
+		out->route = "ambiguous";
+		reply_ltext(ctx, &r->replies[REPLY_AMBIGUOUS], vars);
+		free(choices);
+		rc = 0;
+		goto done;
+	}
+	if (m.kind == MATCH_ROUTE) {
+		out->route = r->routes[m.route].name;
+		rc = run_handler(st, ctx, m.route, false, now);
+		if (rc != HANDLER_DECLINED)
+			goto done;
+	}
+	out->route = r->routes[r->default_route].name;
+	ctx->args = ctx->text;
+	rc = run_handler(st, ctx, r->default_route, false, now);
+done:
+	free(sess_state);
+	ctx->session = NULL;
+	if (rc == HANDLER_DECLINED)
+		rc = 0;
+	return rc;
+}
+
+int
+pipeline_process(struct store *st, const struct routing *r,
+    const struct gateway_conf *gw, const struct msg *m,
+    const struct pipeline_opts *opts, struct outcome *ret)
+{
+	struct outcome out = { .status = "processed", .lang = 0 };
+	struct hctx ctx;
+	struct contact contact = { 0 };
+	int64_t now = now_ms();
+	int rc, count = 0;
+	bool repeat = false;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.r = r;
+	ctx.text = m->text;
+	ctx.args = m->text;
+	ctx.number = m->number;
+	ctx.channel = opts->channel;
+
+	/* the loop guard and the flood limit: stored, never answered */
+	if (number_is_alphanumeric(m->number)) {
+		out.status = "ignored";
+		out.reason = "alphanumeric sender";
+	} else if (denied(gw, m->number)) {
+		out.status = "ignored";
+		out.reason = "deny list";
+	}
+	if (out.reason == NULL && gw->dedup_window_s > 0) {
+		rc = store_inbound_repeat(st, m->number, m->text,
+		    m->created_at - (int64_t)gw->dedup_window_s * 1000, m->id, &repeat);
+		if (rc < 0)
+			return rc;
+		if (repeat) {
+			out.status = "ignored";
+			out.reason = "repeated text";
+		}
+	}
+	if (out.reason == NULL) {
+		rc = store_inbound_count_since(st, m->number,
+		    m->created_at - (int64_t)gw->flood_window_s * 1000, m->id, &count);
+		if (rc < 0)
+			return rc;
+		if (count >= gw->flood_messages) {
+			out.status = "ignored";
+			out.reason = "flood limit";
+		}
+	}
+	if ((rc = store_contact_get(st, m->number, &contact)) < 0)
+		return rc;
+	ctx.lang = contact.lang != NULL ? routing_lang(r, contact.lang) : 0;
+	if (ctx.lang < 0)
+		ctx.lang = 0;
+	contact_done(&contact);
+
+	if (out.reason == NULL) {
+		int before = ctx.lang;
+		rc = route_message(st, r, &ctx, &out, now);
+		if (rc < 0)
+			goto fail; /* the store failed */
+		if (rc == HANDLER_FAILED) {
+			out.reason = "handler error";
+			free(ctx.reply);
+			ctx.reply = NULL;
+		}
+		if (ctx.lang != before &&
+		    (rc = store_contact_set_lang(st, m->number, r->lang_code[ctx.lang], now)) < 0)
+			goto fail;
+	}
+	out.lang = ctx.lang;
+	if (ctx.reply != NULL && ctx.reply[0] != '\0') {
+		struct outbound_new o = { 0 };
+		struct sms_info info;
+
+		out.reply = sms_prepare(ctx.reply);
+		sms_measure(out.reply, &info);
+		out.segments = (int)info.segments;
+		out.encoding = sms_encoding_name(info.encoding);
+		o.provider = opts->reply_provider;
+		o.number = m->number;
+		o.peer = m->peer;
+		o.text = out.reply;
+		o.status = opts->reply_status;
+		o.route = out.route;
+		o.lang = r->lang_code[ctx.lang];
+		o.reply_to = m->id;
+		o.segments = out.segments;
+		o.encoding = out.encoding;
+		o.at = now;
+		if ((rc = store_outbound_add(st, &o, &out.reply_id)) < 0)
+			goto fail;
+	}
+	rc = store_inbound_finish(st, m->id, out.status, out.reason, out.route,
+	    r->lang_code[ctx.lang]);
+	if (rc < 0)
+		goto fail;
+	free(ctx.reply);
+	free(ctx.sess_state);
+	*ret = out;
+	return 0;
+fail:
+	free(ctx.reply);
+	free(ctx.sess_state);
+	free(out.reply);
+	return rc;
+}
+
+void
+outcome_done(struct outcome *o)
+{
+	free(o->reply);
+	o->reply = NULL;
+}

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * provider: the table of provider types, and helpers every type shares:
+ * reading a webhook's fields whatever its encoding, validating numbers,
+ * texts and ids against their limits, and freeing parsed results.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "provider.h"
+#include "provider_util.h"
+#include "text.h"
+
+extern const struct provider_type provider_log;
+extern const struct provider_type provider_generic;
+
+const struct provider_type *const provider_types[] = {
+	&provider_log,
+	&provider_generic,
+	NULL,
+};
+
+const struct provider_type *
+provider_type_find(const char *name)
+{
+	for (const struct provider_type *const *t = provider_types; *t != NULL; t++)
+		if (strcmp((*t)->name, name) == 0)
+			return *t;
+	return NULL;
+}
+
+void
+inbound_done(struct inbound *in)
+{
+	free(in->from);
+	free(in->to);
+	free(in->text);
+	free(in->id);
+	memset(in, 0, sizeof(*in));
+}
+
+void
+dlr_done(struct dlr *d)
+{
+	free(d->provider_id);
+	free(d->reason);
+	memset(d, 0, sizeof(*d));
+}
+
+const char *
+dlr_status_name(enum dlr_status s)
+{
+	static const char *const names[] = { "sent", "delivered", "failed",
+		"expired" };
+
+	return names[s];
+}
+
+void
+sendreq_done(struct sendreq *r)
+{
+	free(r->url);
+	free(r->body);
+	for (size_t i = 0; i < r->nheaders; i++)
+		free(r->headers[i]);
+	free(r->userpwd);
+	memset(r, 0, sizeof(*r));
+}
+
+static bool
+has_type(const struct webreq *r, const char *type)
+{
+	size_t n = strlen(type);
+
+	return r->content_type != NULL &&
+	    strncasecmp(r->content_type, type, n) == 0 &&
+	    (r->content_type[n] == '\0' || r->content_type[n] == ';' ||
+		r->content_type[n] == ' ');
+}
+
+int
+webreq_fields(const struct webreq *r, struct form *ret, struct buf *err)
+{
+	int rc = 0;
+
+	form_init(ret);
+	if (r->body_len > 0) {
+		if (has_type(r, "application/json"))
+			rc = form_parse_json(ret, r->body, r->body_len, err);
+		else if (has_type(r, "application/x-www-form-urlencoded") ||
+			 r->content_type == NULL)
+			rc = form_parse_urlencoded(ret, r->body, r->body_len, err);
+		else {
+			buf_printf(err, "unsupported content type '%.64s' (use form or JSON)",
+			    r->content_type);
+			rc = -EINVAL;
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < r->nquery; i++)
+		if (form_add(ret, r->query[i].key, r->query[i].value) < 0) {
+			buf_printf(err, "more than %d fields", FORM_MAX_FIELDS);
+			rc = -E2BIG;
+		}
+	if (rc < 0)
+		form_done(ret);
+	return rc;
+}
+
+int
+check_number(const char *field, const char *v, struct buf *err)
+{
+	size_t n;
+
+	if (v == NULL || *v == '\0') {
+		buf_printf(err, "missing field '%s'", field);
+		return -EINVAL;
+	}
+	n = strlen(v);
+	if (n > MSG_NUMBER_MAX) {
+		buf_printf(err, "field '%s' is longer than %d characters", field,
+		    MSG_NUMBER_MAX);
+		return -EINVAL;
+	}
+	for (const char *p = v; *p != '\0'; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= 'A' && *p <= 'Z') || *p == '+' || *p == ' ' ||
+			*p == '-' || *p == '.' || *p == '_')) {
+			buf_printf(err, "field '%s' is not a phone number or sender id",
+			    field);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int
+check_text(const char *field, const char *v, struct buf *err)
+{
+	size_t n;
+
+	if (v == NULL) {
+		buf_printf(err, "missing field '%s'", field);
+		return -EINVAL;
+	}
+	n = strlen(v);
+	if (n > MSG_TEXT_MAX) {
+		buf_printf(err, "field '%s' is longer than %d bytes", field,
+		    MSG_TEXT_MAX);
+		return -EINVAL;
+	}
+	if (!utf8_valid(v, n)) {
+		buf_printf(err, "field '%s' is not valid UTF-8", field);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+check_id(const char *field, const char *v, struct buf *err)
+{
+	if (v == NULL)
+		return 0;
+	if (*v == '\0' || strlen(v) > MSG_ID_MAX) {
+		buf_printf(err, "field '%s' must be 1..%d characters", field,
+		    MSG_ID_MAX);
+		return -EINVAL;
+	}
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x21 || *p > 0x7e) {
+			buf_printf(err, "field '%s' must be printable ASCII", field);
+			return -EINVAL;
+		}
+	return 0;
+}
+
+int
+generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
+{
+	struct form f;
+	const char *to;
+	int rc;
+
+	if ((rc = webreq_fields(req, &f, err)) < 0)
+		return rc;
+	to = form_get(&f, "to");
+	if ((rc = check_number("from", form_get(&f, "from"), err)) < 0 ||
+	    (rc = check_text("text", form_get(&f, "text"), err)) < 0 ||
+	    (rc = check_id("id", form_get(&f, "id"), err)) < 0 ||
+	    (to != NULL && *to != '\0' && (rc = check_number("to", to, err)) < 0))
+		goto out;
+	ret->from = xstrdup(form_get(&f, "from"));
+	ret->text = xstrdup(form_get(&f, "text"));
+	ret->to = to != NULL && *to != '\0' ? xstrdup(to) : NULL;
+	ret->id = form_get(&f, "id") ? xstrdup(form_get(&f, "id")) : NULL;
+out:
+	form_done(&f);
+	return rc;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * provider: the interface between the gateway and one provider type
+ * (provider_<type>.c), and the table of compiled-in types.  A provider
+ * turns its webhooks into inbound messages and delivery reports, and turns
+ * an outbound message into an HTTP request whose answer it classifies.  It
+ * never touches the database or sockets: http.c and sender.c do the I/O.
+ */
+#ifndef BARAZA_PROVIDER_H
+#define BARAZA_PROVIDER_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libconfig.h>
+
+#include "conf_errors.h"
+#include "util.h"
+
+#define PROVIDER_ABI 1
+
+/* Limits on what a provider's caller controls. */
+#define MSG_TEXT_MAX   4096 /* bytes of UTF-8 in one message */
+#define MSG_NUMBER_MAX 32   /* bytes of a phone number or sender id */
+#define MSG_ID_MAX     128  /* bytes of a provider message id */
+
+struct kv {
+	const char *key;
+	const char *value;
+};
+
+/* A webhook request as providers see it; everything borrowed. */
+struct webreq {
+	const char *method;
+	const char *content_type; /* may be NULL */
+	const char *body;         /* NUL-terminated; body_len excludes it */
+	size_t body_len;
+	const struct kv *query; /* decoded URL query arguments */
+	size_t nquery;
+	const char *(*header)(const struct webreq *r, const char *name);
+	void *conn; /* for header() */
+};
+
+/* A parsed inbound SMS; strings owned, freed by inbound_done(). */
+struct inbound {
+	char *from;
+	char *to;
+	char *text;
+	char *id; /* provider message id; NULL when the provider gives none */
+};
+
+void inbound_done(struct inbound *in);
+
+enum dlr_status {
+	DLR_SENT,
+	DLR_DELIVERED,
+	DLR_FAILED,
+	DLR_EXPIRED,
+};
+
+struct dlr {
+	char *provider_id; /* the id the provider gave on send, or NULL */
+	int64_t our_id;    /* our message id when the callback carries it, or 0 */
+	enum dlr_status status;
+	char *reason; /* provider's words, or NULL */
+};
+
+void dlr_done(struct dlr *d);
+const char *dlr_status_name(enum dlr_status s);
+
+struct outmsg {
+	int64_t id;
+	const char *to;
+	const char *from; /* sender id: provider's 'from', or NULL */
+	const char *text;
+};
+
+/* An HTTP request a provider wants sent; strings owned by the request. */
+#define SENDREQ_MAX_HEADERS 8
+struct sendreq {
+	char *url;
+	char *body; /* NULL for GET */
+	char *headers[SENDREQ_MAX_HEADERS]; /* "Name: value" */
+	size_t nheaders;
+	char *userpwd; /* basic auth "user:password", or NULL */
+};
+
+void sendreq_done(struct sendreq *r);
+
+enum send_result {
+	SEND_OK,
+	SEND_TEMPFAIL, /* try again later */
+	SEND_PERMFAIL, /* retrying cannot help */
+};
+
+/* Webhook parse outcomes besides 0. */
+#define WEBHOOK_BAD    (-EINVAL) /* 400, err says what */
+#define WEBHOOK_DENIED (-EACCES) /* 403 */
+
+struct provider_type {
+	const char *name;
+	unsigned abi;
+	/* Settings this type accepts beyond the common ones; NULL-terminated. */
+	const char *const *keys;
+
+	/* Required.  Builds the state from the provider's settings. */
+	int (*configure)(const config_setting_t *s, struct conf_errors *ce,
+	    void **ret_state);
+	void (*free_state)(void *state);
+
+	/* Optional.  A webhook on /sms/NAME; err gets a one-line reason. */
+	int (*parse_inbound)(void *state, const struct webreq *req,
+	    struct inbound *ret, struct buf *err);
+	/* Optional.  A webhook on /dlr/NAME. */
+	int (*parse_dlr)(void *state, const struct webreq *req, struct dlr *ret,
+	    struct buf *err);
+
+	/* Exactly one of send_direct or prepare_send+classify. */
+	enum send_result (*send_direct)(void *state, const struct outmsg *m,
+	    char **ret_provider_id, char **ret_reason);
+	int (*prepare_send)(void *state, const struct outmsg *m,
+	    struct sendreq *ret);
+	enum send_result (*classify)(void *state, long http_status,
+	    const char *body, size_t len, char **ret_provider_id,
+	    char **ret_reason);
+};
+
+/* One configured provider instance. */
+struct provider {
+	char *name; /* used in URLs: /sms/NAME */
+	const struct provider_type *type;
+	void *state;
+	char *from; /* sender id, or NULL */
+	int is_default;
+	int concurrency;   /* sends in flight at most */
+	double rate_per_s; /* sends started per second at most; 0 = no cap */
+	int timeout_ms;
+};
+
+/* The compiled-in provider types, NULL-terminated. */
+extern const struct provider_type *const provider_types[];
+
+const struct provider_type *provider_type_find(const char *name);
+
+#endif

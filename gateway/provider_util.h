@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * provider_util: helpers for provider_<type>.c files only -- webhook
+ * fields whatever their encoding, and checks of numbers, texts and ids
+ * against the limits in provider.h, each with a one-line reason.
+ */
+#ifndef BARAZA_PROVIDER_UTIL_H
+#define BARAZA_PROVIDER_UTIL_H
+
+#include "form.h"
+#include "provider.h"
+
+/* Body fields (form or JSON by Content-Type) followed by query fields. */
+int webreq_fields(const struct webreq *r, struct form *ret, struct buf *err);
+
+int check_number(const char *field, const char *v, struct buf *err);
+int check_text(const char *field, const char *v, struct buf *err);
+int check_id(const char *field, const char *v, struct buf *err);
+
+/* The generic format: from, to, text, optional id (SPEC §3). */
+int generic_inbound(const struct webreq *req, struct inbound *ret,
+    struct buf *err);
+
+#endif

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sender: see sender.h.  Messages in flight are remembered in memory only
+ * (no 'sending' state on disk): after a crash they are simply still
+ * 'queued' and go out again, which is the at-least-once promise.
+ */
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "sender.h"
+
+#define SENDER_IDLE_MS    1000 /* look for new work at least this often */
+#define SENDER_RESP_MAX   65536 /* bytes of a provider's answer kept */
+#define SENDER_STOP_MS    5000 /* wait for sends in flight at shutdown */
+
+struct result {
+	int64_t id;
+	int provider;
+	int attempts;
+	enum send_result res;
+	char *provider_id;
+	char *reason;
+};
+
+struct transfer {
+	int64_t id;
+	int provider;
+	int attempts;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct sendreq req;
+	struct buf resp;
+	struct transfer *prev, *next; /* in sender.transfers */
+};
+
+struct pstate {
+	const struct provider *p;
+	int inflight;
+	int64_t *ids; /* in flight, `concurrency` slots, 0 = free */
+	double tokens;
+	int64_t refill_ms;
+};
+
+struct sender {
+	struct daemon *d;
+	struct store *st;
+	CURLM *multi;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_bool woken;
+	struct pstate *ps;
+	size_t nps;
+	struct transfer *transfers; /* in flight */
+	struct result *results;
+	size_t nresults, capresults;
+	unsigned rnd;
+};
+
+int64_t
+sender_backoff_ms(int base_ms, int cap_ms, int attempts, double rnd)
+{
+	double d = base_ms;
+
+	for (int i = 1; i < attempts && d < cap_ms; i++)
+		d *= 2;
+	if (d > cap_ms)
+		d = cap_ms;
+	return (int64_t)(d * (0.5 + rnd)); /* jitter: 50%..150% */
+}
+
+static void
+add_result(struct sender *s, int64_t id, int provider, int attempts,
+    enum send_result res, char *pid, char *reason)
+{
+	struct result *r;
+
+	if (s->nresults == s->capresults) {
+		s->capresults = s->capresults ? s->capresults * 2 : 64;
+		s->results = xrealloc(s->results, s->capresults * sizeof(*r));
+	}
+	r = &s->results[s->nresults++];
+	r->id = id;
+	r->provider = provider;
+	r->attempts = attempts;
+	r->res = res;
+	r->provider_id = pid;
+	r->reason = reason;
+}
+
+static void
+release_slot(struct pstate *ps, int64_t id)
+{
+	for (int i = 0; i < ps->p->concurrency; i++)
+		if (ps->ids[i] == id) {
+			ps->ids[i] = 0;
+			ps->inflight--;
+			return;
+		}
+}
+
+static bool
+in_flight(const struct pstate *ps, int64_t id)
+{
+	for (int i = 0; i < ps->p->concurrency; i++)
+		if (ps->ids[i] == id)
+			return true;
+	return false;
+}
+
+static void
+take_slot(struct pstate *ps, int64_t id)
+{
+	for (int i = 0; i < ps->p->concurrency; i++)
+		if (ps->ids[i] == 0) {
+			ps->ids[i] = id;
+			ps->inflight++;
+			return;
+		}
+}
+
+static size_t
+on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct transfer *t = arg;
+	size_t n = size * nmemb;
+
+	if (t->resp.len + n <= SENDER_RESP_MAX)
+		buf_append(&t->resp, data, n);
+	return n;
+}
+
+static void
+start_send(struct sender *s, int pi, const struct msg *m)
+{
+	struct pstate *ps = &s->ps[pi];
+	const struct provider *p = ps->p;
+	struct outmsg om = {
+		.id = m->id,
+		.to = m->number,
+		.from = p->from != NULL ? p->from : m->peer,
+		.text = m->text,
+	};
+	struct transfer *t;
+	char *pid = NULL, *reason = NULL;
+
+	if (p->type->send_direct != NULL) {
+		enum send_result r = p->type->send_direct(p->state, &om, &pid, &reason);
+		add_result(s, m->id, pi, m->attempts + 1, r, pid, reason);
+		return;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->id = m->id;
+	t->provider = pi;
+	t->attempts = m->attempts + 1;
+	buf_init(&t->resp);
+	if (p->type->prepare_send(p->state, &om, &t->req) < 0 ||
+	    (t->easy = curl_easy_init()) == NULL) {
+		add_result(s, m->id, pi, t->attempts, SEND_TEMPFAIL, NULL,
+		    xstrdup("cannot build the request"));
+		sendreq_done(&t->req);
+		free(t);
+		return;
+	}
+	for (size_t i = 0; i < t->req.nheaders; i++)
+		t->headers = curl_slist_append(t->headers, t->req.headers[i]);
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->req.url);
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (t->req.body != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->req.body);
+	if (t->req.userpwd != NULL)
+		curl_easy_setopt(t->easy, CURLOPT_USERPWD, t->req.userpwd);
+	take_slot(ps, m->id);
+	t->next = s->transfers;
+	if (s->transfers != NULL)
+		s->transfers->prev = t;
+	s->transfers = t;
+	curl_multi_add_handle(s->multi, t->easy);
+}
+
+static void
+transfer_free(struct sender *s, struct transfer *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		s->transfers = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	curl_multi_remove_handle(s->multi, t->easy);
+	curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	sendreq_done(&t->req);
+	buf_free(&t->resp);
+	free(t);
+}
+
+static void
+finish_transfers(struct sender *s)
+{
+	CURLMsg *cm;
+	int left;
+
+	while ((cm = curl_multi_info_read(s->multi, &left)) != NULL) {
+		struct transfer *t;
+		const struct provider *p;
+		char *pid = NULL, *reason = NULL;
+		enum send_result r;
+		long status = 0;
+
+		if (cm->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		p = s->ps[t->provider].p;
+		if (cm->data.result != CURLE_OK) {
+			r = SEND_TEMPFAIL;
+			reason = xstrdup(curl_easy_strerror(cm->data.result));
+		} else {
+			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+			r = p->type->classify(p->state, status,
+			    t->resp.data ? t->resp.data : "", t->resp.len, &pid, &reason);
+		}
+		add_result(s, t->id, t->provider, t->attempts, r, pid, reason);
+		release_slot(&s->ps[t->provider], t->id);
+		transfer_free(s, t);
+	}
+}
+
+static void
+record_results(struct sender *s)
+{
+	const struct gateway_conf *gw = &s->d->conf->gw;
+	int64_t now = now_ms();
+	int rc;
+
+	if (s->nresults == 0)
+		return;
+	rc = store_begin(s->st);
+	for (size_t i = 0; rc == 0 && i < s->nresults; i++) {
+		struct result *r = &s->results[i];
+		const char *status = "sent";
+		int64_t next = now;
+
+		if (r->res != SEND_OK) {
+			metrics_send_error(&s->d->metrics, r->provider);
+			if (r->res == SEND_TEMPFAIL && r->attempts < gw->retry_max_attempts) {
+				status = "queued";
+				next = now + sender_backoff_ms(gw->retry_base_ms,
+				    gw->retry_cap_ms, r->attempts,
+				    (double)rand_r(&s->rnd) / ((double)RAND_MAX + 1));
+			} else {
+				status = "failed";
+			}
+		}
+		rc = store_outbound_attempt(s->st, r->id, status, r->provider_id,
+		    r->reason, r->attempts, next, now);
+		if (rc == 0)
+			metrics_out(&s->d->metrics, r->provider,
+			    strcmp(status, "sent") == 0 ? M_OUT_SENT
+			    : strcmp(status, "queued") == 0 ? M_OUT_RETRY
+							    : M_OUT_FAILED);
+		if (rc == 0 && strcmp(status, "failed") == 0)
+			log_warn("sender: message %lld failed after %d attempts: %s",
+			    (long long)r->id, r->attempts, r->reason ? r->reason : "?");
+	}
+	if (rc == 0)
+		rc = store_commit(s->st);
+	if (rc < 0) {
+		/* the messages stay queued and are sent again: at least once */
+		log_error("sender: cannot record %zu results: %s", s->nresults,
+		    store_errmsg(s->st));
+		store_rollback(s->st);
+	}
+	for (size_t i = 0; i < s->nresults; i++) {
+		free(s->results[i].provider_id);
+		free(s->results[i].reason);
+	}
+	s->nresults = 0;
+}
+
+/* Starts what each provider may start now; returns ms until a token. */
+static int
+fill(struct sender *s)
+{
+	int64_t now = now_ms(), mono = mono_ms();
+	int wait = SENDER_IDLE_MS;
+
+	for (size_t i = 0; i < s->nps; i++) {
+		struct pstate *ps = &s->ps[i];
+		const struct provider *p = ps->p;
+		int avail = p->concurrency - ps->inflight;
+		struct msg *v = NULL;
+		size_t n = 0;
+
+		if (p->rate_per_s > 0) {
+			double burst = p->rate_per_s < 1 ? 1 : p->rate_per_s;
+			ps->tokens += (double)(mono - ps->refill_ms) * p->rate_per_s / 1000.0;
+			if (ps->tokens > burst)
+				ps->tokens = burst;
+			ps->refill_ms = mono;
+			if ((int)ps->tokens < avail)
+				avail = (int)ps->tokens;
+			if (ps->tokens < 1) {
+				int ms = (int)ceil((1 - ps->tokens) * 1000.0 / p->rate_per_s);
+				if (ms < wait)
+					wait = ms;
+			}
+		}
+		if (avail <= 0)
+			continue;
+		if (store_outbound_due(s->st, p->name, now, ps->inflight + avail, &v, &n) < 0) {
+			log_error("sender: cannot read the queue: %s", store_errmsg(s->st));
+			return SENDER_IDLE_MS;
+		}
+		for (size_t k = 0; k < n && avail > 0; k++) {
+			if (in_flight(ps, v[k].id))
+				continue;
+			start_send(s, (int)i, &v[k]);
+			avail--;
+			if (p->rate_per_s > 0)
+				ps->tokens -= 1;
+		}
+		if (avail == 0 && p->type->send_direct != NULL)
+			wait = 0; /* more may be waiting */
+		msgs_free(v, n);
+	}
+	return wait;
+}
+
+static void *
+sender_main(void *arg)
+{
+	struct sender *s = arg;
+	int64_t stop_deadline = 0;
+
+	for (;;) {
+		int running = 0, wait;
+		bool stopping = atomic_load(&s->stop);
+
+		if (stopping && stop_deadline == 0)
+			stop_deadline = mono_ms() + SENDER_STOP_MS;
+		atomic_store(&s->woken, false);
+		wait = stopping ? 100 : fill(s);
+		record_results(s);
+		curl_multi_perform(s->multi, &running);
+		finish_transfers(s);
+		record_results(s);
+		if (stopping && (running == 0 || mono_ms() > stop_deadline))
+			break;
+		if (wait > 0 && !atomic_load(&s->woken))
+			curl_multi_poll(s->multi, NULL, 0, running > 0 && wait > 50 ? 50 : wait, NULL);
+	}
+	return NULL;
+}
+
+struct sender *
+sender_start(struct daemon *d, char **ret_err)
+{
+	struct sender *s = xcalloc(1, sizeof(*s));
+	const char **names;
+	int n = 0;
+
+	s->d = d;
+	s->rnd = (unsigned)now_ms();
+	if (store_open(d->conf->gw.database, &s->st, ret_err) < 0) {
+		free(s);
+		return NULL;
+	}
+	s->multi = curl_multi_init();
+	s->nps = d->conf->nproviders;
+	s->ps = xcalloc(s->nps, sizeof(*s->ps));
+	names = xcalloc(s->nps + 1, sizeof(*names));
+	for (size_t i = 0; i < s->nps; i++) {
+		s->ps[i].p = &d->conf->providers[i];
+		s->ps[i].ids = xcalloc((size_t)s->ps[i].p->concurrency, sizeof(int64_t));
+		s->ps[i].tokens = 1;
+		s->ps[i].refill_ms = mono_ms();
+		names[i] = s->ps[i].p->name;
+	}
+	names[s->nps] = NULL;
+	if (store_outbound_orphans(s->st, names, now_ms(), &n) == 0 && n > 0)
+		log_warn("sender: %d queued messages name no configured provider; marked failed", n);
+	free(names);
+	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+		*ret_err = xstrdup("cannot start the sender thread");
+		sender_stop(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+sender_wake(struct sender *s)
+{
+	atomic_store(&s->woken, true);
+	curl_multi_wakeup(s->multi);
+}
+
+void
+sender_stop(struct sender *s)
+{
+	if (s == NULL)
+		return;
+	if (s->thread) {
+		atomic_store(&s->stop, true);
+		curl_multi_wakeup(s->multi);
+		pthread_join(s->thread, NULL);
+	}
+	/* transfers still in flight after the deadline stay queued on disk */
+	while (s->transfers != NULL)
+		transfer_free(s, s->transfers);
+	curl_multi_cleanup(s->multi);
+	for (size_t i = 0; i < s->nps; i++)
+		free(s->ps[i].ids);
+	free(s->ps);
+	free(s->results);
+	store_close(s->st);
+	free(s);
+}

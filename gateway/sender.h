@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sender: the thread that drains the outbound queue.  For each provider it
+ * starts at most `concurrency` sends and at most `rate_per_s` per second,
+ * over libcurl's multi interface (never on an HTTP thread), classifies each
+ * answer, and records the attempt: sent, retried later with exponential
+ * backoff and jitter, or failed after retry_max_attempts.  Results are
+ * written in one transaction per loop.  A message is sent at least once: a
+ * crash between the provider's answer and our commit sends it again.
+ */
+#ifndef BARAZA_SENDER_H
+#define BARAZA_SENDER_H
+
+struct daemon;
+struct sender;
+
+struct sender *sender_start(struct daemon *d, char **ret_err);
+/* New messages are queued: look now rather than at the next tick. */
+void sender_wake(struct sender *s);
+/* Lets sends in flight finish (a few seconds at most), then joins. */
+void sender_stop(struct sender *s);
+
+/* The delay before attempt n+1 (n >= 1), with jitter from rnd in [0,1). */
+int64_t sender_backoff_ms(int base_ms, int cap_ms, int attempts, double rnd);
+
+#endif

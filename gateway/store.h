@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store: every SQL statement of baraza sits behind this interface, so that
+ * a PostgreSQL backend can be added without touching the pipeline or the
+ * handlers.  One struct store is one connection, used by one thread at a
+ * time.  Functions return 0 or a negative errno (-EBUSY: locked past the
+ * busy timeout, -EIO: the database failed); they never log.
+ *
+ * Message statuses (the queue's states, Postfix style):
+ *   inbound:  received -> processed | ignored (reason says why)
+ *   outbound: queued -> sent -> delivered
+ *             queued -> (retry: queued again, attempts+1) -> failed
+ *             sent -> failed | expired (delivery report)
+ *             queued -> cancelled (by an operator)
+ * A message is acknowledged to a provider only once its row is committed.
+ */
+#ifndef BARAZA_STORE_H
+#define BARAZA_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating and migrating) the database; ret_err gets a one-line
+ * reason on failure, caller frees. */
+int store_open(const char *path, struct store **ret, char **ret_err);
+void store_close(struct store *st);
+/* The last error's text from the database, for logs; never NULL. */
+const char *store_errmsg(struct store *st);
+
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+int store_savepoint(struct store *st);
+int store_savepoint_release(struct store *st);
+void store_savepoint_rollback(struct store *st);
+
+/* --- messages ---------------------------------------------------------- */
+
+struct msg {
+	int64_t id;
+	char *direction; /* "in" / "out" */
+	char *provider;
+	char *provider_id;
+	char *number; /* the citizen */
+	char *peer;   /* our short code or sender id */
+	char *text;
+	char *status;
+	char *reason;
+	char *route;
+	char *lang;
+	int segments;
+	char *encoding;
+	int attempts;
+	int64_t next_attempt_at;
+	int64_t created_at;
+	int64_t updated_at;
+};
+
+void msg_done(struct msg *m);
+void msgs_free(struct msg *v, size_t n);
+
+struct inbound_new {
+	const char *provider;
+	const char *provider_id; /* NULL: no provider deduplication */
+	const char *number;
+	const char *peer;
+	const char *text;
+	int64_t at;
+};
+
+/* Inserts an inbound message; *ret_dup is set when (provider, id) exists,
+ * and then *ret_id is the existing row. */
+int store_inbound_add(struct store *st, const struct inbound_new *in,
+    int64_t *ret_id, bool *ret_dup);
+/* Up to limit inbound messages still 'received', oldest first. */
+int store_inbound_pending(struct store *st, int limit, struct msg **ret,
+    size_t *ret_n);
+int store_inbound_finish(struct store *st, int64_t id, const char *status,
+    const char *reason, const char *route, const char *lang);
+/* Inbound messages from number since a time, not counting exclude_id. */
+int store_inbound_count_since(struct store *st, const char *number,
+    int64_t since, int64_t exclude_id, int *ret);
+/* True when number sent the same text since a time (not exclude_id). */
+int store_inbound_repeat(struct store *st, const char *number,
+    const char *text, int64_t since, int64_t exclude_id, bool *ret);
+
+struct outbound_new {
+	const char *provider;
+	const char *number;
+	const char *peer; /* sender id or short code, may be NULL */
+	const char *text;
+	const char *status; /* "queued", or "sent" for sim */
+	const char *route;
+	const char *lang;
+	int64_t reply_to; /* 0 when not a reply */
+	int segments;
+	const char *encoding;
+	int64_t at;
+};
+
+int store_outbound_add(struct store *st, const struct outbound_new *out,
+    int64_t *ret_id);
+/* Queued messages of a provider due at now, oldest first. */
+int store_outbound_due(struct store *st, const char *provider, int64_t now,
+    int limit, struct msg **ret, size_t *ret_n);
+/* Records a send attempt: status "sent", "queued" (retry at next) or
+ * "failed".  Only applies while the message is still queued. */
+int store_outbound_attempt(struct store *st, int64_t id, const char *status,
+    const char *provider_id, const char *reason, int attempts, int64_t next,
+    int64_t at);
+/* A delivery report, by our id or the provider's id; *ret_found says
+ * whether a message matched. */
+int store_outbound_report(struct store *st, const char *provider,
+    int64_t our_id, const char *provider_id, const char *status,
+    const char *reason, int64_t at, bool *ret_found);
+/* Queued messages for providers not in the NULL-terminated list -> failed. */
+int store_outbound_orphans(struct store *st, const char *const *providers,
+    int64_t at, int *ret_n);
+
+/* --- the operators' queue view ----------------------------------------- */
+
+struct status_count {
+	char direction[4];
+	char status[16];
+	int64_t count;
+};
+
+int store_status_counts(struct store *st, struct status_count **ret,
+    size_t *ret_n);
+/* Outbound messages with a status, newest first. */
+int store_outbound_list(struct store *st, const char *status, int limit,
+    struct msg **ret, size_t *ret_n);
+/* id 0: every failed message.  Back to queued, attempts reset. */
+int store_outbound_retry(struct store *st, int64_t id, int64_t at, int *ret_n);
+/* id 0: every queued message. */
+int store_outbound_cancel(struct store *st, int64_t id, int64_t at, int *ret_n);
+/* Inbound messages waiting to be processed, outbound waiting to be sent. */
+int store_queue_depth(struct store *st, int64_t *ret_received,
+    int64_t *ret_queued);
+int store_message_get(struct store *st, int64_t id, struct msg *ret);
+
+/* --- contacts and sessions --------------------------------------------- */
+
+struct contact {
+	char *lang; /* NULL when unknown */
+	bool opted_out;
+};
+
+int store_contact_get(struct store *st, const char *number,
+    struct contact *ret);
+void contact_done(struct contact *c);
+int store_contact_set_lang(struct store *st, const char *number,
+    const char *lang, int64_t at);
+int store_contact_set_optout(struct store *st, const char *number, bool out,
+    int64_t at);
+
+/* The number's live session (expires_at > now), or -ENOENT. */
+int store_session_get(struct store *st, const char *number, int64_t now,
+    char **ret_route, char **ret_state);
+int store_session_put(struct store *st, const char *number, const char *route,
+    const char *state, int64_t expires_at, int64_t at);
+int store_session_delete(struct store *st, const char *number);
+
+/* A trivial query: 0 when the database answers. */
+int store_ping(struct store *st);
+
+#endif

@@ -1,0 +1,956 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * store_sqlite: the SQLite implementation of store.h.  WAL journal with
+ * synchronous=FULL, so a committed row survives power loss; callers batch
+ * rows into one transaction (group commit) to pay one fsync for many.
+ * Statements are prepared once per connection, from the table below.
+ * Schema changes are migrations keyed by PRAGMA user_version.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "util.h"
+
+static const char *const migrations[] = {
+	/* 1: messages with their history, contacts, sessions */
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),"
+	"  provider TEXT NOT NULL,"
+	"  provider_id TEXT,"
+	"  number TEXT NOT NULL,"
+	"  peer TEXT,"
+	"  text TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  route TEXT,"
+	"  lang TEXT,"
+	"  segments INTEGER,"
+	"  encoding TEXT,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt_at INTEGER,"
+	"  reply_to INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX messages_in_dedup ON messages (provider, provider_id)"
+	"  WHERE direction = 'in' AND provider_id IS NOT NULL;"
+	"CREATE INDEX messages_out_pid ON messages (provider, provider_id)"
+	"  WHERE direction = 'out' AND provider_id IS NOT NULL;"
+	"CREATE INDEX messages_pending ON messages (status, direction, next_attempt_at);"
+	"CREATE INDEX messages_number ON messages (number, created_at);"
+	"CREATE INDEX messages_created ON messages (created_at);"
+	"CREATE TABLE message_events ("
+	"  message_id INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX message_events_msg ON message_events (message_id);"
+	"CREATE TABLE contacts ("
+	"  number TEXT PRIMARY KEY,"
+	"  lang TEXT,"
+	"  opted_out INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE TABLE sessions ("
+	"  number TEXT PRIMARY KEY,"
+	"  route TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  expires_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
+};
+
+enum stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
+	S_IN_ADD,
+	S_IN_FIND,
+	S_IN_PENDING,
+	S_IN_FINISH,
+	S_IN_COUNT,
+	S_IN_REPEAT,
+	S_OUT_ADD,
+	S_OUT_DUE,
+	S_OUT_ATTEMPT,
+	S_OUT_REPORT_ID,
+	S_OUT_REPORT_PID,
+	S_EVENT,
+	S_COUNTS,
+	S_OUT_LIST,
+	S_OUT_RETRY_ONE,
+	S_OUT_RETRY_ALL,
+	S_OUT_CANCEL_ONE,
+	S_OUT_CANCEL_ALL,
+	S_DEPTH,
+	S_MSG_GET,
+	S_CONTACT_GET,
+	S_CONTACT_LANG,
+	S_CONTACT_OPTOUT,
+	S_SESSION_GET,
+	S_SESSION_PUT,
+	S_SESSION_DEL,
+	S_PING,
+	S_COUNT
+};
+
+#define MSG_COLS                                                              \
+	"id, direction, provider, provider_id, number, peer, text, status,"  \
+	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
+	" created_at, updated_at"
+
+static const char *const sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT one",
+	[S_RELEASE] = "RELEASE one",
+	[S_ROLLBACK_TO] = "ROLLBACK TO one",
+	[S_IN_ADD] = "INSERT OR IGNORE INTO messages (direction, provider,"
+		     " provider_id, number, peer, text, status, created_at,"
+		     " updated_at) VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received',"
+		     " ?6, ?6)",
+	[S_IN_FIND] = "SELECT id FROM messages WHERE direction = 'in' AND"
+		      " provider = ?1 AND provider_id = ?2",
+	[S_IN_PENDING] = "SELECT " MSG_COLS " FROM messages WHERE status ="
+			 " 'received' AND direction = 'in' ORDER BY id LIMIT ?1",
+	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
+			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
+	[S_IN_COUNT] = "SELECT count(*) FROM messages WHERE number = ?1 AND"
+		       " created_at >= ?2 AND direction = 'in' AND id != ?3",
+	[S_IN_REPEAT] = "SELECT 1 FROM messages WHERE number = ?1 AND"
+			" created_at >= ?3 AND direction = 'in' AND text = ?2"
+			" AND id != ?4 LIMIT 1",
+	[S_OUT_ADD] = "INSERT INTO messages (direction, provider, number, peer,"
+		      " text, status, route, lang, reply_to, segments, encoding,"
+		      " attempts, next_attempt_at, created_at, updated_at) VALUES"
+		      " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11,"
+		      " ?11, ?11)",
+	[S_OUT_DUE] = "SELECT " MSG_COLS " FROM messages WHERE status ="
+		      " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
+		      " AND provider = ?1 ORDER BY next_attempt_at, id LIMIT ?3",
+	[S_OUT_ATTEMPT] = "UPDATE messages SET status = ?2, provider_id ="
+			  " coalesce(?3, provider_id), reason = ?4, attempts ="
+			  " ?5, next_attempt_at = ?6, updated_at = ?7 WHERE id"
+			  " = ?1 AND status = 'queued'",
+	[S_OUT_REPORT_ID] = "UPDATE messages SET status = ?3, reason ="
+			    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
+			    " ?1 AND provider = ?2 AND direction = 'out' AND"
+			    " status NOT IN ('cancelled') RETURNING id",
+	[S_OUT_REPORT_PID] = "UPDATE messages SET status = ?3, reason ="
+			     " coalesce(?4, reason), updated_at = ?5 WHERE"
+			     " provider_id = ?1 AND provider = ?2 AND direction"
+			     " = 'out' AND status NOT IN ('cancelled') RETURNING id",
+	[S_EVENT] = "INSERT INTO message_events (message_id, at, status, detail)"
+		    " VALUES (?1, ?2, ?3, ?4)",
+	[S_COUNTS] = "SELECT direction, status, count(*) FROM messages GROUP BY"
+		     " direction, status ORDER BY direction, status",
+	[S_OUT_LIST] = "SELECT " MSG_COLS " FROM messages WHERE direction ="
+		       " 'out' AND status = ?1 ORDER BY id DESC LIMIT ?2",
+	[S_OUT_RETRY_ONE] = "UPDATE messages SET status = 'queued', attempts ="
+			    " 0, next_attempt_at = ?2, reason = NULL,"
+			    " updated_at = ?2 WHERE id = ?1 AND direction ="
+			    " 'out' AND status = 'failed' RETURNING id",
+	[S_OUT_RETRY_ALL] = "UPDATE messages SET status = 'queued', attempts ="
+			    " 0, next_attempt_at = ?2, reason = NULL,"
+			    " updated_at = ?2 WHERE ?1 = 0 AND direction ="
+			    " 'out' AND status = 'failed' RETURNING id",
+	[S_OUT_CANCEL_ONE] = "UPDATE messages SET status = 'cancelled',"
+			     " updated_at = ?2 WHERE id = ?1 AND direction ="
+			     " 'out' AND status = 'queued' RETURNING id",
+	[S_OUT_CANCEL_ALL] = "UPDATE messages SET status = 'cancelled',"
+			     " updated_at = ?2 WHERE ?1 = 0 AND direction ="
+			     " 'out' AND status = 'queued' RETURNING id",
+	[S_DEPTH] = "SELECT coalesce(sum(direction = 'in'), 0),"
+		    " coalesce(sum(direction = 'out'), 0) FROM messages WHERE"
+		    " status IN ('queued', 'received')",
+	[S_MSG_GET] = "SELECT " MSG_COLS " FROM messages WHERE id = ?1",
+	[S_CONTACT_GET] = "SELECT lang, opted_out FROM contacts WHERE number = ?1",
+	[S_CONTACT_LANG] = "INSERT INTO contacts (number, lang, updated_at)"
+			   " VALUES (?1, ?2, ?3) ON CONFLICT (number) DO UPDATE"
+			   " SET lang = ?2, updated_at = ?3",
+	[S_CONTACT_OPTOUT] = "INSERT INTO contacts (number, opted_out,"
+			     " updated_at) VALUES (?1, ?2, ?3) ON CONFLICT"
+			     " (number) DO UPDATE SET opted_out = ?2,"
+			     " updated_at = ?3",
+	[S_SESSION_GET] = "SELECT route, state FROM sessions WHERE number = ?1"
+			  " AND expires_at > ?2",
+	[S_SESSION_PUT] = "INSERT INTO sessions (number, route, state,"
+			  " expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+			  " ON CONFLICT (number) DO UPDATE SET route = ?2,"
+			  " state = ?3, expires_at = ?4, updated_at = ?5",
+	[S_SESSION_DEL] = "DELETE FROM sessions WHERE number = ?1",
+	[S_PING] = "SELECT count(*) FROM sqlite_master",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+};
+
+static int
+err_of(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	default:
+		return -EIO;
+	}
+}
+
+/* Returns the statement reset and with its bindings cleared. */
+static sqlite3_stmt *
+get(struct store *st, enum stmt id)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			&s, NULL) != SQLITE_OK)
+			return NULL;
+		st->stmt[id] = s;
+	}
+	return s;
+}
+
+static void
+done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Runs a statement that returns no rows. */
+static int
+exec_done(sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	done(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : err_of(rc);
+}
+
+static int
+exec_simple(struct store *st, enum stmt id)
+{
+	sqlite3_stmt *s = get(st, id);
+
+	return s == NULL ? -EIO : exec_done(s);
+}
+
+static int
+event(struct store *st, int64_t id, int64_t at, const char *status,
+    const char *detail)
+{
+	sqlite3_stmt *s = get(st, S_EVENT);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	bind_text(s, 3, status);
+	bind_text(s, 4, detail);
+	return exec_done(s);
+}
+
+static int
+migrate(struct store *st, char **ret_err)
+{
+	sqlite3_stmt *s;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		version = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (version > (int)ARRAY_LEN(migrations)) {
+		*ret_err = xasprintf("database schema version %d is newer than this baraza (%d)",
+		    version, (int)ARRAY_LEN(migrations));
+		return -EPROTO;
+	}
+	for (; version < (int)ARRAY_LEN(migrations); version++) {
+		char *pragma = xasprintf("PRAGMA user_version = %d", version + 1);
+		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, migrations[version], NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+		free(pragma);
+		if (rc != SQLITE_OK) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	*ret_err = xasprintf("schema migration failed: %s", sqlite3_errmsg(st->db));
+	return -EIO;
+}
+
+int
+store_open(const char *path, struct store **ret, char **ret_err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int rc, err;
+
+	rc = sqlite3_open_v2(path, &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		*ret_err = xasprintf("cannot open database '%s': %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		err = -EIO;
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (sqlite3_exec(st->db,
+		"PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+		" PRAGMA foreign_keys = ON;",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		*ret_err = xasprintf("cannot use database '%s': %s", path,
+		    sqlite3_errmsg(st->db));
+		err = -EIO;
+		goto fail;
+	}
+	if ((err = migrate(st, ret_err)) < 0)
+		goto fail;
+	*ret = st;
+	return 0;
+fail:
+	store_close(st);
+	return err;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+const char *
+store_errmsg(struct store *st)
+{
+	return sqlite3_errmsg(st->db);
+}
+
+int
+store_begin(struct store *st)
+{
+	return exec_simple(st, S_BEGIN);
+}
+
+int
+store_commit(struct store *st)
+{
+	return exec_simple(st, S_COMMIT);
+}
+
+void
+store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		(void)exec_simple(st, S_ROLLBACK);
+}
+
+int
+store_savepoint(struct store *st)
+{
+	return exec_simple(st, S_SAVEPOINT);
+}
+
+int
+store_savepoint_release(struct store *st)
+{
+	return exec_simple(st, S_RELEASE);
+}
+
+void
+store_savepoint_rollback(struct store *st)
+{
+	(void)exec_simple(st, S_ROLLBACK_TO);
+	(void)exec_simple(st, S_RELEASE);
+}
+
+/* --- messages ---------------------------------------------------------- */
+
+static char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? xstrdup((const char *)t) : NULL;
+}
+
+static void
+row_to_msg(sqlite3_stmt *s, struct msg *m)
+{
+	m->id = sqlite3_column_int64(s, 0);
+	m->direction = col_text(s, 1);
+	m->provider = col_text(s, 2);
+	m->provider_id = col_text(s, 3);
+	m->number = col_text(s, 4);
+	m->peer = col_text(s, 5);
+	m->text = col_text(s, 6);
+	m->status = col_text(s, 7);
+	m->reason = col_text(s, 8);
+	m->route = col_text(s, 9);
+	m->lang = col_text(s, 10);
+	m->segments = sqlite3_column_int(s, 11);
+	m->encoding = col_text(s, 12);
+	m->attempts = sqlite3_column_int(s, 13);
+	m->next_attempt_at = sqlite3_column_int64(s, 14);
+	m->created_at = sqlite3_column_int64(s, 15);
+	m->updated_at = sqlite3_column_int64(s, 16);
+}
+
+void
+msg_done(struct msg *m)
+{
+	free(m->direction);
+	free(m->provider);
+	free(m->provider_id);
+	free(m->number);
+	free(m->peer);
+	free(m->text);
+	free(m->status);
+	free(m->reason);
+	free(m->route);
+	free(m->lang);
+	free(m->encoding);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+msgs_free(struct msg *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		msg_done(&v[i]);
+	free(v);
+}
+
+static int
+fetch_msgs(sqlite3_stmt *s, struct msg **ret, size_t *ret_n)
+{
+	struct msg *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		row_to_msg(s, &v[n++]);
+	}
+	done(s);
+	if (rc != SQLITE_DONE) {
+		msgs_free(v, n);
+		return err_of(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_inbound_add(struct store *st, const struct inbound_new *in,
+    int64_t *ret_id, bool *ret_dup)
+{
+	sqlite3_stmt *s = get(st, S_IN_ADD);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, in->provider);
+	bind_text(s, 2, in->provider_id);
+	bind_text(s, 3, in->number);
+	bind_text(s, 4, in->peer);
+	bind_text(s, 5, in->text);
+	sqlite3_bind_int64(s, 6, in->at);
+	if ((rc = exec_done(s)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 1) {
+		*ret_id = sqlite3_last_insert_rowid(st->db);
+		*ret_dup = false;
+		return event(st, *ret_id, in->at, "received", NULL);
+	}
+	/* ignored: the unique (provider, provider_id) index matched */
+	if ((s = get(st, S_IN_FIND)) == NULL)
+		return -EIO;
+	bind_text(s, 1, in->provider);
+	bind_text(s, 2, in->provider_id);
+	rc = sqlite3_step(s);
+	*ret_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	done(s);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? -EIO : err_of(rc);
+	*ret_dup = true;
+	return 0;
+}
+
+int
+store_inbound_pending(struct store *st, int limit, struct msg **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_IN_PENDING);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, limit);
+	return fetch_msgs(s, ret, ret_n);
+}
+
+int
+store_inbound_finish(struct store *st, int64_t id, const char *status,
+    const char *reason, const char *route, const char *lang)
+{
+	sqlite3_stmt *s = get(st, S_IN_FINISH);
+	int64_t at = now_ms();
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, status);
+	bind_text(s, 3, reason);
+	bind_text(s, 4, route);
+	bind_text(s, 5, lang);
+	sqlite3_bind_int64(s, 6, at);
+	if ((rc = exec_done(s)) < 0)
+		return rc;
+	return event(st, id, at, status, reason);
+}
+
+int
+store_inbound_count_since(struct store *st, const char *number, int64_t since,
+    int64_t exclude_id, int *ret)
+{
+	sqlite3_stmt *s = get(st, S_IN_COUNT);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	sqlite3_bind_int64(s, 2, since);
+	sqlite3_bind_int64(s, 3, exclude_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(s, 0);
+	done(s);
+	return rc == SQLITE_ROW ? 0 : err_of(rc);
+}
+
+int
+store_inbound_repeat(struct store *st, const char *number, const char *text,
+    int64_t since, int64_t exclude_id, bool *ret)
+{
+	sqlite3_stmt *s = get(st, S_IN_REPEAT);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	bind_text(s, 2, text);
+	sqlite3_bind_int64(s, 3, since);
+	sqlite3_bind_int64(s, 4, exclude_id);
+	rc = sqlite3_step(s);
+	*ret = rc == SQLITE_ROW;
+	done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : err_of(rc);
+}
+
+int
+store_outbound_add(struct store *st, const struct outbound_new *o,
+    int64_t *ret_id)
+{
+	sqlite3_stmt *s = get(st, S_OUT_ADD);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, o->provider);
+	bind_text(s, 2, o->number);
+	bind_text(s, 3, o->peer);
+	bind_text(s, 4, o->text);
+	bind_text(s, 5, o->status);
+	bind_text(s, 6, o->route);
+	bind_text(s, 7, o->lang);
+	if (o->reply_to > 0)
+		sqlite3_bind_int64(s, 8, o->reply_to);
+	sqlite3_bind_int(s, 9, o->segments);
+	bind_text(s, 10, o->encoding);
+	sqlite3_bind_int64(s, 11, o->at);
+	if ((rc = exec_done(s)) < 0)
+		return rc;
+	*ret_id = sqlite3_last_insert_rowid(st->db);
+	return event(st, *ret_id, o->at, o->status, NULL);
+}
+
+int
+store_outbound_due(struct store *st, const char *provider, int64_t now,
+    int limit, struct msg **ret, size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_OUT_DUE);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, provider);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, limit);
+	return fetch_msgs(s, ret, ret_n);
+}
+
+int
+store_outbound_attempt(struct store *st, int64_t id, const char *status,
+    const char *provider_id, const char *reason, int attempts, int64_t next,
+    int64_t at)
+{
+	sqlite3_stmt *s = get(st, S_OUT_ATTEMPT);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, status);
+	bind_text(s, 3, provider_id);
+	bind_text(s, 4, reason);
+	sqlite3_bind_int(s, 5, attempts);
+	sqlite3_bind_int64(s, 6, next);
+	sqlite3_bind_int64(s, 7, at);
+	if ((rc = exec_done(s)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return 0;
+	return event(st, id, at, strcmp(status, "queued") == 0 ? "retry" : status,
+	    reason);
+}
+
+int
+store_outbound_report(struct store *st, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason,
+    int64_t at, bool *ret_found)
+{
+	sqlite3_stmt *s = get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
+	int64_t ids[16];
+	int n = 0, rc;
+
+	if (s == NULL)
+		return -EIO;
+	if (our_id > 0)
+		sqlite3_bind_int64(s, 1, our_id);
+	else
+		bind_text(s, 1, provider_id);
+	bind_text(s, 2, provider);
+	bind_text(s, 3, status);
+	bind_text(s, 4, reason);
+	sqlite3_bind_int64(s, 5, at);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (n < (int)ARRAY_LEN(ids))
+			ids[n++] = sqlite3_column_int64(s, 0);
+	done(s);
+	if (rc != SQLITE_DONE)
+		return err_of(rc);
+	for (int i = 0; i < n; i++)
+		if ((rc = event(st, ids[i], at, status, reason)) < 0)
+			return rc;
+	*ret_found = n > 0;
+	return 0;
+}
+
+int
+store_outbound_orphans(struct store *st, const char *const *providers,
+    int64_t at, int *ret_n)
+{
+	struct buf q;
+	sqlite3_stmt *s;
+	int rc, i = 0;
+
+	buf_init(&q);
+	buf_puts(&q, "UPDATE messages SET status = 'failed', reason ="
+		     " 'provider not configured', updated_at = ?1 WHERE"
+		     " direction = 'out' AND status = 'queued' AND provider NOT IN ("
+		     "''");
+	for (const char *const *p = providers; *p != NULL; p++)
+		buf_puts(&q, ", ?");
+	buf_puts(&q, ")");
+	rc = sqlite3_prepare_v2(st->db, q.data, -1, &s, NULL);
+	buf_free(&q);
+	if (rc != SQLITE_OK)
+		return err_of(rc);
+	sqlite3_bind_int64(s, 1, at);
+	for (const char *const *p = providers; *p != NULL; p++)
+		bind_text(s, 2 + i++, *p);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return err_of(rc);
+	*ret_n = sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_status_counts(struct store *st, struct status_count **ret, size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_COUNTS);
+	struct status_count *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		strlcpy_(v[n].direction, (const char *)sqlite3_column_text(s, 0),
+		    sizeof(v[n].direction));
+		strlcpy_(v[n].status, (const char *)sqlite3_column_text(s, 1),
+		    sizeof(v[n].status));
+		v[n].count = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	done(s);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return err_of(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_outbound_list(struct store *st, const char *status, int limit,
+    struct msg **ret, size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_OUT_LIST);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, status);
+	sqlite3_bind_int(s, 2, limit);
+	return fetch_msgs(s, ret, ret_n);
+}
+
+static int
+change_status(struct store *st, enum stmt id_one, enum stmt id_all, int64_t id,
+    int64_t at, const char *ev, int *ret_n)
+{
+	sqlite3_stmt *s = get(st, id > 0 ? id_one : id_all);
+	int64_t *ids = NULL;
+	int n = 0, rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, at);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (size_t)(n + 1) * sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	done(s);
+	for (int i = 0; rc == SQLITE_DONE && i < n; i++)
+		if (event(st, ids[i], at, ev, "by operator") < 0)
+			rc = SQLITE_ERROR;
+	free(ids);
+	if (rc != SQLITE_DONE)
+		return err_of(rc);
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_outbound_retry(struct store *st, int64_t id, int64_t at, int *ret_n)
+{
+	return change_status(st, S_OUT_RETRY_ONE, S_OUT_RETRY_ALL, id, at,
+	    "queued", ret_n);
+}
+
+int
+store_outbound_cancel(struct store *st, int64_t id, int64_t at, int *ret_n)
+{
+	return change_status(st, S_OUT_CANCEL_ONE, S_OUT_CANCEL_ALL, id, at,
+	    "cancelled", ret_n);
+}
+
+int
+store_queue_depth(struct store *st, int64_t *ret_received, int64_t *ret_queued)
+{
+	sqlite3_stmt *s = get(st, S_DEPTH);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret_received = sqlite3_column_int64(s, 0);
+		*ret_queued = sqlite3_column_int64(s, 1);
+	}
+	done(s);
+	return rc == SQLITE_ROW ? 0 : err_of(rc);
+}
+
+int
+store_message_get(struct store *st, int64_t id, struct msg *ret)
+{
+	sqlite3_stmt *s = get(st, S_MSG_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_to_msg(s, ret);
+	done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+}
+
+/* --- contacts and sessions --------------------------------------------- */
+
+int
+store_contact_get(struct store *st, const char *number, struct contact *ret)
+{
+	sqlite3_stmt *s = get(st, S_CONTACT_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	rc = sqlite3_step(s);
+	ret->lang = NULL;
+	ret->opted_out = false;
+	if (rc == SQLITE_ROW) {
+		ret->lang = col_text(s, 0);
+		ret->opted_out = sqlite3_column_int(s, 1) != 0;
+	}
+	done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : err_of(rc);
+}
+
+void
+contact_done(struct contact *c)
+{
+	free(c->lang);
+	c->lang = NULL;
+}
+
+int
+store_contact_set_lang(struct store *st, const char *number, const char *lang,
+    int64_t at)
+{
+	sqlite3_stmt *s = get(st, S_CONTACT_LANG);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	bind_text(s, 2, lang);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_done(s);
+}
+
+int
+store_contact_set_optout(struct store *st, const char *number, bool out,
+    int64_t at)
+{
+	sqlite3_stmt *s = get(st, S_CONTACT_OPTOUT);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	sqlite3_bind_int(s, 2, out ? 1 : 0);
+	sqlite3_bind_int64(s, 3, at);
+	return exec_done(s);
+}
+
+int
+store_session_get(struct store *st, const char *number, int64_t now,
+    char **ret_route, char **ret_state)
+{
+	sqlite3_stmt *s = get(st, S_SESSION_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	sqlite3_bind_int64(s, 2, now);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*ret_route = col_text(s, 0);
+		*ret_state = col_text(s, 1);
+	}
+	done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+}
+
+int
+store_session_put(struct store *st, const char *number, const char *route,
+    const char *state, int64_t expires_at, int64_t at)
+{
+	sqlite3_stmt *s = get(st, S_SESSION_PUT);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	bind_text(s, 2, route);
+	bind_text(s, 3, state);
+	sqlite3_bind_int64(s, 4, expires_at);
+	sqlite3_bind_int64(s, 5, at);
+	return exec_done(s);
+}
+
+int
+store_session_delete(struct store *st, const char *number)
+{
+	sqlite3_stmt *s = get(st, S_SESSION_DEL);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, number);
+	return exec_done(s);
+}
+
+int
+store_ping(struct store *st)
+{
+	sqlite3_stmt *s = get(st, S_PING);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	done(s);
+	return rc == SQLITE_ROW ? 0 : err_of(rc);
+}

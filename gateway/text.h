@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * text: the SMS text layer.  UTF-8 validation and decoding, GSM 03.38
+ * membership (basic and extension tables), look-alike substitution so that a
+ * curly quote does not turn a reply into UCS-2, segment counting as handsets
+ * and SMSCs count (160/153 septets, 70/67 UTF-16 units, escape pairs and
+ * surrogate pairs never split), and keyword folding (case, accents,
+ * punctuation).  Pure functions: no I/O, no logging, no global state.
+ */
+#ifndef BARAZA_TEXT_H
+#define BARAZA_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sms_encoding {
+	SMS_GSM7,
+	SMS_UCS2,
+};
+
+/* The most segments we count; past this a text is "too long" to send. */
+#define SMS_MAX_SEGMENTS 255
+
+struct sms_info {
+	enum sms_encoding encoding;
+	unsigned units;    /* septets (GSM-7) or UTF-16 code units (UCS-2) */
+	unsigned segments; /* 1 for an empty text */
+};
+
+/* True when s[0..len) is well-formed UTF-8 without NUL bytes, overlong
+ * forms or surrogates. */
+bool utf8_valid(const char *s, size_t len);
+
+/* Decodes one code point at *p (which must be valid UTF-8) and advances. */
+uint32_t utf8_next(const char **p);
+
+/* Appends the UTF-8 form of cp to out (at least 4 bytes); returns length. */
+size_t utf8_put(uint32_t cp, char *out);
+
+/* Septets cp costs in GSM-7: 1 (basic table), 2 (extension), 0 (none). */
+int gsm7_cost(uint32_t cp);
+
+/* Measures a valid UTF-8 text as it would be sent, without substitution. */
+void sms_measure(const char *utf8, struct sms_info *ret);
+
+/*
+ * Returns a new string in which look-alike characters (curly quotes,
+ * non-breaking and other spaces, dashes, ellipsis, accented vowels outside
+ * GSM-7) are replaced by GSM-7 ones -- but only when that makes the whole
+ * text GSM-7.  Otherwise returns an unchanged copy.  Caller frees.
+ */
+char *sms_prepare(const char *utf8);
+
+const char *sms_encoding_name(enum sms_encoding e);
+
+/*
+ * Folds a UTF-8 word for keyword comparison: lower case, Latin accents
+ * removed, everything that is not a letter or digit dropped.  Writes at most
+ * size-1 bytes; returns the length written.
+ */
+size_t text_fold(const char *word, size_t len, char *out, size_t size);
+
+/* Damerau (optimal string alignment) distance, capped at limit+1. */
+unsigned text_distance(const char *a, const char *b, unsigned limit);
+
+#endif

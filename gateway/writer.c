@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * writer: see writer.h.  A failed commit fails every job of its batch
+ * (the HTTP side answers 503 and the provider retries); nothing is
+ * acknowledged that is not on disk.  A message whose processing hits a
+ * store error stays 'received' and is tried again on the next pass, also
+ * after a restart.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "pipeline.h"
+#include "sender.h"
+#include "writer.h"
+
+#define WRITER_BATCH_MAX  512 /* jobs in one transaction */
+#define PROCESS_BATCH_MAX 256 /* messages processed in one transaction */
+
+struct writer {
+	struct daemon *d;
+	struct store *st;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head, *tail;
+	bool stop;
+	bool more; /* the last processing pass was full: go on */
+	long outstanding; /* jobs submitted and not yet done */
+	pthread_cond_t drained;
+};
+
+static void
+commit_jobs(struct writer *w, struct job *jobs)
+{
+	struct metrics *mx = &w->d->metrics;
+	struct job *j, *next;
+	int rc;
+
+	rc = store_begin(w->st);
+	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
+		if (j->kind == JOB_INBOUND) {
+			struct inbound_new in = {
+				.provider = j->provider->name,
+				.provider_id = j->in.id,
+				.number = j->in.from,
+				.peer = j->in.to,
+				.text = j->in.text,
+				.at = j->at,
+			};
+			rc = store_inbound_add(w->st, &in, &j->id, &j->dup);
+		} else {
+			rc = store_outbound_report(w->st, j->provider->name,
+			    j->dlr.our_id, j->dlr.provider_id,
+			    dlr_status_name(j->dlr.status), j->dlr.reason, j->at,
+			    &j->found);
+		}
+	}
+	if (rc == 0)
+		rc = store_commit(w->st);
+	if (rc < 0) {
+		log_error("writer: cannot commit %s: %s",
+		    jobs->kind == JOB_INBOUND ? "inbound messages" : "reports",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+	}
+	for (j = jobs; j != NULL; j = next) {
+		int p = metrics_provider(mx, j->provider->name);
+
+		next = j->next;
+		j->err = rc;
+		if (j->kind == JOB_INBOUND)
+			metrics_in(mx, p, rc < 0 ? M_IN_UNAVAILABLE
+					  : j->dup ? M_IN_DUPLICATE
+						   : M_IN_ACCEPTED);
+		else if (rc == 0 && j->found)
+			metrics_out(mx, p, j->dlr.status == DLR_DELIVERED
+					       ? M_OUT_DELIVERED_DLR
+					   : j->dlr.status == DLR_SENT ? M_OUT_SENT
+									: M_OUT_FAILED_DLR);
+		j->done(j, j->arg);
+		pthread_mutex_lock(&w->lock);
+		if (--w->outstanding == 0)
+			pthread_cond_broadcast(&w->drained);
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static const char *
+reply_provider(const struct daemon *d, const char *name)
+{
+	const struct provider *p = conf_provider(d->conf, name);
+
+	if (p == NULL && d->conf->default_provider >= 0)
+		p = &d->conf->providers[d->conf->default_provider];
+	return p != NULL ? p->name : name;
+}
+
+/* One pass over pending inbound messages; returns how many, or -errno. */
+static int
+process_pending(struct writer *w)
+{
+	struct daemon *d = w->d;
+	struct routing *r;
+	struct msg *v = NULL;
+	size_t n = 0, i;
+	int rc, replies = 0;
+
+	if ((rc = store_inbound_pending(w->st, PROCESS_BATCH_MAX, &v, &n)) < 0 ||
+	    n == 0)
+		return rc;
+	r = daemon_routing_acquire(d);
+	if ((rc = store_begin(w->st)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct pipeline_opts o = {
+			.reply_provider = reply_provider(d, v[i].provider),
+			.reply_status = "queued",
+			.channel = "sms",
+		};
+		struct outcome oc;
+		int64_t t0 = mono_ms(), us;
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if ((rc = store_savepoint(w->st)) < 0)
+			break;
+		rc = pipeline_process(w->st, r, &d->conf->gw, &v[i], &o, &oc);
+		if (rc < 0) {
+			store_savepoint_rollback(w->st);
+			log_error("writer: message %lld not processed: %s",
+			    (long long)v[i].id, store_errmsg(w->st));
+			break;
+		}
+		if ((rc = store_savepoint_release(w->st)) < 0) {
+			outcome_done(&oc);
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		us = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
+		(void)t0;
+		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0, us);
+		replies += oc.reply_id > 0;
+		outcome_done(&oc);
+	}
+	if (i == 0 && rc < 0) {
+		store_rollback(w->st);
+		goto out;
+	}
+	if ((rc = store_commit(w->st)) < 0) {
+		log_error("writer: cannot commit processed messages: %s",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+		goto out;
+	}
+	if (replies > 0 && d->sender != NULL)
+		sender_wake(d->sender);
+	rc = (int)i;
+out:
+	daemon_routing_release(d, r);
+	msgs_free(v, n);
+	return rc;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	int64_t retry_at = 0;
+
+	for (;;) {
+		struct job *jobs, *j;
+		int count = 0, n;
+
+		pthread_mutex_lock(&w->lock);
+		while (w->head == NULL && !w->stop && !w->more) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1; /* also picks up work of other processes */
+			if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
+				break;
+		}
+		jobs = w->head;
+		for (j = jobs; j != NULL && count < WRITER_BATCH_MAX - 1; j = j->next)
+			count++;
+		if (j != NULL) {
+			w->head = j->next;
+			j->next = NULL;
+		} else {
+			w->head = w->tail = NULL;
+		}
+		if (w->head == NULL)
+			w->tail = NULL;
+		if (w->stop && jobs == NULL && !w->more) {
+			pthread_mutex_unlock(&w->lock);
+			break;
+		}
+		pthread_mutex_unlock(&w->lock);
+
+		/* inbound and reports commit separately, each batch in order */
+		while (jobs != NULL) {
+			struct job *first = jobs, *last = jobs;
+			while (last->next != NULL && last->next->kind == first->kind)
+				last = last->next;
+			jobs = last->next;
+			last->next = NULL;
+			commit_jobs(w, first);
+		}
+		if (mono_ms() < retry_at) {
+			w->more = false;
+			continue;
+		}
+		n = process_pending(w);
+		if (n < 0)
+			retry_at = mono_ms() + 1000; /* the store failed: back off */
+		w->more = n == PROCESS_BATCH_MAX;
+	}
+	return NULL;
+}
+
+struct writer *
+writer_start(struct daemon *d, char **ret_err)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+
+	w->d = d;
+	if (store_open(d->conf->gw.database, &w->st, ret_err) < 0) {
+		free(w);
+		return NULL;
+	}
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->drained, NULL);
+	w->more = true; /* resume what a previous run left */
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		*ret_err = xstrdup("cannot start the writer thread");
+		store_close(w->st);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void
+writer_submit(struct writer *w, struct job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->tail != NULL)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	w->outstanding++;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_drain(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	while (w->outstanding > 0)
+		pthread_cond_wait(&w->drained, &w->lock);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void
+writer_stop(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	store_close(w->st);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->drained);
+	free(w);
+}

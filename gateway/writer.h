@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * writer: the one thread that writes what webhooks bring.  HTTP threads
+ * hand it jobs (an inbound message, a delivery report); it commits every
+ * job waiting in one transaction (group commit: one fsync for many
+ * messages), then reports each job's outcome through its callback, which
+ * resumes the suspended HTTP request.  Between batches it processes the
+ * inbound messages still 'received' -- routing, handler, reply queued and
+ * message marked processed in one transaction -- and wakes the sender.
+ */
+#ifndef BARAZA_WRITER_H
+#define BARAZA_WRITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "provider.h"
+
+struct daemon;
+
+enum job_kind {
+	JOB_INBOUND,
+	JOB_DLR,
+};
+
+struct job {
+	enum job_kind kind;
+	const struct provider *provider; /* lives as long as the daemon */
+	struct inbound in;
+	struct dlr dlr;
+	int64_t at;
+	/* outcome, valid in done() */
+	int err;   /* 0, or a negative errno: nothing was stored */
+	bool dup;  /* inbound seen before (provider, id) */
+	bool found; /* a report matched a message */
+	int64_t id;
+	void (*done)(struct job *job, void *arg); /* on the writer thread */
+	void *arg;
+	struct job *next;
+};
+
+struct writer *writer_start(struct daemon *d, char **ret_err);
+/* Queues a job; done() is called once it is committed or has failed. */
+void writer_submit(struct writer *w, struct job *job);
+/* Waits until every submitted job's done() has been called. */
+void writer_drain(struct writer *w);
+/* Processes what is pending, then stops and joins the thread. */
+void writer_stop(struct writer *w);
+
+#endif

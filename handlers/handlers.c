@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * handlers: the table of compiled-in handler types.  main.c hands it to the
+ * configuration loader; the gateway library never names a handler.
+ */
+#include <stddef.h>
+
+#include "handler.h"
+
+extern const struct handler help_handler;
+extern const struct handler text_handler;
+
+const struct handler *const handlers_table[] = {
+	&help_handler,
+	&text_handler,
+	NULL,
+};

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * help: answers with the route's text in the citizen's language, where
+ * {keywords} becomes the list of keywords they can send next.  It is the
+ * usual default route, so unknown words get it too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "handler.h"
+
+struct help {
+	struct ltext reply;
+};
+
+static const char *const help_keys[] = { "reply", NULL };
+
+static int
+help_configure(struct hconf *hc, void **ret_state)
+{
+	struct help *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return -ENOMEM;
+	if (hconf_ltext(hc, NULL, "reply", true, &h->reply) < 0) {
+		free(h);
+		return -EINVAL;
+	}
+	*ret_state = h;
+	return 0;
+}
+
+static void
+help_free(void *state)
+{
+	struct help *h = state;
+
+	if (h == NULL)
+		return;
+	ltext_done(&h->reply);
+	free(h);
+}
+
+static int
+help_handle(void *state, struct hctx *ctx)
+{
+	struct help *h = state;
+	char *keywords = hctx_keyword_list(ctx);
+	const char *vars[] = { "keywords", keywords, NULL };
+
+	hctx_reply_template(ctx, &h->reply, vars);
+	free(keywords);
+	return HANDLER_OK;
+}
+
+const struct handler help_handler = {
+	.name = "help",
+	.abi = HANDLER_ABI,
+	.keys = help_keys,
+	.configure = help_configure,
+	.free_state = help_free,
+	.handle = help_handle,
+};

@@ -21,17 +21,17 @@ cli_send(struct cli *cli)
 	struct sms_info info;
 	struct conf *c;
 	struct store *st;
-	const char *to;
-	char *text;
+	const char *to_arg;
+	char *to = NULL, *text;
 	struct buf b;
 	int64_t id;
 	int code = 0, rc;
 
-	to = cli_take_opt(cli, "--to", &code);
+	to_arg = cli_take_opt(cli, "--to", &code);
 	if (code != 0 || (code = cli_no_unknown_opts(cli, "send")) != 0)
 		return code;
 	buf_init(&b);
-	if (to == NULL || cli->argc == 0) {
+	if (to_arg == NULL || cli->argc == 0) {
 		fprintf(stderr, "baraza send: usage: baraza send --to NUMBER TEXT\n");
 		return EXIT_USER;
 	}
@@ -41,7 +41,8 @@ cli_send(struct cli *cli)
 		buf_puts(&b, cli->argv[i]);
 	}
 	text = buf_steal(&b);
-	if (check_number("--to", to, &b) < 0 || check_text("TEXT", text, &b) < 0 ||
+	to = number_normalize(to_arg);
+	if (check_number("--to", to_arg, &b) < 0 || check_text("TEXT", text, &b) < 0 ||
 	    number_is_alphanumeric(to)) {
 		fprintf(stderr, "baraza send: %s\n", b.len ? b.data : "--to must be a phone number");
 		goto user;
@@ -88,6 +89,7 @@ close:
 user:
 	code = EXIT_USER;
 out:
+	free(to);
 	free(text);
 	buf_free(&b);
 	return code;

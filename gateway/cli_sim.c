@@ -67,11 +67,12 @@ cli_sim(struct cli *cli)
 {
 	struct conf *c;
 	struct store *st;
-	const char *from, *ussd;
+	const char *from_arg, *ussd;
+	char *from;
 	struct buf text;
 	int code = 0;
 
-	from = cli_take_opt(cli, "--from", &code);
+	from_arg = cli_take_opt(cli, "--from", &code);
 	if (code != 0)
 		return code;
 	ussd = cli_take_opt(cli, "--ussd", &code);
@@ -81,10 +82,10 @@ cli_sim(struct cli *cli)
 		fprintf(stderr, "baraza sim: --ussd: USSD menus are not configured in this version\n");
 		return EXIT_USER;
 	}
-	if (from == NULL)
-		from = SIM_NUMBER;
+	if (from_arg == NULL)
+		from_arg = SIM_NUMBER;
 	buf_init(&text);
-	if (check_number("--from", from, &text) < 0) {
+	if (check_number("--from", from_arg, &text) < 0) {
 		fprintf(stderr, "baraza sim: %s\n", text.data);
 		buf_free(&text);
 		return EXIT_USER;
@@ -95,6 +96,7 @@ cli_sim(struct cli *cli)
 		conf_free(c);
 		return code;
 	}
+	from = number_normalize(from_arg);
 	if (cli->argc > 0) {
 		for (int i = 0; i < cli->argc; i++) {
 			if (i > 0)
@@ -125,6 +127,7 @@ cli_sim(struct cli *cli)
 		free(line);
 	}
 	buf_free(&text);
+	free(from);
 	store_close(st);
 	conf_free(c);
 	return code;

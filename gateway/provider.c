@@ -5,6 +5,7 @@
  * texts and ids against their limits, and freeing parsed results.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -118,6 +119,10 @@ check_number(const char *field, const char *v, struct buf *err)
 		return -EINVAL;
 	}
 	n = strlen(v);
+	if (strspn(v, " +-.") == n) {
+		buf_printf(err, "field '%s' has no digits or letters", field);
+		return -EINVAL;
+	}
 	if (n > MSG_NUMBER_MAX) {
 		buf_printf(err, "field '%s' is longer than %d characters", field,
 		    MSG_NUMBER_MAX);
@@ -132,6 +137,29 @@ check_number(const char *field, const char *v, struct buf *err)
 			return -EINVAL;
 		}
 	return 0;
+}
+
+char *
+number_normalize(const char *v)
+{
+	struct buf b;
+	bool numeric = true, plus = false;
+
+	for (const char *p = v; *p != '\0'; p++)
+		if (!((*p >= '0' && *p <= '9') || *p == ' ' || *p == '-' ||
+			*p == '.' || *p == '+'))
+			numeric = false;
+	if (!numeric)
+		return xstrdup(v);
+	/* a '+' sent unescaped in a form arrives as a space */
+	plus = v[0] == '+' || (v[0] == ' ' && v[1] >= '0' && v[1] <= '9');
+	buf_init(&b);
+	if (plus)
+		buf_putc(&b, '+');
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p >= '0' && *p <= '9')
+			buf_putc(&b, *p);
+	return buf_steal(&b);
 }
 
 int
@@ -189,9 +217,9 @@ generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
 	    (rc = check_id("id", form_get(&f, "id"), err)) < 0 ||
 	    (to != NULL && *to != '\0' && (rc = check_number("to", to, err)) < 0))
 		goto out;
-	ret->from = xstrdup(form_get(&f, "from"));
+	ret->from = number_normalize(form_get(&f, "from"));
 	ret->text = xstrdup(form_get(&f, "text"));
-	ret->to = to != NULL && *to != '\0' ? xstrdup(to) : NULL;
+	ret->to = to != NULL && *to != '\0' ? number_normalize(to) : NULL;
 	ret->id = form_get(&f, "id") ? xstrdup(form_get(&f, "id")) : NULL;
 out:
 	form_done(&f);

@@ -14,6 +14,9 @@
 int webreq_fields(const struct webreq *r, struct form *ret, struct buf *err);
 
 int check_number(const char *field, const char *v, struct buf *err);
+/* A phone number in one form: "+254 700-000.001" and " 254700000001" (a
+ * form's unescaped '+') become "+254700000001"; sender ids are kept. */
+char *number_normalize(const char *v);
 int check_text(const char *field, const char *v, struct buf *err);
 int check_id(const char *field, const char *v, struct buf *err);
 

@@ -137,13 +137,18 @@ get_bool(struct conf_errors *ce, const config_setting_t *group,
 
 /* A path relative to the directory of the file that names it. */
 static char *
-resolve_path(const config_setting_t *s, const char *value)
+resolve_path(const struct conf_errors *ce, const config_setting_t *s,
+    const char *value)
 {
-	const char *file = config_setting_source_file(s), *slash;
+	char *file = s != NULL ? conf_source_file(ce, s) : NULL, *slash, *r;
 
-	if (value[0] == '/' || file == NULL || (slash = strrchr(file, '/')) == NULL)
+	if (value[0] == '/' || file == NULL || (slash = strrchr(file, '/')) == NULL) {
+		free(file);
 		return xstrdup(value);
-	return xasprintf("%.*s/%s", (int)(slash - file), file, value);
+	}
+	r = xasprintf("%.*s/%s", (int)(slash - file), file, value);
+	free(file);
+	return r;
 }
 
 static bool
@@ -603,7 +608,8 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 		}
 	} else if (kw != NULL) {
 		rt->keywords[0] = read_words(ce, r, sites, kw, 0, idx, -1);
-	} else if (!isdef) {
+	} else if (!isdef && (hname == NULL || strcmp(hname, "help") != 0)) {
+		/* a help route is reached by the reserved HELP words */
 		conf_error(ce, s, "route '%s' has no 'keywords'", rt->name);
 	}
 	if (rt->handler != NULL) {
@@ -734,7 +740,7 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		conf_error(ce, config_setting_get_member(g, "listen"),
 		    "'listen' is '%s', must be HOST:PORT with a port 1..65535", listen);
 	get_string(ce, g, "database", false, &db);
-	gw->database = db != NULL ? resolve_path(config_setting_get_member(g, "database"), db)
+	gw->database = db != NULL ? resolve_path(ce, config_setting_get_member(g, "database"), db)
 				  : xstrdup("var/baraza.db");
 	get_string(ce, g, "timezone", false, &tz);
 	if (tz != NULL && !zone_exists(tz))
@@ -778,7 +784,7 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 		get_string(ce, g, "time", false, &time);
 		get_string(ce, g, "phones", false, &phones);
 	}
-	ex->dir = dir != NULL ? resolve_path(config_setting_get_member(g, "dir"), dir)
+	ex->dir = dir != NULL ? resolve_path(ce, config_setting_get_member(g, "dir"), dir)
 			      : xstrdup("var/exports");
 	if (time != NULL && (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 ||
 				end != 5 || hh > 23 || mm > 59 || hh < 0 || mm < 0))
@@ -973,20 +979,23 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
+	ce->main_file = path;
+	ce->include_dir = dir;
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			buf_printf(&ce->text, "%s: cannot read the configuration: %s\n",
 			    path, strerror(errno ? errno : ENOENT));
-		else
-			buf_printf(&ce->text, "%s:%d: %s\n",
-			    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+		else {
+			const char *ef = config_error_file(&cfg);
+			bool rel = ef != NULL && ef[0] != '/' &&
+			    strcmp(ef, path) != 0 && strcmp(dir, ".") != 0;
+			buf_printf(&ce->text, "%s%s%s:%d: %s\n", rel ? dir : "",
+			    rel ? "/" : "", ef != NULL ? ef : path,
 			    config_error_line(&cfg), config_error_text(&cfg));
+		}
 		ce->errors++;
-		config_destroy(&cfg);
-		free(dir);
-		return NULL;
+		goto fail;
 	}
-	free(dir);
 	for (size_t i = 0; i < nov; i++)
 		apply_override(ce, &cfg, &ov[i]);
 	c = xcalloc(1, sizeof(*c));
@@ -998,11 +1007,18 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	parse_providers(ce, root, c);
 	c->routing = parse_routing(ce, root, handlers);
 	config_destroy(&cfg);
+	ce->main_file = ce->include_dir = NULL;
+	free(dir);
 	if (ce->errors > 0) {
 		conf_free(c);
 		return NULL;
 	}
 	return c;
+fail:
+	config_destroy(&cfg);
+	ce->main_file = ce->include_dir = NULL;
+	free(dir);
+	return NULL;
 }
 
 struct routing *

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf_errors.h"
@@ -32,22 +33,37 @@ override_of(const struct conf_errors *ce, const config_setting_t *s)
 	return NULL;
 }
 
+char *
+conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+
+	if (file == NULL)
+		return NULL;
+	/* libconfig 1.5 names an @included file as written in the directive,
+	 * relative to the include directory: make it a usable path */
+	if (file[0] == '/' || ce->main_file == NULL ||
+	    strcmp(file, ce->main_file) == 0 || ce->include_dir == NULL ||
+	    strcmp(ce->include_dir, ".") == 0)
+		return xstrdup(file);
+	return xasprintf("%s/%s", ce->include_dir, file);
+}
+
 void
 conf_errorv(struct conf_errors *ce, int warning, const config_setting_t *where,
     const char *fmt, va_list ap)
 {
 	const char *ov = where != NULL ? override_of(ce, where) : NULL;
-	const char *file = where != NULL ? config_setting_source_file(where) : NULL;
+	char *file = where != NULL ? conf_source_file(ce, where) : NULL;
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (ov != NULL && config_setting_source_line(where) == 0)
+	if (ov != NULL)
 		buf_printf(&ce->text, "-o %s: ", ov);
 	else if (file != NULL)
 		buf_printf(&ce->text, "%s:%u: ", file,
 		    config_setting_source_line(where));
-	else if (ov != NULL)
-		buf_printf(&ce->text, "-o %s: ", ov);
+	free(file);
 	if (warning)
 		buf_puts(&ce->text, "warning: ");
 	buf_puts(&ce->text, msg);

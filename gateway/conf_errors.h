@@ -19,6 +19,9 @@ struct conf_errors {
 	const config_setting_t *overridden[16];
 	const char *override_path[16];
 	int noverridden;
+	/* set by conf_load(): where @include and relative paths resolve */
+	const char *main_file;
+	const char *include_dir;
 };
 
 void conf_errors_init(struct conf_errors *ce);
@@ -29,6 +32,10 @@ void conf_warn(struct conf_errors *ce, const config_setting_t *where,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void conf_errorv(struct conf_errors *ce, int warning,
     const config_setting_t *where, const char *fmt, va_list ap);
+
+/* The path of the file a setting came from, usable from the cwd;
+ * NULL for settings made by -o.  Caller frees. */
+char *conf_source_file(const struct conf_errors *ce, const config_setting_t *s);
 
 /* Reports settings of group s not in the NULL-terminated lists. */
 void conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_conf: loading the configuration -- includes, languages, overrides,
+ * and every diagnostic "FILE:LINE: message" an administrator relies on.
+ * Runs in tests/unit (meson's workdir), where conf/ holds the fixtures.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+static void
+has(const struct conf_errors *ce, const char *needle)
+{
+	if (ce->text.data == NULL || strstr(ce->text.data, needle) == NULL)
+		fail_msg("diagnostics lack '%s':\n%s", needle,
+		    ce->text.data ? ce->text.data : "(none)");
+}
+
+static void
+test_good(void **state)
+{
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	c = conf_load("conf/good.conf", NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(ce.errors, 0);
+	assert_int_equal(c->gw.listen_port, 18080);
+	assert_string_equal(c->gw.database, "conf/test.db"); /* relative to file */
+	/* the default language comes first whatever the file order */
+	assert_string_equal(c->routing->lang_code[0], "en");
+	assert_string_equal(c->routing->lang_code[1], "sw");
+	assert_int_equal(c->routing->nroutes, 6);
+	assert_int_equal(c->default_provider, 0);
+	/* surgery only has English text; sorvex is close to survey */
+	has(&ce, "warning");
+	conf_free(c);
+	conf_errors_done(&ce);
+}
+
+static void
+test_bad(void **state)
+{
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	c = conf_load("conf/bad.conf", NULL, 0, handlers_table, &ce);
+	assert_null(c);
+	has(&ce, "conf/bad.conf:2: 'listen' is '127.0.0.1:99999'");
+	has(&ce, "conf/bad.conf:3: 'http_threads' is 0, must be 1..64");
+	has(&ce, "conf/bad.conf:4: unknown time zone 'Mars/Olympus'");
+	has(&ce, "conf/bad.conf:5: unknown setting 'bogus'");
+	has(&ce, "conf/bad.conf:9: unknown provider type 'carrier-pigeon'");
+	has(&ce, "generic: 'base_url' must be an http:// or https:// URL");
+	has(&ce, "language 'en' has no 'quit' words");
+	has(&ce, "conf/bad.conf:21: keyword 'water!' is already used at conf/bad.conf:20");
+	has(&ce, "unknown handler 'faq'");
+	has(&ce, "keyword 'STOP' is already used at conf/bad.conf:13");
+	has(&ce, "warning: 'reply' (en) needs 2 SMS segments");
+	assert_true(ce.errors >= 9);
+	conf_errors_done(&ce);
+}
+
+static void
+test_syntax(void **state)
+{
+	struct conf_errors ce;
+
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/syntax.conf", NULL, 0, handlers_table, &ce));
+	has(&ce, "conf/syntax.conf:3: syntax error");
+	conf_errors_done(&ce);
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/missing.conf", NULL, 0, handlers_table, &ce));
+	has(&ce, "conf/missing.conf: cannot read");
+	conf_errors_done(&ce);
+}
+
+static void
+test_overrides(void **state)
+{
+	struct conf_override ov[] = {
+		{ "gateway.listen", "127.0.0.1:9090" },
+		{ "gateway.flood_messages", "3" },
+		{ "gateway.new_setting_ok", "x" },
+	};
+	struct conf_override bad2[] = {
+		{ "gateway.listen", "127.0.0.1:8080" },
+		{ "gateway.listen", "" },
+		{ "providers", "x" },
+	};
+	struct conf_override bad[] = {
+		{ "gateway.flood_messages", "lots" },
+		{ "gateway.http_threads", "100000" },
+		{ "nosuch.group.key", "1" },
+	};
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	c = conf_load("conf/good.conf", ov, 2, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(c->gw.listen_port, 9090);
+	assert_int_equal(c->gw.flood_messages, 3);
+	conf_free(c);
+	conf_errors_done(&ce);
+
+	/* an unknown key added by -o is still an unknown key */
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/good.conf", &ov[2], 1, handlers_table, &ce));
+	has(&ce, "-o gateway.new_setting_ok: unknown setting 'new_setting_ok'");
+	conf_errors_done(&ce);
+
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/good.conf", bad, 3, handlers_table, &ce));
+	has(&ce, "-o gateway.flood_messages: 'flood_messages' must be a whole number");
+	has(&ce, "-o gateway.http_threads: 'http_threads' is 100000, must be 1..64");
+	has(&ce, "-o nosuch.group.key: no such group");
+	conf_errors_done(&ce);
+
+	/* an existing setting keeps its type: a number stays a number */
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/good.conf", &bad2[1], 2, handlers_table, &ce));
+	has(&ce, "-o gateway.listen: 'listen' is ''");
+	has(&ce, "-o providers: not a scalar setting");
+	conf_errors_done(&ce);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_overrides),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

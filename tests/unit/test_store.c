@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_store: the SQLite store -- migrations, inbound deduplication, the
+ * outbound queue's states, delivery reports, operators' retry and cancel,
+ * contacts and sessions -- against a real database file.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store.h"
+#include "util.h"
+
+static char path[64];
+
+static int
+setup(void **state)
+{
+	struct store *st;
+	char *err = NULL;
+
+	snprintf(path, sizeof(path), "/tmp/baraza-test-store-%d.db", (int)getpid());
+	unlink(path);
+	if (store_open(path, &st, &err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = st;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char p[80];
+
+	store_close(*state);
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static void
+test_inbound(void **state)
+{
+	struct store *st = *state;
+	struct inbound_new in = { "generic", "abc", "+254700000001", "22384",
+		"maji'; DROP TABLE messages;--", 1000 };
+	struct msg *v;
+	size_t n;
+	int64_t id1, id2, id3;
+	bool dup;
+	int count;
+
+	assert_int_equal(store_inbound_add(st, &in, &id1, &dup), 0);
+	assert_false(dup);
+	assert_int_equal(store_inbound_add(st, &in, &id2, &dup), 0);
+	assert_true(dup);
+	assert_int_equal(id1, id2);
+	in.provider = "other"; /* same id, other provider: a new message */
+	assert_int_equal(store_inbound_add(st, &in, &id3, &dup), 0);
+	assert_false(dup);
+	in.provider_id = NULL; /* no id: never deduplicated by id */
+	assert_int_equal(store_inbound_add(st, &in, &id3, &dup), 0);
+	assert_int_equal(store_inbound_add(st, &in, &id3, &dup), 0);
+	assert_false(dup);
+
+	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].text, "maji'; DROP TABLE messages;--");
+	assert_string_equal(v[0].status, "received");
+	msgs_free(v, n);
+	assert_int_equal(store_inbound_finish(st, id1, "processed", NULL, "help", "en"), 0);
+	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
+	assert_int_equal(n, 3);
+	msgs_free(v, n);
+	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1, &count), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(store_inbound_repeat(st, "+254700000001",
+	    "maji'; DROP TABLE messages;--", 0, id1, &dup), 0);
+	assert_true(dup);
+}
+
+static void
+test_outbound(void **state)
+{
+	struct store *st = *state;
+	struct outbound_new o = { .provider = "generic", .number = "+254700000002",
+		.text = "hello", .status = "queued", .segments = 1,
+		.encoding = "gsm7", .at = 5000 };
+	struct msg *v, m;
+	size_t n;
+	int64_t a, b, recv, queued;
+	bool found;
+	int changed;
+
+	assert_int_equal(store_outbound_add(st, &o, &a), 0);
+	assert_int_equal(store_outbound_add(st, &o, &b), 0);
+	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, &v, &n), 0);
+	assert_int_equal(n, 2);
+	msgs_free(v, n);
+	/* a retry waits until its time */
+	assert_int_equal(store_outbound_attempt(st, a, "queued", NULL, "HTTP 503", 1, 9000, 5001), 0);
+	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, b);
+	msgs_free(v, n);
+	assert_int_equal(store_outbound_attempt(st, b, "sent", "P-1", NULL, 1, 6000, 6000), 0);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1", "delivered", NULL, 7000, &found), 0);
+	assert_true(found);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "nope", "delivered", NULL, 7000, &found), 0);
+	assert_false(found);
+	assert_int_equal(store_message_get(st, b, &m), 0);
+	assert_string_equal(m.status, "delivered");
+	assert_string_equal(m.provider_id, "P-1");
+	msg_done(&m);
+	/* failed, listed, retried by the operator */
+	assert_int_equal(store_outbound_attempt(st, a, "failed", NULL, "HTTP 400", 2, 9000, 9000), 0);
+	assert_int_equal(store_outbound_list(st, "failed", 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].reason, "HTTP 400");
+	msgs_free(v, n);
+	assert_int_equal(store_outbound_retry(st, a, 10000, &changed), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_outbound_retry(st, a, 10000, &changed), 0);
+	assert_int_equal(changed, 0); /* no longer failed */
+	assert_int_equal(store_queue_depth(st, &recv, &queued), 0);
+	assert_int_equal(queued, 1);
+	assert_int_equal(store_outbound_cancel(st, 0, 11000, &changed), 0);
+	assert_int_equal(changed, 1);
+	/* a cancelled message is not sent by a late attempt */
+	assert_int_equal(store_outbound_attempt(st, a, "sent", NULL, NULL, 1, 0, 12000), 0);
+	assert_int_equal(store_message_get(st, a, &m), 0);
+	assert_string_equal(m.status, "cancelled");
+	msg_done(&m);
+	assert_int_equal(store_message_get(st, 999999, &m), -ENOENT);
+}
+
+static void
+test_contacts_sessions(void **state)
+{
+	struct store *st = *state;
+	struct contact c;
+	char *route, *sstate;
+
+	assert_int_equal(store_contact_get(st, "+1", &c), 0);
+	assert_null(c.lang);
+	assert_false(c.opted_out);
+	assert_int_equal(store_contact_set_lang(st, "+1", "sw", 1), 0);
+	assert_int_equal(store_contact_set_optout(st, "+1", true, 2), 0);
+	assert_int_equal(store_contact_get(st, "+1", &c), 0);
+	assert_string_equal(c.lang, "sw");
+	assert_true(c.opted_out);
+	contact_done(&c);
+
+	assert_int_equal(store_session_put(st, "+1", "survey", "q2", 5000, 1), 0);
+	assert_int_equal(store_session_get(st, "+1", 4999, &route, &sstate), 0);
+	assert_string_equal(route, "survey");
+	assert_string_equal(sstate, "q2");
+	free(route);
+	free(sstate);
+	assert_int_equal(store_session_get(st, "+1", 5000, &route, &sstate), -ENOENT);
+	assert_int_equal(store_session_delete(st, "+1"), 0);
+}
+
+static void
+test_reopen(void **state)
+{
+	struct store *st2;
+	char *err = NULL;
+
+	/* a second connection (another thread, the CLI) sees one schema */
+	assert_int_equal(store_open(path, &st2, &err), 0);
+	assert_int_equal(store_ping(st2), 0);
+	store_close(st2);
+	assert_int_equal(store_open("/nonexistent/dir/x.db", &st2, &err), -EIO);
+	assert_non_null(strstr(err, "cannot open database"));
+	free(err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,1 +1,165 @@
-print("1 passed, 0 failed")
+# SPDX-License-Identifier: Apache-2.0
+"""The webhook interface as a provider sees it: replies reach the provider,
+duplicates are answered once, every kind of bad input gets a clear 4xx and
+changes nothing, delivery reports move a message's status, and a slow
+provider never slows the webhooks."""
+
+import json
+import time
+import unittest
+
+from harness import Gateway, Sink, main
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = Sink()
+        cls.gw = Gateway(cls.sink).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+        cls.sink.close()
+
+    def count(self):
+        return self.gw.query("SELECT count(*) FROM messages")[0][0]
+
+    def test_help_reply_reaches_provider(self):
+        status, body = self.gw.sms("+254700000101", "help", id="h-1")
+        self.assertEqual((status, body.strip()), (200, "OK"))
+        got = self.gw.wait_until(lambda: self.sink.texts_to("+254700000101"))
+        self.assertIn("Send one word", got[0])
+        self.assertIn("ABOUT", got[0])
+        msg = [m for m in self.sink.received if m["to"] == "+254700000101"][0]
+        self.assertEqual(msg["from"], "22384")  # the short code it came to
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT status, provider_id, segments, encoding FROM messages"
+            " WHERE direction='out' AND number=? AND status='sent'", "+254700000101"))
+        self.assertEqual(row[0], ("sent", "P-%s" % msg["id"], 1, "gsm7"))
+
+    def test_json_body(self):
+        status, _ = self.gw.post("/sms/generic", json.dumps(
+            {"from": "+254700000102", "to": "22384", "text": "kuhusu"}),
+            {"Content-Type": "application/json"})
+        self.assertEqual(status, 200)
+        got = self.gw.wait_until(lambda: self.sink.texts_to("+254700000102"))
+        self.assertTrue(got[0].startswith("Baraza inakuwezesha"))
+
+    def test_duplicate_answered_once(self):
+        for _ in range(3):
+            status, body = self.gw.sms("+254700000103", "about", id="dup-1")
+            self.assertEqual(status, 200)
+        self.assertEqual(body.strip(), "OK duplicate")
+        self.gw.wait_until(lambda: self.sink.texts_to("+254700000103"))
+        time.sleep(0.5)
+        self.assertEqual(len(self.sink.texts_to("+254700000103")), 1)
+        self.assertEqual(self.gw.query(
+            "SELECT count(*) FROM messages WHERE number='+254700000103'"
+            " AND direction='in'")[0][0], 1)
+
+    def test_bad_input_changes_nothing(self):
+        before = self.count()
+        cases = [
+            ({"to": "1", "text": "hi"}, None, 400, "missing field 'from'"),
+            ({"from": "+254700000104"}, None, 400, "missing field 'text'"),
+            (b"from=%2B1&text=%FF%FE", None, 400, "not valid UTF-8"),
+            (b"from=%2B1&text=a%00b", None, 400, "NUL"),
+            (b"from=%2B1&text=%zz", None, 400, "malformed"),
+            (b"from=;rm -rf /&text=hi", None, 400, "not a phone number"),
+            (b'{"from": "+1", "text":', {"Content-Type": "application/json"}, 400, "malformed JSON"),
+            (b"<xml/>", {"Content-Type": "text/xml"}, 400, "unsupported content type"),
+            ({"from": "+1", "text": "x" * 5000}, None, 400, "longer than"),
+            ({"from": "+1", "text": "x", "id": "has space"}, None, 400, "printable"),
+        ]
+        for data, headers, code, words in cases:
+            status, body = self.gw.post("/sms/generic", data, headers)
+            self.assertEqual(status, code, (data, body))
+            self.assertIn(words, body, data)
+            self.assertTrue(body.startswith("error: "), body)
+        status, body = self.gw.post("/sms/generic", b"a" * 70000)
+        self.assertEqual(status, 413)
+        self.assertEqual(self.gw.post("/sms/nosuch", {"from": "+1", "text": "x"})[0], 404)
+        self.assertEqual(self.gw.post("/nowhere", {"from": "+1", "text": "x"})[0], 404)
+        self.assertEqual(self.gw.post("/sms/", {"from": "+1", "text": "x"})[0], 404)
+        self.assertEqual(self.count(), before)
+        # still healthy after all that
+        self.assertEqual(self.gw.get("/healthz")[0], 200)
+
+    def test_metacharacters_stored_verbatim(self):
+        text = "'; DROP TABLE messages; -- $(reboot) `id` \"=1+1\" \u00e9\u20ac\U0001F600"
+        self.assertEqual(self.gw.sms("+254700000105", text)[0], 200)
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT text, status FROM messages WHERE number='+254700000105'"
+            " AND direction='in' AND status='processed'"))
+        self.assertEqual(row[0][0], text)
+        got = self.gw.wait_until(lambda: self.sink.texts_to("+254700000105"))
+        self.assertIn("Send one word", got[0])
+
+    def test_token(self):
+        d = {"from": "+254700000106", "to": "1", "text": "help"}
+        self.assertEqual(self.gw.post("/sms/secure", d)[0], 403)
+        self.assertEqual(self.gw.post("/sms/secure", d, {"X-Baraza-Token": "wrong-token-1234"})[0], 403)
+        self.assertEqual(self.gw.post("/sms/secure?token=s3cret-token-123", d)[0], 200)
+        self.assertEqual(self.gw.post("/sms/secure", dict(d, text="about"),
+                                      {"X-Baraza-Token": "s3cret-token-123"})[0], 200)
+        got = self.gw.wait_until(lambda: len(self.sink.texts_to("+254700000106")) >= 2)
+        self.assertTrue(got)
+        auth = [m["_auth"] for m in self.sink.received if m["to"] == "+254700000106"]
+        self.assertEqual(auth[0], "Bearer s3cret-token-123")
+
+    def test_delivery_reports(self):
+        self.gw.sms("+254700000107", "about")
+        got = self.gw.wait_until(lambda: [m for m in self.sink.received
+                                          if m["to"] == "+254700000107"])
+        our = got[0]["id"]
+        self.gw.wait_until(lambda: self.gw.query(
+            "SELECT 1 FROM messages WHERE id=? AND status='sent'", int(our)))
+        status, body = self.gw.post("/dlr/generic", {"id": our, "status": "delivered"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", int(our))[0][0],
+                         "delivered")
+        # by the provider's id, with a reason
+        status, _ = self.gw.post("/dlr/generic", {"provider_id": "P-%s" % our,
+                                                  "status": "failed", "reason": "absent subscriber"})
+        self.assertEqual(status, 200)
+        self.assertEqual(self.gw.query("SELECT status, reason FROM messages WHERE id=?", int(our))[0],
+                         ("failed", "absent subscriber"))
+        hist = [r[0] for r in self.gw.query(
+            "SELECT status FROM message_events WHERE message_id=? ORDER BY rowid", int(our))]
+        self.assertEqual(hist, ["queued", "sent", "delivered", "failed"])
+        self.assertEqual(self.gw.post("/dlr/generic", {"id": "99999999", "status": "delivered"}),
+                         (200, "OK unknown message\n"))
+        self.assertEqual(self.gw.post("/dlr/generic", {"id": our, "status": "lost"})[0], 400)
+        self.assertEqual(self.gw.post("/dlr/generic", {"status": "delivered"})[0], 400)
+        self.assertEqual(self.gw.post("/dlr/log", {"id": our, "status": "delivered"})[0], 404)
+
+    def test_health_and_metrics(self):
+        status, body = self.gw.get("/healthz")
+        self.assertEqual(status, 200)
+        h = json.loads(body)
+        self.assertEqual(h["database"], "ok")
+        self.assertIn("outbound", h["queue"])
+        self.gw.sms("+254700000108", "help")
+        status, body = self.gw.get("/metrics")
+        self.assertEqual(status, 200)
+        line = [l for l in body.splitlines()
+                if l.startswith('baraza_messages_in_total{provider="generic",result="accepted"}')]
+        self.assertTrue(line and int(line[0].split()[-1]) >= 1, body)
+        self.assertIn("# TYPE baraza_handler_seconds histogram", body)
+        self.assertIn('baraza_queue_depth{stage="outbound"}', body)
+
+    def test_slow_provider_does_not_block_webhooks(self):
+        self.sink.mode = "slow"
+        try:
+            for i in range(12):
+                t0 = time.time()
+                status, _ = self.gw.sms("+25470000020%d" % (i % 10), "about %d" % i)
+                self.assertEqual(status, 200)
+                self.assertLess(time.time() - t0, 1.5)
+        finally:
+            self.sink.mode = "ok"
+
+
+if __name__ == "__main__":
+    main()

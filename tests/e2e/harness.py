@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end harness: runs the real `baraza` binary on a free loopback port
+with a temporary database and configuration, a local fake provider that
+records what the gateway sends (the generic provider's documented JSON
+format), and the real CLI.  Python standard library only."""
+
+import http.server
+import json
+import os
+import shutil
+import signal as sig_mod
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BARAZA = os.environ.get("BARAZA", "build/baraza")
+SRC = os.environ.get("BARAZA_SRC", ".")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sink:
+    """A fake provider: records each JSON POST; answers per `mode`:
+    'ok' (200 with an id), 'fail' (500), 'reject' (400), 'slow' (sleeps)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received = []
+        self.mode = "ok"
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+        self.attempts = 0
+        sink = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(n)
+                with sink.lock:
+                    sink.attempts += 1
+                    mode = sink.mode
+                if mode == "slow":
+                    time.sleep(3)
+                if mode == "fail":
+                    self.send_response(500)
+                    out = b"down"
+                elif mode == "reject":
+                    self.send_response(400)
+                    out = b"bad number"
+                else:
+                    msg = json.loads(body)
+                    msg["_auth"] = self.headers.get("Authorization")
+                    with sink.cond:
+                        sink.received.append(msg)
+                        sink.cond.notify_all()
+                    self.send_response(200)
+                    out = json.dumps({"id": "P-%s" % msg["id"]}).encode()
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def wait_for(self, count, timeout=10):
+        end = time.time() + timeout
+        with self.cond:
+            while len(self.received) < count and time.time() < end:
+                self.cond.wait(0.05)
+            return list(self.received)
+
+    def texts_to(self, number):
+        with self.lock:
+            return [m["text"] for m in self.received if m["to"] == number]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+GATEWAY_CONF = """
+gateway = {
+  listen = "127.0.0.1:%(port)d";
+  database = "baraza.db";
+  flood_messages = %(flood)d;
+  dedup_window_s = 10;
+  retry_max_attempts = %(attempts)d;
+  retry_base_ms = 200;
+  retry_cap_ms = 1000;
+  deny = [ "+19990000000" ];
+};
+providers = (
+  { name = "generic"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
+    default = true; concurrency = 8; timeout_ms = 2000; },
+  { name = "secure"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
+    token = "s3cret-token-123"; },
+  { name = "log"; type = "log"; }
+);
+@include "routes.conf"
+"""
+
+
+class Gateway:
+    def __init__(self, sink, flood=10, attempts=4, routes=None):
+        self.dir = tempfile.mkdtemp(prefix="baraza-e2e-")
+        self.port = free_port()
+        self.sink = sink
+        self.conf = os.path.join(self.dir, "baraza.conf")
+        with open(self.conf, "w") as f:
+            f.write(GATEWAY_CONF % {"port": self.port, "sink": sink.port,
+                                    "flood": flood, "attempts": attempts})
+        shutil.copy(routes or os.path.join(SRC, "conf", "routes.conf"),
+                    os.path.join(self.dir, "routes.conf"))
+        self.db = os.path.join(self.dir, "baraza.db")
+        self.proc = None
+        self.log = None
+
+    def start(self, extra=()):
+        self.log = open(os.path.join(self.dir, "daemon.log"), "ab")
+        self.proc = subprocess.Popen([BARAZA, "run", "-c", self.conf, *extra],
+                                     stdout=self.log, stderr=self.log)
+        end = time.time() + 10
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError("daemon exited: %s" % self.logtext())
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("daemon did not come up: %s" % self.logtext())
+
+    def logtext(self):
+        with open(os.path.join(self.dir, "daemon.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def request(self, method, path, data=None, headers=None, timeout=10):
+        url = "http://127.0.0.1:%d%s" % (self.port, path)
+        if isinstance(data, dict):
+            data = urllib.parse.urlencode(data).encode()
+        elif isinstance(data, str):
+            data = data.encode()
+        req = urllib.request.Request(url, data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, r.read().decode(errors="replace")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, data, headers=None, timeout=10):
+        return self.request("POST", path, data, headers, timeout)
+
+    def sms(self, frm, text, id=None, provider="generic"):
+        d = {"from": frm, "to": "22384", "text": text}
+        if id is not None:
+            d["id"] = id
+        return self.post("/sms/" + provider, d)
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=sig_mod.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.log.close()
+        return rc
+
+    def cli(self, *args, stdin=None):
+        p = subprocess.run([BARAZA, *args[:1], "-c", self.conf, *args[1:]],
+                           input=stdin, capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    def query(self, sql, *params):
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+
+    def wait_until(self, fn, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            v = fn()
+            if v:
+                return v
+            time.sleep(0.05)
+        return fn()
+
+    def close(self):
+        self.stop(sig_mod.SIGKILL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def main():
+    """Runs the calling module's tests; ends with 'N passed, N failed'."""
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    failed = len(result.failures) + len(result.errors)
+    print("%d passed, %d failed" % (result.testsRun - failed, failed))
+    sys.exit(1 if failed else 0)

@@ -251,9 +251,10 @@ fold_latin(uint32_t cp)
 {
 	static const char l1[] = "aaaaaaaceeeeiiiidnooooo*ouuuuyts"
 				 "aaaaaaaceeeeiiiidnooooo/ouuuuyty";
-	static const char ea[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii"
-				 "jjjjkkklllllllllllnnnnnnnnnoooooooorrrrrrssssssss"
-				 "ttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+	static const char ea[] =
+	    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii"
+	    "iijjkkkllllllllllnnnnnnnnnoooooooorrrrrrsssssssstt"
+	    "ttttuuuuuuuuuuuuwwyyyzzzzzzs";
 
 	if (cp < 0x80)
 		return (cp >= 'A' && cp <= 'Z') ? (char)(cp + 32) : (char)cp;

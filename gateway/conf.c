@@ -38,8 +38,8 @@ static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
 	"start", "quit" };
 static const char *const lang_keys[] = { "name", "help", "stop", "start",
 	"quit", NULL };
-static const char *const reply_names[REPLY_COUNT] = { "stop", "start", "quit",
-	"ambiguous" };
+static const char *const reply_names[REPLY_COUNT + 1] = { "stop", "start",
+	"quit", "ambiguous", NULL };
 static const char *const route_core_keys[] = { "name", "handler", "keywords",
 	"listed", "default", NULL };
 

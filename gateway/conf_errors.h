@@ -31,7 +31,8 @@ void conf_error(struct conf_errors *ce, const config_setting_t *where,
 void conf_warn(struct conf_errors *ce, const config_setting_t *where,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void conf_errorv(struct conf_errors *ce, int warning,
-    const config_setting_t *where, const char *fmt, va_list ap);
+    const config_setting_t *where, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* The path of the file a setting came from, usable from the cwd;
  * NULL for settings made by -o.  Caller frees. */

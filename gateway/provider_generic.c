@@ -136,7 +136,7 @@ generic_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 	ret->our_id = our;
 	ret->provider_id = pid != NULL ? xstrdup(pid) : NULL;
 	ret->status = (enum dlr_status)found;
-	ret->reason = reason != NULL ? xstrndup(reason, 200) : NULL;
+	ret->reason = reason != NULL ? xstrndup_utf8(reason, 200) : NULL;
 	rc = 0;
 out:
 	form_done(&f);

@@ -59,11 +59,27 @@ xstrdup(const char *s)
 char *
 xstrndup(const char *s, size_t n)
 {
-	char *p = xmalloc(n + 1);
+	char *p;
+
+	n = strnlen(s, n);
+	p = xmalloc(n + 1);
 
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
+}
+
+char *
+xstrndup_utf8(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n + 1);
+
+	if (len > n) {
+		len = n;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return xstrndup(s, len);
 }
 
 char *

@@ -17,7 +17,10 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* Copies at most n bytes of s (stopping at a NUL). */
 char *xstrndup(const char *s, size_t n);
+/* Copies at most n bytes of UTF-8 s without splitting a character. */
+char *xstrndup_utf8(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A NUL-terminated growable buffer; buf_free() accepts an empty one. */

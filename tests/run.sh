@@ -1,0 +1,76 @@
+#!/bin/sh
+# Installs what is needed, builds baraza twice (plain, and with
+# AddressSanitizer + UndefinedBehaviorSanitizer), runs every unit and
+# end-to-end test against each build, runs each fuzz target briefly, and
+# ends with one line "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev" sh .ci/deps || {
+	echo "0 passed, 1 failed"
+	exit 1
+}
+status=0
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+logs=""
+
+run_suite() { # name, build dir, meson options...
+	name=$1 dir=$2
+	shift 2
+	if ! meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1 &&
+	    ! meson setup --wipe "$dir" "$@" >"$dir.setup.log" 2>&1; then
+		cat "$dir.setup.log"
+		status=1
+		return
+	fi
+	if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+		cat "$dir.build.log"
+		status=1
+		return
+	fi
+	echo "== $name"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 || status=1
+	logs="$logs $dir/meson-logs/testlog.json"
+}
+
+run_suite "tests" build-tests
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite "tests under ASan+UBSan" build-asan -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbuildtype=debug
+
+# fuzz targets: each runs briefly on its seed corpus
+if command -v clang >/dev/null 2>&1; then
+	if CC=clang meson setup --reconfigure build-fuzz -Dfuzz=true -Dtests=false \
+	    -Db_lundef=false >build-fuzz.setup.log 2>&1 ||
+	    CC=clang meson setup --wipe build-fuzz -Dfuzz=true -Dtests=false \
+	    -Db_lundef=false >build-fuzz.setup.log 2>&1; then
+		if ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
+			echo "== fuzz"
+			: >build-fuzz/fuzz.results
+			for f in build-fuzz/tests/fuzz/fuzz-*; do
+				[ -x "$f" ] || continue
+				n=$(basename "$f")
+				corpus=tests/fuzz/corpus/${n#fuzz-}
+				work=$(mktemp -d)
+				cp "$corpus"/* "$work"/ 2>/dev/null
+				if "$f" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=8192 \
+				    "$work" >"build-fuzz/$n.log" 2>&1; then
+					echo "$n ok" | tee -a build-fuzz/fuzz.results
+				else
+					tail -30 "build-fuzz/$n.log"
+					echo "$n FAIL" | tee -a build-fuzz/fuzz.results
+					status=1
+				fi
+				rm -rf "$work"
+			done
+		else
+			cat build-fuzz.build.log
+			status=1
+		fi
+	else
+		cat build-fuzz.setup.log
+		status=1
+	fi
+fi
+
+python3 tests/summarize.py $logs build-fuzz/fuzz.results
+[ $status -eq 0 ] || exit 1

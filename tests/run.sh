@@ -13,11 +13,21 @@ status=0
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 logs=""
 
+setup() { # build dir, meson options...: configure anew or reconfigure
+	dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@"
+	else
+		rm -rf "$dir"
+		meson setup "$dir" "$@"
+	fi
+}
+
 run_suite() { # name, build dir, meson options...
 	name=$1 dir=$2
 	shift 2
-	if ! meson setup --reconfigure "$dir" "$@" >"$dir.setup.log" 2>&1 &&
-	    ! meson setup --wipe "$dir" "$@" >"$dir.setup.log" 2>&1; then
+	if ! setup "$dir" "$@" >"$dir.setup.log" 2>&1; then
 		cat "$dir.setup.log"
 		status=1
 		return
@@ -39,15 +49,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 # fuzz targets: each runs briefly on its seed corpus
 if command -v clang >/dev/null 2>&1; then
-	if CC=clang meson setup --reconfigure build-fuzz -Dfuzz=true -Dtests=false \
-	    -Db_lundef=false >build-fuzz.setup.log 2>&1 ||
-	    CC=clang meson setup --wipe build-fuzz -Dfuzz=true -Dtests=false \
+	if CC=clang setup build-fuzz -Dfuzz=true -Dtests=false \
 	    -Db_lundef=false >build-fuzz.setup.log 2>&1; then
 		if ninja -C build-fuzz >build-fuzz.build.log 2>&1; then
 			echo "== fuzz"
 			: >build-fuzz/fuzz.results
 			for f in build-fuzz/tests/fuzz/fuzz-*; do
-				[ -x "$f" ] || continue
+				[ -f "$f" ] && [ -x "$f" ] || continue
 				n=$(basename "$f")
 				corpus=tests/fuzz/corpus/${n#fuzz-}
 				work=$(mktemp -d)

@@ -84,8 +84,11 @@ class DurabilityTest(unittest.TestCase):
         retries = self.gw.query("SELECT count(*) FROM message_events WHERE status='retry'")[0][0]
         self.assertGreater(retries, 0)
         self.sink.mode = "ok"
-        got = self.gw.wait_until(lambda: len(self.sink.received) >= 5, 10)
-        self.assertTrue(got)
+        sent = lambda: self.gw.query("SELECT count(*) FROM messages WHERE"
+                                     " direction='out' AND status='sent'")[0][0] == 5
+        self.assertTrue(self.gw.wait_until(sent, 15))
+        for i in range(5):
+            self.assertTrue(self.sink.texts_to("+25470000070%d" % i))
         rows = self.gw.query("SELECT status, attempts FROM messages WHERE direction='out'")
         self.assertTrue(all(s == "sent" and a > 1 for s, a in rows), rows)
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "router.h"
 #include "text.h"
 
 struct hconf {
@@ -336,6 +337,22 @@ hconf_warn(struct hconf *hc, const config_setting_t *where, const char *fmt,
 	va_start(ap, fmt);
 	conf_errorv(hc->ce, 1, where != NULL ? where : hc->route, fmt, ap);
 	va_end(ap);
+}
+
+char *
+hconf_keyword_list(const struct hconf *hc, int lang)
+{
+	return routing_keyword_list(hc->r, lang);
+}
+
+void
+hconf_check_text(struct hconf *hc, const char *key, int lang,
+    const char *tmpl, const char *const *vars)
+{
+	char *t = text_expand(tmpl, vars);
+
+	check_segments(hc->ce, hc->route, key, hconf_lang_code(hc, lang), t);
+	free(t);
 }
 
 int
@@ -659,6 +676,12 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 			r->default_route = (int)i;
 	if (r->default_route < 0)
 		conf_error(ce, l, "no default route: mark one 'default = true' or add a 'help' route");
+	for (int i = 0; ce->errors == 0 && i < n; i++) {
+		struct route *rt = &r->routes[i];
+		struct hconf hc = { ce, config_setting_get_elem(l, (unsigned)i), r };
+		if (rt->handler->check != NULL)
+			rt->handler->check(rt->state, &hc);
+	}
 }
 
 /* Two keywords one typo apart make that typo ambiguous; say so early. */

@@ -55,6 +55,9 @@ struct handler {
 	int (*handle)(void *state, struct hctx *ctx);
 	/* Optional.  HELP sent while this route holds the session. */
 	int (*help)(void *state, struct hctx *ctx);
+	/* Optional.  Called when every route is configured, to check what
+	 * depends on the whole routing (a text that lists the keywords). */
+	void (*check)(void *state, struct hconf *hc);
 };
 
 /* --- configure() side ------------------------------------------------- */
@@ -74,6 +77,12 @@ void hconf_warn(struct hconf *hc, const config_setting_t *where,
  */
 int hconf_ltext(struct hconf *hc, const config_setting_t *parent,
     const char *key, bool required, struct ltext *ret);
+
+/* The keyword list hctx_keyword_list() would give in lang.  Caller frees. */
+char *hconf_keyword_list(const struct hconf *hc, int lang);
+/* Warns when tmpl, expanded with vars, needs more than one SMS segment. */
+void hconf_check_text(struct hconf *hc, const char *key, int lang,
+    const char *tmpl, const char *const *vars);
 
 /* --- handle() side ---------------------------------------------------- */
 

@@ -77,58 +77,18 @@ hctx_reply(struct hctx *ctx, const char *text)
 	ctx->reply = xstrdup(text);
 }
 
-static char *
-expand(const char *tmpl, const char *const *vars)
-{
-	struct buf b;
-	const char *p = tmpl;
-
-	buf_init(&b);
-	while (*p != '\0') {
-		const char *close;
-		bool done = false;
-
-		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
-			size_t n = (size_t)(close - p - 1);
-			for (const char *const *v = vars; v && v[0] && v[1]; v += 2)
-				if (strlen(v[0]) == n && strncmp(v[0], p + 1, n) == 0) {
-					buf_puts(&b, v[1]);
-					p = close + 1;
-					done = true;
-					break;
-				}
-		}
-		if (!done)
-			buf_putc(&b, *p++);
-	}
-	return buf_steal(&b);
-}
-
 void
 hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
     const char *const *vars)
 {
 	free(ctx->reply);
-	ctx->reply = expand(ltext_get(tmpl, ctx->lang), vars);
+	ctx->reply = text_expand(ltext_get(tmpl, ctx->lang), vars);
 }
 
 char *
 hctx_keyword_list(const struct hctx *ctx)
 {
-	struct buf b;
-
-	buf_init(&b);
-	for (size_t i = 0; i < ctx->r->nroutes; i++) {
-		const struct route *rt = &ctx->r->routes[i];
-		const char *kw = route_keyword(rt, ctx->lang);
-
-		if (!rt->listed || (int)i == ctx->r->default_route || *kw == '\0')
-			continue;
-		if (b.len > 0)
-			buf_puts(&b, ", ");
-		buf_puts(&b, kw);
-	}
-	return buf_steal(&b);
+	return routing_keyword_list(ctx->r, ctx->lang);
 }
 
 const char *

@@ -120,3 +120,22 @@ router_choices(const struct routing *r, const struct match *m, int lang)
 	}
 	return buf_steal(&b);
 }
+
+char *
+routing_keyword_list(const struct routing *r, int lang)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (size_t i = 0; i < r->nroutes; i++) {
+		const struct route *rt = &r->routes[i];
+		const char *kw = route_keyword(rt, lang);
+
+		if (!rt->listed || (int)i == r->default_route || *kw == '\0')
+			continue;
+		if (b.len > 0)
+			buf_puts(&b, ", ");
+		buf_puts(&b, kw);
+	}
+	return buf_steal(&b);
+}

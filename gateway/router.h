@@ -50,4 +50,8 @@ char *router_choices(const struct routing *r, const struct match *m, int lang);
 /* The first keyword of a route in lang (falling back to any), or "". */
 const char *route_keyword(const struct route *rt, int lang);
 
+/* "SURVEY, COMPLAIN, STATUS": the first keyword in lang of each listed
+ * route but the default one.  Caller frees. */
+char *routing_keyword_list(const struct routing *r, int lang);
+
 #endif

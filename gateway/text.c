@@ -3,6 +3,7 @@
  * text: see text.h.  The GSM tables are those of 3GPP TS 23.038 §6.2.1
  * (../shared/protocols.md §6); counting follows its §6.4 test vectors.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "text.h"
@@ -349,4 +350,31 @@ text_distance(const char *a, const char *b, unsigned limit)
 		}
 	}
 	return d[la][lb] > limit ? limit + 1 : d[la][lb];
+}
+
+char *
+text_expand(const char *tmpl, const char *const *vars)
+{
+	struct buf b;
+	const char *p = tmpl;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		const char *close;
+		bool done = false;
+
+		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
+			size_t n = (size_t)(close - p - 1);
+			for (const char *const *v = vars; v && v[0] && v[1]; v += 2)
+				if (strlen(v[0]) == n && strncmp(v[0], p + 1, n) == 0) {
+					buf_puts(&b, v[1]);
+					p = close + 1;
+					done = true;
+					break;
+				}
+		}
+		if (!done)
+			buf_putc(&b, *p++);
+	}
+	return buf_steal(&b);
 }

@@ -61,6 +61,10 @@ const char *sms_encoding_name(enum sms_encoding e);
  */
 size_t text_fold(const char *word, size_t len, char *out, size_t size);
 
+/* Replaces each {name} in tmpl by the value paired with it in vars
+ * (name, value, ..., NULL); unknown names stay as written.  Caller frees. */
+char *text_expand(const char *tmpl, const char *const *vars);
+
 /* Damerau (optimal string alignment) distance, capped at limit+1. */
 unsigned text_distance(const char *a, const char *b, unsigned limit);
 

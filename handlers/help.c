@@ -53,6 +53,21 @@ help_handle(void *state, struct hctx *ctx)
 	return HANDLER_OK;
 }
 
+/* The reply as citizens get it, with the keyword list, must fit too. */
+static void
+help_check(void *state, struct hconf *hc)
+{
+	struct help *h = state;
+
+	for (int lang = 0; lang < hconf_nlangs(hc); lang++) {
+		char *keywords = hconf_keyword_list(hc, lang);
+		const char *vars[] = { "keywords", keywords, NULL };
+
+		hconf_check_text(hc, "reply", lang, ltext_get(&h->reply, lang), vars);
+		free(keywords);
+	}
+}
+
 const struct handler help_handler = {
 	.name = "help",
 	.abi = HANDLER_ABI,
@@ -60,4 +75,5 @@ const struct handler help_handler = {
 	.configure = help_configure,
 	.free_state = help_free,
 	.handle = help_handle,
+	.check = help_check,
 };

@@ -136,6 +136,22 @@ test_overrides(void **state)
 	conf_errors_done(&ce);
 }
 
+static void
+test_help_list_measured(void **state)
+{
+	struct conf_errors ce;
+	struct conf *c;
+
+	/* the template alone fits; with the keyword list it does not */
+	conf_errors_init(&ce);
+	c = conf_load("conf/longhelp.conf", NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(ce.warnings, 1);
+	has(&ce, "conf/longhelp.conf:8: warning: 'reply' (en) needs 2 SMS segments");
+	conf_free(c);
+	conf_errors_done(&ce);
+}
+
 int
 main(void)
 {
@@ -144,6 +160,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_help_list_measured),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

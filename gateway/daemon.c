@@ -135,6 +135,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	d.routing = conf_take_routing(d.conf);
 	pthread_mutex_init(&d.routing_lock, NULL);
 	pthread_mutex_init(&d.read_lock, NULL);
+	pthread_mutex_init(&d.write_lock, NULL);
 	for (size_t i = 0; i < d.conf->nproviders && i < METRICS_MAX_PROVIDERS; i++)
 		names[i] = d.conf->providers[i].name;
 	metrics_init(&d.metrics, names, d.conf->nproviders);
@@ -178,6 +179,7 @@ out:
 	curl_global_cleanup();
 	pthread_mutex_destroy(&d.routing_lock);
 	pthread_mutex_destroy(&d.read_lock);
+	pthread_mutex_destroy(&d.write_lock);
 	if (code == 0)
 		log_info("run: stopped");
 	return code;

@@ -29,6 +29,11 @@ struct daemon {
 	pthread_mutex_t routing_lock;
 	struct routing *routing; /* swapped by SIGHUP; refs under the lock */
 
+	/* Held around every write transaction of the daemon's threads: SQLite
+	 * has one writer, and its busy handler sleeps, so threads of one
+	 * process take turns here instead of colliding in the database. */
+	pthread_mutex_t write_lock;
+
 	struct metrics metrics;
 	pthread_mutex_t read_lock; /* guards read_store */
 	struct store *read_store;  /* /healthz and /metrics */

@@ -250,6 +250,7 @@ record_results(struct sender *s)
 
 	if (s->nresults == 0)
 		return;
+	pthread_mutex_lock(&s->d->write_lock);
 	rc = store_begin(s->st);
 	for (size_t i = 0; rc == 0 && i < s->nresults; i++) {
 		struct result *r = &s->results[i];
@@ -286,6 +287,7 @@ record_results(struct sender *s)
 		    store_errmsg(s->st));
 		store_rollback(s->st);
 	}
+	pthread_mutex_unlock(&s->d->write_lock);
 	for (size_t i = 0; i < s->nresults; i++) {
 		free(s->results[i].provider_id);
 		free(s->results[i].reason);

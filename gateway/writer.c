@@ -41,6 +41,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 	struct job *j, *next;
 	int rc;
 
+	pthread_mutex_lock(&w->d->write_lock);
 	rc = store_begin(w->st);
 	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
 		if (j->kind == JOB_INBOUND) {
@@ -68,6 +69,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 		    store_errmsg(w->st));
 		store_rollback(w->st);
 	}
+	pthread_mutex_unlock(&w->d->write_lock);
 	for (j = jobs; j != NULL; j = next) {
 		int p = metrics_provider(mx, j->provider->name);
 
@@ -114,6 +116,7 @@ process_pending(struct writer *w)
 	    n == 0)
 		return rc;
 	r = daemon_routing_acquire(d);
+	pthread_mutex_lock(&d->write_lock);
 	if ((rc = store_begin(w->st)) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
@@ -161,6 +164,7 @@ process_pending(struct writer *w)
 		sender_wake(d->sender);
 	rc = (int)i;
 out:
+	pthread_mutex_unlock(&d->write_lock);
 	daemon_routing_release(d, r);
 	msgs_free(v, n);
 	return rc;

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bench-e2e: end-to-end throughput and latency of baraza on loopback.
+ *
+ *   bench-e2e BARAZA [N] [CONCURRENCY]
+ *
+ * Starts a counting sink (libmicrohttpd) playing the generic provider,
+ * starts `BARAZA run` on a temporary database (synchronous=FULL, as
+ * shipped), posts N inbound messages from N numbers over CONCURRENCY
+ * keep-alive connections (libcurl multi), and waits until the sink has
+ * every reply.  Reports messages/s, p50/p99 from post to reply, the ack
+ * rate, and baraza's peak RSS.  For a baseline measured in the same run it
+ * first posts N requests straight to the sink (an HTTP round trip that
+ * stores nothing), and prints baraza's rate as a ratio of it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <microhttpd.h>
+
+static int64_t *post_us, *reply_us;
+static atomic_long replies;
+static int nmsg;
+
+static int64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct sink_req {
+	char body[1024];
+	size_t len;
+};
+
+/* The sink: records when the reply to message i ("to":"+2547NNNNNNNN") came. */
+static enum MHD_Result
+sink(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *data, size_t *size, void **ctx)
+{
+	struct sink_req *r = *ctx;
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	const char *to;
+	static const char ok[] = "{\"id\":\"x\"}";
+
+	if (r == NULL) {
+		*ctx = calloc(1, sizeof(*r));
+		return MHD_YES;
+	}
+	if (*size > 0) {
+		size_t n = *size < sizeof(r->body) - 1 - r->len ? *size : sizeof(r->body) - 1 - r->len;
+		memcpy(r->body + r->len, data, n);
+		r->len += n;
+		*size = 0;
+		return MHD_YES;
+	}
+	if ((to = strstr(r->body, "\"to\":\"+2547")) != NULL) {
+		long i = strtol(to + 11, NULL, 10);
+		if (i >= 0 && i < nmsg && reply_us[i] == 0) {
+			reply_us[i] = now_us();
+			atomic_fetch_add(&replies, 1);
+		}
+	} else if ((to = strstr(r->body, "from=%2B2547")) != NULL) {
+		/* baseline: a request straight from the load generator */
+		long i = strtol(to + 12, NULL, 10);
+		if (i >= 0 && i < nmsg && reply_us[i] == 0) {
+			reply_us[i] = now_us();
+			atomic_fetch_add(&replies, 1);
+		}
+	}
+	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
+	rc = MHD_queue_response(c, 200, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static void
+sink_done(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_RequestTerminationCode t)
+{
+	free(*ctx);
+	*ctx = NULL;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), p;
+
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &l);
+	p = ntohs(a.sin_port);
+	close(s);
+	return p;
+}
+
+static size_t
+discard(char *d, size_t s, size_t n, void *u)
+{
+	return s * n;
+}
+
+/* Posts n messages to url with conc connections; returns acks/s. */
+static double
+load(const char *url, int n, int conc, long *ret_bad)
+{
+	CURLM *m = curl_multi_init();
+	CURL **easy = calloc((size_t)conc, sizeof(*easy));
+	char (*bodies)[128] = calloc((size_t)conc, sizeof(*bodies));
+	int next = 0, running = 0, done = 0;
+	int64_t t0 = now_us();
+	long bad = 0;
+
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)conc);
+	for (int k = 0; k < conc; k++) {
+		easy[k] = curl_easy_init();
+		curl_easy_setopt(easy[k], CURLOPT_URL, url);
+		curl_easy_setopt(easy[k], CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(easy[k], CURLOPT_PRIVATE, (char *)(intptr_t)k);
+	}
+	for (int k = 0; k < conc && next < n; k++, next++) {
+		snprintf(bodies[k], sizeof(bodies[k]),
+		    "from=%%2B2547%08d&to=22384&text=about&id=b%d", next, next);
+		curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS, bodies[k]);
+		post_us[next] = now_us();
+		curl_multi_add_handle(m, easy[k]);
+	}
+	while (done < n) {
+		CURLMsg *msg;
+		int left;
+
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			char *p;
+			long code = 0;
+			int k;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+			k = (int)(intptr_t)p;
+			if (msg->data.result != CURLE_OK || code != 200)
+				bad++;
+			done++;
+			curl_multi_remove_handle(m, easy[k]);
+			if (next < n) {
+				snprintf(bodies[k], sizeof(bodies[k]),
+				    "from=%%2B2547%08d&to=22384&text=about&id=b%d", next, next);
+				curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS, bodies[k]);
+				post_us[next] = now_us();
+				next++;
+				curl_multi_add_handle(m, easy[k]);
+			}
+		}
+		if (done < n)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	for (int k = 0; k < conc; k++)
+		curl_easy_cleanup(easy[k]);
+	curl_multi_cleanup(m);
+	free(easy);
+	free(bodies);
+	*ret_bad = bad;
+	return n / ((now_us() - t0) / 1e6);
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Waits for every reply; fills throughput and percentiles. */
+static int
+collect(int n, double *ret_rate, double *ret_p50, double *ret_p99, int timeout_s)
+{
+	int64_t end = now_us() + (int64_t)timeout_s * 1000000, first = INT64_MAX, last = 0;
+	int64_t *lat = calloc((size_t)n, sizeof(*lat));
+
+	while (atomic_load(&replies) < n && now_us() < end)
+		usleep(10000);
+	if (atomic_load(&replies) < n) {
+		fprintf(stderr, "bench: only %ld of %d replies arrived\n", atomic_load(&replies), n);
+		free(lat);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		lat[i] = reply_us[i] - post_us[i];
+		if (post_us[i] < first)
+			first = post_us[i];
+		if (reply_us[i] > last)
+			last = reply_us[i];
+	}
+	qsort(lat, (size_t)n, sizeof(*lat), cmp64);
+	*ret_rate = n / ((last - first) / 1e6);
+	*ret_p50 = lat[n / 2] / 1000.0;
+	*ret_p99 = lat[(n * 99) / 100] / 1000.0;
+	free(lat);
+	return 0;
+}
+
+static long
+peak_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *baraza = argc > 1 ? argv[1] : "build/baraza";
+	int conc = argc > 3 ? atoi(argv[3]) : 64, sport = free_port(), gport = free_port();
+	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128], listen[64];
+	double base_rate, base_p50, base_p99, rate, p50, p99, ack_rate, base_ack;
+	struct MHD_Daemon *d;
+	long bad = 0, rss;
+	pid_t pid;
+	FILE *f;
+
+	nmsg = argc > 2 ? atoi(argv[2]) : 20000;
+	if (nmsg <= 0 || conc <= 0) {
+		fprintf(stderr, "usage: bench-e2e BARAZA [N] [CONCURRENCY]\n");
+		return 1;
+	}
+	post_us = calloc((size_t)nmsg, sizeof(*post_us));
+	reply_us = calloc((size_t)nmsg, sizeof(*reply_us));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)sport,
+	    NULL, NULL, sink, NULL, MHD_OPTION_NOTIFY_COMPLETED, sink_done, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "bench: cannot start the sink\n");
+		return 2;
+	}
+
+	/* baseline: the same load straight to the sink */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", sport);
+	base_ack = load(url, nmsg, conc, &bad);
+	if (collect(nmsg, &base_rate, &base_p50, &base_p99, 60) < 0)
+		return 2;
+	memset(reply_us, 0, (size_t)nmsg * sizeof(*reply_us));
+	atomic_store(&replies, 0);
+
+	/* baraza */
+	if (mkdtemp(dir) == NULL)
+		return 2;
+	snprintf(conf, sizeof(conf), "%s/baraza.conf", dir);
+	f = fopen(conf, "w");
+	fprintf(f,
+	    "gateway = { listen = \"127.0.0.1:%d\"; database = \"bench.db\";"
+	    " flood_messages = 100000; };\n"
+	    "providers = ( { name = \"generic\"; type = \"generic\";"
+	    " base_url = \"http://127.0.0.1:%d/send\"; concurrency = 32; } );\n"
+	    "@include \"routes.conf\"\n", gport, sport);
+	fclose(f);
+	{
+		char cmd[512];
+		snprintf(cmd, sizeof(cmd), "cp %s/conf/routes.conf %s/routes.conf",
+		    getenv("BARAZA_SRC") ? getenv("BARAZA_SRC") : ".", dir);
+		if (system(cmd) != 0)
+			return 2;
+	}
+	snprintf(listen, sizeof(listen), "http://127.0.0.1:%d/healthz", gport);
+	if ((pid = fork()) == 0) {
+		execl(baraza, baraza, "run", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		CURL *e = curl_easy_init();
+		long code = 0;
+		curl_easy_setopt(e, CURLOPT_URL, listen);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+		if (curl_easy_perform(e) == CURLE_OK)
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_cleanup(e);
+		if (code == 200)
+			break;
+		usleep(50000);
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/generic", gport);
+	ack_rate = load(url, nmsg, conc, &bad);
+	if (collect(nmsg, &rate, &p50, &p99, 120) < 0) {
+		kill(pid, SIGKILL);
+		return 2;
+	}
+	rss = peak_rss_kb(pid);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		(void)!system(cmd);
+	}
+	MHD_stop_daemon(d);
+
+	printf("bench-e2e: %d messages, %d connections, loopback, synchronous=FULL\n", nmsg, conc);
+	printf("%-34s %10s %10s %10s\n", "", "msg/s", "p50 ms", "p99 ms");
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: POST to the sink", base_rate, base_p50, base_p99);
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baraza: webhook -> reply at sink", rate, p50, p99);
+	printf("baraza acks (webhook -> 200): %.0f msg/s (baseline %.0f); non-200 answers: %ld\n",
+	    ack_rate, base_ack, bad);
+	printf("ratio baraza/baseline: %.3f\n", rate / base_rate);
+	printf("baraza peak RSS: %.1f MiB\n", rss / 1024.0);
+	return bad > 0 ? 1 : 0;
+}

@@ -210,11 +210,12 @@ transfer_free(struct sender *s, struct transfer *t)
 	free(t);
 }
 
-static void
+/* Collects finished transfers; returns how many finished. */
+static int
 finish_transfers(struct sender *s)
 {
 	CURLMsg *cm;
-	int left;
+	int left, n = 0;
 
 	while ((cm = curl_multi_info_read(s->multi, &left)) != NULL) {
 		struct transfer *t;
@@ -238,7 +239,9 @@ finish_transfers(struct sender *s)
 		add_result(s, t->id, t->provider, t->attempts, r, pid, reason);
 		release_slot(&s->ps[t->provider], t->id);
 		transfer_free(s, t);
+		n++;
 	}
+	return n;
 }
 
 static void
@@ -305,7 +308,7 @@ fill(struct sender *s)
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
-		int avail = p->concurrency - ps->inflight;
+		int avail = p->concurrency - ps->inflight, limit;
 		struct msg *v = NULL;
 		size_t n = 0;
 
@@ -325,7 +328,8 @@ fill(struct sender *s)
 		}
 		if (avail <= 0)
 			continue;
-		if (store_outbound_due(s->st, p->name, now, ps->inflight + avail, &v, &n) < 0) {
+		limit = ps->inflight + avail;
+		if (store_outbound_due(s->st, p->name, now, limit, &v, &n) < 0) {
 			log_error("sender: cannot read the queue: %s", store_errmsg(s->st));
 			return SENDER_IDLE_MS;
 		}
@@ -337,8 +341,8 @@ fill(struct sender *s)
 			if (p->rate_per_s > 0)
 				ps->tokens -= 1;
 		}
-		if (avail == 0 && p->type->send_direct != NULL)
-			wait = 0; /* more may be waiting */
+		if (n > 0 && (int)n == limit)
+			wait = 0; /* a full batch: more may be waiting */
 		msgs_free(v, n);
 	}
 	return wait;
@@ -351,7 +355,7 @@ sender_main(void *arg)
 	int64_t stop_deadline = 0;
 
 	for (;;) {
-		int running = 0, wait;
+		int running = 0, wait, finished;
 		bool stopping = atomic_load(&s->stop);
 
 		if (stopping && stop_deadline == 0)
@@ -360,12 +364,14 @@ sender_main(void *arg)
 		wait = stopping ? 100 : fill(s);
 		record_results(s);
 		curl_multi_perform(s->multi, &running);
-		finish_transfers(s);
+		finished = finish_transfers(s);
 		record_results(s);
 		if (stopping && (running == 0 || mono_ms() > stop_deadline))
 			break;
+		if (finished > 0 && !stopping)
+			continue; /* slots opened: fill them now */
 		if (wait > 0 && !atomic_load(&s->woken))
-			curl_multi_poll(s->multi, NULL, 0, running > 0 && wait > 50 ? 50 : wait, NULL);
+			curl_multi_poll(s->multi, NULL, 0, wait, NULL);
 	}
 	return NULL;
 }

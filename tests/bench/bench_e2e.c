@@ -309,7 +309,9 @@ main(int argc, char **argv)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/generic", gport);
 	ack_rate = load(url, nmsg, conc, &bad);
 	if (collect(nmsg, &rate, &p50, &p99, 120) < 0) {
-		kill(pid, SIGKILL);
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		fprintf(stderr, "bench: database kept in %s\n", dir);
 		return 2;
 	}
 	rss = peak_rss_kb(pid);

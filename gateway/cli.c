@@ -26,13 +26,16 @@ cli_parse_common(struct cli *cli, int argc, char **argv)
 			cli->conf_path = argv[++i];
 		} else if (strcmp(a, "-o") == 0) {
 			char *eq;
-			if (i + 1 >= argc || (eq = strchr(argv[i + 1], '=')) == NULL ||
+			if (i + 1 >= argc ||
+			    (eq = strchr(argv[i + 1], '=')) == NULL ||
 			    eq == argv[i + 1]) {
-				fprintf(stderr, "baraza: -o needs PATH=VALUE\n");
+				fprintf(stderr,
+				    "baraza: -o needs PATH=VALUE\n");
 				return EXIT_USER;
 			}
 			if (cli->nov == CLI_MAX_OVERRIDES) {
-				fprintf(stderr, "baraza: at most %d -o overrides\n",
+				fprintf(stderr,
+				    "baraza: at most %d -o overrides\n",
 				    CLI_MAX_OVERRIDES);
 				return EXIT_USER;
 			}
@@ -121,7 +124,8 @@ cli_no_unknown_opts(const struct cli *cli, const char *cmd)
 	for (int i = 0; i < cli->argc; i++)
 		if (cli->argv[i][0] == '-' && cli->argv[i][1] != '\0' &&
 		    !(cli->argv[i][1] >= '0' && cli->argv[i][1] <= '9')) {
-			fprintf(stderr, "baraza %s: unknown option '%s' (see baraza help)\n",
+			fprintf(stderr,
+			    "baraza %s: unknown option '%s' (see baraza help)\n",
 			    cmd, cli->argv[i]);
 			return EXIT_USER;
 		}
@@ -133,7 +137,9 @@ cli_run(struct cli *cli)
 {
 	if (cli_no_unknown_opts(cli, "run") || cli->argc > 0) {
 		if (cli->argc > 0 && cli->argv[0][0] != '-')
-			fprintf(stderr, "baraza run: unexpected argument '%s'\n", cli->argv[0]);
+			fprintf(stderr,
+			    "baraza run: unexpected argument '%s'\n",
+			    cli->argv[0]);
 		return EXIT_USER;
 	}
 	return daemon_run(cli->conf_path, cli->ov, cli->nov, cli->handlers);
@@ -157,9 +163,10 @@ cli_check(struct cli *cli)
 		conf_errors_done(&ce);
 		return EXIT_USER;
 	}
-	printf("%s: configuration OK (%zu routes, %zu providers, %d languages, %d warnings)\n",
-	    cli->conf_path, c->routing->nroutes, c->nproviders, c->routing->nlangs,
-	    ce.warnings);
+	printf(
+	    "%s: configuration OK (%zu routes, %zu providers, %d languages, %d warnings)\n",
+	    cli->conf_path, c->routing->nroutes, c->nproviders,
+	    c->routing->nlangs, ce.warnings);
 	conf_free(c);
 	conf_errors_done(&ce);
 	return EXIT_OK;

@@ -15,7 +15,11 @@
 
 #define CLI_MAX_OVERRIDES 32
 
-enum { EXIT_OK = 0, EXIT_USER = 1, EXIT_ENV = 2 };
+enum {
+	EXIT_OK = 0,
+	EXIT_USER = 1,
+	EXIT_ENV = 2
+};
 
 struct cli {
 	const char *conf_path;

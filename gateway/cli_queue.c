@@ -37,18 +37,20 @@ queue_list(struct store *st)
 		return EXIT_ENV;
 	printf("%-4s %-10s %s\n", "dir", "status", "count");
 	for (size_t i = 0; i < n; i++)
-		printf("%-4s %-10s %lld\n", counts[i].direction, counts[i].status,
-		    (long long)counts[i].count);
+		printf("%-4s %-10s %lld\n", counts[i].direction,
+		    counts[i].status, (long long)counts[i].count);
 	free(counts);
 	if (store_outbound_list(st, "failed", QUEUE_LIST_MAX, &v, &n) < 0)
 		return EXIT_ENV;
 	if (n > 0)
-		printf("\nfailed (newest first, at most %d):\n", QUEUE_LIST_MAX);
+		printf("\nfailed (newest first, at most %d):\n",
+		    QUEUE_LIST_MAX);
 	for (size_t i = 0; i < n; i++) {
 		printf("%lld  ", (long long)v[i].id);
 		print_time(v[i].updated_at);
 		printf("  %s  %s  attempts=%d  reason=%s\n", v[i].provider,
-		    v[i].number, v[i].attempts, v[i].reason ? v[i].reason : "-");
+		    v[i].number, v[i].attempts,
+		    v[i].reason ? v[i].reason : "-");
 	}
 	msgs_free(v, n);
 	return EXIT_OK;
@@ -64,27 +66,31 @@ queue_change(struct cli *cli, struct store *st, const char *what)
 		return EXIT_USER;
 	if ((all && cli->argc > 1) || (!all && cli->argc != 2) ||
 	    (!all && parse_int64(cli->argv[1], 1, INT64_MAX, &id) < 0)) {
-		fprintf(stderr, "baraza queue %s: give a message id or --all\n", what);
+		fprintf(stderr, "baraza queue %s: give a message id or --all\n",
+		    what);
 		return EXIT_USER;
 	}
 	if ((rc = store_begin(st)) == 0) {
 		rc = strcmp(what, "retry") == 0
-			 ? store_outbound_retry(st, id, now_ms(), &n)
-			 : store_outbound_cancel(st, id, now_ms(), &n);
+		    ? store_outbound_retry(st, id, now_ms(), &n)
+		    : store_outbound_cancel(st, id, now_ms(), &n);
 		rc = rc == 0 ? store_commit(st) : rc;
 	}
 	if (rc < 0) {
 		store_rollback(st);
-		fprintf(stderr, "baraza queue: the database failed: %s\n", store_errmsg(st));
+		fprintf(stderr, "baraza queue: the database failed: %s\n",
+		    store_errmsg(st));
 		return EXIT_ENV;
 	}
 	if (!all && n == 0) {
-		fprintf(stderr, "baraza queue %s: message %lld is not %s\n", what,
-		    (long long)id, strcmp(what, "retry") == 0 ? "failed" : "queued");
+		fprintf(stderr, "baraza queue %s: message %lld is not %s\n",
+		    what, (long long)id,
+		    strcmp(what, "retry") == 0 ? "failed" : "queued");
 		return EXIT_USER;
 	}
-	printf("%s: %d message%s\n", strcmp(what, "retry") == 0 ? "requeued" : "cancelled",
-	    n, n == 1 ? "" : "s");
+	printf("%s: %d message%s\n",
+	    strcmp(what, "retry") == 0 ? "requeued" : "cancelled", n,
+	    n == 1 ? "" : "s");
 	return EXIT_OK;
 }
 
@@ -98,7 +104,9 @@ cli_queue(struct cli *cli)
 
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "retry") != 0 &&
 	    strcmp(sub, "cancel") != 0) {
-		fprintf(stderr, "baraza queue: unknown '%s' (list, retry or cancel)\n", sub);
+		fprintf(stderr,
+		    "baraza queue: unknown '%s' (list, retry or cancel)\n",
+		    sub);
 		return EXIT_USER;
 	}
 	if ((c = cli_load(cli, &code)) == NULL)
@@ -108,8 +116,10 @@ cli_queue(struct cli *cli)
 		return code;
 	}
 	if (strcmp(sub, "list") == 0)
-		code = cli->argc > 1 ? (fprintf(stderr, "baraza queue list: no arguments\n"), EXIT_USER)
-				     : queue_list(st);
+		code = cli->argc > 1
+		    ? (fprintf(stderr, "baraza queue list: no arguments\n"),
+			  EXIT_USER)
+		    : queue_list(st);
 	else
 		code = queue_change(cli, st, sub);
 	store_close(st);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "provider_util.h"
 #include "pipeline.h"
+#include "provider_util.h"
 #include "text.h"
 
 int
@@ -32,7 +32,8 @@ cli_send(struct cli *cli)
 		return code;
 	buf_init(&b);
 	if (to_arg == NULL || cli->argc == 0) {
-		fprintf(stderr, "baraza send: usage: baraza send --to NUMBER TEXT\n");
+		fprintf(stderr,
+		    "baraza send: usage: baraza send --to NUMBER TEXT\n");
 		return EXIT_USER;
 	}
 	for (int i = 0; i < cli->argc; i++) {
@@ -42,9 +43,10 @@ cli_send(struct cli *cli)
 	}
 	text = buf_steal(&b);
 	to = number_normalize(to_arg);
-	if (check_number("--to", to_arg, &b) < 0 || check_text("TEXT", text, &b) < 0 ||
-	    number_is_alphanumeric(to)) {
-		fprintf(stderr, "baraza send: %s\n", b.len ? b.data : "--to must be a phone number");
+	if (check_number("--to", to_arg, &b) < 0 ||
+	    check_text("TEXT", text, &b) < 0 || number_is_alphanumeric(to)) {
+		fprintf(stderr, "baraza send: %s\n",
+		    b.len ? b.data : "--to must be a phone number");
 		goto user;
 	}
 	if ((c = cli_load(cli, &code)) == NULL)
@@ -53,7 +55,8 @@ cli_send(struct cli *cli)
 		conf_free(c);
 		goto out;
 	}
-	if ((rc = store_contact_get(st, to, &contact)) == 0 && contact.opted_out) {
+	if ((rc = store_contact_get(st, to, &contact)) == 0 &&
+	    contact.opted_out) {
 		fprintf(stderr, "baraza send: %s sent STOP; not sending\n", to);
 		code = EXIT_USER;
 		goto close;
@@ -74,7 +77,8 @@ cli_send(struct cli *cli)
 	o.encoding = sms_encoding_name(info.encoding);
 	o.at = now_ms();
 	if (rc < 0 || (rc = store_outbound_add(st, &o, &id)) < 0) {
-		fprintf(stderr, "baraza send: the database failed: %s\n", store_errmsg(st));
+		fprintf(stderr, "baraza send: the database failed: %s\n",
+		    store_errmsg(st));
 		code = EXIT_ENV;
 		goto close;
 	}

@@ -23,10 +23,14 @@ static int
 sim_one(struct store *st, const struct conf *c, const char *from,
     const char *text)
 {
-	struct inbound_new in = { .provider = SIM_PROVIDER, .number = from,
-		.peer = SIM_PROVIDER, .text = text, .at = now_ms() };
+	struct inbound_new in = { .provider = SIM_PROVIDER,
+		.number = from,
+		.peer = SIM_PROVIDER,
+		.text = text,
+		.at = now_ms() };
 	struct pipeline_opts o = { .reply_provider = SIM_PROVIDER,
-		.reply_status = "sent", .channel = "sms" };
+		.reply_status = "sent",
+		.channel = "sms" };
 	struct outcome oc = { 0 };
 	struct msg m = { 0 };
 	struct buf err;
@@ -79,7 +83,8 @@ cli_sim(struct cli *cli)
 	if (code != 0 || (code = cli_no_unknown_opts(cli, "sim")) != 0)
 		return code;
 	if (ussd != NULL) {
-		fprintf(stderr, "baraza sim: --ussd: USSD menus are not configured in this version\n");
+		fprintf(stderr,
+		    "baraza sim: --ussd: USSD menus are not configured in this version\n");
 		return EXIT_USER;
 	}
 	if (from_arg == NULL)
@@ -117,7 +122,8 @@ cli_sim(struct cli *cli)
 			}
 			if ((n = getline(&line, &cap, stdin)) < 0)
 				break;
-			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			while (n > 0 &&
+			    (line[n - 1] == '\n' || line[n - 1] == '\r'))
 				line[--n] = '\0';
 			if (n == 0)
 				continue;

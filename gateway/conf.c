@@ -51,7 +51,8 @@ struct int_key {
 };
 
 static const struct int_key gateway_ints[] = {
-	{ "http_threads", 1, 64, 2, offsetof(struct gateway_conf, http_threads) },
+	{ "http_threads", 1, 64, 2,
+	    offsetof(struct gateway_conf, http_threads) },
 	{ "body_max_bytes", 256, 1048576, 65536,
 	    offsetof(struct gateway_conf, body_max) },
 	{ "flood_messages", 1, 100000, 10,
@@ -71,8 +72,8 @@ static const struct int_key gateway_ints[] = {
 /* --- small readers ---------------------------------------------------- */
 
 static int
-get_int(struct conf_errors *ce, const config_setting_t *group,
-    const char *key, int min, int max, int def, int *ret)
+get_int(struct conf_errors *ce, const config_setting_t *group, const char *key,
+    int min, int max, int def, int *ret)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
 	long long v;
@@ -87,7 +88,8 @@ get_int(struct conf_errors *ce, const config_setting_t *group,
 	}
 	v = config_setting_get_int64(s);
 	if (v < min || v > max) {
-		conf_error(ce, s, "'%s' is %lld, must be %d..%d", key, v, min, max);
+		conf_error(ce, s, "'%s' is %lld, must be %d..%d", key, v, min,
+		    max);
 		return -ERANGE;
 	}
 	*ret = (int)v;
@@ -120,8 +122,8 @@ get_string(struct conf_errors *ce, const config_setting_t *group,
 }
 
 static int
-get_bool(struct conf_errors *ce, const config_setting_t *group,
-    const char *key, bool def, bool *ret)
+get_bool(struct conf_errors *ce, const config_setting_t *group, const char *key,
+    bool def, bool *ret)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
 
@@ -143,7 +145,8 @@ resolve_path(const struct conf_errors *ce, const config_setting_t *s,
 {
 	char *file = s != NULL ? conf_source_file(ce, s) : NULL, *slash, *r;
 
-	if (value[0] == '/' || file == NULL || (slash = strrchr(file, '/')) == NULL) {
+	if (value[0] == '/' || file == NULL ||
+	    (slash = strrchr(file, '/')) == NULL) {
 		free(file);
 		return xstrdup(value);
 	}
@@ -160,8 +163,8 @@ valid_name(const char *s, size_t max)
 	if (n == 0 || n > max)
 		return false;
 	for (; *s != '\0'; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    *s != '_' && *s != '-')
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_' && *s != '-')
 			return false;
 	return true;
 }
@@ -242,7 +245,8 @@ read_ltext(struct conf_errors *ce, const struct routing *r,
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
 		const char *v = config_setting_get_string(s);
 		if (!utf8_valid(v, strlen(v)) || strlen(v) > MSG_TEXT_MAX) {
-			conf_error(ce, s, "'%s' is not valid UTF-8 or too long", key);
+			conf_error(ce, s, "'%s' is not valid UTF-8 or too long",
+			    key);
 			return -EINVAL;
 		}
 		t.s[0] = xstrdup(v);
@@ -251,28 +255,36 @@ read_ltext(struct conf_errors *ce, const struct routing *r,
 		return 0;
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, s, "'%s' must be a string or a group of strings by language", key);
+		conf_error(ce, s,
+		    "'%s' must be a string or a group of strings by language",
+		    key);
 		return -EINVAL;
 	}
 	n = config_setting_length(s);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *m =
+		    config_setting_get_elem(s, (unsigned)i);
 		const char *code = config_setting_name(m), *v;
 		int lang = routing_lang(r, code);
 
 		if (lang < 0) {
-			conf_error(ce, m, "'%s': '%s' is not a configured language", key, code);
+			conf_error(ce, m,
+			    "'%s': '%s' is not a configured language", key,
+			    code);
 			err = -EINVAL;
 			continue;
 		}
 		if (config_setting_type(m) != CONFIG_TYPE_STRING) {
-			conf_error(ce, m, "'%s.%s' must be a string", key, code);
+			conf_error(ce, m, "'%s.%s' must be a string", key,
+			    code);
 			err = -EINVAL;
 			continue;
 		}
 		v = config_setting_get_string(m);
 		if (!utf8_valid(v, strlen(v)) || strlen(v) > MSG_TEXT_MAX) {
-			conf_error(ce, m, "'%s.%s' is not valid UTF-8 or too long", key, code);
+			conf_error(ce, m,
+			    "'%s.%s' is not valid UTF-8 or too long", key,
+			    code);
 			err = -EINVAL;
 			continue;
 		}
@@ -281,14 +293,16 @@ read_ltext(struct conf_errors *ce, const struct routing *r,
 		check_segments(ce, m, key, code, v);
 	}
 	if (err == 0 && t.s[0] == NULL) {
-		conf_error(ce, s, "'%s' has no text in the default language '%s'",
-		    key, r->lang_code[0]);
+		conf_error(ce, s,
+		    "'%s' has no text in the default language '%s'", key,
+		    r->lang_code[0]);
 		err = -EINVAL;
 	}
 	for (int i = 1; err == 0 && i < r->nlangs; i++)
 		if (t.s[i] == NULL)
-			conf_warn(ce, s, "'%s' has no '%s' text; %s is sent instead",
-			    key, r->lang_code[i], r->lang_code[0]);
+			conf_warn(ce, s,
+			    "'%s' has no '%s' text; %s is sent instead", key,
+			    r->lang_code[i], r->lang_code[0]);
 	if (err < 0) {
 		ltext_done(&t);
 		return err;
@@ -314,7 +328,8 @@ hconf_nlangs(const struct hconf *hc)
 const char *
 hconf_lang_code(const struct hconf *hc, int lang)
 {
-	return lang >= 0 && lang < hc->r->nlangs ? hc->r->lang_code[lang] : NULL;
+	return lang >= 0 && lang < hc->r->nlangs ? hc->r->lang_code[lang]
+						 : NULL;
 }
 
 void
@@ -346,8 +361,8 @@ hconf_keyword_list(const struct hconf *hc, int lang)
 }
 
 void
-hconf_check_text(struct hconf *hc, const char *key, int lang,
-    const char *tmpl, const char *const *vars)
+hconf_check_text(struct hconf *hc, const char *key, int lang, const char *tmpl,
+    const char *const *vars)
 {
 	char *t = text_expand(tmpl, vars);
 
@@ -359,8 +374,8 @@ int
 hconf_ltext(struct hconf *hc, const config_setting_t *parent, const char *key,
     bool required, struct ltext *ret)
 {
-	return read_ltext(hc->ce, hc->r, parent != NULL ? parent : hc->route, key,
-	    required, ret);
+	return read_ltext(hc->ce, hc->r, parent != NULL ? parent : hc->route,
+	    key, required, ret);
 }
 
 /* --- routing ----------------------------------------------------------- */
@@ -390,7 +405,8 @@ routing_free(struct routing *r)
 		if (rt->handler != NULL)
 			rt->handler->free_state(rt->state);
 		for (int l = 0; l < LANG_MAX; l++) {
-			for (char **k = rt->keywords[l]; k != NULL && *k != NULL; k++)
+			for (char **k = rt->keywords[l];
+			     k != NULL && *k != NULL; k++)
 				free(*k);
 			free(rt->keywords[l]);
 		}
@@ -419,7 +435,8 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 
 	if (!utf8_valid(word, strlen(word)) ||
 	    text_fold(word, strlen(word), folded, sizeof(folded)) == 0) {
-		conf_error(ce, s, "keyword '%s' has no letters or digits", word);
+		conf_error(ce, s, "keyword '%s' has no letters or digits",
+		    word);
 		return;
 	}
 	if (strlen(folded) >= sizeof(folded) - 1) {
@@ -431,9 +448,11 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 		if (strcmp(k->folded, folded) != 0)
 			continue;
 		if (k->route == route && k->reserved == reserved)
-			return; /* the same word for the same thing in two languages */
+			return; /* the same word for the same thing in two
+				   languages */
 		conf_error(ce, s, "keyword '%s' is already used at %s:%u", word,
-		    (*sites)[i].file ? (*sites)[i].file : "?", (*sites)[i].line);
+		    (*sites)[i].file ? (*sites)[i].file : "?",
+		    (*sites)[i].line);
 		return;
 	}
 	r->keywords = xrealloc(r->keywords, (r->nkeywords + 1) * sizeof(*k));
@@ -463,13 +482,15 @@ read_words(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 	}
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST) {
-		conf_error(ce, s, "'%s' must be a list of words", config_setting_name(s));
+		conf_error(ce, s, "'%s' must be a list of words",
+		    config_setting_name(s));
 		return NULL;
 	}
 	n = config_setting_length(s);
 	words = xcalloc((size_t)n + 1, sizeof(*words));
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 			conf_error(ce, e, "keywords must be strings");
 			continue;
@@ -484,29 +505,35 @@ static void
 parse_languages(struct conf_errors *ce, const config_setting_t *root,
     struct routing *r, struct kwsite **sites)
 {
-	const config_setting_t *g = config_setting_get_member(root, "languages");
+	const config_setting_t *g =
+	    config_setting_get_member(root, "languages");
 	const config_setting_t *order[LANG_MAX];
 	const char *def = NULL;
 	int n;
 
 	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, g != NULL ? g : root, "'languages' group is required");
+		conf_error(ce, g != NULL ? g : root,
+		    "'languages' group is required");
 		return;
 	}
 	get_string(ce, g, "default", false, &def);
 	n = config_setting_length(g);
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *l = config_setting_get_elem(g, (unsigned)i);
+		const config_setting_t *l =
+		    config_setting_get_elem(g, (unsigned)i);
 		const char *code = config_setting_name(l);
 
 		if (strcmp(code, "default") == 0)
 			continue;
 		if (config_setting_type(l) != CONFIG_TYPE_GROUP) {
-			conf_error(ce, l, "language '%s' must be a group", code);
+			conf_error(ce, l, "language '%s' must be a group",
+			    code);
 			continue;
 		}
 		if (!valid_name(code, 8)) {
-			conf_error(ce, l, "language code '%s' must be lower-case letters", code);
+			conf_error(ce, l,
+			    "language code '%s' must be lower-case letters",
+			    code);
 			continue;
 		}
 		if (r->nlangs == LANG_MAX) {
@@ -515,7 +542,8 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 		}
 		/* the default language goes first: index 0 is the fallback */
 		if (def != NULL && strcmp(code, def) == 0 && r->nlangs > 0) {
-			memmove(&order[1], &order[0], (size_t)r->nlangs * sizeof(*order));
+			memmove(&order[1], &order[0],
+			    (size_t)r->nlangs * sizeof(*order));
 			memmove(&r->lang_code[1], &r->lang_code[0],
 			    (size_t)r->nlangs * sizeof(char *));
 			order[0] = l;
@@ -531,16 +559,19 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 		return;
 	}
 	if (def != NULL && routing_lang(r, def) != 0)
-		conf_error(ce, g, "default language '%s' is not configured", def);
+		conf_error(ce, g, "default language '%s' is not configured",
+		    def);
 	for (int i = 0; i < r->nlangs; i++) {
 		const char *name = NULL;
 
 		conf_reject_unknown(ce, order[i], lang_keys, NULL);
 		get_string(ce, order[i], "name", false, &name);
-		r->lang_name[i] = xstrdup(name != NULL ? name : r->lang_code[i]);
+		r->lang_name[i] =
+		    xstrdup(name != NULL ? name : r->lang_code[i]);
 		for (int w = 0; w < RESERVED_COUNT; w++) {
 			const config_setting_t *s =
-			    config_setting_get_member(order[i], reserved_names[w]);
+			    config_setting_get_member(order[i],
+				reserved_names[w]);
 			char **words;
 
 			if (s == NULL) {
@@ -564,7 +595,8 @@ parse_replies(struct conf_errors *ce, const config_setting_t *root,
 	const config_setting_t *g = config_setting_get_member(root, "replies");
 
 	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, g != NULL ? g : root, "'replies' group is required");
+		conf_error(ce, g != NULL ? g : root,
+		    "'replies' group is required");
 		return;
 	}
 	conf_reject_unknown(ce, g, reply_names, NULL);
@@ -586,7 +618,8 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 
 	*ret_default = false;
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, s, "a route must be a group { name = ...; handler = ...; }");
+		conf_error(ce, s,
+		    "a route must be a group { name = ...; handler = ...; }");
 		return;
 	}
 	get_string(ce, s, "name", true, &name);
@@ -595,9 +628,11 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 	get_bool(ce, s, "default", false, &isdef);
 	if (name != NULL && !valid_name(name, 32))
 		conf_error(ce, config_setting_get_member(s, "name"),
-		    "route name '%s' must be lower-case letters, digits, '-' or '_'", name);
+		    "route name '%s' must be lower-case letters, digits, '-' or '_'",
+		    name);
 	for (int i = 0; name != NULL && i < idx; i++)
-		if (r->routes[i].name != NULL && strcmp(r->routes[i].name, name) == 0)
+		if (r->routes[i].name != NULL &&
+		    strcmp(r->routes[i].name, name) == 0)
 			conf_error(ce, s, "route '%s' is defined twice", name);
 	rt->name = xstrdup(name != NULL ? name : "?");
 	if (hname != NULL) {
@@ -608,20 +643,25 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 			conf_error(ce, config_setting_get_member(s, "handler"),
 			    "unknown handler '%s'", hname);
 		else if (rt->handler->abi != HANDLER_ABI)
-			conf_error(ce, s, "handler '%s' was built for another interface", hname);
+			conf_error(ce, s,
+			    "handler '%s' was built for another interface",
+			    hname);
 	}
 	kw = config_setting_get_member(s, "keywords");
 	if (kw != NULL && config_setting_type(kw) == CONFIG_TYPE_GROUP) {
 		int n = config_setting_length(kw);
 		for (int i = 0; i < n; i++) {
-			const config_setting_t *l = config_setting_get_elem(kw, (unsigned)i);
+			const config_setting_t *l =
+			    config_setting_get_elem(kw, (unsigned)i);
 			int lang = routing_lang(r, config_setting_name(l));
 			if (lang < 0) {
-				conf_error(ce, l, "'%s' is not a configured language",
+				conf_error(ce, l,
+				    "'%s' is not a configured language",
 				    config_setting_name(l));
 				continue;
 			}
-			rt->keywords[lang] = read_words(ce, r, sites, l, lang, idx, -1);
+			rt->keywords[lang] =
+			    read_words(ce, r, sites, l, lang, idx, -1);
 		}
 	} else if (kw != NULL) {
 		rt->keywords[0] = read_words(ce, r, sites, kw, 0, idx, -1);
@@ -632,8 +672,10 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 	if (rt->handler != NULL) {
 		conf_reject_unknown(ce, s, route_core_keys, rt->handler->keys);
 		if (ce->errors == before &&
-		    rt->handler->configure(&hc, &rt->state) < 0 && ce->errors == before)
-			conf_error(ce, s, "route '%s': handler '%s' rejected its settings",
+		    rt->handler->configure(&hc, &rt->state) < 0 &&
+		    ce->errors == before)
+			conf_error(ce, s,
+			    "route '%s': handler '%s' rejected its settings",
 			    rt->name, rt->handler->name);
 	}
 	*ret_default = isdef;
@@ -648,9 +690,11 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 	int n;
 
 	r->default_route = -1;
-	if (l == NULL || (config_setting_type(l) != CONFIG_TYPE_LIST &&
-			     config_setting_type(l) != CONFIG_TYPE_ARRAY)) {
-		conf_error(ce, l != NULL ? l : root, "'routes' list is required");
+	if (l == NULL ||
+	    (config_setting_type(l) != CONFIG_TYPE_LIST &&
+		config_setting_type(l) != CONFIG_TYPE_ARRAY)) {
+		conf_error(ce, l != NULL ? l : root,
+		    "'routes' list is required");
 		return;
 	}
 	n = config_setting_length(l);
@@ -661,7 +705,8 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 	r->routes = xcalloc((size_t)n, sizeof(*r->routes));
 	r->nroutes = (size_t)n;
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(l, (unsigned)i);
 		bool isdef;
 
 		parse_route(ce, handlers, r, sites, s, i, &isdef);
@@ -675,10 +720,12 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 		    strcmp(r->routes[i].handler->name, "help") == 0)
 			r->default_route = (int)i;
 	if (r->default_route < 0)
-		conf_error(ce, l, "no default route: mark one 'default = true' or add a 'help' route");
+		conf_error(ce, l,
+		    "no default route: mark one 'default = true' or add a 'help' route");
 	for (int i = 0; ce->errors == 0 && i < n; i++) {
 		struct route *rt = &r->routes[i];
-		struct hconf hc = { ce, config_setting_get_elem(l, (unsigned)i), r };
+		struct hconf hc = { ce, config_setting_get_elem(l, (unsigned)i),
+			r };
 		if (rt->handler->check != NULL)
 			rt->handler->check(rt->state, &hc);
 	}
@@ -696,10 +743,12 @@ warn_close_keywords(struct conf_errors *ce, const config_setting_t *root,
 		for (size_t j = i + 1; j < r->nkeywords; j++) {
 			const struct keyword *b = &r->keywords[j];
 			if (b->route < 0 || b->route == a->route ||
-			    strlen(b->folded) < 5 || a->folded[0] != b->folded[0])
+			    strlen(b->folded) < 5 ||
+			    a->folded[0] != b->folded[0])
 				continue;
 			if (text_distance(a->folded, b->folded, 2) <= 2)
-				conf_warn(ce, config_setting_get_member(root, "routes"),
+				conf_warn(ce,
+				    config_setting_get_member(root, "routes"),
 				    "keywords '%s' and '%s' are close: a typo of either will be answered with a question",
 				    a->folded, b->folded);
 		}
@@ -748,7 +797,8 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 	const char *listen = NULL, *db = NULL, *tz = NULL;
 
 	if (g == NULL || config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, g != NULL ? g : root, "'gateway' group is required");
+		conf_error(ce, g != NULL ? g : root,
+		    "'gateway' group is required");
 		return;
 	}
 	conf_reject_unknown(ce, g, gateway_keys, NULL);
@@ -761,14 +811,17 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 	if (parse_listen(listen != NULL ? listen : "127.0.0.1:8080",
 		&gw->listen_host, &gw->listen_port) < 0)
 		conf_error(ce, config_setting_get_member(g, "listen"),
-		    "'listen' is '%s', must be HOST:PORT with a port 1..65535", listen);
+		    "'listen' is '%s', must be HOST:PORT with a port 1..65535",
+		    listen);
 	get_string(ce, g, "database", false, &db);
-	gw->database = db != NULL ? resolve_path(ce, config_setting_get_member(g, "database"), db)
-				  : xstrdup("var/baraza.db");
+	gw->database = db != NULL
+	    ? resolve_path(ce, config_setting_get_member(g, "database"), db)
+	    : xstrdup("var/baraza.db");
 	get_string(ce, g, "timezone", false, &tz);
 	if (tz != NULL && !zone_exists(tz))
 		conf_error(ce, config_setting_get_member(g, "timezone"),
-		    "unknown time zone '%s' (an IANA name such as Africa/Nairobi)", tz);
+		    "unknown time zone '%s' (an IANA name such as Africa/Nairobi)",
+		    tz);
 	gw->timezone = xstrdup(tz != NULL ? tz : "UTC");
 	if (gw->retry_cap_ms < gw->retry_base_ms)
 		conf_error(ce, g, "'retry_cap_ms' is below 'retry_base_ms'");
@@ -777,16 +830,20 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		int n = config_setting_length(deny);
 		if (config_setting_type(deny) != CONFIG_TYPE_ARRAY &&
 		    config_setting_type(deny) != CONFIG_TYPE_LIST) {
-			conf_error(ce, deny, "'deny' must be a list of numbers");
+			conf_error(ce, deny,
+			    "'deny' must be a list of numbers");
 			n = 0;
 		}
 		gw->deny = xcalloc((size_t)n + 1, sizeof(char *));
 		for (int i = 0, j = 0; i < n; i++) {
-			const config_setting_t *e = config_setting_get_elem(deny, (unsigned)i);
+			const config_setting_t *e =
+			    config_setting_get_elem(deny, (unsigned)i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING)
-				conf_error(ce, e, "'deny' entries must be strings");
+				conf_error(ce, e,
+				    "'deny' entries must be strings");
 			else
-				gw->deny[j++] = xstrdup(config_setting_get_string(e));
+				gw->deny[j++] =
+				    xstrdup(config_setting_get_string(e));
 		}
 	} else {
 		gw->deny = xcalloc(1, sizeof(char *));
@@ -807,17 +864,20 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 		get_string(ce, g, "time", false, &time);
 		get_string(ce, g, "phones", false, &phones);
 	}
-	ex->dir = dir != NULL ? resolve_path(ce, config_setting_get_member(g, "dir"), dir)
-			      : xstrdup("var/exports");
-	if (time != NULL && (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 ||
-				end != 5 || hh > 23 || mm > 59 || hh < 0 || mm < 0))
+	ex->dir = dir != NULL
+	    ? resolve_path(ce, config_setting_get_member(g, "dir"), dir)
+	    : xstrdup("var/exports");
+	if (time != NULL &&
+	    (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 || end != 5 ||
+		hh > 23 || mm > 59 || hh < 0 || mm < 0))
 		conf_error(ce, config_setting_get_member(g, "time"),
 		    "'time' is '%s', must be HH:MM (24-hour, local)", time);
 	ex->time = xstrdup(time != NULL ? time : "01:00");
 	if (phones != NULL && strcmp(phones, "full") != 0 &&
 	    strcmp(phones, "masked") != 0 && strcmp(phones, "pseudonym") != 0)
 		conf_error(ce, config_setting_get_member(g, "phones"),
-		    "'phones' is '%s', must be full, masked or pseudonym", phones);
+		    "'phones' is '%s', must be full, masked or pseudonym",
+		    phones);
 	ex->phones = xstrdup(phones != NULL ? phones : "pseudonym");
 }
 
@@ -833,7 +893,8 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	p->concurrency = 4;
 	p->timeout_ms = 10000;
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-		conf_error(ce, s, "a provider must be a group { name = ...; type = ...; }");
+		conf_error(ce, s,
+		    "a provider must be a group { name = ...; type = ...; }");
 		return;
 	}
 	get_string(ce, s, "name", true, &name);
@@ -845,12 +906,14 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	rate = config_setting_get_member(s, "rate_per_s");
 	if (rate != NULL) {
 		int t = config_setting_type(rate);
-		double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(rate)
-			   : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-			       ? (double)config_setting_get_int64(rate)
-			       : -1;
+		double v = t == CONFIG_TYPE_FLOAT
+		    ? config_setting_get_float(rate)
+		    : (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		    ? (double)config_setting_get_int64(rate)
+		    : -1;
 		if (v < 0 || v > 100000)
-			conf_error(ce, rate, "'rate_per_s' must be a number 0..100000 (0: no cap)");
+			conf_error(ce, rate,
+			    "'rate_per_s' must be a number 0..100000 (0: no cap)");
 		else
 			p->rate_per_s = v;
 	}
@@ -859,10 +922,12 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	p->from = from != NULL ? xstrdup(from) : NULL;
 	if (name != NULL && !valid_name(name, 32))
 		conf_error(ce, config_setting_get_member(s, "name"),
-		    "provider name '%s' must be lower-case letters, digits, '-' or '_'", name);
+		    "provider name '%s' must be lower-case letters, digits, '-' or '_'",
+		    name);
 	for (size_t i = 0; name != NULL && i < c->nproviders; i++)
 		if (strcmp(c->providers[i].name, name) == 0)
-			conf_error(ce, s, "provider '%s' is defined twice", name);
+			conf_error(ce, s, "provider '%s' is defined twice",
+			    name);
 	if (type == NULL)
 		return;
 	p->type = provider_type_find(type);
@@ -874,7 +939,8 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	conf_reject_unknown(ce, s, provider_common_keys, p->type->keys);
 	if (ce->errors == before && p->type->configure(s, ce, &p->state) < 0 &&
 	    ce->errors == before)
-		conf_error(ce, s, "provider '%s' rejected its settings", p->name);
+		conf_error(ce, s, "provider '%s' rejected its settings",
+		    p->name);
 	if (ce->errors != before)
 		p->type = NULL; /* state not built: nothing to free */
 }
@@ -883,12 +949,14 @@ static void
 parse_providers(struct conf_errors *ce, const config_setting_t *root,
     struct conf *c)
 {
-	const config_setting_t *l = config_setting_get_member(root, "providers");
+	const config_setting_t *l =
+	    config_setting_get_member(root, "providers");
 	int n;
 
 	c->default_provider = -1;
-	if (l == NULL || (config_setting_type(l) != CONFIG_TYPE_LIST &&
-			     config_setting_type(l) != CONFIG_TYPE_ARRAY) ||
+	if (l == NULL ||
+	    (config_setting_type(l) != CONFIG_TYPE_LIST &&
+		config_setting_type(l) != CONFIG_TYPE_ARRAY) ||
 	    config_setting_length(l) == 0) {
 		conf_error(ce, l != NULL ? l : root,
 		    "'providers' must list at least one provider");
@@ -897,19 +965,22 @@ parse_providers(struct conf_errors *ce, const config_setting_t *root,
 	n = config_setting_length(l);
 	c->providers = xcalloc((size_t)n, sizeof(*c->providers));
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *s = config_setting_get_elem(l, (unsigned)i);
+		const config_setting_t *s =
+		    config_setting_get_elem(l, (unsigned)i);
 		struct provider *p = &c->providers[c->nproviders];
 
 		parse_provider(ce, s, c, p);
 		c->nproviders++;
 		if (p->is_default && c->default_provider >= 0)
-			conf_error(ce, s, "only one provider can be the default");
+			conf_error(ce, s,
+			    "only one provider can be the default");
 		else if (p->is_default)
 			c->default_provider = i;
 	}
 	if (c->default_provider < 0) {
 		if (n > 1)
-			conf_warn(ce, l, "no provider is marked 'default = true'; '%s' sends the messages baraza starts",
+			conf_warn(ce, l,
+			    "no provider is marked 'default = true'; '%s' sends the messages baraza starts",
 			    c->providers[0].name);
 		c->default_provider = 0;
 	}
@@ -931,21 +1002,29 @@ apply_override(struct conf_errors *ce, config_t *cfg,
 	if (s == NULL) {
 		char *ppath;
 		dot = strrchr(ov->path, '.');
-		ppath = dot ? xstrndup(ov->path, (size_t)(dot - ov->path)) : NULL;
-		parent = ppath ? config_lookup(cfg, ppath) : config_root_setting(cfg);
+		ppath =
+		    dot ? xstrndup(ov->path, (size_t)(dot - ov->path)) : NULL;
+		parent = ppath ? config_lookup(cfg, ppath)
+			       : config_root_setting(cfg);
 		free(ppath);
-		if (parent == NULL || config_setting_type(parent) != CONFIG_TYPE_GROUP) {
-			buf_printf(&ce->text, "-o %s: no such group in the configuration\n", ov->path);
+		if (parent == NULL ||
+		    config_setting_type(parent) != CONFIG_TYPE_GROUP) {
+			buf_printf(&ce->text,
+			    "-o %s: no such group in the configuration\n",
+			    ov->path);
 			ce->errors++;
 			return -ENOENT;
 		}
-		type = parse_int64(ov->value, INT_MIN, INT_MAX, &iv) == 0 ? CONFIG_TYPE_INT
-		       : strcmp(ov->value, "true") == 0 || strcmp(ov->value, "false") == 0
-			   ? CONFIG_TYPE_BOOL
-			   : CONFIG_TYPE_STRING;
+		type = parse_int64(ov->value, INT_MIN, INT_MAX, &iv) == 0
+		    ? CONFIG_TYPE_INT
+		    : strcmp(ov->value, "true") == 0 ||
+			strcmp(ov->value, "false") == 0
+		    ? CONFIG_TYPE_BOOL
+		    : CONFIG_TYPE_STRING;
 		s = config_setting_add(parent, dot ? dot + 1 : ov->path, type);
 		if (s == NULL) {
-			buf_printf(&ce->text, "-o %s: not a valid setting name\n", ov->path);
+			buf_printf(&ce->text,
+			    "-o %s: not a valid setting name\n", ov->path);
 			ce->errors++;
 			return -EINVAL;
 		}
@@ -964,7 +1043,8 @@ apply_override(struct conf_errors *ce, config_t *cfg,
 		config_setting_set_float(s, dv);
 		break;
 	case CONFIG_TYPE_BOOL:
-		if (strcmp(ov->value, "true") != 0 && strcmp(ov->value, "false") != 0)
+		if (strcmp(ov->value, "true") != 0 &&
+		    strcmp(ov->value, "false") != 0)
 			goto bad;
 		config_setting_set_bool(s, strcmp(ov->value, "true") == 0);
 		break;
@@ -972,7 +1052,8 @@ apply_override(struct conf_errors *ce, config_t *cfg,
 		config_setting_set_string(s, ov->value);
 		break;
 	default:
-		buf_printf(&ce->text, "-o %s: not a scalar setting\n", ov->path);
+		buf_printf(&ce->text, "-o %s: not a scalar setting\n",
+		    ov->path);
 		ce->errors++;
 		return -EINVAL;
 	}
@@ -982,8 +1063,9 @@ apply_override(struct conf_errors *ce, config_t *cfg,
 	}
 	return 0;
 bad:
-	buf_printf(&ce->text, "-o %s: '%s' is not a valid value for this setting\n",
-	    ov->path, ov->value);
+	buf_printf(&ce->text,
+	    "-o %s: '%s' is not a valid value for this setting\n", ov->path,
+	    ov->value);
 	ce->errors++;
 	return -EINVAL;
 }
@@ -998,7 +1080,8 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	config_t cfg;
 	const config_setting_t *root;
 	const char *slash = strrchr(path, '/');
-	char *dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	char *dir =
+	    slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
@@ -1006,8 +1089,9 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	ce->include_dir = dir;
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			buf_printf(&ce->text, "%s: cannot read the configuration: %s\n",
-			    path, strerror(errno ? errno : ENOENT));
+			buf_printf(&ce->text,
+			    "%s: cannot read the configuration: %s\n", path,
+			    strerror(errno ? errno : ENOENT));
 		else {
 			const char *ef = config_error_file(&cfg);
 			bool rel = ef != NULL && ef[0] != '/' &&

@@ -38,7 +38,7 @@ struct route {
 	char *name;
 	const struct handler *handler;
 	void *state;
-	bool listed; /* shown in the help's keyword list */
+	bool listed;               /* shown in the help's keyword list */
 	char **keywords[LANG_MAX]; /* as configured, NULL-terminated */
 };
 
@@ -69,10 +69,10 @@ struct gateway_conf {
 	char *database; /* absolute or relative to the cwd, resolved */
 	char *timezone;
 	int http_threads;
-	int body_max;          /* bytes of a webhook body */
-	int flood_messages;    /* per number per window; past it stored only */
+	int body_max;       /* bytes of a webhook body */
+	int flood_messages; /* per number per window; past it stored only */
 	int flood_window_s;
-	int dedup_window_s;    /* identical text from one number is one msg */
+	int dedup_window_s; /* identical text from one number is one msg */
 	int retry_max_attempts;
 	int retry_base_ms;
 	int retry_cap_ms;
@@ -106,8 +106,7 @@ struct conf_override {
  * errors (ce->errors > 0) or the file could not be read.
  */
 struct conf *conf_load(const char *path, const struct conf_override *ov,
-    size_t nov, const struct handler *const *handlers,
-    struct conf_errors *ce);
+    size_t nov, const struct handler *const *handlers, struct conf_errors *ce);
 void conf_free(struct conf *c);
 
 /* Takes the routing out of c (for a reload); c keeps none. */

@@ -112,7 +112,8 @@ conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,
 	int n = config_setting_length(s);
 
 	for (int i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
+		const config_setting_t *m =
+		    config_setting_get_elem(s, (unsigned)i);
 		const char *name = config_setting_name(m);
 
 		if (name == NULL || in_list(keys, name) || in_list(more, name))

@@ -73,7 +73,8 @@ reload(struct daemon *d)
 	c = conf_load(d->conf_path, d->ov, d->nov, d->handlers, &ce);
 	if (c == NULL) {
 		log_diagnostics(&ce);
-		log_error("reload: %d error(s) in %s; the previous configuration keeps serving",
+		log_error(
+		    "reload: %d error(s) in %s; the previous configuration keeps serving",
 		    ce.errors, d->conf_path);
 		conf_errors_done(&ce);
 		return;
@@ -85,7 +86,8 @@ reload(struct daemon *d)
 	d->routing = conf_take_routing(c);
 	pthread_mutex_unlock(&d->routing_lock);
 	daemon_routing_release(d, old);
-	log_info("reload: routes, replies and handlers reloaded from %s (%zu routes); gateway and provider settings need a restart",
+	log_info(
+	    "reload: routes, replies and handlers reloaded from %s (%zu routes); gateway and provider settings need a restart",
 	    d->conf_path, d->routing->nroutes);
 	conf_free(c);
 	conf_errors_done(&ce);
@@ -136,11 +138,13 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	pthread_mutex_init(&d.routing_lock, NULL);
 	pthread_mutex_init(&d.read_lock, NULL);
 	pthread_mutex_init(&d.write_lock, NULL);
-	for (size_t i = 0; i < d.conf->nproviders && i < METRICS_MAX_PROVIDERS; i++)
+	for (size_t i = 0; i < d.conf->nproviders && i < METRICS_MAX_PROVIDERS;
+	     i++)
 		names[i] = d.conf->providers[i].name;
 	metrics_init(&d.metrics, names, d.conf->nproviders);
 
-	/* every thread inherits this mask; only the main thread takes signals */
+	/* every thread inherits this mask; only the main thread takes signals
+	 */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
@@ -158,7 +162,8 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 		code = 2;
 		goto out;
 	}
-	log_info("run: listening on %s:%d, database %s, %zu providers, %zu routes",
+	log_info(
+	    "run: listening on %s:%d, database %s, %zu providers, %zu routes",
 	    d.conf->gw.listen_host, d.conf->gw.listen_port, d.conf->gw.database,
 	    d.conf->nproviders, d.routing->nroutes);
 	for (;;) {
@@ -168,7 +173,8 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 			reload(&d);
 			continue;
 		}
-		log_info("run: %s received, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		log_info("run: %s received, stopping",
+		    sig == SIGINT ? "SIGINT" : "SIGTERM");
 		break;
 	}
 out:

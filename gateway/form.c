@@ -100,16 +100,19 @@ form_parse_urlencoded(struct form *f, const char *s, size_t len,
 			continue;
 		}
 		name = decode(p, (size_t)((eq ? eq : pend) - p));
-		value = eq ? decode(eq + 1, (size_t)(pend - eq - 1)) : xstrdup("");
+		value =
+		    eq ? decode(eq + 1, (size_t)(pend - eq - 1)) : xstrdup("");
 		if (name == NULL || value == NULL) {
-			buf_printf(err, "malformed form field near byte %zu (bad %%-escape or NUL byte)",
+			buf_printf(err,
+			    "malformed form field near byte %zu (bad %%-escape or NUL byte)",
 			    (size_t)(p - s));
 			free(name);
 			free(value);
 			return -EINVAL;
 		}
 		if (f->n == FORM_MAX_FIELDS) {
-			buf_printf(err, "more than %d form fields", FORM_MAX_FIELDS);
+			buf_printf(err, "more than %d form fields",
+			    FORM_MAX_FIELDS);
 			free(name);
 			free(value);
 			return -E2BIG;
@@ -132,8 +135,8 @@ form_parse_json(struct form *f, const char *s, size_t len, struct buf *err)
 	int rc = 0;
 
 	if (root == NULL) {
-		buf_printf(err, "malformed JSON at line %d column %d: %s", jerr.line,
-		    jerr.column, jerr.text);
+		buf_printf(err, "malformed JSON at line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
 		return -EINVAL;
 	}
 	if (!json_is_object(root)) {
@@ -141,19 +144,23 @@ form_parse_json(struct form *f, const char *s, size_t len, struct buf *err)
 		json_decref(root);
 		return -EINVAL;
 	}
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		char num[64];
 		const char *value = NULL;
 
 		if (json_is_string(v)) {
-			if (strlen(json_string_value(v)) != json_string_length(v)) {
-				buf_printf(err, "JSON field '%s' contains a NUL byte", key);
+			if (strlen(json_string_value(v)) !=
+			    json_string_length(v)) {
+				buf_printf(err,
+				    "JSON field '%s' contains a NUL byte", key);
 				rc = -EINVAL;
 				break;
 			}
 			value = json_string_value(v);
 		} else if (json_is_integer(v)) {
-			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			    json_integer_value(v));
 			value = num;
 		} else if (json_is_real(v)) {
 			snprintf(num, sizeof(num), "%.17g", json_real_value(v));
@@ -164,7 +171,8 @@ form_parse_json(struct form *f, const char *s, size_t len, struct buf *err)
 		if (value == NULL)
 			continue;
 		if (form_add(f, key, value) < 0) {
-			buf_printf(err, "more than %d JSON fields", FORM_MAX_FIELDS);
+			buf_printf(err, "more than %d JSON fields",
+			    FORM_MAX_FIELDS);
 			rc = -E2BIG;
 			break;
 		}

@@ -33,8 +33,7 @@ int form_parse_urlencoded(struct form *f, const char *s, size_t len,
     struct buf *err);
 /* Decodes a JSON object whose values are strings, numbers, booleans or
  * null (nested values are ignored). */
-int form_parse_json(struct form *f, const char *s, size_t len,
-    struct buf *err);
+int form_parse_json(struct form *f, const char *s, size_t len, struct buf *err);
 /* The first value of name, or NULL. */
 const char *form_get(const struct form *f, const char *name);
 

@@ -147,7 +147,8 @@ answer_job(struct request *rq)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
 	if (j->kind == JOB_DLR && !j->found)
-		return respond(rq->conn, MHD_HTTP_OK, "text/plain", "OK unknown message\n");
+		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+		    "OK unknown message\n");
 	return respond(rq->conn, MHD_HTTP_OK, "text/plain",
 	    j->dup ? "OK duplicate\n" : "OK\n");
 }
@@ -173,11 +174,13 @@ start_job(struct request *rq, const char *method)
 	int rc;
 
 	buf_init(&err);
-	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_query, rq);
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
+	    collect_query, rq);
 	wr.nquery = rq->nquery;
 	if (rq->query_overflow) {
 		metrics_in(mx, pi, M_IN_REJECTED);
-		return respond_error(rq->conn, MHD_HTTP_BAD_REQUEST, "too many query arguments");
+		return respond_error(rq->conn, MHD_HTTP_BAD_REQUEST,
+		    "too many query arguments");
 	}
 	rq->job.provider = rq->provider;
 	rq->job.at = now_ms();
@@ -192,7 +195,8 @@ start_job(struct request *rq, const char *method)
 	}
 	if (rc < 0) {
 		enum MHD_Result r = respond_error(rq->conn,
-		    rc == WEBHOOK_DENIED ? MHD_HTTP_FORBIDDEN : MHD_HTTP_BAD_REQUEST,
+		    rc == WEBHOOK_DENIED ? MHD_HTTP_FORBIDDEN
+					 : MHD_HTTP_BAD_REQUEST,
 		    err.data ? err.data : "malformed request");
 		log_info("http: %s /%s/%s refused: %s", method,
 		    rq->ep == EP_SMS ? "sms" : "dlr", rq->provider->name,
@@ -224,7 +228,8 @@ serve_healthz(struct request *rq)
 	pthread_mutex_unlock(&d->read_lock);
 	if (rc < 0)
 		return respond(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-		    "application/json", "{\"status\":\"unhealthy\",\"database\":\"error\"}\n");
+		    "application/json",
+		    "{\"status\":\"unhealthy\",\"database\":\"error\"}\n");
 	snprintf(body, sizeof(body),
 	    "{\"status\":\"ok\",\"database\":\"ok\",\"queue\":{\"inbound\":%lld,\"outbound\":%lld}}\n",
 	    (long long)received, (long long)queued);
@@ -270,8 +275,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!rq->too_big && rq->body.len + *upload_size >
-		    (size_t)h->d->conf->gw.body_max) {
+		if (!rq->too_big &&
+		    rq->body.len + *upload_size >
+			(size_t)h->d->conf->gw.body_max) {
 			rq->too_big = true;
 			buf_free(&rq->body);
 		}
@@ -289,17 +295,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	case EP_METRICS:
 		return serve_metrics(rq);
 	case EP_UNKNOWN:
-		return respond_error(conn, MHD_HTTP_NOT_FOUND, "no such endpoint");
+		return respond_error(conn, MHD_HTTP_NOT_FOUND,
+		    "no such endpoint");
 	default:
 		break;
 	}
 	if (rq->provider == NULL)
-		return respond_error(conn, MHD_HTTP_NOT_FOUND, "unknown provider");
+		return respond_error(conn, MHD_HTTP_NOT_FOUND,
+		    "unknown provider");
 	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0)
-		return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST");
+		return respond_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "use POST");
 	if (rq->too_big) {
-		metrics_in(&h->d->metrics, metrics_provider(&h->d->metrics,
-		    rq->provider->name), M_IN_REJECTED);
+		metrics_in(&h->d->metrics,
+		    metrics_provider(&h->d->metrics, rq->provider->name),
+		    M_IN_REJECTED);
 		return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "body larger than gateway.body_max_bytes");
 	}
@@ -342,24 +352,24 @@ http_start(struct daemon *d, char **ret_err)
 	snprintf(port, sizeof(port), "%d", d->conf->gw.listen_port);
 	rc = getaddrinfo(d->conf->gw.listen_host, port, &hints, &ai);
 	if (rc != 0) {
-		*ret_err = xasprintf("listen address '%s' is not a numeric IP address: %s",
+		*ret_err = xasprintf(
+		    "listen address '%s' is not a numeric IP address: %s",
 		    d->conf->gw.listen_host, gai_strerror(rc));
 		free(h);
 		return NULL;
 	}
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->mhd = MHD_start_daemon(flags, (uint16_t)d->conf->gw.listen_port, NULL,
-	    NULL, on_request, h,
-	    MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	h->mhd = MHD_start_daemon(flags, (uint16_t)d->conf->gw.listen_port,
+	    NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)d->conf->gw.http_threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->mhd == NULL) {
-		*ret_err = xasprintf("cannot listen on %s:%d (port taken or address not local?)",
+		*ret_err = xasprintf(
+		    "cannot listen on %s:%d (port taken or address not local?)",
 		    d->conf->gw.listen_host, d->conf->gw.listen_port);
 		free(h);
 		return NULL;

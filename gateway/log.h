@@ -7,7 +7,12 @@
 #ifndef BARAZA_LOG_H
 #define BARAZA_LOG_H
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level {
+	LOG_DEBUG,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR
+};
 
 void log_set_level(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...)

@@ -24,11 +24,16 @@ static const struct command {
 	int (*fn)(struct cli *cli);
 	const char *usage;
 } commands[] = {
-	{ "run", cli_run, "run [-c FILE] [-o PATH=VALUE]...   the daemon, in the foreground" },
-	{ "check", cli_check, "check [-c FILE]                    validate the configuration" },
-	{ "sim", cli_sim, "sim [--from NUMBER] [TEXT]         a phone in the terminal" },
-	{ "send", cli_send, "send --to NUMBER TEXT              queue one outbound message" },
-	{ "queue", cli_queue, "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
+	{ "run", cli_run,
+	    "run [-c FILE] [-o PATH=VALUE]...   the daemon, in the foreground" },
+	{ "check", cli_check,
+	    "check [-c FILE]                    validate the configuration" },
+	{ "sim", cli_sim,
+	    "sim [--from NUMBER] [TEXT]         a phone in the terminal" },
+	{ "send", cli_send,
+	    "send --to NUMBER TEXT              queue one outbound message" },
+	{ "queue", cli_queue,
+	    "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
 	{ "help", cli_help, "help                               this text" },
 	{ "--help", cli_help, NULL },
 	{ "--version", cli_version, "--version" },
@@ -38,14 +43,16 @@ static const struct command {
 static int
 cli_help(struct cli *cli)
 {
-	printf("baraza %s: an SMS/USSD gateway for citizen feedback\n\nusage:\n",
+	printf(
+	    "baraza %s: an SMS/USSD gateway for citizen feedback\n\nusage:\n",
 	    BARAZA_VERSION);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].usage != NULL)
 			printf("  baraza %s\n", commands[i].usage);
-	printf("\nEvery command takes -c FILE (default conf/baraza.conf) and\n"
-	       "-o PATH=VALUE to override a setting, e.g. -o gateway.listen=127.0.0.1:9090.\n"
-	       "Exit codes: 0 ok, 1 user error, 2 internal or environment failure.\n");
+	printf(
+	    "\nEvery command takes -c FILE (default conf/baraza.conf) and\n"
+	    "-o PATH=VALUE to override a setting, e.g. -o gateway.listen=127.0.0.1:9090.\n"
+	    "Exit codes: 0 ok, 1 user error, 2 internal or environment failure.\n");
 	return EXIT_OK;
 }
 
@@ -66,6 +73,7 @@ main(int argc, char **argv)
 			return code;
 		return commands[i].fn(&cli);
 	}
-	fprintf(stderr, "baraza: unknown command '%s' (see baraza help)\n", argv[1]);
+	fprintf(stderr, "baraza: unknown command '%s' (see baraza help)\n",
+	    argv[1]);
 	return EXIT_USER;
 }

@@ -30,7 +30,8 @@ metrics_provider(const struct metrics *m, const char *name)
 }
 
 #define BUMP(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
-#define READ(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
+#define READ(x) \
+	((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
 
 void
 metrics_in(struct metrics *m, int p, enum metric_in what)
@@ -62,11 +63,12 @@ metrics_handled(struct metrics *m, int ignored, int64_t us)
 		BUMP(m->ignored);
 	else
 		BUMP(m->processed);
-	while (b < METRICS_LATENCY_BUCKETS && (double)us / 1e6 > lat_bounds_s[b])
+	while (
+	    b < METRICS_LATENCY_BUCKETS && (double)us / 1e6 > lat_bounds_s[b])
 		b++;
 	BUMP(m->lat_bucket[b]);
-	atomic_fetch_add_explicit(&m->lat_sum_us, (uint_fast64_t)(us > 0 ? us : 0),
-	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->lat_sum_us,
+	    (uint_fast64_t)(us > 0 ? us : 0), memory_order_relaxed);
 	BUMP(m->lat_count);
 }
 
@@ -74,49 +76,61 @@ void
 metrics_render(const struct metrics *m, int64_t received, int64_t queued,
     struct buf *out)
 {
-	static const char *const in_names[M_IN_COUNT] = { "accepted", "duplicate",
-		"rejected", "unavailable" };
+	static const char *const in_names[M_IN_COUNT] = { "accepted",
+		"duplicate", "rejected", "unavailable" };
 	static const char *const out_names[M_OUT_COUNT] = { "sent", "retry",
 		"failed", "delivered", "failed_dlr" };
 	unsigned long long cum = 0;
 
-	buf_puts(out, "# HELP baraza_messages_in_total Inbound webhooks by provider and result.\n"
-		      "# TYPE baraza_messages_in_total counter\n");
+	buf_puts(out,
+	    "# HELP baraza_messages_in_total Inbound webhooks by provider and result.\n"
+	    "# TYPE baraza_messages_in_total counter\n");
 	for (size_t p = 0; p < m->nproviders; p++)
 		for (int i = 0; i < M_IN_COUNT; i++)
-			buf_printf(out, "baraza_messages_in_total{provider=\"%s\",result=\"%s\"} %llu\n",
+			buf_printf(out,
+			    "baraza_messages_in_total{provider=\"%s\",result=\"%s\"} %llu\n",
 			    m->provider[p], in_names[i], READ(m->in[p][i]));
-	buf_puts(out, "# HELP baraza_messages_out_total Outbound messages by provider and status.\n"
-		      "# TYPE baraza_messages_out_total counter\n");
+	buf_puts(out,
+	    "# HELP baraza_messages_out_total Outbound messages by provider and status.\n"
+	    "# TYPE baraza_messages_out_total counter\n");
 	for (size_t p = 0; p < m->nproviders; p++)
 		for (int i = 0; i < M_OUT_COUNT; i++)
-			buf_printf(out, "baraza_messages_out_total{provider=\"%s\",status=\"%s\"} %llu\n",
+			buf_printf(out,
+			    "baraza_messages_out_total{provider=\"%s\",status=\"%s\"} %llu\n",
 			    m->provider[p], out_names[i], READ(m->out[p][i]));
-	buf_puts(out, "# HELP baraza_send_errors_total Send attempts that failed, by provider.\n"
-		      "# TYPE baraza_send_errors_total counter\n");
+	buf_puts(out,
+	    "# HELP baraza_send_errors_total Send attempts that failed, by provider.\n"
+	    "# TYPE baraza_send_errors_total counter\n");
 	for (size_t p = 0; p < m->nproviders; p++)
-		buf_printf(out, "baraza_send_errors_total{provider=\"%s\"} %llu\n",
+		buf_printf(out,
+		    "baraza_send_errors_total{provider=\"%s\"} %llu\n",
 		    m->provider[p], READ(m->send_errors[p]));
-	buf_printf(out, "# HELP baraza_inbound_handled_total Inbound messages routed, by outcome.\n"
-			"# TYPE baraza_inbound_handled_total counter\n"
-			"baraza_inbound_handled_total{outcome=\"processed\"} %llu\n"
-			"baraza_inbound_handled_total{outcome=\"ignored\"} %llu\n",
+	buf_printf(out,
+	    "# HELP baraza_inbound_handled_total Inbound messages routed, by outcome.\n"
+	    "# TYPE baraza_inbound_handled_total counter\n"
+	    "baraza_inbound_handled_total{outcome=\"processed\"} %llu\n"
+	    "baraza_inbound_handled_total{outcome=\"ignored\"} %llu\n",
 	    READ(m->processed), READ(m->ignored));
-	buf_printf(out, "# HELP baraza_queue_depth Messages waiting, by stage.\n"
-			"# TYPE baraza_queue_depth gauge\n"
-			"baraza_queue_depth{stage=\"inbound\"} %lld\n"
-			"baraza_queue_depth{stage=\"outbound\"} %lld\n",
+	buf_printf(out,
+	    "# HELP baraza_queue_depth Messages waiting, by stage.\n"
+	    "# TYPE baraza_queue_depth gauge\n"
+	    "baraza_queue_depth{stage=\"inbound\"} %lld\n"
+	    "baraza_queue_depth{stage=\"outbound\"} %lld\n",
 	    (long long)received, (long long)queued);
-	buf_puts(out, "# HELP baraza_handler_seconds Time to route and handle one message.\n"
-		      "# TYPE baraza_handler_seconds histogram\n");
+	buf_puts(out,
+	    "# HELP baraza_handler_seconds Time to route and handle one message.\n"
+	    "# TYPE baraza_handler_seconds histogram\n");
 	for (int b = 0; b < METRICS_LATENCY_BUCKETS; b++) {
 		cum += READ(m->lat_bucket[b]);
-		buf_printf(out, "baraza_handler_seconds_bucket{le=\"%g\"} %llu\n",
+		buf_printf(out,
+		    "baraza_handler_seconds_bucket{le=\"%g\"} %llu\n",
 		    lat_bounds_s[b], cum);
 	}
 	cum += READ(m->lat_bucket[METRICS_LATENCY_BUCKETS]);
-	buf_printf(out, "baraza_handler_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+	buf_printf(out, "baraza_handler_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    cum);
 	buf_printf(out, "baraza_handler_seconds_sum %.6f\n",
 	    (double)READ(m->lat_sum_us) / 1e6);
-	buf_printf(out, "baraza_handler_seconds_count %llu\n", READ(m->lat_count));
+	buf_printf(out, "baraza_handler_seconds_count %llu\n",
+	    READ(m->lat_count));
 }

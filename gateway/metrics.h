@@ -18,7 +18,7 @@
 enum metric_in {
 	M_IN_ACCEPTED,
 	M_IN_DUPLICATE,
-	M_IN_REJECTED, /* 400/403/413 */
+	M_IN_REJECTED,    /* 400/403/413 */
 	M_IN_UNAVAILABLE, /* 503 */
 	M_IN_COUNT,
 };

@@ -27,7 +27,11 @@ struct hctx {
 	bool other_keyword;
 	char *reply;
 	const char *session; /* loaded state when the session is this route's */
-	enum { SESS_KEEP, SESS_SET, SESS_END } sess_op;
+	enum {
+		SESS_KEEP,
+		SESS_SET,
+		SESS_END
+	} sess_op;
 	char *sess_state;
 	int sess_ttl;
 };
@@ -95,8 +99,8 @@ const char *
 hctx_session(const struct hctx *ctx)
 {
 	return ctx->sess_op == SESS_SET ? ctx->sess_state
-	       : ctx->sess_op == SESS_END ? NULL
-					  : ctx->session;
+	    : ctx->sess_op == SESS_END  ? NULL
+					: ctx->session;
 }
 
 void
@@ -164,8 +168,8 @@ run_handler(struct store *st, struct hctx *ctx, int route, bool help,
 	if (rc == HANDLER_DECLINED)
 		return rc;
 	if (ctx->sess_op == SESS_SET)
-		rc = store_session_put(st, ctx->number, rt->name, ctx->sess_state,
-		    now + (int64_t)ctx->sess_ttl * 1000, now);
+		rc = store_session_put(st, ctx->number, rt->name,
+		    ctx->sess_state, now + (int64_t)ctx->sess_ttl * 1000, now);
 	else if (ctx->sess_op == SESS_END)
 		rc = store_session_delete(st, ctx->number);
 	else
@@ -195,21 +199,24 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	if (rc == 0 && (sroute = find_route(r, sess_route)) < 0)
-		store_session_delete(st, ctx->number); /* route gone on reload */
+		store_session_delete(st,
+		    ctx->number); /* route gone on reload */
 	free(sess_route);
 
 	if (m.kind == MATCH_RESERVED) {
 		switch (m.reserved) {
 		case RESERVED_STOP:
 			out->route = "stop";
-			if ((rc = store_contact_set_optout(st, ctx->number, true, now)) < 0 ||
+			if ((rc = store_contact_set_optout(st, ctx->number,
+				 true, now)) < 0 ||
 			    (rc = store_session_delete(st, ctx->number)) < 0)
 				goto done;
 			reply_ltext(ctx, &r->replies[REPLY_STOP], NULL);
 			goto done;
 		case RESERVED_START:
 			out->route = "start";
-			if ((rc = store_contact_set_optout(st, ctx->number, false, now)) < 0)
+			if ((rc = store_contact_set_optout(st, ctx->number,
+				 false, now)) < 0)
 				goto done;
 			reply_ltext(ctx, &r->replies[REPLY_START], NULL);
 			goto done;
@@ -236,8 +243,8 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	if (sroute >= 0) {
 		ctx->session = sess_state;
 		ctx->args = ctx->text;
-		ctx->other_keyword = m.kind == MATCH_ROUTE && !m.guessed &&
-		    m.route != sroute;
+		ctx->other_keyword =
+		    m.kind == MATCH_ROUTE && !m.guessed && m.route != sroute;
 		out->route = r->routes[sroute].name;
 		rc = run_handler(st, ctx, sroute, false, now);
 		if (rc != HANDLER_DECLINED)
@@ -305,7 +312,8 @@ pipeline_process(struct store *st, const struct routing *r,
 	}
 	if (out.reason == NULL && gw->dedup_window_s > 0) {
 		rc = store_inbound_repeat(st, m->number, m->text,
-		    m->created_at - (int64_t)gw->dedup_window_s * 1000, m->id, &repeat);
+		    m->created_at - (int64_t)gw->dedup_window_s * 1000, m->id,
+		    &repeat);
 		if (rc < 0)
 			return rc;
 		if (repeat) {
@@ -315,7 +323,8 @@ pipeline_process(struct store *st, const struct routing *r,
 	}
 	if (out.reason == NULL) {
 		rc = store_inbound_count_since(st, m->number,
-		    m->created_at - (int64_t)gw->flood_window_s * 1000, m->id, &count);
+		    m->created_at - (int64_t)gw->flood_window_s * 1000, m->id,
+		    &count);
 		if (rc < 0)
 			return rc;
 		if (count >= gw->flood_messages) {
@@ -341,7 +350,8 @@ pipeline_process(struct store *st, const struct routing *r,
 			ctx.reply = NULL;
 		}
 		if (ctx.lang != before &&
-		    (rc = store_contact_set_lang(st, m->number, r->lang_code[ctx.lang], now)) < 0)
+		    (rc = store_contact_set_lang(st, m->number,
+			 r->lang_code[ctx.lang], now)) < 0)
 			goto fail;
 	}
 	out.lang = ctx.lang;

@@ -26,7 +26,8 @@ const struct provider_type *const provider_types[] = {
 const struct provider_type *
 provider_type_find(const char *name)
 {
-	for (const struct provider_type *const *t = provider_types; *t != NULL; t++)
+	for (const struct provider_type *const *t = provider_types; *t != NULL;
+	     t++)
 		if (strcmp((*t)->name, name) == 0)
 			return *t;
 	return NULL;
@@ -91,10 +92,12 @@ webreq_fields(const struct webreq *r, struct form *ret, struct buf *err)
 		if (has_type(r, "application/json"))
 			rc = form_parse_json(ret, r->body, r->body_len, err);
 		else if (has_type(r, "application/x-www-form-urlencoded") ||
-			 r->content_type == NULL)
-			rc = form_parse_urlencoded(ret, r->body, r->body_len, err);
+		    r->content_type == NULL)
+			rc = form_parse_urlencoded(ret, r->body, r->body_len,
+			    err);
 		else {
-			buf_printf(err, "unsupported content type '%.64s' (use form or JSON)",
+			buf_printf(err,
+			    "unsupported content type '%.64s' (use form or JSON)",
 			    r->content_type);
 			rc = -EINVAL;
 		}
@@ -124,15 +127,16 @@ check_number(const char *field, const char *v, struct buf *err)
 		return -EINVAL;
 	}
 	if (n > MSG_NUMBER_MAX) {
-		buf_printf(err, "field '%s' is longer than %d characters", field,
-		    MSG_NUMBER_MAX);
+		buf_printf(err, "field '%s' is longer than %d characters",
+		    field, MSG_NUMBER_MAX);
 		return -EINVAL;
 	}
 	for (const char *p = v; *p != '\0'; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
 			(*p >= 'A' && *p <= 'Z') || *p == '+' || *p == ' ' ||
 			*p == '-' || *p == '.' || *p == '_')) {
-			buf_printf(err, "field '%s' is not a phone number or sender id",
+			buf_printf(err,
+			    "field '%s' is not a phone number or sender id",
 			    field);
 			return -EINVAL;
 		}
@@ -196,7 +200,8 @@ check_id(const char *field, const char *v, struct buf *err)
 	}
 	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
 		if (*p < 0x21 || *p > 0x7e) {
-			buf_printf(err, "field '%s' must be printable ASCII", field);
+			buf_printf(err, "field '%s' must be printable ASCII",
+			    field);
 			return -EINVAL;
 		}
 	return 0;
@@ -215,7 +220,8 @@ generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
 	if ((rc = check_number("from", form_get(&f, "from"), err)) < 0 ||
 	    (rc = check_text("text", form_get(&f, "text"), err)) < 0 ||
 	    (rc = check_id("id", form_get(&f, "id"), err)) < 0 ||
-	    (to != NULL && *to != '\0' && (rc = check_number("to", to, err)) < 0))
+	    (to != NULL && *to != '\0' &&
+		(rc = check_number("to", to, err)) < 0))
 		goto out;
 	ret->from = number_normalize(form_get(&f, "from"));
 	ret->text = xstrdup(form_get(&f, "text"));

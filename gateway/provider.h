@@ -61,7 +61,7 @@ enum dlr_status {
 
 struct dlr {
 	char *provider_id; /* the id the provider gave on send, or NULL */
-	int64_t our_id;    /* our message id when the callback carries it, or 0 */
+	int64_t our_id; /* our message id when the callback carries it, or 0 */
 	enum dlr_status status;
 	char *reason; /* provider's words, or NULL */
 };
@@ -80,7 +80,7 @@ struct outmsg {
 #define SENDREQ_MAX_HEADERS 8
 struct sendreq {
 	char *url;
-	char *body; /* NULL for GET */
+	char *body;                         /* NULL for GET */
 	char *headers[SENDREQ_MAX_HEADERS]; /* "Name: value" */
 	size_t nheaders;
 	char *userpwd; /* basic auth "user:password", or NULL */
@@ -101,7 +101,8 @@ enum send_result {
 struct provider_type {
 	const char *name;
 	unsigned abi;
-	/* Settings this type accepts beyond the common ones; NULL-terminated. */
+	/* Settings this type accepts beyond the common ones; NULL-terminated.
+	 */
 	const char *const *keys;
 
 	/* Required.  Builds the state from the provider's settings. */

@@ -34,14 +34,18 @@ generic_configure(const config_setting_t *s, struct conf_errors *ce,
 	const char *url = NULL, *token = NULL;
 
 	if (!config_setting_lookup_string(s, "base_url", &url) ||
-	    (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-		conf_error(ce, config_setting_get_member(s, "base_url") ?
-		    config_setting_get_member(s, "base_url") : s,
+	    (strncmp(url, "http://", 7) != 0 &&
+		strncmp(url, "https://", 8) != 0)) {
+		conf_error(ce,
+		    config_setting_get_member(s, "base_url")
+			? config_setting_get_member(s, "base_url")
+			: s,
 		    "generic: 'base_url' must be an http:// or https:// URL");
 		return -EINVAL;
 	}
 	if (config_setting_get_member(s, "token") != NULL &&
-	    (!config_setting_lookup_string(s, "token", &token) || strlen(token) < 8)) {
+	    (!config_setting_lookup_string(s, "token", &token) ||
+		strlen(token) < 8)) {
 		conf_error(ce, config_setting_get_member(s, "token"),
 		    "generic: 'token' must be a string of 8 or more characters");
 		return -EINVAL;
@@ -128,7 +132,8 @@ generic_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 		if (strcmp(status, names[i]) == 0)
 			found = i;
 	if (found < 0) {
-		buf_puts(err, "field 'status' must be sent, delivered, failed or expired");
+		buf_puts(err,
+		    "field 'status' must be sent, delivered, failed or expired");
 		goto out;
 	}
 	if (reason != NULL && check_text("reason", reason, err) < 0)
@@ -152,7 +157,8 @@ generic_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 
 	snprintf(id, sizeof(id), "%lld", (long long)m->id);
 	json_object_set_new(o, "to", json_string(m->to));
-	json_object_set_new(o, "from", m->from ? json_string(m->from) : json_null());
+	json_object_set_new(o, "from",
+	    m->from ? json_string(m->from) : json_null());
 	json_object_set_new(o, "text", json_string(m->text));
 	json_object_set_new(o, "id", json_string(id));
 	ret->url = xstrdup(g->base_url);
@@ -160,7 +166,8 @@ generic_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 	json_decref(o);
 	if (ret->body == NULL)
 		return -ENOMEM;
-	ret->headers[ret->nheaders++] = xstrdup("Content-Type: application/json");
+	ret->headers[ret->nheaders++] =
+	    xstrdup("Content-Type: application/json");
 	if (g->token != NULL)
 		ret->headers[ret->nheaders++] =
 		    xasprintf("Authorization: Bearer %s", g->token);

@@ -69,7 +69,8 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 		const struct keyword *kw = &r->keywords[i];
 		bool seen = false;
 
-		if (kw->route < 0 || strlen(kw->folded) < ROUTER_MIN_GUESS_LEN ||
+		if (kw->route < 0 ||
+		    strlen(kw->folded) < ROUTER_MIN_GUESS_LEN ||
 		    kw->folded[0] != folded[0] ||
 		    text_distance(folded, kw->folded, 1) > 1)
 			continue;

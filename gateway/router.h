@@ -29,17 +29,16 @@ enum match_kind {
 
 struct match {
 	enum match_kind kind;
-	int reserved;  /* enum reserved, for MATCH_RESERVED */
-	int route;     /* for MATCH_ROUTE */
-	int lang;      /* the keyword's language, or -1 */
-	bool guessed;  /* matched through a typo */
+	int reserved;                    /* enum reserved, for MATCH_RESERVED */
+	int route;                       /* for MATCH_ROUTE */
+	int lang;                        /* the keyword's language, or -1 */
+	bool guessed;                    /* matched through a typo */
 	int choices[ROUTER_MAX_CHOICES]; /* routes, for MATCH_AMBIGUOUS */
 	int nchoices;
 	const char *args; /* the text after the first word, trimmed */
 };
 
-void router_match(const struct routing *r, const char *text,
-    struct match *ret);
+void router_match(const struct routing *r, const char *text, struct match *ret);
 
 /* Index of the exact keyword entry for a folded word, or -1. */
 int router_lookup(const struct routing *r, const char *folded);

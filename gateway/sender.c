@@ -18,9 +18,9 @@
 #include "log.h"
 #include "sender.h"
 
-#define SENDER_IDLE_MS    1000 /* look for new work at least this often */
-#define SENDER_RESP_MAX   65536 /* bytes of a provider's answer kept */
-#define SENDER_STOP_MS    5000 /* wait for sends in flight at shutdown */
+#define SENDER_IDLE_MS  1000  /* look for new work at least this often */
+#define SENDER_RESP_MAX 65536 /* bytes of a provider's answer kept */
+#define SENDER_STOP_MS  5000  /* wait for sends in flight at shutdown */
 
 struct result {
 	int64_t id;
@@ -153,7 +153,8 @@ start_send(struct sender *s, int pi, const struct msg *m)
 	char *pid = NULL, *reason = NULL;
 
 	if (p->type->send_direct != NULL) {
-		enum send_result r = p->type->send_direct(p->state, &om, &pid, &reason);
+		enum send_result r =
+		    p->type->send_direct(p->state, &om, &pid, &reason);
 		add_result(s, m->id, pi, m->attempts + 1, r, pid, reason);
 		return;
 	}
@@ -175,7 +176,8 @@ start_send(struct sender *s, int pi, const struct msg *m)
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->req.url);
 	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
-	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)p->timeout_ms);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)p->timeout_ms);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
@@ -226,15 +228,18 @@ finish_transfers(struct sender *s)
 
 		if (cm->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		curl_easy_getinfo(cm->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&t);
 		p = s->ps[t->provider].p;
 		if (cm->data.result != CURLE_OK) {
 			r = SEND_TEMPFAIL;
 			reason = xstrdup(curl_easy_strerror(cm->data.result));
 		} else {
-			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
+			    &status);
 			r = p->type->classify(p->state, status,
-			    t->resp.data ? t->resp.data : "", t->resp.len, &pid, &reason);
+			    t->resp.data ? t->resp.data : "", t->resp.len, &pid,
+			    &reason);
 		}
 		add_result(s, t->id, t->provider, t->attempts, r, pid, reason);
 		release_slot(&s->ps[t->provider], t->id);
@@ -262,25 +267,30 @@ record_results(struct sender *s)
 
 		if (r->res != SEND_OK) {
 			metrics_send_error(&s->d->metrics, r->provider);
-			if (r->res == SEND_TEMPFAIL && r->attempts < gw->retry_max_attempts) {
+			if (r->res == SEND_TEMPFAIL &&
+			    r->attempts < gw->retry_max_attempts) {
 				status = "queued";
-				next = now + sender_backoff_ms(gw->retry_base_ms,
-				    gw->retry_cap_ms, r->attempts,
-				    (double)rand_r(&s->rnd) / ((double)RAND_MAX + 1));
+				next = now +
+				    sender_backoff_ms(gw->retry_base_ms,
+					gw->retry_cap_ms, r->attempts,
+					(double)rand_r(&s->rnd) /
+					    ((double)RAND_MAX + 1));
 			} else {
 				status = "failed";
 			}
 		}
-		rc = store_outbound_attempt(s->st, r->id, status, r->provider_id,
-		    r->reason, r->attempts, next, now);
+		rc = store_outbound_attempt(s->st, r->id, status,
+		    r->provider_id, r->reason, r->attempts, next, now);
 		if (rc == 0)
 			metrics_out(&s->d->metrics, r->provider,
-			    strcmp(status, "sent") == 0 ? M_OUT_SENT
-			    : strcmp(status, "queued") == 0 ? M_OUT_RETRY
-							    : M_OUT_FAILED);
+			    strcmp(status, "sent") == 0         ? M_OUT_SENT
+				: strcmp(status, "queued") == 0 ? M_OUT_RETRY
+								: M_OUT_FAILED);
 		if (rc == 0 && strcmp(status, "failed") == 0)
-			log_warn("sender: message %lld failed after %d attempts: %s",
-			    (long long)r->id, r->attempts, r->reason ? r->reason : "?");
+			log_warn(
+			    "sender: message %lld failed after %d attempts: %s",
+			    (long long)r->id, r->attempts,
+			    r->reason ? r->reason : "?");
 	}
 	if (rc == 0)
 		rc = store_commit(s->st);
@@ -314,14 +324,16 @@ fill(struct sender *s)
 
 		if (p->rate_per_s > 0) {
 			double burst = p->rate_per_s < 1 ? 1 : p->rate_per_s;
-			ps->tokens += (double)(mono - ps->refill_ms) * p->rate_per_s / 1000.0;
+			ps->tokens += (double)(mono - ps->refill_ms) *
+			    p->rate_per_s / 1000.0;
 			if (ps->tokens > burst)
 				ps->tokens = burst;
 			ps->refill_ms = mono;
 			if ((int)ps->tokens < avail)
 				avail = (int)ps->tokens;
 			if (ps->tokens < 1) {
-				int ms = (int)ceil((1 - ps->tokens) * 1000.0 / p->rate_per_s);
+				int ms = (int)ceil(
+				    (1 - ps->tokens) * 1000.0 / p->rate_per_s);
 				if (ms < wait)
 					wait = ms;
 			}
@@ -329,8 +341,10 @@ fill(struct sender *s)
 		if (avail <= 0)
 			continue;
 		limit = ps->inflight + avail;
-		if (store_outbound_due(s->st, p->name, now, limit, &v, &n) < 0) {
-			log_error("sender: cannot read the queue: %s", store_errmsg(s->st));
+		if (store_outbound_due(s->st, p->name, now, limit, &v, &n) <
+		    0) {
+			log_error("sender: cannot read the queue: %s",
+			    store_errmsg(s->st));
 			return SENDER_IDLE_MS;
 		}
 		for (size_t k = 0; k < n && avail > 0; k++) {
@@ -395,14 +409,17 @@ sender_start(struct daemon *d, char **ret_err)
 	names = xcalloc(s->nps + 1, sizeof(*names));
 	for (size_t i = 0; i < s->nps; i++) {
 		s->ps[i].p = &d->conf->providers[i];
-		s->ps[i].ids = xcalloc((size_t)s->ps[i].p->concurrency, sizeof(int64_t));
+		s->ps[i].ids =
+		    xcalloc((size_t)s->ps[i].p->concurrency, sizeof(int64_t));
 		s->ps[i].tokens = 1;
 		s->ps[i].refill_ms = mono_ms();
 		names[i] = s->ps[i].p->name;
 	}
 	names[s->nps] = NULL;
 	if (store_outbound_orphans(s->st, names, now_ms(), &n) == 0 && n > 0)
-		log_warn("sender: %d queued messages name no configured provider; marked failed", n);
+		log_warn(
+		    "sender: %d queued messages name no configured provider; marked failed",
+		    n);
 	free(names);
 	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
 		*ret_err = xstrdup("cannot start the sender thread");

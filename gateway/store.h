@@ -85,8 +85,8 @@ int store_inbound_finish(struct store *st, int64_t id, const char *status,
 int store_inbound_count_since(struct store *st, const char *number,
     int64_t since, int64_t exclude_id, int *ret);
 /* True when number sent the same text since a time (not exclude_id). */
-int store_inbound_repeat(struct store *st, const char *number,
-    const char *text, int64_t since, int64_t exclude_id, bool *ret);
+int store_inbound_repeat(struct store *st, const char *number, const char *text,
+    int64_t since, int64_t exclude_id, bool *ret);
 
 struct outbound_new {
 	const char *provider;

@@ -100,8 +100,8 @@ enum stmt {
 	S_COUNT
 };
 
-#define MSG_COLS                                                              \
-	"id, direction, provider, provider_id, number, peer, text, status,"  \
+#define MSG_COLS                                                               \
+	"id, direction, provider, provider_id, number, peer, text, status,"    \
 	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
 	" created_at, updated_at"
 
@@ -112,14 +112,16 @@ static const char *const sql[S_COUNT] = {
 	[S_SAVEPOINT] = "SAVEPOINT one",
 	[S_RELEASE] = "RELEASE one",
 	[S_ROLLBACK_TO] = "ROLLBACK TO one",
-	[S_IN_ADD] = "INSERT OR IGNORE INTO messages (direction, provider,"
-		     " provider_id, number, peer, text, status, created_at,"
-		     " updated_at) VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received',"
-		     " ?6, ?6)",
+	[S_IN_ADD] =
+	    "INSERT OR IGNORE INTO messages (direction, provider,"
+	    " provider_id, number, peer, text, status, created_at,"
+	    " updated_at) VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received',"
+	    " ?6, ?6)",
 	[S_IN_FIND] = "SELECT id FROM messages WHERE direction = 'in' AND"
 		      " provider = ?1 AND provider_id = ?2",
-	[S_IN_PENDING] = "SELECT " MSG_COLS " FROM messages WHERE status ="
-			 " 'received' AND direction = 'in' ORDER BY id LIMIT ?1",
+	[S_IN_PENDING] =
+	    "SELECT " MSG_COLS " FROM messages WHERE status ="
+	    " 'received' AND direction = 'in' ORDER BY id LIMIT ?1",
 	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
 			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
 	[S_IN_COUNT] = "SELECT count(*) FROM messages WHERE number = ?1 AND"
@@ -127,14 +129,16 @@ static const char *const sql[S_COUNT] = {
 	[S_IN_REPEAT] = "SELECT 1 FROM messages WHERE number = ?1 AND"
 			" created_at >= ?3 AND direction = 'in' AND text = ?2"
 			" AND id != ?4 LIMIT 1",
-	[S_OUT_ADD] = "INSERT INTO messages (direction, provider, number, peer,"
-		      " text, status, route, lang, reply_to, segments, encoding,"
-		      " attempts, next_attempt_at, created_at, updated_at) VALUES"
-		      " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11,"
-		      " ?11, ?11)",
-	[S_OUT_DUE] = "SELECT " MSG_COLS " FROM messages WHERE status ="
-		      " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
-		      " AND provider = ?1 ORDER BY next_attempt_at, id LIMIT ?3",
+	[S_OUT_ADD] =
+	    "INSERT INTO messages (direction, provider, number, peer,"
+	    " text, status, route, lang, reply_to, segments, encoding,"
+	    " attempts, next_attempt_at, created_at, updated_at) VALUES"
+	    " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11,"
+	    " ?11, ?11)",
+	[S_OUT_DUE] =
+	    "SELECT " MSG_COLS " FROM messages WHERE status ="
+	    " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
+	    " AND provider = ?1 ORDER BY next_attempt_at, id LIMIT ?3",
 	[S_OUT_ATTEMPT] = "UPDATE messages SET status = ?2, provider_id ="
 			  " coalesce(?3, provider_id), reason = ?4, attempts ="
 			  " ?5, next_attempt_at = ?6, updated_at = ?7 WHERE id"
@@ -143,12 +147,14 @@ static const char *const sql[S_COUNT] = {
 			    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
 			    " ?1 AND provider = ?2 AND direction = 'out' AND"
 			    " status NOT IN ('cancelled') RETURNING id",
-	[S_OUT_REPORT_PID] = "UPDATE messages SET status = ?3, reason ="
-			     " coalesce(?4, reason), updated_at = ?5 WHERE"
-			     " provider_id = ?1 AND provider = ?2 AND direction"
-			     " = 'out' AND status NOT IN ('cancelled') RETURNING id",
-	[S_EVENT] = "INSERT INTO message_events (message_id, at, status, detail)"
-		    " VALUES (?1, ?2, ?3, ?4)",
+	[S_OUT_REPORT_PID] =
+	    "UPDATE messages SET status = ?3, reason ="
+	    " coalesce(?4, reason), updated_at = ?5 WHERE"
+	    " provider_id = ?1 AND provider = ?2 AND direction"
+	    " = 'out' AND status NOT IN ('cancelled') RETURNING id",
+	[S_EVENT] =
+	    "INSERT INTO message_events (message_id, at, status, detail)"
+	    " VALUES (?1, ?2, ?3, ?4)",
 	[S_COUNTS] = "SELECT direction, status, count(*) FROM messages GROUP BY"
 		     " direction, status ORDER BY direction, status",
 	[S_OUT_LIST] = "SELECT " MSG_COLS " FROM messages WHERE direction ="
@@ -171,7 +177,8 @@ static const char *const sql[S_COUNT] = {
 		    " coalesce(sum(direction = 'out'), 0) FROM messages WHERE"
 		    " status IN ('queued', 'received')",
 	[S_MSG_GET] = "SELECT " MSG_COLS " FROM messages WHERE id = ?1",
-	[S_CONTACT_GET] = "SELECT lang, opted_out FROM contacts WHERE number = ?1",
+	[S_CONTACT_GET] =
+	    "SELECT lang, opted_out FROM contacts WHERE number = ?1",
 	[S_CONTACT_LANG] = "INSERT INTO contacts (number, lang, updated_at)"
 			   " VALUES (?1, ?2, ?3) ON CONFLICT (number) DO UPDATE"
 			   " SET lang = ?2, updated_at = ?3",
@@ -223,8 +230,8 @@ get(struct store *st, enum stmt id)
 	sqlite3_stmt *s = st->stmt[id];
 
 	if (s == NULL) {
-		if (sqlite3_prepare_v3(st->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			&s, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(st->db, sql[id], -1,
+			SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
 			return NULL;
 		st->stmt[id] = s;
 	}
@@ -286,21 +293,26 @@ migrate(struct store *st, char **ret_err)
 	sqlite3_stmt *s;
 	int version = 0;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) !=
+	    SQLITE_OK)
 		goto fail;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		version = sqlite3_column_int(s, 0);
 	sqlite3_finalize(s);
 	if (version > (int)ARRAY_LEN(migrations)) {
-		*ret_err = xasprintf("database schema version %d is newer than this baraza (%d)",
+		*ret_err = xasprintf(
+		    "database schema version %d is newer than this baraza (%d)",
 		    version, (int)ARRAY_LEN(migrations));
 		return -EPROTO;
 	}
 	for (; version < (int)ARRAY_LEN(migrations); version++) {
-		char *pragma = xasprintf("PRAGMA user_version = %d", version + 1);
-		int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		char *pragma =
+		    xasprintf("PRAGMA user_version = %d", version + 1);
+		int rc =
+		    sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(st->db, migrations[version], NULL, NULL, NULL);
+			rc = sqlite3_exec(st->db, migrations[version], NULL,
+			    NULL, NULL);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
@@ -313,7 +325,8 @@ migrate(struct store *st, char **ret_err)
 	}
 	return 0;
 fail:
-	*ret_err = xasprintf("schema migration failed: %s", sqlite3_errmsg(st->db));
+	*ret_err =
+	    xasprintf("schema migration failed: %s", sqlite3_errmsg(st->db));
 	return -EIO;
 }
 
@@ -324,7 +337,8 @@ store_open(const char *path, struct store **ret, char **ret_err)
 	int rc, err;
 
 	rc = sqlite3_open_v2(path, &st->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		*ret_err = xasprintf("cannot open database '%s': %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -655,16 +669,17 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
-	return event(st, id, at, strcmp(status, "queued") == 0 ? "retry" : status,
-	    reason);
+	return event(st, id, at,
+	    strcmp(status, "queued") == 0 ? "retry" : status, reason);
 }
 
 int
 store_outbound_report(struct store *st, const char *provider, int64_t our_id,
-    const char *provider_id, const char *status, const char *reason,
-    int64_t at, bool *ret_found)
+    const char *provider_id, const char *status, const char *reason, int64_t at,
+    bool *ret_found)
 {
-	sqlite3_stmt *s = get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
+	sqlite3_stmt *s =
+	    get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
 	int64_t ids[16];
 	int n = 0, rc;
 
@@ -700,10 +715,11 @@ store_outbound_orphans(struct store *st, const char *const *providers,
 	int rc, i = 0;
 
 	buf_init(&q);
-	buf_puts(&q, "UPDATE messages SET status = 'failed', reason ="
-		     " 'provider not configured', updated_at = ?1 WHERE"
-		     " direction = 'out' AND status = 'queued' AND provider NOT IN ("
-		     "''");
+	buf_puts(&q,
+	    "UPDATE messages SET status = 'failed', reason ="
+	    " 'provider not configured', updated_at = ?1 WHERE"
+	    " direction = 'out' AND status = 'queued' AND provider NOT IN ("
+	    "''");
 	for (const char *const *p = providers; *p != NULL; p++)
 		buf_puts(&q, ", ?");
 	buf_puts(&q, ")");
@@ -734,7 +750,8 @@ store_status_counts(struct store *st, struct status_count **ret, size_t *ret_n)
 		return -EIO;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
-		strlcpy_(v[n].direction, (const char *)sqlite3_column_text(s, 0),
+		strlcpy_(v[n].direction,
+		    (const char *)sqlite3_column_text(s, 0),
 		    sizeof(v[n].direction));
 		strlcpy_(v[n].status, (const char *)sqlite3_column_text(s, 1),
 		    sizeof(v[n].status));

@@ -29,7 +29,7 @@ struct writer {
 	pthread_cond_t cond;
 	struct job *head, *tail;
 	bool stop;
-	bool more; /* the last processing pass was full: go on */
+	bool more;        /* the last processing pass was full: go on */
 	long outstanding; /* jobs submitted and not yet done */
 	pthread_cond_t drained;
 };
@@ -57,8 +57,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 		} else {
 			rc = store_outbound_report(w->st, j->provider->name,
 			    j->dlr.our_id, j->dlr.provider_id,
-			    dlr_status_name(j->dlr.status), j->dlr.reason, j->at,
-			    &j->found);
+			    dlr_status_name(j->dlr.status), j->dlr.reason,
+			    j->at, &j->found);
 		}
 	}
 	if (rc == 0)
@@ -76,14 +76,15 @@ commit_jobs(struct writer *w, struct job *jobs)
 		next = j->next;
 		j->err = rc;
 		if (j->kind == JOB_INBOUND)
-			metrics_in(mx, p, rc < 0 ? M_IN_UNAVAILABLE
-					  : j->dup ? M_IN_DUPLICATE
-						   : M_IN_ACCEPTED);
+			metrics_in(mx, p,
+			    rc < 0       ? M_IN_UNAVAILABLE
+				: j->dup ? M_IN_DUPLICATE
+					 : M_IN_ACCEPTED);
 		else if (rc == 0 && j->found)
-			metrics_out(mx, p, j->dlr.status == DLR_DELIVERED
-					       ? M_OUT_DELIVERED_DLR
-					   : j->dlr.status == DLR_SENT ? M_OUT_SENT
-									: M_OUT_FAILED_DLR);
+			metrics_out(mx, p,
+			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
+				: j->dlr.status == DLR_SENT ? M_OUT_SENT
+							    : M_OUT_FAILED_DLR);
 		j->done(j, j->arg);
 		pthread_mutex_lock(&w->lock);
 		if (--w->outstanding == 0)
@@ -112,7 +113,8 @@ process_pending(struct writer *w)
 	size_t n = 0, i;
 	int rc, replies = 0;
 
-	if ((rc = store_inbound_pending(w->st, PROCESS_BATCH_MAX, &v, &n)) < 0 ||
+	if ((rc = store_inbound_pending(w->st, PROCESS_BATCH_MAX, &v, &n)) <
+		0 ||
 	    n == 0)
 		return rc;
 	r = daemon_routing_acquire(d);
@@ -144,9 +146,11 @@ process_pending(struct writer *w)
 			break;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		us = (b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000;
+		us = (b.tv_sec - a.tv_sec) * 1000000 +
+		    (b.tv_nsec - a.tv_nsec) / 1000;
 		(void)t0;
-		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0, us);
+		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
+		    us);
 		replies += oc.reply_id > 0;
 		outcome_done(&oc);
 	}
@@ -184,12 +188,15 @@ writer_main(void *arg)
 		while (w->head == NULL && !w->stop && !w->more) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1; /* also picks up work of other processes */
-			if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
+			ts.tv_sec +=
+			    1; /* also picks up work of other processes */
+			if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) !=
+			    0)
 				break;
 		}
 		jobs = w->head;
-		for (j = jobs; j != NULL && count < WRITER_BATCH_MAX - 1; j = j->next)
+		for (j = jobs; j != NULL && count < WRITER_BATCH_MAX - 1;
+		     j = j->next)
 			count++;
 		if (j != NULL) {
 			w->head = j->next;
@@ -208,7 +215,8 @@ writer_main(void *arg)
 		/* inbound and reports commit separately, each batch in order */
 		while (jobs != NULL) {
 			struct job *first = jobs, *last = jobs;
-			while (last->next != NULL && last->next->kind == first->kind)
+			while (last->next != NULL &&
+			    last->next->kind == first->kind)
 				last = last->next;
 			jobs = last->next;
 			last->next = NULL;
@@ -220,7 +228,8 @@ writer_main(void *arg)
 		}
 		n = process_pending(w);
 		if (n < 0)
-			retry_at = mono_ms() + 1000; /* the store failed: back off */
+			retry_at =
+			    mono_ms() + 1000; /* the store failed: back off */
 		w->more = n == PROCESS_BATCH_MAX;
 	}
 	return NULL;

@@ -30,8 +30,8 @@ struct job {
 	struct dlr dlr;
 	int64_t at;
 	/* outcome, valid in done() */
-	int err;   /* 0, or a negative errno: nothing was stored */
-	bool dup;  /* inbound seen before (provider, id) */
+	int err;    /* 0, or a negative errno: nothing was stored */
+	bool dup;   /* inbound seen before (provider, id) */
 	bool found; /* a report matched a message */
 	int64_t id;
 	void (*done)(struct job *job, void *arg); /* on the writer thread */

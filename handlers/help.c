@@ -63,7 +63,8 @@ help_check(void *state, struct hconf *hc)
 		char *keywords = hconf_keyword_list(hc, lang);
 		const char *vars[] = { "keywords", keywords, NULL };
 
-		hconf_check_text(hc, "reply", lang, ltext_get(&h->reply, lang), vars);
+		hconf_check_text(hc, "reply", lang, ltext_get(&h->reply, lang),
+		    vars);
 		free(keywords);
 	}
 }

@@ -14,6 +14,7 @@
  * stores nothing), and prints baraza's rate as a ratio of it.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,7 +62,9 @@ sink(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return MHD_YES;
 	}
 	if (*size > 0) {
-		size_t n = *size < sizeof(r->body) - 1 - r->len ? *size : sizeof(r->body) - 1 - r->len;
+		size_t n = *size < sizeof(r->body) - 1 - r->len
+		    ? *size
+		    : sizeof(r->body) - 1 - r->len;
 		memcpy(r->body + r->len, data, n);
 		r->len += n;
 		*size = 0;
@@ -82,7 +84,8 @@ sink(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			atomic_fetch_add(&replies, 1);
 		}
 	}
-	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok, MHD_RESPMEM_PERSISTENT);
+	resp = MHD_create_response_from_buffer(sizeof(ok) - 1, (void *)ok,
+	    MHD_RESPMEM_PERSISTENT);
 	rc = MHD_queue_response(c, 200, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -99,7 +102,8 @@ sink_done(void *cls, struct MHD_Connection *c, void **ctx,
 static int
 free_port(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t l = sizeof(a);
 	int s = socket(AF_INET, SOCK_STREAM, 0), p;
 
@@ -122,7 +126,7 @@ load(const char *url, int n, int conc, long *ret_bad)
 {
 	CURLM *m = curl_multi_init();
 	CURL **easy = calloc((size_t)conc, sizeof(*easy));
-	char (*bodies)[128] = calloc((size_t)conc, sizeof(*bodies));
+	char(*bodies)[128] = calloc((size_t)conc, sizeof(*bodies));
 	int next = 0, running = 0, done = 0;
 	int64_t t0 = now_us();
 	long bad = 0;
@@ -153,8 +157,10 @@ load(const char *url, int n, int conc, long *ret_bad)
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+			    &p);
+			curl_easy_getinfo(msg->easy_handle,
+			    CURLINFO_RESPONSE_CODE, &code);
 			k = (int)(intptr_t)p;
 			if (msg->data.result != CURLE_OK || code != 200)
 				bad++;
@@ -162,8 +168,10 @@ load(const char *url, int n, int conc, long *ret_bad)
 			curl_multi_remove_handle(m, easy[k]);
 			if (next < n) {
 				snprintf(bodies[k], sizeof(bodies[k]),
-				    "from=%%2B2547%08d&to=22384&text=about&id=b%d", next, next);
-				curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS, bodies[k]);
+				    "from=%%2B2547%08d&to=22384&text=about&id=b%d",
+				    next, next);
+				curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS,
+				    bodies[k]);
 				post_us[next] = now_us();
 				next++;
 				curl_multi_add_handle(m, easy[k]);
@@ -190,15 +198,18 @@ cmp64(const void *a, const void *b)
 
 /* Waits for every reply; fills throughput and percentiles. */
 static int
-collect(int n, double *ret_rate, double *ret_p50, double *ret_p99, int timeout_s)
+collect(int n, double *ret_rate, double *ret_p50, double *ret_p99,
+    int timeout_s)
 {
-	int64_t end = now_us() + (int64_t)timeout_s * 1000000, first = INT64_MAX, last = 0;
+	int64_t end = now_us() + (int64_t)timeout_s * 1000000,
+		first = INT64_MAX, last = 0;
 	int64_t *lat = calloc((size_t)n, sizeof(*lat));
 
 	while (atomic_load(&replies) < n && now_us() < end)
 		usleep(10000);
 	if (atomic_load(&replies) < n) {
-		fprintf(stderr, "bench: only %ld of %d replies arrived\n", atomic_load(&replies), n);
+		fprintf(stderr, "bench: only %ld of %d replies arrived\n",
+		    atomic_load(&replies), n);
 		free(lat);
 		return -1;
 	}
@@ -238,9 +249,12 @@ int
 main(int argc, char **argv)
 {
 	const char *baraza = argc > 1 ? argv[1] : "build/baraza";
-	int conc = argc > 3 ? atoi(argv[3]) : 64, sport = free_port(), gport = free_port();
-	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128], listen[64];
-	double base_rate, base_p50, base_p99, rate, p50, p99, ack_rate, base_ack;
+	int conc = argc > 3 ? atoi(argv[3]) : 64, sport = free_port(),
+	    gport = free_port();
+	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128],
+	     listen[64];
+	double base_rate, base_p50, base_p99, rate, p50, p99, ack_rate,
+	    base_ack;
 	struct MHD_Daemon *d;
 	long bad = 0, rss;
 	pid_t pid;
@@ -254,8 +268,9 @@ main(int argc, char **argv)
 	post_us = calloc((size_t)nmsg, sizeof(*post_us));
 	reply_us = calloc((size_t)nmsg, sizeof(*reply_us));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)sport,
-	    NULL, NULL, sink, NULL, MHD_OPTION_NOTIFY_COMPLETED, sink_done, NULL,
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
+	    (uint16_t)sport, NULL, NULL, sink, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, sink_done, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "bench: cannot start the sink\n");
@@ -280,11 +295,13 @@ main(int argc, char **argv)
 	    " flood_messages = 100000; };\n"
 	    "providers = ( { name = \"generic\"; type = \"generic\";"
 	    " base_url = \"http://127.0.0.1:%d/send\"; concurrency = 32; } );\n"
-	    "@include \"routes.conf\"\n", gport, sport);
+	    "@include \"routes.conf\"\n",
+	    gport, sport);
 	fclose(f);
 	{
 		char cmd[512];
-		snprintf(cmd, sizeof(cmd), "cp %s/conf/routes.conf %s/routes.conf",
+		snprintf(cmd, sizeof(cmd),
+		    "cp %s/conf/routes.conf %s/routes.conf",
 		    getenv("BARAZA_SRC") ? getenv("BARAZA_SRC") : ".", dir);
 		if (system(cmd) != 0)
 			return 2;
@@ -324,11 +341,16 @@ main(int argc, char **argv)
 	}
 	MHD_stop_daemon(d);
 
-	printf("bench-e2e: %d messages, %d connections, loopback, synchronous=FULL\n", nmsg, conc);
+	printf(
+	    "bench-e2e: %d messages, %d connections, loopback, synchronous=FULL\n",
+	    nmsg, conc);
 	printf("%-34s %10s %10s %10s\n", "", "msg/s", "p50 ms", "p99 ms");
-	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: POST to the sink", base_rate, base_p50, base_p99);
-	printf("%-34s %10.0f %10.2f %10.2f\n", "baraza: webhook -> reply at sink", rate, p50, p99);
-	printf("baraza acks (webhook -> 200): %.0f msg/s (baseline %.0f); non-200 answers: %ld\n",
+	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: POST to the sink",
+	    base_rate, base_p50, base_p99);
+	printf("%-34s %10.0f %10.2f %10.2f\n",
+	    "baraza: webhook -> reply at sink", rate, p50, p99);
+	printf(
+	    "baraza acks (webhook -> 200): %.0f msg/s (baseline %.0f); non-200 answers: %ld\n",
 	    ack_rate, base_ack, bad);
 	printf("ratio baraza/baseline: %.3f\n", rate / base_rate);
 	printf("baraza peak RSS: %.1f MiB\n", rss / 1024.0);

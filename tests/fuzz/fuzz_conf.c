@@ -18,7 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct conf *c;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/tmp/baraza-fuzz-conf-%d.conf", (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/baraza-fuzz-conf-%d.conf",
+	    (int)getpid());
 	if ((f = fopen(path, "w")) == NULL)
 		return 0;
 	fwrite(data, 1, size, f);

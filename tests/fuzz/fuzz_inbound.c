@@ -31,7 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	r.content_type = data[0] & 1 ? "application/json" : "application/x-www-form-urlencoded";
+	r.content_type = data[0] & 1 ? "application/json"
+				     : "application/x-www-form-urlencoded";
 	body = malloc(size);
 	memcpy(body, data + 1, size - 1);
 	body[size - 1] = '\0';
@@ -39,13 +40,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.body_len = size - 1;
 	buf_init(&err);
 	if (generic_inbound(&r, &in, &err) == 0) {
-		/* what is accepted must satisfy the limits the store relies on */
-		if (strlen(in.text) > MSG_TEXT_MAX || strlen(in.from) > MSG_NUMBER_MAX)
+		/* what is accepted must satisfy the limits the store relies on
+		 */
+		if (strlen(in.text) > MSG_TEXT_MAX ||
+		    strlen(in.from) > MSG_NUMBER_MAX)
 			abort();
 	}
 	inbound_done(&in);
 	{
-		struct { char *base_url, *token; } state = { "http://x", NULL };
+		struct {
+			char *base_url, *token;
+		} state = { "http://x", NULL };
 		g->parse_dlr(&state, &r, &d, &err);
 	}
 	dlr_done(&d);

@@ -21,8 +21,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (conf == NULL) {
 		struct conf_errors ce;
 		conf_errors_init(&ce);
-		conf = conf_load(FUZZ_CONF_DIR "/../unit/conf/good.conf", NULL, 0,
-		    handlers_table, &ce);
+		conf = conf_load(FUZZ_CONF_DIR "/../unit/conf/good.conf", NULL,
+		    0, handlers_table, &ce);
 		conf_errors_done(&ce);
 		if (conf == NULL)
 			abort();

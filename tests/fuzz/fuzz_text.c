@@ -31,7 +31,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	sms_measure(p, &b);
 	/* substitution never makes a text cost more segments */
-	if (b.segments > a.segments && a.encoding == SMS_UCS2 && b.encoding == SMS_UCS2)
+	if (b.segments > a.segments && a.encoding == SMS_UCS2 &&
+	    b.encoding == SMS_UCS2)
 		abort();
 	if (a.units <= (a.encoding == SMS_GSM7 ? 160u : 70u) && a.segments != 1)
 		abort();

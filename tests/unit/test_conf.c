@@ -35,7 +35,8 @@ test_good(void **state)
 	assert_non_null(c);
 	assert_int_equal(ce.errors, 0);
 	assert_int_equal(c->gw.listen_port, 18080);
-	assert_string_equal(c->gw.database, "conf/test.db"); /* relative to file */
+	assert_string_equal(c->gw.database,
+	    "conf/test.db"); /* relative to file */
 	/* the default language comes first whatever the file order */
 	assert_string_equal(c->routing->lang_code[0], "en");
 	assert_string_equal(c->routing->lang_code[1], "sw");
@@ -63,7 +64,8 @@ test_bad(void **state)
 	has(&ce, "conf/bad.conf:9: unknown provider type 'carrier-pigeon'");
 	has(&ce, "generic: 'base_url' must be an http:// or https:// URL");
 	has(&ce, "language 'en' has no 'quit' words");
-	has(&ce, "conf/bad.conf:21: keyword 'water!' is already used at conf/bad.conf:20");
+	has(&ce,
+	    "conf/bad.conf:21: keyword 'water!' is already used at conf/bad.conf:20");
 	has(&ce, "unknown handler 'faq'");
 	has(&ce, "keyword 'STOP' is already used at conf/bad.conf:13");
 	has(&ce, "warning: 'reply' (en) needs 2 SMS segments");
@@ -77,11 +79,13 @@ test_syntax(void **state)
 	struct conf_errors ce;
 
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/syntax.conf", NULL, 0, handlers_table, &ce));
+	assert_null(
+	    conf_load("conf/syntax.conf", NULL, 0, handlers_table, &ce));
 	has(&ce, "conf/syntax.conf:3: syntax error");
 	conf_errors_done(&ce);
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/missing.conf", NULL, 0, handlers_table, &ce));
+	assert_null(
+	    conf_load("conf/missing.conf", NULL, 0, handlers_table, &ce));
 	has(&ce, "conf/missing.conf: cannot read");
 	conf_errors_done(&ce);
 }
@@ -117,20 +121,24 @@ test_overrides(void **state)
 
 	/* an unknown key added by -o is still an unknown key */
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/good.conf", &ov[2], 1, handlers_table, &ce));
+	assert_null(
+	    conf_load("conf/good.conf", &ov[2], 1, handlers_table, &ce));
 	has(&ce, "-o gateway.new_setting_ok: unknown setting 'new_setting_ok'");
 	conf_errors_done(&ce);
 
 	conf_errors_init(&ce);
 	assert_null(conf_load("conf/good.conf", bad, 3, handlers_table, &ce));
-	has(&ce, "-o gateway.flood_messages: 'flood_messages' must be a whole number");
-	has(&ce, "-o gateway.http_threads: 'http_threads' is 100000, must be 1..64");
+	has(&ce,
+	    "-o gateway.flood_messages: 'flood_messages' must be a whole number");
+	has(&ce,
+	    "-o gateway.http_threads: 'http_threads' is 100000, must be 1..64");
 	has(&ce, "-o nosuch.group.key: no such group");
 	conf_errors_done(&ce);
 
 	/* an existing setting keeps its type: a number stays a number */
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/good.conf", &bad2[1], 2, handlers_table, &ce));
+	assert_null(
+	    conf_load("conf/good.conf", &bad2[1], 2, handlers_table, &ce));
 	has(&ce, "-o gateway.listen: 'listen' is ''");
 	has(&ce, "-o providers: not a scalar setting");
 	conf_errors_done(&ce);
@@ -147,7 +155,8 @@ test_help_list_measured(void **state)
 	c = conf_load("conf/longhelp.conf", NULL, 0, handlers_table, &ce);
 	assert_non_null(c);
 	assert_int_equal(ce.warnings, 1);
-	has(&ce, "conf/longhelp.conf:8: warning: 'reply' (en) needs 2 SMS segments");
+	has(&ce,
+	    "conf/longhelp.conf:8: warning: 'reply' (en) needs 2 SMS segments");
 	conf_free(c);
 	conf_errors_done(&ce);
 }

@@ -24,8 +24,11 @@ test_urlencoded(void **state)
 
 	buf_init(&err);
 	form_init(&f);
-	assert_int_equal(form_parse_urlencoded(&f,
-	    "from=%2B254700000001&text=hello+world%21&empty=&flag", 52, &err), 0);
+	assert_int_equal(
+	    form_parse_urlencoded(&f,
+		"from=%2B254700000001&text=hello+world%21&empty=&flag", 52,
+		&err),
+	    0);
 	assert_string_equal(form_get(&f, "from"), "+254700000001");
 	assert_string_equal(form_get(&f, "text"), "hello world!");
 	assert_string_equal(form_get(&f, "empty"), "");
@@ -42,7 +45,8 @@ test_urlencoded(void **state)
 	assert_int_equal(form_parse_urlencoded(&f, "a=%0", 4, &err), -EINVAL);
 	form_done(&f);
 	form_init(&f);
-	assert_int_equal(form_parse_urlencoded(&f, "a=x%00y", 7, &err), -EINVAL);
+	assert_int_equal(form_parse_urlencoded(&f, "a=x%00y", 7, &err),
+	    -EINVAL);
 	form_done(&f);
 	buf_free(&err);
 }
@@ -58,7 +62,8 @@ test_too_many(void **state)
 	for (int i = 0; i < FORM_MAX_FIELDS + 1; i++)
 		buf_printf(&body, "k%d=v&", i);
 	form_init(&f);
-	assert_int_equal(form_parse_urlencoded(&f, body.data, body.len, &err), -E2BIG);
+	assert_int_equal(form_parse_urlencoded(&f, body.data, body.len, &err),
+	    -E2BIG);
 	form_done(&f);
 	buf_free(&err);
 	buf_free(&body);
@@ -69,8 +74,9 @@ test_json(void **state)
 {
 	struct form f;
 	struct buf err;
-	const char *good = "{\"from\":\"+254700000001\",\"text\":\"Maji \\u20ac\","
-			   "\"id\":42,\"nested\":{\"x\":1}}";
+	const char *good =
+	    "{\"from\":\"+254700000001\",\"text\":\"Maji \\u20ac\","
+	    "\"id\":42,\"nested\":{\"x\":1}}";
 
 	buf_init(&err);
 	form_init(&f);
@@ -89,10 +95,12 @@ test_json(void **state)
 	assert_int_equal(form_parse_json(&f, "[1,2]", 5, &err), -EINVAL);
 	form_done(&f);
 	form_init(&f);
-	assert_int_equal(form_parse_json(&f, "{\"t\":\"a\\u0000b\"}", 16, &err), -EINVAL);
+	assert_int_equal(form_parse_json(&f, "{\"t\":\"a\\u0000b\"}", 16, &err),
+	    -EINVAL);
 	form_done(&f);
 	form_init(&f);
-	assert_int_equal(form_parse_json(&f, "{\"a\":1,\"a\":2}", 13, &err), -EINVAL);
+	assert_int_equal(form_parse_json(&f, "{\"a\":1,\"a\":2}", 13, &err),
+	    -EINVAL);
 	form_done(&f);
 	buf_free(&err);
 }
@@ -114,10 +122,13 @@ test_numbers(void **state)
 	assert_string_equal(n, "MPESA");
 	free(n);
 	assert_int_equal(check_number("from", "+254700000001", &err), 0);
-	assert_int_equal(check_number("from", "'; DROP TABLE x;--", &err), -EINVAL);
+	assert_int_equal(check_number("from", "'; DROP TABLE x;--", &err),
+	    -EINVAL);
 	assert_int_equal(check_number("from", "", &err), -EINVAL);
 	assert_int_equal(check_number("from", "+", &err), -EINVAL);
-	assert_int_equal(check_number("from", "123456789012345678901234567890123", &err), -EINVAL);
+	assert_int_equal(check_number("from",
+			     "123456789012345678901234567890123", &err),
+	    -EINVAL);
 	assert_int_equal(check_text("text", "ok", &err), 0);
 	assert_int_equal(check_text("text", "\xc3", &err), -EINVAL);
 	assert_int_equal(check_id("id", "abc-123", &err), 0);

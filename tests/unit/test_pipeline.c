@@ -45,7 +45,8 @@ counter_handle(void *state, struct hctx *ctx)
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%d", n);
 	hctx_session_set(ctx, buf, 60);
-	snprintf(buf, sizeof(buf), "count %d (%s)", n, hctx_lang(ctx) ? "sw" : "en");
+	snprintf(buf, sizeof(buf), "count %d (%s)", n,
+	    hctx_lang(ctx) ? "sw" : "en");
 	hctx_reply(ctx, buf);
 	return HANDLER_OK;
 }
@@ -93,7 +94,8 @@ setup(void **state)
 	if (fx->c == NULL)
 		fprintf(stderr, "%s", ce.text.data);
 	conf_errors_done(&ce);
-	snprintf(fx->path, sizeof(fx->path), "/tmp/baraza-test-pipe-%d.db", (int)getpid());
+	snprintf(fx->path, sizeof(fx->path), "/tmp/baraza-test-pipe-%d.db",
+	    (int)getpid());
 	unlink(fx->path);
 	if (fx->c == NULL || store_open(fx->path, &fx->st, &err) < 0)
 		return -1;
@@ -124,8 +126,11 @@ static const char *
 say(struct fx *fx, const char *number, const char *text)
 {
 	static char last[256];
-	struct inbound_new in = { .provider = "log", .number = number,
-		.peer = "22384", .text = text, .at = (fx->clock += 61000) };
+	struct inbound_new in = { .provider = "log",
+		.number = number,
+		.peer = "22384",
+		.text = text,
+		.at = (fx->clock += 61000) };
 	struct pipeline_opts o = { "log", "queued", "sms" };
 	struct outcome oc;
 	struct msg m;
@@ -135,7 +140,9 @@ say(struct fx *fx, const char *number, const char *text)
 	assert_int_equal(store_begin(fx->st), 0);
 	assert_int_equal(store_inbound_add(fx->st, &in, &id, &dup), 0);
 	assert_int_equal(store_message_get(fx->st, id, &m), 0);
-	assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw, &m, &o, &oc), 0);
+	assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw,
+			     &m, &o, &oc),
+	    0);
 	assert_int_equal(store_commit(fx->st), 0);
 	snprintf(last, sizeof(last), "%s", oc.reply ? oc.reply : "");
 	if (oc.reply != NULL) {
@@ -156,12 +163,16 @@ test_help_and_language(void **state)
 {
 	struct fx *fx = *state;
 
-	assert_string_equal(say(fx, "+254700000001", "hello"), "Send: COUNT, WATER");
-	assert_string_equal(say(fx, "+254700000001", "MSAADA"), "Tuma: HESABU, MAJI");
+	assert_string_equal(say(fx, "+254700000001", "hello"),
+	    "Send: COUNT, WATER");
+	assert_string_equal(say(fx, "+254700000001", "MSAADA"),
+	    "Tuma: HESABU, MAJI");
 	/* remembered: an unknown word is now answered in Swahili */
-	assert_string_equal(say(fx, "+254700000001", "xyz"), "Tuma: HESABU, MAJI");
+	assert_string_equal(say(fx, "+254700000001", "xyz"),
+	    "Tuma: HESABU, MAJI");
 	assert_string_equal(say(fx, "+254700000001", "water"), "Water \"ok\"");
-	assert_string_equal(say(fx, "+254700000001", "zzz"), "Send: COUNT, WATER");
+	assert_string_equal(say(fx, "+254700000001", "zzz"),
+	    "Send: COUNT, WATER");
 }
 
 static void
@@ -208,8 +219,10 @@ static void
 test_loop_guard_and_flood(void **state)
 {
 	struct fx *fx = *state;
-	struct inbound_new in = { .provider = "log", .number = "+254700000004",
-		.text = "water", .at = now_ms() };
+	struct inbound_new in = { .provider = "log",
+		.number = "+254700000004",
+		.text = "water",
+		.at = now_ms() };
 	struct pipeline_opts o = { "log", "queued", "sms" };
 	struct outcome oc;
 	struct msg m;
@@ -228,7 +241,9 @@ test_loop_guard_and_flood(void **state)
 		store_begin(fx->st);
 		store_inbound_add(fx->st, &in, &id, &dup);
 		store_message_get(fx->st, id, &m);
-		assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw, &m, &o, &oc), 0);
+		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
+				     &fx->c->gw, &m, &o, &oc),
+		    0);
 		store_commit(fx->st);
 		replies += oc.reply != NULL;
 		if (i >= 5)
@@ -245,7 +260,9 @@ test_loop_guard_and_flood(void **state)
 		store_begin(fx->st);
 		store_inbound_add(fx->st, &in, &id, &dup);
 		store_message_get(fx->st, id, &m);
-		assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw, &m, &o, &oc), 0);
+		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
+				     &fx->c->gw, &m, &o, &oc),
+		    0);
 		store_commit(fx->st);
 		if (i == 0)
 			assert_non_null(oc.reply);
@@ -260,10 +277,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_help_and_language, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_help_and_language, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_start, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_loop_guard_and_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stop_start, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_loop_guard_and_flood,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,8 @@ setup(void **state)
 	struct store *st;
 	char *err = NULL;
 
-	snprintf(path, sizeof(path), "/tmp/baraza-test-store-%d.db", (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/baraza-test-store-%d.db",
+	    (int)getpid());
 	unlink(path);
 	if (store_open(path, &st, &err) < 0) {
 		fprintf(stderr, "%s\n", err);
@@ -81,14 +82,19 @@ test_inbound(void **state)
 	assert_string_equal(v[0].text, "maji'; DROP TABLE messages;--");
 	assert_string_equal(v[0].status, "received");
 	msgs_free(v, n);
-	assert_int_equal(store_inbound_finish(st, id1, "processed", NULL, "help", "en"), 0);
+	assert_int_equal(store_inbound_finish(st, id1, "processed", NULL,
+			     "help", "en"),
+	    0);
 	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
 	assert_int_equal(n, 3);
 	msgs_free(v, n);
-	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1, &count), 0);
+	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1,
+			     &count),
+	    0);
 	assert_int_equal(count, 3);
 	assert_int_equal(store_inbound_repeat(st, "+254700000001",
-	    "maji'; DROP TABLE messages;--", 0, id1, &dup), 0);
+			     "maji'; DROP TABLE messages;--", 0, id1, &dup),
+	    0);
 	assert_true(dup);
 }
 
@@ -96,9 +102,13 @@ static void
 test_outbound(void **state)
 {
 	struct store *st = *state;
-	struct outbound_new o = { .provider = "generic", .number = "+254700000002",
-		.text = "hello", .status = "queued", .segments = 1,
-		.encoding = "gsm7", .at = 5000 };
+	struct outbound_new o = { .provider = "generic",
+		.number = "+254700000002",
+		.text = "hello",
+		.status = "queued",
+		.segments = 1,
+		.encoding = "gsm7",
+		.at = 5000 };
 	struct msg *v, m;
 	size_t n;
 	int64_t a, b, recv, queued;
@@ -107,29 +117,42 @@ test_outbound(void **state)
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
 	assert_int_equal(store_outbound_add(st, &o, &b), 0);
-	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, &v, &n), 0);
+	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, &v, &n),
+	    0);
 	assert_int_equal(n, 0);
 	free(v);
-	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, &v, &n), 0);
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, &v, &n),
+	    0);
 	assert_int_equal(n, 2);
 	msgs_free(v, n);
 	/* a retry waits until its time */
-	assert_int_equal(store_outbound_attempt(st, a, "queued", NULL, "HTTP 503", 1, 9000, 5001), 0);
-	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, &v, &n), 0);
+	assert_int_equal(store_outbound_attempt(st, a, "queued", NULL,
+			     "HTTP 503", 1, 9000, 5001),
+	    0);
+	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, &v, &n),
+	    0);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, b);
 	msgs_free(v, n);
-	assert_int_equal(store_outbound_attempt(st, b, "sent", "P-1", NULL, 1, 6000, 6000), 0);
-	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1", "delivered", NULL, 7000, &found), 0);
+	assert_int_equal(store_outbound_attempt(st, b, "sent", "P-1", NULL, 1,
+			     6000, 6000),
+	    0);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1",
+			     "delivered", NULL, 7000, &found),
+	    0);
 	assert_true(found);
-	assert_int_equal(store_outbound_report(st, "generic", 0, "nope", "delivered", NULL, 7000, &found), 0);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "nope",
+			     "delivered", NULL, 7000, &found),
+	    0);
 	assert_false(found);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "delivered");
 	assert_string_equal(m.provider_id, "P-1");
 	msg_done(&m);
 	/* failed, listed, retried by the operator */
-	assert_int_equal(store_outbound_attempt(st, a, "failed", NULL, "HTTP 400", 2, 9000, 9000), 0);
+	assert_int_equal(store_outbound_attempt(st, a, "failed", NULL,
+			     "HTTP 400", 2, 9000, 9000),
+	    0);
 	assert_int_equal(store_outbound_list(st, "failed", 10, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].reason, "HTTP 400");
@@ -143,7 +166,9 @@ test_outbound(void **state)
 	assert_int_equal(store_outbound_cancel(st, 0, 11000, &changed), 0);
 	assert_int_equal(changed, 1);
 	/* a cancelled message is not sent by a late attempt */
-	assert_int_equal(store_outbound_attempt(st, a, "sent", NULL, NULL, 1, 0, 12000), 0);
+	assert_int_equal(store_outbound_attempt(st, a, "sent", NULL, NULL, 1, 0,
+			     12000),
+	    0);
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "cancelled");
 	msg_done(&m);
@@ -167,13 +192,15 @@ test_contacts_sessions(void **state)
 	assert_true(c.opted_out);
 	contact_done(&c);
 
-	assert_int_equal(store_session_put(st, "+1", "survey", "q2", 5000, 1), 0);
+	assert_int_equal(store_session_put(st, "+1", "survey", "q2", 5000, 1),
+	    0);
 	assert_int_equal(store_session_get(st, "+1", 4999, &route, &sstate), 0);
 	assert_string_equal(route, "survey");
 	assert_string_equal(sstate, "q2");
 	free(route);
 	free(sstate);
-	assert_int_equal(store_session_get(st, "+1", 5000, &route, &sstate), -ENOENT);
+	assert_int_equal(store_session_get(st, "+1", 5000, &route, &sstate),
+	    -ENOENT);
 	assert_int_equal(store_session_delete(st, "+1"), 0);
 }
 
@@ -198,7 +225,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
 	};
 

@@ -68,7 +68,9 @@ test_vectors(void **state)
 	s = repeat("a", 306);
 	measure(s, SMS_GSM7, 306, 2);
 	free(s);
-	measure("Maji {kibera} \xe2\x82\xac" "5", SMS_GSM7, 19, 1);
+	measure("Maji {kibera} \xe2\x82\xac"
+		"5",
+	    SMS_GSM7, 19, 1);
 	measure("\xc3\x87", SMS_GSM7, 1, 1);
 	measure("\xc3\xa7", SMS_UCS2, 1, 1);
 	measure("`x", SMS_UCS2, 2, 1);
@@ -101,7 +103,8 @@ test_prepare(void **state)
 	char *s;
 
 	/* a curly apostrophe must not triple the cost of a Swahili reply */
-	s = sms_prepare("Ng\xe2\x80\x99ombe \xe2\x80\x9cmaji\xe2\x80\x9d\xc2\xa0sasa\xe2\x80\xa6");
+	s = sms_prepare(
+	    "Ng\xe2\x80\x99ombe \xe2\x80\x9cmaji\xe2\x80\x9d\xc2\xa0sasa\xe2\x80\xa6");
 	assert_string_equal(s, "Ng'ombe \"maji\" sasa...");
 	measure(s, SMS_GSM7, 22, 1);
 	free(s);
@@ -124,9 +127,9 @@ test_utf8(void **state)
 	assert_true(utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 9));
 	assert_false(utf8_valid("a\0b", 3));
 	assert_false(utf8_valid("\xff", 1));
-	assert_false(utf8_valid("\xc0\xaf", 2));     /* overlong '/' */
-	assert_false(utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
-	assert_false(utf8_valid("\xe2\x82", 2));     /* truncated */
+	assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	assert_false(utf8_valid("\xe2\x82", 2));         /* truncated */
 	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 }
 
@@ -141,7 +144,9 @@ test_fold(void **state)
 	assert_string_equal(out, "etat");
 	text_fold("Ma-ji.", 6, out, sizeof(out));
 	assert_string_equal(out, "maji");
-	text_fold("\xc5\x81\xc3\xb3" "d\xc5\xba", 7, out, sizeof(out)); /* Łódź */
+	text_fold("\xc5\x81\xc3\xb3"
+		  "d\xc5\xba",
+	    7, out, sizeof(out)); /* Łódź */
 	assert_string_equal(out, "lodz");
 	text_fold("\xc5\x9e\xc5\x9f\xc5\xbe\xc5\xbf", 8, out, sizeof(out));
 	assert_string_equal(out, "sszs");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -330,12 +331,36 @@ fail:
 	return -EIO;
 }
 
+/* Creates the directories above path, as `mkdir -p` would. */
+static int
+make_parents(const char *path)
+{
+	char *dir = xstrdup(path), *p;
+	int rc = 0;
+
+	for (p = dir + 1; rc == 0 && (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+			rc = -errno;
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}
+
 int
 store_open(const char *path, struct store **ret, char **ret_err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int rc, err;
 
+	if (strcmp(path, ":memory:") != 0 && (err = make_parents(path)) < 0) {
+		*ret_err = xasprintf(
+		    "cannot create the directory of database '%s': %s", path,
+		    strerror(-err));
+		free(st);
+		return -EIO;
+	}
 	rc = sqlite3_open_v2(path, &st->db,
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);

@@ -42,6 +42,9 @@ class Sink:
         self.lock = threading.Lock()
         self.cond = threading.Condition(self.lock)
         self.attempts = 0
+        self.inflight = 0
+        self.max_inflight = 0
+        self.arrivals = []  # (time, to) of every request that succeeded
         sink = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -55,9 +58,13 @@ class Sink:
                 body = self.rfile.read(n)
                 with sink.lock:
                     sink.attempts += 1
+                    sink.inflight += 1
+                    sink.max_inflight = max(sink.max_inflight, sink.inflight)
                     mode = sink.mode
                 if mode == "slow":
                     time.sleep(3)
+                with sink.lock:
+                    sink.inflight -= 1
                 if mode == "fail":
                     self.send_response(500)
                     out = b"down"
@@ -69,6 +76,7 @@ class Sink:
                     msg["_auth"] = self.headers.get("Authorization")
                     with sink.cond:
                         sink.received.append(msg)
+                        sink.arrivals.append((time.time(), msg["to"]))
                         sink.cond.notify_all()
                     self.send_response(200)
                     out = json.dumps({"id": "P-%s" % msg["id"]}).encode()
@@ -112,7 +120,9 @@ providers = (
     default = true; concurrency = 8; timeout_ms = 2000; },
   { name = "secure"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
     token = "s3cret-token-123"; },
-  { name = "log"; type = "log"; }
+  { name = "log"; type = "log"; },
+  { name = "paced"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
+    rate_per_s = 2.0; concurrency = 2; }
 );
 @include "routes.conf"
 """

@@ -160,6 +160,33 @@ class HttpTest(unittest.TestCase):
         finally:
             self.sink.mode = "ok"
 
+    def test_provider_rate_limit(self):
+        # rate_per_s = 2: however fast the replies are queued, they leave paced
+        numbers = ["+25470000031%d" % i for i in range(6)]
+        t0 = time.time()
+        for n in numbers:
+            self.assertEqual(self.gw.sms(n, "about", provider="paced")[0], 200)
+        self.assertTrue(self.gw.wait_until(
+            lambda: all(self.sink.texts_to(n) for n in numbers), 10))
+        times = sorted(t for t, to in self.sink.arrivals if to in numbers)
+        # a token bucket of 2 (the burst) refilled at 2/s: six take at
+        # least 2 s, and no second carries more than 2 + 2
+        self.assertGreaterEqual(times[-1] - t0, 1.9)
+        for a, b in zip(times, times[4:]):
+            self.assertGreaterEqual(b - a, 0.95)
+
+    def test_provider_concurrency_limit(self):
+        self.sink.mode = "slow"
+        self.sink.max_inflight = 0
+        try:
+            for i in range(4):
+                self.gw.sms("+25470000032%d" % i, "contact", provider="paced")
+            time.sleep(2.5)
+            # concurrency = 2: never more than two requests at the provider
+            self.assertEqual(self.sink.max_inflight, 2)
+        finally:
+            self.sink.mode = "ok"
+
 
 if __name__ == "__main__":
     main()

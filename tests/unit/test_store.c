@@ -214,8 +214,8 @@ test_reopen(void **state)
 	assert_int_equal(store_open(path, &st2, &err), 0);
 	assert_int_equal(store_ping(st2), 0);
 	store_close(st2);
-	assert_int_equal(store_open("/nonexistent/dir/x.db", &st2, &err), -EIO);
-	assert_non_null(strstr(err, "cannot open database"));
+	assert_int_equal(store_open("/dev/null/dir/x.db", &st2, &err), -EIO);
+	assert_non_null(strstr(err, "database"));
 	free(err);
 }
 

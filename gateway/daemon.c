@@ -98,8 +98,12 @@ stop_all(struct daemon *d)
 {
 	if (d->http != NULL)
 		http_quiesce(d->http);
-	if (d->writer != NULL)
+	if (d->writer != NULL) {
+		/* every request handed over gets its answer before the server
+		 * closes its connections; later ones get 503 */
+		writer_close_intake(d->writer);
 		writer_drain(d->writer);
+	}
 	http_stop(d->http);
 	d->http = NULL;
 	writer_stop(d->writer);

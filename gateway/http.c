@@ -143,6 +143,9 @@ answer_job(struct request *rq)
 {
 	struct job *j = &rq->job;
 
+	if (j->err == -ESHUTDOWN)
+		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "shutting down; retry later");
 	if (j->err < 0)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
@@ -211,7 +214,12 @@ start_job(struct request *rq, const char *method)
 	rq->submitted = true;
 	/* suspend first: the writer may finish before we return */
 	MHD_suspend_connection(rq->conn);
-	writer_submit(h->d->writer, &rq->job);
+	if (writer_submit(h->d->writer, &rq->job) < 0) {
+		/* shutting down: answered 503 when resumed */
+		rq->job.err = -ESHUTDOWN;
+		atomic_store(&rq->done, true);
+		MHD_resume_connection(rq->conn);
+	}
 	return MHD_YES;
 }
 

@@ -29,6 +29,7 @@ struct writer {
 	pthread_cond_t cond;
 	struct job *head, *tail;
 	bool stop;
+	bool closed;      /* intake closed: writer_submit() refuses */
 	bool more;        /* the last processing pass was full: go on */
 	long outstanding; /* jobs submitted and not yet done */
 	pthread_cond_t drained;
@@ -258,11 +259,15 @@ writer_start(struct daemon *d, char **ret_err)
 	return w;
 }
 
-void
+int
 writer_submit(struct writer *w, struct job *job)
 {
 	job->next = NULL;
 	pthread_mutex_lock(&w->lock);
+	if (w->closed) {
+		pthread_mutex_unlock(&w->lock);
+		return -ESHUTDOWN;
+	}
 	if (w->tail != NULL)
 		w->tail->next = job;
 	else
@@ -270,6 +275,15 @@ writer_submit(struct writer *w, struct job *job)
 	w->tail = job;
 	w->outstanding++;
 	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+void
+writer_close_intake(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->closed = true;
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -40,8 +40,11 @@ struct job {
 };
 
 struct writer *writer_start(struct daemon *d, char **ret_err);
-/* Queues a job; done() is called once it is committed or has failed. */
-void writer_submit(struct writer *w, struct job *job);
+/* Queues a job; done() is called once it is committed or has failed.
+ * Returns -ESHUTDOWN, without calling done(), once intake is closed. */
+int writer_submit(struct writer *w, struct job *job);
+/* Refuses new jobs from now on (shutdown); queued ones still complete. */
+void writer_close_intake(struct writer *w);
 /* Waits until every submitted job's done() has been called. */
 void writer_drain(struct writer *w);
 /* Processes what is pending, then stops and joins the thread. */

@@ -118,6 +118,40 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(self.gw.sms("+254700000901", "about", id="locked")[0], 200)
         self.assertTrue(self.gw.wait_until(lambda: self.sink.texts_to("+254700000901"), 5))
 
+    def test_sigterm_under_load(self):
+        self.gw.start()
+        acked, answers = [], []
+        lock = threading.Lock()
+
+        def client(k):
+            for i in range(200):
+                n = "+2548%02d%06d" % (k, i)
+                try:
+                    status, _ = self.gw.sms(n, "about", id="T%d-%d" % (k, i))
+                except OSError:
+                    return
+                with lock:
+                    answers.append(status)
+                    if status == 200:
+                        acked.append(n)
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        self.assertEqual(self.gw.stop(signal.SIGTERM), 0, self.gw.logtext()[-2000:])
+        for t in threads:
+            t.join()
+        self.assertTrue(set(answers) <= {200, 503}, set(answers))
+        stored = {r[0] for r in self.gw.query("SELECT number FROM messages WHERE direction='in'")}
+        self.assertTrue(set(acked) <= stored)
+        self.gw.start()
+        def all_answered():
+            with self.sink.lock:
+                to = {m["to"] for m in self.sink.received}
+            return all(n in to for n in acked)
+        self.assertTrue(self.gw.wait_until(all_answered, 20))
+
     def test_sigterm_exits_zero(self):
         self.gw.start()
         self.gw.sms("+254700001001", "help")

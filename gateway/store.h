@@ -81,12 +81,13 @@ int store_inbound_pending(struct store *st, int limit, struct msg **ret,
     size_t *ret_n);
 int store_inbound_finish(struct store *st, int64_t id, const char *status,
     const char *reason, const char *route, const char *lang);
-/* Inbound messages from number since a time, not counting exclude_id. */
+/* Inbound messages from number since a time that arrived before the
+ * message before_id (so a backlog is judged as it arrived). */
 int store_inbound_count_since(struct store *st, const char *number,
-    int64_t since, int64_t exclude_id, int *ret);
-/* True when number sent the same text since a time (not exclude_id). */
+    int64_t since, int64_t before_id, int *ret);
+/* True when number sent the same text since a time, before before_id. */
 int store_inbound_repeat(struct store *st, const char *number, const char *text,
-    int64_t since, int64_t exclude_id, bool *ret);
+    int64_t since, int64_t before_id, bool *ret);
 
 struct outbound_new {
 	const char *provider;

@@ -126,10 +126,10 @@ static const char *const sql[S_COUNT] = {
 	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
 			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
 	[S_IN_COUNT] = "SELECT count(*) FROM messages WHERE number = ?1 AND"
-		       " created_at >= ?2 AND direction = 'in' AND id != ?3",
+		       " created_at >= ?2 AND direction = 'in' AND id < ?3",
 	[S_IN_REPEAT] = "SELECT 1 FROM messages WHERE number = ?1 AND"
 			" created_at >= ?3 AND direction = 'in' AND text = ?2"
-			" AND id != ?4 LIMIT 1",
+			" AND id < ?4 LIMIT 1",
 	[S_OUT_ADD] =
 	    "INSERT INTO messages (direction, provider, number, peer,"
 	    " text, status, route, lang, reply_to, segments, encoding,"
@@ -596,7 +596,7 @@ store_inbound_finish(struct store *st, int64_t id, const char *status,
 
 int
 store_inbound_count_since(struct store *st, const char *number, int64_t since,
-    int64_t exclude_id, int *ret)
+    int64_t before_id, int *ret)
 {
 	sqlite3_stmt *s = get(st, S_IN_COUNT);
 	int rc;
@@ -605,7 +605,7 @@ store_inbound_count_since(struct store *st, const char *number, int64_t since,
 		return -EIO;
 	bind_text(s, 1, number);
 	sqlite3_bind_int64(s, 2, since);
-	sqlite3_bind_int64(s, 3, exclude_id);
+	sqlite3_bind_int64(s, 3, before_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(s, 0);
@@ -615,7 +615,7 @@ store_inbound_count_since(struct store *st, const char *number, int64_t since,
 
 int
 store_inbound_repeat(struct store *st, const char *number, const char *text,
-    int64_t since, int64_t exclude_id, bool *ret)
+    int64_t since, int64_t before_id, bool *ret)
 {
 	sqlite3_stmt *s = get(st, S_IN_REPEAT);
 	int rc;
@@ -625,7 +625,7 @@ store_inbound_repeat(struct store *st, const char *number, const char *text,
 	bind_text(s, 1, number);
 	bind_text(s, 2, text);
 	sqlite3_bind_int64(s, 3, since);
-	sqlite3_bind_int64(s, 4, exclude_id);
+	sqlite3_bind_int64(s, 4, before_id);
 	rc = sqlite3_step(s);
 	*ret = rc == SQLITE_ROW;
 	done(s);

@@ -273,6 +273,41 @@ test_loop_guard_and_flood(void **state)
 	}
 }
 
+/* Two identical texts stored before either is processed (a backlog after
+ * a restart): the first is answered, the second is the repeat. */
+static void
+test_backlog_in_order(void **state)
+{
+	struct fx *fx = *state;
+	struct inbound_new in = { .provider = "log",
+		.number = "+254700000006",
+		.text = "water",
+		.at = now_ms() };
+	struct pipeline_opts o = { "log", "queued", "sms" };
+	int64_t ids[2];
+	bool dup;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_inbound_add(fx->st, &in, &ids[0], &dup), 0);
+	in.at += 1000;
+	assert_int_equal(store_inbound_add(fx->st, &in, &ids[1], &dup), 0);
+	for (int i = 0; i < 2; i++) {
+		struct outcome oc;
+		struct msg m;
+		assert_int_equal(store_message_get(fx->st, ids[i], &m), 0);
+		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
+				     &fx->c->gw, &m, &o, &oc),
+		    0);
+		if (i == 0)
+			assert_non_null(oc.reply);
+		else
+			assert_string_equal(oc.reason, "repeated text");
+		outcome_done(&oc);
+		msg_done(&m);
+	}
+	assert_int_equal(store_commit(fx->st), 0);
+}
+
 int
 main(void)
 {
@@ -284,6 +319,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_loop_guard_and_flood,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_in_order, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

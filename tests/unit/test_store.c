@@ -88,12 +88,21 @@ test_inbound(void **state)
 	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
 	assert_int_equal(n, 3);
 	msgs_free(v, n);
+	/* only messages that came before count: a backlog is judged in order */
 	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1,
+			     &count),
+	    0);
+	assert_int_equal(count, 0);
+	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id3,
 			     &count),
 	    0);
 	assert_int_equal(count, 3);
 	assert_int_equal(store_inbound_repeat(st, "+254700000001",
 			     "maji'; DROP TABLE messages;--", 0, id1, &dup),
+	    0);
+	assert_false(dup);
+	assert_int_equal(store_inbound_repeat(st, "+254700000001",
+			     "maji'; DROP TABLE messages;--", 0, id3, &dup),
 	    0);
 	assert_true(dup);
 }

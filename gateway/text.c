@@ -140,17 +140,166 @@ static const uint16_t gsm7_basic[128] = {
 	0x00E0,
 };
 
-static const uint16_t gsm7_ext[] = {
-	0x000C,
-	0x005E,
-	0x007B,
-	0x007D,
-	0x005C,
-	0x005B,
-	0x007E,
-	0x005D,
-	0x007C,
-	0x20AC,
+/* The extension table: 0x1B then code (3GPP TS 23.038 §6.2.1.1). */
+static const struct {
+	uint8_t code;
+	uint16_t cp;
+} gsm7_ext[] = {
+	{ 0x0A, 0x000C },
+	{ 0x14, 0x005E },
+	{ 0x28, 0x007B },
+	{ 0x29, 0x007D },
+	{ 0x2F, 0x005C },
+	{ 0x3C, 0x005B },
+	{ 0x3D, 0x007E },
+	{ 0x3E, 0x005D },
+	{ 0x40, 0x007C },
+	{ 0x65, 0x20AC },
+};
+
+/* Every GSM-7 character (the two tables above) and its cost in septets,
+ * sorted by code point for a binary search. */
+static const struct {
+	uint16_t cp;
+	uint8_t cost;
+} gsm7_sorted[] = {
+	{ 0x000A, 1 },
+	{ 0x000C, 2 },
+	{ 0x000D, 1 },
+	{ 0x0020, 1 },
+	{ 0x0021, 1 },
+	{ 0x0022, 1 },
+	{ 0x0023, 1 },
+	{ 0x0024, 1 },
+	{ 0x0025, 1 },
+	{ 0x0026, 1 },
+	{ 0x0027, 1 },
+	{ 0x0028, 1 },
+	{ 0x0029, 1 },
+	{ 0x002A, 1 },
+	{ 0x002B, 1 },
+	{ 0x002C, 1 },
+	{ 0x002D, 1 },
+	{ 0x002E, 1 },
+	{ 0x002F, 1 },
+	{ 0x0030, 1 },
+	{ 0x0031, 1 },
+	{ 0x0032, 1 },
+	{ 0x0033, 1 },
+	{ 0x0034, 1 },
+	{ 0x0035, 1 },
+	{ 0x0036, 1 },
+	{ 0x0037, 1 },
+	{ 0x0038, 1 },
+	{ 0x0039, 1 },
+	{ 0x003A, 1 },
+	{ 0x003B, 1 },
+	{ 0x003C, 1 },
+	{ 0x003D, 1 },
+	{ 0x003E, 1 },
+	{ 0x003F, 1 },
+	{ 0x0040, 1 },
+	{ 0x0041, 1 },
+	{ 0x0042, 1 },
+	{ 0x0043, 1 },
+	{ 0x0044, 1 },
+	{ 0x0045, 1 },
+	{ 0x0046, 1 },
+	{ 0x0047, 1 },
+	{ 0x0048, 1 },
+	{ 0x0049, 1 },
+	{ 0x004A, 1 },
+	{ 0x004B, 1 },
+	{ 0x004C, 1 },
+	{ 0x004D, 1 },
+	{ 0x004E, 1 },
+	{ 0x004F, 1 },
+	{ 0x0050, 1 },
+	{ 0x0051, 1 },
+	{ 0x0052, 1 },
+	{ 0x0053, 1 },
+	{ 0x0054, 1 },
+	{ 0x0055, 1 },
+	{ 0x0056, 1 },
+	{ 0x0057, 1 },
+	{ 0x0058, 1 },
+	{ 0x0059, 1 },
+	{ 0x005A, 1 },
+	{ 0x005B, 2 },
+	{ 0x005C, 2 },
+	{ 0x005D, 2 },
+	{ 0x005E, 2 },
+	{ 0x005F, 1 },
+	{ 0x0061, 1 },
+	{ 0x0062, 1 },
+	{ 0x0063, 1 },
+	{ 0x0064, 1 },
+	{ 0x0065, 1 },
+	{ 0x0066, 1 },
+	{ 0x0067, 1 },
+	{ 0x0068, 1 },
+	{ 0x0069, 1 },
+	{ 0x006A, 1 },
+	{ 0x006B, 1 },
+	{ 0x006C, 1 },
+	{ 0x006D, 1 },
+	{ 0x006E, 1 },
+	{ 0x006F, 1 },
+	{ 0x0070, 1 },
+	{ 0x0071, 1 },
+	{ 0x0072, 1 },
+	{ 0x0073, 1 },
+	{ 0x0074, 1 },
+	{ 0x0075, 1 },
+	{ 0x0076, 1 },
+	{ 0x0077, 1 },
+	{ 0x0078, 1 },
+	{ 0x0079, 1 },
+	{ 0x007A, 1 },
+	{ 0x007B, 2 },
+	{ 0x007C, 2 },
+	{ 0x007D, 2 },
+	{ 0x007E, 2 },
+	{ 0x00A1, 1 },
+	{ 0x00A3, 1 },
+	{ 0x00A4, 1 },
+	{ 0x00A5, 1 },
+	{ 0x00A7, 1 },
+	{ 0x00BF, 1 },
+	{ 0x00C4, 1 },
+	{ 0x00C5, 1 },
+	{ 0x00C6, 1 },
+	{ 0x00C7, 1 },
+	{ 0x00C9, 1 },
+	{ 0x00D1, 1 },
+	{ 0x00D6, 1 },
+	{ 0x00D8, 1 },
+	{ 0x00DC, 1 },
+	{ 0x00DF, 1 },
+	{ 0x00E0, 1 },
+	{ 0x00E4, 1 },
+	{ 0x00E5, 1 },
+	{ 0x00E6, 1 },
+	{ 0x00E8, 1 },
+	{ 0x00E9, 1 },
+	{ 0x00EC, 1 },
+	{ 0x00F1, 1 },
+	{ 0x00F2, 1 },
+	{ 0x00F6, 1 },
+	{ 0x00F8, 1 },
+	{ 0x00F9, 1 },
+	{ 0x00FC, 1 },
+	{ 0x0393, 1 },
+	{ 0x0394, 1 },
+	{ 0x0398, 1 },
+	{ 0x039B, 1 },
+	{ 0x039E, 1 },
+	{ 0x03A0, 1 },
+	{ 0x03A3, 1 },
+	{ 0x03A6, 1 },
+	{ 0x03A8, 1 },
+	{ 0x03A9, 1 },
+	{ 0x20AC, 2 },
 };
 
 /* Look-alikes and their GSM-7 stand-ins (an empty string drops the char). */
@@ -338,16 +487,38 @@ utf8_put(uint32_t cp, char *out)
 }
 
 int
-gsm7_cost(uint32_t cp)
+gsm7_encode(uint32_t cp, uint8_t out[2])
 {
 	if (cp == 0x1B)
 		return 0;
 	for (size_t i = 0; i < ARRAY_LEN(gsm7_basic); i++)
-		if (gsm7_basic[i] == cp)
+		if (gsm7_basic[i] == cp) {
+			out[0] = (uint8_t)i;
 			return 1;
+		}
 	for (size_t i = 0; i < ARRAY_LEN(gsm7_ext); i++)
-		if (gsm7_ext[i] == cp)
+		if (gsm7_ext[i].cp == cp) {
+			out[0] = 0x1B;
+			out[1] = gsm7_ext[i].code;
 			return 2;
+		}
+	return 0;
+}
+
+int
+gsm7_cost(uint32_t cp)
+{
+	size_t lo = 0, hi = ARRAY_LEN(gsm7_sorted);
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (gsm7_sorted[mid].cp == cp)
+			return gsm7_sorted[mid].cost;
+		if (gsm7_sorted[mid].cp < cp)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return 0;
 }
 

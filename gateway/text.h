@@ -41,6 +41,10 @@ size_t utf8_put(uint32_t cp, char *out);
 /* Septets cp costs in GSM-7: 1 (basic table), 2 (extension), 0 (none). */
 int gsm7_cost(uint32_t cp);
 
+/* The septets of cp (unpacked, one per byte; an extension character is
+ * 0x1B and its code); returns their number, 0 when cp is not GSM-7. */
+int gsm7_encode(uint32_t cp, uint8_t out[2]);
+
 /* Measures a valid UTF-8 text as it would be sent, without substitution. */
 void sms_measure(const char *utf8, struct sms_info *ret);
 

@@ -168,11 +168,41 @@ test_distance(void **state)
 	assert_int_equal(text_distance("a", "abcdef", 1), 2);
 }
 
+/* The sorted lookup and the septet tables agree on every BMP code point,
+ * and on the test vectors of protocols.md §6. */
+static void
+test_tables(void **state)
+{
+	uint8_t sept[2];
+	int ones = 0, twos = 0;
+
+	for (uint32_t cp = 0; cp < 0x10000; cp++) {
+		int n = gsm7_encode(cp, sept);
+		assert_int_equal(gsm7_cost(cp), n);
+		ones += n == 1;
+		twos += n == 2;
+	}
+	assert_int_equal(ones, 127); /* 128 minus the escape */
+	assert_int_equal(twos, 10);
+	assert_int_equal(gsm7_encode('@', sept), 1);
+	assert_int_equal(sept[0], 0x00);
+	assert_int_equal(gsm7_encode('$', sept), 1);
+	assert_int_equal(sept[0], 0x02);
+	assert_int_equal(gsm7_encode('_', sept), 1);
+	assert_int_equal(sept[0], 0x11);
+	assert_int_equal(gsm7_encode(0x20AC, sept), 2); /* euro */
+	assert_int_equal(sept[0], 0x1B);
+	assert_int_equal(sept[1], 0x65);
+	assert_int_equal(gsm7_encode('`', sept), 0);
+	assert_int_equal(gsm7_encode(0x1B, sept), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_fold),

@@ -269,7 +269,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct http *h = cls;
 	struct request *rq = *con_cls;
-	const char *name;
+	const char *name, *len;
 
 	if (rq == NULL) {
 		rq = xcalloc(1, sizeof(*rq));
@@ -280,6 +280,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (name != NULL)
 			rq->provider = conf_provider(h->d->conf, name);
 		*con_cls = rq;
+		/* refuse a declared oversized body before reading any of it */
+		len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (len != NULL &&
+		    strtoull(len, NULL, 10) >
+			(unsigned long long)h->d->conf->gw.body_max) {
+			rq->too_big = true;
+			return respond_error(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "body larger than gateway.body_max_bytes");
+		}
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
@@ -349,7 +359,7 @@ http_start(struct daemon *d, char **ret_err)
 {
 	struct http *h = xcalloc(1, sizeof(*h));
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE };
+		.ai_flags = AI_NUMERICSERV | AI_PASSIVE };
 	struct addrinfo *ai = NULL;
 	char port[16];
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |

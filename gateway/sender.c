@@ -21,12 +21,14 @@
 #define SENDER_IDLE_MS  1000  /* look for new work at least this often */
 #define SENDER_RESP_MAX 65536 /* bytes of a provider's answer kept */
 #define SENDER_STOP_MS  5000  /* wait for sends in flight at shutdown */
+#define SENDER_BUSY_MS  50    /* wait for another process's write lock */
 
 struct result {
 	int64_t id;
 	int provider;
 	int attempts;
 	enum send_result res;
+	const char *status; /* what record_results() wrote */
 	char *provider_id;
 	char *reason;
 };
@@ -60,6 +62,7 @@ struct sender {
 	struct pstate *ps;
 	size_t nps;
 	struct transfer *transfers; /* in flight */
+	int record_failures;        /* consecutive failed record_results() */
 	struct result *results;
 	size_t nresults, capresults;
 	unsigned rnd;
@@ -112,6 +115,16 @@ in_flight(const struct pstate *ps, int64_t id)
 {
 	for (int i = 0; i < ps->p->concurrency; i++)
 		if (ps->ids[i] == id)
+			return true;
+	return false;
+}
+
+/* Sent, but the outcome is not on disk yet. */
+static bool
+unrecorded(const struct sender *s, int64_t id)
+{
+	for (size_t i = 0; i < s->nresults; i++)
+		if (s->results[i].id == id)
 			return true;
 	return false;
 }
@@ -249,7 +262,13 @@ finish_transfers(struct sender *s)
 	return n;
 }
 
-static void
+/*
+ * Writes the attempts' outcomes in one transaction.  When that fails the
+ * outcomes stay in memory, their messages are not sent again, and the next
+ * loop tries to record them again: a database locked by an operator's shell
+ * must not turn into the same SMS sent over and over.
+ */
+static int
 record_results(struct sender *s)
 {
 	const struct gateway_conf *gw = &s->d->conf->gw;
@@ -257,7 +276,7 @@ record_results(struct sender *s)
 	int rc;
 
 	if (s->nresults == 0)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->d->write_lock);
 	rc = store_begin(s->st);
 	for (size_t i = 0; rc == 0 && i < s->nresults; i++) {
@@ -266,7 +285,6 @@ record_results(struct sender *s)
 		int64_t next = now;
 
 		if (r->res != SEND_OK) {
-			metrics_send_error(&s->d->metrics, r->provider);
 			if (r->res == SEND_TEMPFAIL &&
 			    r->attempts < gw->retry_max_attempts) {
 				status = "queued";
@@ -279,33 +297,45 @@ record_results(struct sender *s)
 				status = "failed";
 			}
 		}
+		r->status = status;
 		rc = store_outbound_attempt(s->st, r->id, status,
 		    r->provider_id, r->reason, r->attempts, next, now);
-		if (rc == 0)
-			metrics_out(&s->d->metrics, r->provider,
-			    strcmp(status, "sent") == 0         ? M_OUT_SENT
-				: strcmp(status, "queued") == 0 ? M_OUT_RETRY
-								: M_OUT_FAILED);
-		if (rc == 0 && strcmp(status, "failed") == 0)
-			log_warn(
-			    "sender: message %lld failed after %d attempts: %s",
-			    (long long)r->id, r->attempts,
-			    r->reason ? r->reason : "?");
 	}
 	if (rc == 0)
 		rc = store_commit(s->st);
 	if (rc < 0) {
-		/* the messages stay queued and are sent again: at least once */
-		log_error("sender: cannot record %zu results: %s", s->nresults,
-		    store_errmsg(s->st));
+		if (s->record_failures++ == 0)
+			log_error(
+			    "sender: cannot record %zu results, will retry: %s",
+			    s->nresults, store_errmsg(s->st));
 		store_rollback(s->st);
+		pthread_mutex_unlock(&s->d->write_lock);
+		return rc;
 	}
 	pthread_mutex_unlock(&s->d->write_lock);
+	if (s->record_failures > 0)
+		log_info("sender: results recorded after %d failed tries",
+		    s->record_failures);
+	s->record_failures = 0;
 	for (size_t i = 0; i < s->nresults; i++) {
-		free(s->results[i].provider_id);
-		free(s->results[i].reason);
+		struct result *r = &s->results[i];
+
+		if (r->res != SEND_OK)
+			metrics_send_error(&s->d->metrics, r->provider);
+		metrics_out(&s->d->metrics, r->provider,
+		    strcmp(r->status, "sent") == 0         ? M_OUT_SENT
+			: strcmp(r->status, "queued") == 0 ? M_OUT_RETRY
+							   : M_OUT_FAILED);
+		if (strcmp(r->status, "failed") == 0)
+			log_warn(
+			    "sender: message %lld failed after %d attempts: %s",
+			    (long long)r->id, r->attempts,
+			    r->reason ? r->reason : "?");
+		free(r->provider_id);
+		free(r->reason);
 	}
 	s->nresults = 0;
+	return 0;
 }
 
 /* Starts what each provider may start now; returns ms until a token. */
@@ -319,6 +349,7 @@ fill(struct sender *s)
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
 		int avail = p->concurrency - ps->inflight, limit;
+		int64_t next;
 		struct msg *v = NULL;
 		size_t n = 0;
 
@@ -348,15 +379,20 @@ fill(struct sender *s)
 			return SENDER_IDLE_MS;
 		}
 		for (size_t k = 0; k < n && avail > 0; k++) {
-			if (in_flight(ps, v[k].id))
+			if (in_flight(ps, v[k].id) || unrecorded(s, v[k].id))
 				continue;
 			start_send(s, (int)i, &v[k]);
 			avail--;
 			if (p->rate_per_s > 0)
 				ps->tokens -= 1;
 		}
-		if (n > 0 && (int)n == limit)
+		if (n > 0 && (int)n == limit) {
 			wait = 0; /* a full batch: more may be waiting */
+		} else if (store_outbound_next_due(s->st, p->name, &next) ==
+			0 &&
+		    next > now && next - now < wait) {
+			wait = (int)(next - now); /* a retry comes due */
+		}
 		msgs_free(v, n);
 	}
 	return wait;
@@ -376,10 +412,13 @@ sender_main(void *arg)
 			stop_deadline = mono_ms() + SENDER_STOP_MS;
 		atomic_store(&s->woken, false);
 		wait = stopping ? 100 : fill(s);
-		record_results(s);
 		curl_multi_perform(s->multi, &running);
 		finished = finish_transfers(s);
-		record_results(s);
+		if (record_results(s) < 0) {
+			finished =
+			    0; /* back off: the database is not writable */
+			wait = SENDER_IDLE_MS;
+		}
 		if (stopping && (running == 0 || mono_ms() > stop_deadline))
 			break;
 		if (finished > 0 && !stopping)
@@ -403,6 +442,9 @@ sender_start(struct daemon *d, char **ret_err)
 		free(s);
 		return NULL;
 	}
+	/* never sit in SQLite's busy wait while transfers need driving: a
+	 * failed write is kept and tried again on the next loop */
+	store_set_busy_timeout(s->st, SENDER_BUSY_MS);
 	s->multi = curl_multi_init();
 	s->nps = d->conf->nproviders;
 	s->ps = xcalloc(s->nps, sizeof(*s->ps));

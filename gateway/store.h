@@ -28,6 +28,9 @@ struct store;
  * reason on failure, caller frees. */
 int store_open(const char *path, struct store **ret, char **ret_err);
 void store_close(struct store *st);
+/* How long a write waits for another process's lock before -EBUSY
+ * (default 5000 ms). */
+void store_set_busy_timeout(struct store *st, int ms);
 /* The last error's text from the database, for logs; never NULL. */
 const char *store_errmsg(struct store *st);
 
@@ -108,6 +111,9 @@ int store_outbound_add(struct store *st, const struct outbound_new *out,
 /* Queued messages of a provider due at now, oldest first. */
 int store_outbound_due(struct store *st, const char *provider, int64_t now,
     int limit, struct msg **ret, size_t *ret_n);
+/* When the provider's earliest queued message is due; -ENOENT if none. */
+int store_outbound_next_due(struct store *st, const char *provider,
+    int64_t *ret);
 /* Records a send attempt: status "sent", "queued" (retry at next) or
  * "failed".  Only applies while the message is still queued. */
 int store_outbound_attempt(struct store *st, int64_t id, const char *status,

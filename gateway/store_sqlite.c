@@ -79,6 +79,7 @@ enum stmt {
 	S_IN_REPEAT,
 	S_OUT_ADD,
 	S_OUT_DUE,
+	S_OUT_NEXT_DUE,
 	S_OUT_ATTEMPT,
 	S_OUT_REPORT_ID,
 	S_OUT_REPORT_PID,
@@ -140,6 +141,9 @@ static const char *const sql[S_COUNT] = {
 	    "SELECT " MSG_COLS " FROM messages WHERE status ="
 	    " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
 	    " AND provider = ?1 ORDER BY next_attempt_at, id LIMIT ?3",
+	[S_OUT_NEXT_DUE] = "SELECT min(next_attempt_at) FROM messages WHERE"
+			   " status = 'queued' AND direction = 'out' AND"
+			   " provider = ?1",
 	[S_OUT_ATTEMPT] = "UPDATE messages SET status = ?2, provider_id ="
 			  " coalesce(?3, provider_id), reason = ?4, attempts ="
 			  " ?5, next_attempt_at = ?6, updated_at = ?7 WHERE id"
@@ -398,6 +402,12 @@ store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	free(st);
+}
+
+void
+store_set_busy_timeout(struct store *st, int ms)
+{
+	sqlite3_busy_timeout(st->db, ms);
 }
 
 const char *
@@ -671,6 +681,26 @@ store_outbound_due(struct store *st, const char *provider, int64_t now,
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
 	return fetch_msgs(s, ret, ret_n);
+}
+
+int
+store_outbound_next_due(struct store *st, const char *provider, int64_t *ret)
+{
+	sqlite3_stmt *s = get(st, S_OUT_NEXT_DUE);
+	int rc, found = 0;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, provider);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*ret = sqlite3_column_int64(s, 0);
+		found = 1;
+	}
+	done(s);
+	if (rc != SQLITE_ROW)
+		return err_of(rc);
+	return found ? 0 : -ENOENT;
 }
 
 int

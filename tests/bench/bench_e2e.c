@@ -249,8 +249,8 @@ int
 main(int argc, char **argv)
 {
 	const char *baraza = argc > 1 ? argv[1] : "build/baraza";
-	int conc = argc > 3 ? atoi(argv[3]) : 64, sport = free_port(),
-	    gport = free_port();
+	int conc = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 64,
+	    sport = free_port(), gport = free_port();
 	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128],
 	     listen[64];
 	double base_rate, base_p50, base_p99, rate, p50, p99, ack_rate,
@@ -260,7 +260,7 @@ main(int argc, char **argv)
 	pid_t pid;
 	FILE *f;
 
-	nmsg = argc > 2 ? atoi(argv[2]) : 20000;
+	nmsg = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 20000;
 	if (nmsg <= 0 || conc <= 0) {
 		fprintf(stderr, "usage: bench-e2e BARAZA [N] [CONCURRENCY]\n");
 		return 1;

@@ -99,7 +99,7 @@ class DurabilityTest(unittest.TestCase):
         self.sink.mode = "fail"
         self.gw.sms("+254700000801", "about")
         row = self.gw.wait_until(lambda: self.gw.query(
-            "SELECT attempts, reason FROM messages WHERE direction='out' AND status='failed'"), 10)
+            "SELECT attempts, reason FROM messages WHERE direction='out' AND status='failed'"), 20)
         self.assertEqual(row, [(3, "HTTP 500")])
 
     def test_locked_database_gets_503_and_stores_nothing(self):
@@ -151,6 +151,35 @@ class DurabilityTest(unittest.TestCase):
                 to = {m["to"] for m in self.sink.received}
             return all(n in to for n in acked)
         self.assertTrue(self.gw.wait_until(all_answered, 20))
+
+    def test_locked_database_while_sending_sends_once(self):
+        self.gw.start()
+        self.sink.mode = "fail"
+        numbers = ["+25470000110%d" % i for i in range(3)]
+        for n in numbers:
+            self.assertEqual(self.gw.sms(n, "about")[0], 200)
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE direction='out' AND attempts >= 1")[0][0] == 3))
+        # an operator's shell holds the write lock while the provider recovers:
+        # the sends go out, their outcome cannot be written for a while
+        con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
+        con.execute("BEGIN EXCLUSIVE")
+        self.sink.mode = "ok"
+        try:
+            self.assertTrue(self.gw.wait_until(
+                lambda: all(self.sink.texts_to(n) for n in numbers), 10))
+            time.sleep(6.5)  # past the 5 s busy timeout at least once
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE direction='out' AND status='sent'")[0][0] == 3, 15))
+        for n in numbers:
+            self.assertEqual(len(self.sink.texts_to(n)), 1,
+                             (n, self.sink.arrivals, self.gw.query(
+                                 "SELECT e.* FROM message_events e JOIN messages m ON"
+                                 " m.id = e.message_id WHERE m.number=?", n),
+                              self.gw.logtext()[-3000:]))
 
     def test_sigterm_exits_zero(self):
         self.gw.start()

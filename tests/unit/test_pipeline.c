@@ -37,7 +37,7 @@ counter_handle(void *state, struct hctx *ctx)
 {
 	const char *s = hctx_session(ctx);
 	char buf[64];
-	int n = s ? atoi(s) + 1 : 1;
+	int n = s ? (int)strtol(s, NULL, 10) + 1 : 1;
 
 	if (s != NULL && hctx_other_keyword(ctx))
 		return HANDLER_DECLINED;

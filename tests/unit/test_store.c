@@ -120,7 +120,7 @@ test_outbound(void **state)
 		.at = 5000 };
 	struct msg *v, m;
 	size_t n;
-	int64_t a, b, recv, queued;
+	int64_t a, b, recv, queued, next;
 	bool found;
 	int changed;
 
@@ -143,9 +143,14 @@ test_outbound(void **state)
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, b);
 	msgs_free(v, n);
+	assert_int_equal(store_outbound_next_due(st, "generic", &next), 0);
+	assert_int_equal(next, 5000); /* b is due, a waits until 9000 */
 	assert_int_equal(store_outbound_attempt(st, b, "sent", "P-1", NULL, 1,
 			     6000, 6000),
 	    0);
+	assert_int_equal(store_outbound_next_due(st, "generic", &next), 0);
+	assert_int_equal(next, 9000);
+	assert_int_equal(store_outbound_next_due(st, "nobody", &next), -ENOENT);
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1",
 			     "delivered", NULL, 7000, &found),
 	    0);

@@ -61,6 +61,15 @@ dlr_status_name(enum dlr_status s)
 }
 
 void
+send_outcome_done(struct send_outcome *o)
+{
+	free(o->provider_id);
+	free(o->reason);
+	free(o->cost);
+	memset(o, 0, sizeof(*o));
+}
+
+void
 sendreq_done(struct sendreq *r)
 {
 	free(r->url);

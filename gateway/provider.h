@@ -94,6 +94,15 @@ enum send_result {
 	SEND_PERMFAIL, /* retrying cannot help */
 };
 
+/* What a provider said of one send; strings owned, NULL when not given. */
+struct send_outcome {
+	char *provider_id; /* the provider's id for the message */
+	char *reason;      /* why it failed, in the provider's words */
+	char *cost;        /* "KES 0.8000", when the provider says */
+};
+
+void send_outcome_done(struct send_outcome *o);
+
 /* Webhook parse outcomes besides 0. */
 #define WEBHOOK_BAD    (-EINVAL) /* 400, err says what */
 #define WEBHOOK_DENIED (-EACCES) /* 403 */
@@ -119,12 +128,11 @@ struct provider_type {
 
 	/* Exactly one of send_direct or prepare_send+classify. */
 	enum send_result (*send_direct)(void *state, const struct outmsg *m,
-	    char **ret_provider_id, char **ret_reason);
+	    struct send_outcome *ret);
 	int (*prepare_send)(void *state, const struct outmsg *m,
 	    struct sendreq *ret);
 	enum send_result (*classify)(void *state, long http_status,
-	    const char *body, size_t len, char **ret_provider_id,
-	    char **ret_reason);
+	    const char *body, size_t len, struct send_outcome *ret);
 };
 
 /* One configured provider instance. */

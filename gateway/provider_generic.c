@@ -176,19 +176,17 @@ generic_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 
 static enum send_result
 generic_classify(void *state, long status, const char *body, size_t len,
-    char **ret_provider_id, char **ret_reason)
+    struct send_outcome *ret)
 {
-	*ret_provider_id = NULL;
-	*ret_reason = NULL;
 	if (status >= 200 && status < 300) {
 		json_t *o = json_loadb(body, len, 0, NULL);
 		json_t *id = o ? json_object_get(o, "id") : NULL;
 		if (json_is_string(id) && json_string_length(id) <= MSG_ID_MAX)
-			*ret_provider_id = xstrdup(json_string_value(id));
+			ret->provider_id = xstrdup(json_string_value(id));
 		json_decref(o);
 		return SEND_OK;
 	}
-	*ret_reason = xasprintf("HTTP %ld", status);
+	ret->reason = xasprintf("HTTP %ld", status);
 	if (status == 429 || status == 408 || status >= 500)
 		return SEND_TEMPFAIL;
 	return SEND_PERMFAIL;

@@ -28,15 +28,13 @@ log_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 }
 
 static enum send_result
-log_send(void *state, const struct outmsg *m, char **ret_provider_id,
-    char **ret_reason)
+log_send(void *state, const struct outmsg *m, struct send_outcome *ret)
 {
 	char masked[64];
 
 	log_info("log: message %lld to %s: \"%s\"", (long long)m->id,
 	    log_mask_number(m->to, masked, sizeof(masked)), m->text);
-	*ret_provider_id = xasprintf("log-%lld", (long long)m->id);
-	*ret_reason = NULL;
+	ret->provider_id = xasprintf("log-%lld", (long long)m->id);
 	return SEND_OK;
 }
 

@@ -29,8 +29,7 @@ struct result {
 	int attempts;
 	enum send_result res;
 	const char *status; /* what record_results() wrote */
-	char *provider_id;
-	char *reason;
+	struct send_outcome out;
 };
 
 struct transfer {
@@ -82,7 +81,7 @@ sender_backoff_ms(int base_ms, int cap_ms, int attempts, double rnd)
 
 static void
 add_result(struct sender *s, int64_t id, int provider, int attempts,
-    enum send_result res, char *pid, char *reason)
+    enum send_result res, struct send_outcome *out)
 {
 	struct result *r;
 
@@ -95,8 +94,8 @@ add_result(struct sender *s, int64_t id, int provider, int attempts,
 	r->provider = provider;
 	r->attempts = attempts;
 	r->res = res;
-	r->provider_id = pid;
-	r->reason = reason;
+	r->out = *out; /* takes the strings */
+	memset(out, 0, sizeof(*out));
 }
 
 static void
@@ -163,12 +162,11 @@ start_send(struct sender *s, int pi, const struct msg *m)
 		.text = m->text,
 	};
 	struct transfer *t;
-	char *pid = NULL, *reason = NULL;
+	struct send_outcome out = { 0 };
 
 	if (p->type->send_direct != NULL) {
-		enum send_result r =
-		    p->type->send_direct(p->state, &om, &pid, &reason);
-		add_result(s, m->id, pi, m->attempts + 1, r, pid, reason);
+		enum send_result r = p->type->send_direct(p->state, &om, &out);
+		add_result(s, m->id, pi, m->attempts + 1, r, &out);
 		return;
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -178,8 +176,8 @@ start_send(struct sender *s, int pi, const struct msg *m)
 	buf_init(&t->resp);
 	if (p->type->prepare_send(p->state, &om, &t->req) < 0 ||
 	    (t->easy = curl_easy_init()) == NULL) {
-		add_result(s, m->id, pi, t->attempts, SEND_TEMPFAIL, NULL,
-		    xstrdup("cannot build the request"));
+		out.reason = xstrdup("cannot build the request");
+		add_result(s, m->id, pi, t->attempts, SEND_TEMPFAIL, &out);
 		sendreq_done(&t->req);
 		free(t);
 		return;
@@ -235,7 +233,7 @@ finish_transfers(struct sender *s)
 	while ((cm = curl_multi_info_read(s->multi, &left)) != NULL) {
 		struct transfer *t;
 		const struct provider *p;
-		char *pid = NULL, *reason = NULL;
+		struct send_outcome out = { 0 };
 		enum send_result r;
 		long status = 0;
 
@@ -246,15 +244,16 @@ finish_transfers(struct sender *s)
 		p = s->ps[t->provider].p;
 		if (cm->data.result != CURLE_OK) {
 			r = SEND_TEMPFAIL;
-			reason = xstrdup(curl_easy_strerror(cm->data.result));
+			out.reason =
+			    xstrdup(curl_easy_strerror(cm->data.result));
 		} else {
 			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE,
 			    &status);
 			r = p->type->classify(p->state, status,
-			    t->resp.data ? t->resp.data : "", t->resp.len, &pid,
-			    &reason);
+			    t->resp.data ? t->resp.data : "", t->resp.len,
+			    &out);
 		}
-		add_result(s, t->id, t->provider, t->attempts, r, pid, reason);
+		add_result(s, t->id, t->provider, t->attempts, r, &out);
 		release_slot(&s->ps[t->provider], t->id);
 		transfer_free(s, t);
 		n++;
@@ -298,8 +297,8 @@ record_results(struct sender *s)
 			}
 		}
 		r->status = status;
-		rc = store_outbound_attempt(s->st, r->id, status,
-		    r->provider_id, r->reason, r->attempts, next, now);
+		rc = store_outbound_attempt(s->st, r->id, status, &r->out,
+		    r->attempts, next, now);
 	}
 	if (rc == 0)
 		rc = store_commit(s->st);
@@ -330,9 +329,8 @@ record_results(struct sender *s)
 			log_warn(
 			    "sender: message %lld failed after %d attempts: %s",
 			    (long long)r->id, r->attempts,
-			    r->reason ? r->reason : "?");
-		free(r->provider_id);
-		free(r->reason);
+			    r->out.reason ? r->out.reason : "?");
+		send_outcome_done(&r->out);
 	}
 	s->nresults = 0;
 	return 0;

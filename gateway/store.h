@@ -20,9 +20,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct send_outcome; /* provider.h */
+
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -57,6 +59,7 @@ struct msg {
 	char *lang;
 	int segments;
 	char *encoding;
+	char *cost; /* the provider's price, when it says */
 	int attempts;
 	int64_t next_attempt_at;
 	int64_t created_at;
@@ -117,8 +120,7 @@ int store_outbound_next_due(struct store *st, const char *provider,
 /* Records a send attempt: status "sent", "queued" (retry at next) or
  * "failed".  Only applies while the message is still queued. */
 int store_outbound_attempt(struct store *st, int64_t id, const char *status,
-    const char *provider_id, const char *reason, int attempts, int64_t next,
-    int64_t at);
+    const struct send_outcome *out, int attempts, int64_t next, int64_t at);
 /* A delivery report, by our id or the provider's id; *ret_found says
  * whether a message matched. */
 int store_outbound_report(struct store *st, const char *provider,

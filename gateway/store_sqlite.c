@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "provider.h"
 #include "store.h"
 #include "util.h"
 
@@ -62,6 +63,8 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL,"
 	"  expires_at INTEGER NOT NULL,"
 	"  updated_at INTEGER NOT NULL);",
+	/* 2: the provider's price of each send */
+	"ALTER TABLE messages ADD COLUMN cost TEXT;",
 };
 
 enum stmt {
@@ -105,7 +108,7 @@ enum stmt {
 #define MSG_COLS                                                               \
 	"id, direction, provider, provider_id, number, peer, text, status,"    \
 	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
-	" created_at, updated_at"
+	" created_at, updated_at, cost"
 
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -144,10 +147,11 @@ static const char *const sql[S_COUNT] = {
 	[S_OUT_NEXT_DUE] = "SELECT min(next_attempt_at) FROM messages WHERE"
 			   " status = 'queued' AND direction = 'out' AND"
 			   " provider = ?1",
-	[S_OUT_ATTEMPT] = "UPDATE messages SET status = ?2, provider_id ="
-			  " coalesce(?3, provider_id), reason = ?4, attempts ="
-			  " ?5, next_attempt_at = ?6, updated_at = ?7 WHERE id"
-			  " = ?1 AND status = 'queued'",
+	[S_OUT_ATTEMPT] =
+	    "UPDATE messages SET status = ?2, provider_id ="
+	    " coalesce(?3, provider_id), reason = ?4, attempts ="
+	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
+	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
 	[S_OUT_REPORT_ID] = "UPDATE messages SET status = ?3, reason ="
 			    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
 			    " ?1 AND provider = ?2 AND direction = 'out' AND"
@@ -484,6 +488,7 @@ row_to_msg(sqlite3_stmt *s, struct msg *m)
 	m->next_attempt_at = sqlite3_column_int64(s, 14);
 	m->created_at = sqlite3_column_int64(s, 15);
 	m->updated_at = sqlite3_column_int64(s, 16);
+	m->cost = col_text(s, 17);
 }
 
 void
@@ -500,6 +505,7 @@ msg_done(struct msg *m)
 	free(m->route);
 	free(m->lang);
 	free(m->encoding);
+	free(m->cost);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -705,8 +711,7 @@ store_outbound_next_due(struct store *st, const char *provider, int64_t *ret)
 
 int
 store_outbound_attempt(struct store *st, int64_t id, const char *status,
-    const char *provider_id, const char *reason, int attempts, int64_t next,
-    int64_t at)
+    const struct send_outcome *out, int attempts, int64_t next, int64_t at)
 {
 	sqlite3_stmt *s = get(st, S_OUT_ATTEMPT);
 	int rc;
@@ -715,17 +720,18 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, status);
-	bind_text(s, 3, provider_id);
-	bind_text(s, 4, reason);
+	bind_text(s, 3, out->provider_id);
+	bind_text(s, 4, out->reason);
 	sqlite3_bind_int(s, 5, attempts);
 	sqlite3_bind_int64(s, 6, next);
 	sqlite3_bind_int64(s, 7, at);
+	bind_text(s, 8, out->cost);
 	if ((rc = exec_done(s)) < 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
 	return event(st, id, at,
-	    strcmp(status, "queued") == 0 ? "retry" : status, reason);
+	    strcmp(status, "queued") == 0 ? "retry" : status, out->reason);
 }
 
 int

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "provider.h"
 #include "store.h"
 #include "util.h"
 
@@ -135,8 +137,10 @@ test_outbound(void **state)
 	assert_int_equal(n, 2);
 	msgs_free(v, n);
 	/* a retry waits until its time */
-	assert_int_equal(store_outbound_attempt(st, a, "queued", NULL,
-			     "HTTP 503", 1, 9000, 5001),
+	assert_int_equal(store_outbound_attempt(st, a, "queued",
+			     &(struct send_outcome){ .provider_id = NULL,
+				 .reason = "HTTP 503" },
+			     1, 9000, 5001),
 	    0);
 	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, &v, &n),
 	    0);
@@ -145,8 +149,10 @@ test_outbound(void **state)
 	msgs_free(v, n);
 	assert_int_equal(store_outbound_next_due(st, "generic", &next), 0);
 	assert_int_equal(next, 5000); /* b is due, a waits until 9000 */
-	assert_int_equal(store_outbound_attempt(st, b, "sent", "P-1", NULL, 1,
-			     6000, 6000),
+	assert_int_equal(store_outbound_attempt(st, b, "sent",
+			     &(struct send_outcome){ .provider_id = "P-1",
+				 .reason = NULL },
+			     1, 6000, 6000),
 	    0);
 	assert_int_equal(store_outbound_next_due(st, "generic", &next), 0);
 	assert_int_equal(next, 9000);
@@ -164,8 +170,10 @@ test_outbound(void **state)
 	assert_string_equal(m.provider_id, "P-1");
 	msg_done(&m);
 	/* failed, listed, retried by the operator */
-	assert_int_equal(store_outbound_attempt(st, a, "failed", NULL,
-			     "HTTP 400", 2, 9000, 9000),
+	assert_int_equal(store_outbound_attempt(st, a, "failed",
+			     &(struct send_outcome){ .provider_id = NULL,
+				 .reason = "HTTP 400" },
+			     2, 9000, 9000),
 	    0);
 	assert_int_equal(store_outbound_list(st, "failed", 10, &v, &n), 0);
 	assert_int_equal(n, 1);
@@ -180,8 +188,10 @@ test_outbound(void **state)
 	assert_int_equal(store_outbound_cancel(st, 0, 11000, &changed), 0);
 	assert_int_equal(changed, 1);
 	/* a cancelled message is not sent by a late attempt */
-	assert_int_equal(store_outbound_attempt(st, a, "sent", NULL, NULL, 1, 0,
-			     12000),
+	assert_int_equal(store_outbound_attempt(st, a, "sent",
+			     &(struct send_outcome){ .provider_id = NULL,
+				 .reason = NULL },
+			     1, 0, 12000),
 	    0);
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "cancelled");
@@ -233,6 +243,38 @@ test_reopen(void **state)
 	free(err);
 }
 
+/* A database of an older baraza is migrated on open; a newer one refused. */
+static void
+test_migrations(void **state)
+{
+	struct store *st = *state, *st2;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	char *err = NULL;
+
+	store_close(st);
+	*state = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+			     "ALTER TABLE messages DROP COLUMN cost;"
+			     "PRAGMA user_version = 1;",
+			     NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(store_open(path, &st2, &err), 0);
+	store_close(st2);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT cost FROM messages LIMIT 1", -1, &q, NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99;", NULL,
+			     NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(path, &st2, &err), -EPROTO);
+	assert_non_null(strstr(err, "newer than this baraza"));
+	free(err);
+}
+
 int
 main(void)
 {
@@ -242,6 +284,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrations, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
  * provider, and handed to the writer; MHD_suspend_connection() parks the
  * request and the writer's callback resumes it with the outcome.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdatomic.h>
@@ -49,6 +50,7 @@ struct request {
 	atomic_bool done; /* the writer has finished the job */
 	bool submitted;
 	struct job job;
+	char path[128]; /* the request path, for signatures */
 	struct kv query[HTTP_MAX_QUERY];
 	size_t nquery;
 	bool query_overflow;
@@ -173,9 +175,20 @@ start_job(struct request *rq, const char *method)
 		.header = header_of,
 		.conn = rq->conn,
 	};
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN + 1] = "";
 	struct buf err;
 	int rc;
 
+	if (ci != NULL && ci->client_addr != NULL &&
+	    getnameinfo(ci->client_addr,
+		ci->client_addr->sa_family == AF_INET6
+		    ? sizeof(struct sockaddr_in6)
+		    : sizeof(struct sockaddr_in),
+		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) == 0)
+		wr.remote_addr = addr;
+	wr.path = rq->path;
 	buf_init(&err);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, rq);
@@ -277,6 +290,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->conn = conn;
 		buf_init(&rq->body);
 		rq->ep = parse_path(url, &name);
+		strlcpy_(rq->path, url, sizeof(rq->path));
 		if (name != NULL)
 			rq->provider = conf_provider(h->d->conf, name);
 		*con_cls = rq;

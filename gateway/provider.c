@@ -10,16 +10,21 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+
 #include "provider.h"
 #include "provider_util.h"
 #include "text.h"
 
 extern const struct provider_type provider_log;
 extern const struct provider_type provider_generic;
+extern const struct provider_type provider_africastalking;
 
 const struct provider_type *const provider_types[] = {
 	&provider_log,
 	&provider_generic,
+	&provider_africastalking,
 	NULL,
 };
 
@@ -239,4 +244,80 @@ generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
 out:
 	form_done(&f);
 	return rc;
+}
+
+bool
+webhook_token_ok(const struct webreq *r, const char *token)
+{
+	const char *given;
+	size_t n;
+
+	if (token == NULL)
+		return true;
+	given = r->header(r, "X-Baraza-Token");
+	for (size_t i = 0; given == NULL && i < r->nquery; i++)
+		if (strcmp(r->query[i].key, "token") == 0)
+			given = r->query[i].value;
+	n = strlen(token);
+	return given != NULL && strlen(given) == n &&
+	    CRYPTO_memcmp(given, token, n) == 0;
+}
+
+bool
+webhook_addr_ok(const struct webreq *r, char *const *allow)
+{
+	if (allow == NULL || allow[0] == NULL)
+		return true;
+	if (r->remote_addr == NULL)
+		return false;
+	for (char *const *a = allow; *a != NULL; a++)
+		if (strcmp(*a, r->remote_addr) == 0)
+			return true;
+	return false;
+}
+
+int
+conf_addr_list(const config_setting_t *s, const char *key,
+    struct conf_errors *ce, char ***ret)
+{
+	const config_setting_t *l = config_setting_get_member(s, key);
+	char **v;
+	int n;
+
+	*ret = NULL;
+	if (l == NULL)
+		return 0;
+	if (config_setting_type(l) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(l) != CONFIG_TYPE_LIST) {
+		conf_error(ce, l, "'%s' must be a list of IP addresses", key);
+		return -EINVAL;
+	}
+	n = config_setting_length(l);
+	v = xcalloc((size_t)n + 1, sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
+		const char *a = config_setting_get_string(e);
+		unsigned char bin[16];
+
+		if (a == NULL ||
+		    (inet_pton(AF_INET, a, bin) != 1 &&
+			inet_pton(AF_INET6, a, bin) != 1)) {
+			conf_error(ce, e,
+			    "'%s' entries must be numeric IP addresses", key);
+			addr_list_free(v);
+			return -EINVAL;
+		}
+		v[i] = xstrdup(a);
+	}
+	*ret = v;
+	return 0;
+}
+
+void
+addr_list_free(char **list)
+{
+	for (char **p = list; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(list);
 }

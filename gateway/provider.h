@@ -39,7 +39,9 @@ struct webreq {
 	const struct kv *query; /* decoded URL query arguments */
 	size_t nquery;
 	const char *(*header)(const struct webreq *r, const char *name);
-	void *conn; /* for header() */
+	void *conn;              /* for header() */
+	const char *remote_addr; /* the peer's numeric address, or NULL */
+	const char *path;        /* "/sms/NAME", as requested */
 };
 
 /* A parsed inbound SMS; strings owned, freed by inbound_done(). */

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <openssl/crypto.h>
 
 #include "provider_util.h"
 
@@ -70,26 +69,10 @@ generic_free(void *state)
 }
 
 static int
-authorised(const struct generic *g, const struct webreq *req)
-{
-	const char *given = req->header(req, "X-Baraza-Token");
-	size_t n;
-
-	if (g->token == NULL)
-		return 1;
-	for (size_t i = 0; given == NULL && i < req->nquery; i++)
-		if (strcmp(req->query[i].key, "token") == 0)
-			given = req->query[i].value;
-	n = strlen(g->token);
-	return given != NULL && strlen(given) == n &&
-	    CRYPTO_memcmp(given, g->token, n) == 0;
-}
-
-static int
 generic_parse_inbound(void *state, const struct webreq *req,
     struct inbound *ret, struct buf *err)
 {
-	if (!authorised(state, req)) {
+	if (!webhook_token_ok(req, ((struct generic *)state)->token)) {
 		buf_puts(err, "missing or wrong token");
 		return WEBHOOK_DENIED;
 	}
@@ -107,7 +90,7 @@ generic_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 	int64_t our = 0;
 	int rc, found = -1;
 
-	if (!authorised(state, req)) {
+	if (!webhook_token_ok(req, ((struct generic *)state)->token)) {
 		buf_puts(err, "missing or wrong token");
 		return WEBHOOK_DENIED;
 	}

@@ -7,6 +7,8 @@
 #ifndef BARAZA_PROVIDER_UTIL_H
 #define BARAZA_PROVIDER_UTIL_H
 
+#include <stdbool.h>
+
 #include "form.h"
 #include "provider.h"
 
@@ -19,6 +21,19 @@ int check_number(const char *field, const char *v, struct buf *err);
 char *number_normalize(const char *v);
 int check_text(const char *field, const char *v, struct buf *err);
 int check_id(const char *field, const char *v, struct buf *err);
+
+/*
+ * True when the webhook carries token (header X-Baraza-Token, or the query
+ * argument token=), compared in constant time; true when token is NULL.
+ */
+bool webhook_token_ok(const struct webreq *r, const char *token);
+/* True when allow is NULL/empty or lists the peer's address. */
+bool webhook_addr_ok(const struct webreq *r, char *const *allow);
+/* Reads an optional list of addresses (`allow = [ "196.201.214.1" ]`)
+ * into a NULL-terminated array, NULL when absent; -EINVAL on errors. */
+int conf_addr_list(const config_setting_t *s, const char *key,
+    struct conf_errors *ce, char ***ret);
+void addr_list_free(char **list);
 
 /* The generic format: from, to, text, optional id (SPEC §3). */
 int generic_inbound(const struct webreq *req, struct inbound *ret,

@@ -31,6 +31,46 @@ def free_port():
         return s.getsockname()[1]
 
 
+class FakeApi:
+    """A provider's HTTP API played locally: `handler(path, headers, body)`
+    returns (status, content_type, body); every request is recorded."""
+
+    def __init__(self, handler):
+        self.port = free_port()
+        self.requests = []
+        self.handler = handler
+        self.lock = threading.Lock()
+        api = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def _serve(self):
+                n = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(n).decode()
+                with api.lock:
+                    api.requests.append((self.command, self.path, dict(self.headers), body))
+                status, ctype, out = api.handler(self.path, self.headers, body)
+                out = out.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            do_GET = do_POST = _serve
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), H)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Sink:
     """A fake provider: records each JSON POST; answers per `mode`:
     'ok' (200 with an id), 'fail' (500), 'reject' (400), 'slow' (sleeps)."""
@@ -122,21 +162,22 @@ providers = (
     token = "s3cret-token-123"; },
   { name = "log"; type = "log"; },
   { name = "paced"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
-    rate_per_s = 2.0; concurrency = 2; }
+    rate_per_s = 2.0; concurrency = 2; }%(extra)s
 );
 @include "routes.conf"
 """
 
 
 class Gateway:
-    def __init__(self, sink, flood=10, attempts=4, routes=None):
+    def __init__(self, sink, flood=10, attempts=4, routes=None, providers=""):
         self.dir = tempfile.mkdtemp(prefix="baraza-e2e-")
         self.port = free_port()
         self.sink = sink
         self.conf = os.path.join(self.dir, "baraza.conf")
         with open(self.conf, "w") as f:
             f.write(GATEWAY_CONF % {"port": self.port, "sink": sink.port,
-                                    "flood": flood, "attempts": attempts})
+                                    "flood": flood, "attempts": attempts,
+                                    "extra": providers})
         shutil.copy(routes or os.path.join(SRC, "conf", "routes.conf"),
                     os.path.join(self.dir, "routes.conf"))
         self.db = os.path.join(self.dir, "baraza.db")

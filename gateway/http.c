@@ -50,7 +50,9 @@ struct request {
 	atomic_bool done; /* the writer has finished the job */
 	bool submitted;
 	struct job job;
+	bool started;   /* the access handler has seen this request */
 	char path[128]; /* the request path, for signatures */
+	char uri[1024]; /* path and query as sent, for signatures */
 	struct kv query[HTTP_MAX_QUERY];
 	size_t nquery;
 	bool query_overflow;
@@ -189,6 +191,7 @@ start_job(struct request *rq, const char *method)
 		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) == 0)
 		wr.remote_addr = addr;
 	wr.path = rq->path;
+	wr.uri = rq->uri;
 	buf_init(&err);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND,
 	    collect_query, rq);
@@ -284,11 +287,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct request *rq = *con_cls;
 	const char *name, *len;
 
-	if (rq == NULL) {
+	if (rq == NULL) { /* no URI callback ran: cannot happen, but be safe */
 		rq = xcalloc(1, sizeof(*rq));
+		buf_init(&rq->body);
+		*con_cls = rq;
+	}
+	if (!rq->started) {
+		rq->started = true;
 		rq->h = h;
 		rq->conn = conn;
-		buf_init(&rq->body);
 		rq->ep = parse_path(url, &name);
 		strlcpy_(rq->path, url, sizeof(rq->path));
 		if (name != NULL)
@@ -353,6 +360,18 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	return start_job(rq, method);
 }
 
+/* Runs first for every request: keeps the URI exactly as sent (signed
+ * webhooks sign it) and makes the request's state. */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request *rq = xcalloc(1, sizeof(*rq));
+
+	buf_init(&rq->body);
+	strlcpy_(rq->uri, uri != NULL ? uri : "", sizeof(rq->uri));
+	return rq;
+}
+
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -397,7 +416,8 @@ http_start(struct daemon *d, char **ret_err)
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)d->conf->gw.http_threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->mhd == NULL) {
 		*ret_err = xasprintf(

@@ -42,6 +42,7 @@ struct webreq {
 	void *conn;              /* for header() */
 	const char *remote_addr; /* the peer's numeric address, or NULL */
 	const char *path;        /* "/sms/NAME", as requested */
+	const char *uri;         /* path and query exactly as sent */
 };
 
 /* A parsed inbound SMS; strings owned, freed by inbound_done(). */
@@ -108,6 +109,7 @@ void send_outcome_done(struct send_outcome *o);
 /* Webhook parse outcomes besides 0. */
 #define WEBHOOK_BAD    (-EINVAL) /* 400, err says what */
 #define WEBHOOK_DENIED (-EACCES) /* 403 */
+#define WEBHOOK_NOAUTH (-EPERM)  /* 401: no credentials at all */
 
 struct provider_type {
 	const char *name;

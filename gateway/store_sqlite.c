@@ -152,15 +152,20 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(?3, provider_id), reason = ?4, attempts ="
 	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
 	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
-	[S_OUT_REPORT_ID] = "UPDATE messages SET status = ?3, reason ="
-			    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
-			    " ?1 AND provider = ?2 AND direction = 'out' AND"
-			    " status NOT IN ('cancelled') RETURNING id",
+	[S_OUT_REPORT_ID] =
+	    "UPDATE messages SET status = ?3, reason ="
+	    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
+	    " ?1 AND provider = ?2 AND direction = 'out' AND"
+	    " status NOT IN ('cancelled') AND NOT (?3 = 'sent' AND"
+	    " status IN ('delivered', 'failed', 'expired'))"
+	    " RETURNING id",
 	[S_OUT_REPORT_PID] =
 	    "UPDATE messages SET status = ?3, reason ="
 	    " coalesce(?4, reason), updated_at = ?5 WHERE"
 	    " provider_id = ?1 AND provider = ?2 AND direction"
-	    " = 'out' AND status NOT IN ('cancelled') RETURNING id",
+	    " = 'out' AND status NOT IN ('cancelled') AND NOT (?3 = 'sent' AND"
+	    " status IN ('delivered', 'failed', 'expired'))"
+	    " RETURNING id",
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",

@@ -165,6 +165,10 @@ test_outbound(void **state)
 			     "delivered", NULL, 7000, &found),
 	    0);
 	assert_false(found);
+	/* reports arrive out of order: a late "sent" does not undo delivery */
+	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1", "sent",
+			     NULL, 7500, &found),
+	    0);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "delivered");
 	assert_string_equal(m.provider_id, "P-1");

@@ -153,6 +153,9 @@ answer_job(struct request *rq)
 	if (j->err < 0)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
+	if (j->kind == JOB_INBOUND && rq->provider->type->ack_body != NULL)
+		return respond(rq->conn, MHD_HTTP_OK,
+		    rq->provider->type->ack_type, rq->provider->type->ack_body);
 	if (j->kind == JOB_DLR && !j->found)
 		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
 		    "OK unknown message\n");

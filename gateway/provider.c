@@ -20,11 +20,13 @@
 extern const struct provider_type provider_log;
 extern const struct provider_type provider_generic;
 extern const struct provider_type provider_africastalking;
+extern const struct provider_type provider_twilio;
 
 const struct provider_type *const provider_types[] = {
 	&provider_log,
 	&provider_generic,
 	&provider_africastalking,
+	&provider_twilio,
 	NULL,
 };
 

@@ -117,6 +117,10 @@ struct provider_type {
 	/* Settings this type accepts beyond the common ones; NULL-terminated.
 	 */
 	const char *const *keys;
+	/* Optional.  The body and type of a webhook's 200 answer, for
+	 * providers that read it (Twilio wants TwiML); default "OK". */
+	const char *ack_body;
+	const char *ack_type;
 
 	/* Required.  Builds the state from the provider's settings. */
 	int (*configure)(const config_setting_t *s, struct conf_errors *ce,

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * provider_twilio: Twilio Programmable Messaging (../shared/protocols.md §1).
+ *
+ * Inbound: the SMS webhook (MessageSid, AccountSid, From, To, Body, ...);
+ * status callbacks (MessageSid, MessageStatus, ErrorCode) on /dlr/NAME.
+ * Both are checked with X-Twilio-Signature (HMAC-SHA1 with the auth token
+ * over the URL Twilio called and the sorted form parameters), on by
+ * default; `public_url` is baraza's address as Twilio sees it (behind a
+ * proxy), else the Host header is used.  The answer to a webhook is empty
+ * TwiML: replies leave through the REST API (reply mode "api").
+ * Outbound: POST {base_url}/2010-04-01/Accounts/{sid}/Messages.json with
+ * basic auth, StatusCallback set when public_url is known.  429 (20429)
+ * and 5xx are retried; Twilio's 4xx error codes are permanent.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "provider_twilio.h"
+#include "provider_util.h"
+
+#define TWILIO_API "https://api.twilio.com"
+
+struct twilio {
+	char *name;
+	char *account_sid;
+	char *auth_token;
+	char *public_url; /* without a trailing '/', or NULL */
+	char *base_url;
+	bool validate;
+};
+
+static const char *const twilio_keys[] = { "account_sid", "auth_token",
+	"public_url", "base_url", "validate", "reply_mode", NULL };
+
+static void
+twilio_free(void *state)
+{
+	struct twilio *t = state;
+
+	if (t == NULL)
+		return;
+	free(t->name);
+	free(t->account_sid);
+	free(t->auth_token);
+	free(t->public_url);
+	free(t->base_url);
+	free(t);
+}
+
+static bool
+is_http_url(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+static int
+twilio_configure(const config_setting_t *s, struct conf_errors *ce,
+    void **ret_state)
+{
+	const char *sid = NULL, *token = NULL, *pub = NULL, *base = NULL;
+	const char *mode = NULL, *name = NULL;
+	int validate = 1, before = ce->errors;
+	struct twilio *t;
+
+	config_setting_lookup_string(s, "name", &name);
+	if (!config_setting_lookup_string(s, "account_sid", &sid) ||
+	    strncmp(sid, "AC", 2) != 0 || strlen(sid) != 34)
+		conf_error(ce, s,
+		    "twilio: 'account_sid' must be the 34-character AC... id");
+	if (!config_setting_lookup_string(s, "auth_token", &token) ||
+	    *token == '\0')
+		conf_error(ce, s, "twilio: 'auth_token' is required");
+	if (config_setting_lookup_string(s, "public_url", &pub) &&
+	    !is_http_url(pub))
+		conf_error(ce, config_setting_get_member(s, "public_url"),
+		    "twilio: 'public_url' must be an http:// or https:// URL");
+	if (config_setting_lookup_string(s, "base_url", &base) &&
+	    !is_http_url(base))
+		conf_error(ce, config_setting_get_member(s, "base_url"),
+		    "twilio: 'base_url' must be an http:// or https:// URL");
+	if (config_setting_get_member(s, "validate") != NULL &&
+	    !config_setting_lookup_bool(s, "validate", &validate))
+		conf_error(ce, config_setting_get_member(s, "validate"),
+		    "twilio: 'validate' must be true or false");
+	if (config_setting_lookup_string(s, "reply_mode", &mode) &&
+	    strcmp(mode, "api") != 0)
+		conf_error(ce, config_setting_get_member(s, "reply_mode"),
+		    "twilio: 'reply_mode' is '%s'; only \"api\" is available in this version",
+		    mode);
+	if (ce->errors > before)
+		return -EINVAL;
+	t = xcalloc(1, sizeof(*t));
+	t->name = xstrdup(name != NULL ? name : "twilio");
+	t->account_sid = xstrdup(sid);
+	t->auth_token = xstrdup(token);
+	if (pub != NULL) {
+		size_t n = strlen(pub);
+		while (n > 0 && pub[n - 1] == '/')
+			n--;
+		t->public_url = xstrndup(pub, n);
+	}
+	t->base_url = xstrdup(base != NULL ? base : TWILIO_API);
+	t->validate = validate;
+	*ret_state = t;
+	return 0;
+}
+
+/* --- X-Twilio-Signature ------------------------------------------------ */
+
+static int
+cmp_field(const void *a, const void *b)
+{
+	const struct form_field *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+static char *
+sign(const char *token, const char *url, struct form *params)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	unsigned char b64[64];
+	struct buf data;
+
+	buf_init(&data);
+	buf_puts(&data, url);
+	qsort(params->f, params->n, sizeof(params->f[0]), cmp_field);
+	for (size_t i = 0; i < params->n; i++) {
+		/* a repeated name with a repeated value counts once */
+		if (i > 0 && cmp_field(&params->f[i], &params->f[i - 1]) == 0)
+			continue;
+		buf_puts(&data, params->f[i].name);
+		buf_puts(&data, params->f[i].value);
+	}
+	HMAC(EVP_sha1(), token, (int)strlen(token),
+	    (const unsigned char *)(data.data ? data.data : ""), data.len, mac,
+	    &maclen);
+	buf_free(&data);
+	EVP_EncodeBlock(b64, mac, (int)maclen);
+	return xstrdup((const char *)b64);
+}
+
+/* The URL with its port removed, or with the scheme's port added. */
+static char *
+url_port_variant(const char *url, bool with_port)
+{
+	const char *host = strstr(url, "://"), *end, *colon;
+	bool https = strncmp(url, "https", 5) == 0;
+
+	if (host == NULL)
+		return xstrdup(url);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	colon = memchr(host, ':', (size_t)(end - host));
+	if (with_port)
+		return colon != NULL ? xstrdup(url)
+				     : xasprintf("%.*s:%s%s", (int)(end - url),
+					   url, https ? "443" : "80", end);
+	return colon != NULL ? xasprintf("%.*s%s", (int)(colon - url), url, end)
+			     : xstrdup(url);
+}
+
+char *
+twilio_signature(const char *token, const char *url, struct form *params)
+{
+	return sign(token, url, params);
+}
+
+bool
+twilio_signature_ok(const char *token, const char *url, struct form *params,
+    const char *given)
+{
+	bool ok = false;
+
+	/* Twilio is inconsistent about ports; its libraries accept both */
+	for (int v = 0; v < 2 && !ok; v++) {
+		char *u = url_port_variant(url, v == 1);
+		char *sig = sign(token, u, params);
+		ok = strlen(sig) == strlen(given) &&
+		    CRYPTO_memcmp(sig, given, strlen(sig)) == 0;
+		free(sig);
+		free(u);
+	}
+	return ok;
+}
+
+/* Checks the signature and the account; fills the body's fields. */
+static int
+verify(const struct twilio *t, const struct webreq *req, struct form *f,
+    struct buf *err)
+{
+	const char *given = req->header(req, "X-Twilio-Signature");
+	const char *acct;
+	struct form params;
+	char *url;
+	bool ok;
+	int rc;
+
+	if ((rc = webreq_fields(req, f, err)) < 0)
+		return rc;
+	acct = form_get(f, "AccountSid");
+	if (acct != NULL && strcmp(acct, t->account_sid) != 0) {
+		buf_puts(err, "AccountSid is not this provider's account");
+		return WEBHOOK_DENIED;
+	}
+	if (!t->validate)
+		return 0;
+	if (given == NULL) {
+		buf_puts(err, "missing X-Twilio-Signature");
+		return WEBHOOK_NOAUTH;
+	}
+	if (t->public_url != NULL) {
+		url = xasprintf("%s%s", t->public_url, req->uri);
+	} else {
+		const char *host = req->header(req, "Host");
+		url = xasprintf("http://%s%s", host != NULL ? host : "",
+		    req->uri);
+	}
+	/* form POSTs sign their body's parameters; GETs only the URL */
+	form_init(&params);
+	rc = 0;
+	if (strcmp(req->method, "POST") == 0 && req->body_len > 0)
+		rc = form_parse_urlencoded(&params, req->body, req->body_len,
+		    err);
+	ok = rc == 0 && twilio_signature_ok(t->auth_token, url, &params, given);
+	form_done(&params);
+	free(url);
+	if (!ok) {
+		buf_reset(err);
+		buf_puts(err, "X-Twilio-Signature does not match");
+		return WEBHOOK_DENIED;
+	}
+	return 0;
+}
+
+static int
+twilio_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
+    struct buf *err)
+{
+	struct form f;
+	const char *from, *to, *text, *id;
+	int rc;
+
+	form_init(&f);
+	if ((rc = verify(state, req, &f, err)) < 0)
+		goto out;
+	from = form_get(&f, "From");
+	to = form_get(&f, "To");
+	text = form_get(&f, "Body");
+	id = form_get(&f, "MessageSid");
+	if ((rc = check_number("From", from, err)) < 0 ||
+	    (rc = check_text("Body", text, err)) < 0 ||
+	    (rc = check_id("MessageSid", id, err)) < 0 ||
+	    (to != NULL && *to != '\0' &&
+		(rc = check_number("To", to, err)) < 0))
+		goto out;
+	ret->from = number_normalize(from);
+	ret->to = to != NULL && *to != '\0' ? number_normalize(to) : NULL;
+	ret->text = xstrdup(text);
+	ret->id = id != NULL ? xstrdup(id) : NULL;
+out:
+	form_done(&f);
+	return rc;
+}
+
+static const struct {
+	const char *name;
+	enum dlr_status status;
+} twilio_statuses[] = {
+	{ "accepted", DLR_SENT },
+	{ "scheduled", DLR_SENT },
+	{ "queued", DLR_SENT },
+	{ "sending", DLR_SENT },
+	{ "sent", DLR_SENT },
+	{ "delivered", DLR_DELIVERED },
+	{ "read", DLR_DELIVERED },
+	{ "undelivered", DLR_FAILED },
+	{ "failed", DLR_FAILED },
+	{ "canceled", DLR_FAILED },
+};
+
+static int
+twilio_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
+    struct buf *err)
+{
+	struct form f;
+	const char *id, *status, *code;
+	int rc, found = -1;
+
+	form_init(&f);
+	if ((rc = verify(state, req, &f, err)) < 0)
+		goto out;
+	id = form_get(&f, "MessageSid");
+	status = form_get(&f, "MessageStatus");
+	code = form_get(&f, "ErrorCode");
+	rc = -EINVAL;
+	if (id == NULL) {
+		buf_puts(err, "missing field 'MessageSid'");
+		goto out;
+	}
+	if (check_id("MessageSid", id, err) < 0)
+		goto out;
+	for (size_t i = 0; status != NULL && i < ARRAY_LEN(twilio_statuses);
+	     i++)
+		if (strcmp(status, twilio_statuses[i].name) == 0)
+			found = (int)i;
+	if (found < 0) {
+		buf_puts(err,
+		    "field 'MessageStatus' is not a Twilio message status");
+		goto out;
+	}
+	if (code != NULL && *code != '\0' &&
+	    check_id("ErrorCode", code, err) < 0)
+		goto out;
+	ret->provider_id = xstrdup(id);
+	ret->status = twilio_statuses[found].status;
+	if (code != NULL && *code != '\0')
+		ret->reason =
+		    xasprintf("Twilio error %.16s (%s)", code, status);
+	rc = 0;
+out:
+	form_done(&f);
+	return rc;
+}
+
+static void
+add_field(struct buf *b, const char *name, const char *value)
+{
+	char *e = curl_easy_escape(NULL, value, 0);
+
+	if (b->len > 0)
+		buf_putc(b, '&');
+	buf_printf(b, "%s=%s", name, e != NULL ? e : "");
+	curl_free(e);
+}
+
+static int
+twilio_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
+{
+	struct twilio *t = state;
+	struct buf body;
+
+	buf_init(&body);
+	add_field(&body, "To", m->to);
+	if (m->from != NULL && *m->from != '\0')
+		add_field(&body, "From", m->from);
+	add_field(&body, "Body", m->text);
+	if (t->public_url != NULL) {
+		char *cb = xasprintf("%s/dlr/%s", t->public_url, t->name);
+		add_field(&body, "StatusCallback", cb);
+		free(cb);
+	}
+	ret->url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",
+	    t->base_url, t->account_sid);
+	ret->body = buf_steal(&body);
+	ret->userpwd = xasprintf("%s:%s", t->account_sid, t->auth_token);
+	ret->headers[ret->nheaders++] =
+	    xstrdup("Content-Type: application/x-www-form-urlencoded");
+	ret->headers[ret->nheaders++] = xstrdup("Accept: application/json");
+	return 0;
+}
+
+static enum send_result
+twilio_classify(void *state, long status, const char *body, size_t len,
+    struct send_outcome *ret)
+{
+	json_t *o = json_loadb(body, len, 0, NULL);
+	const char *sid = json_string_value(json_object_get(o, "sid"));
+	const char *msg = json_string_value(json_object_get(o, "message"));
+	const char *price = json_string_value(json_object_get(o, "price"));
+	const char *unit = json_string_value(json_object_get(o, "price_unit"));
+	long code = (long)json_integer_value(json_object_get(o, "code"));
+	enum send_result res;
+
+	if (status >= 200 && status < 300 && sid != NULL) {
+		if (strlen(sid) <= MSG_ID_MAX)
+			ret->provider_id = xstrdup(sid);
+		if (price != NULL)
+			ret->cost = xasprintf("%.16s %.8s", price,
+			    unit != NULL ? unit : "");
+		res = SEND_OK;
+	} else if (status >= 200 && status < 300) {
+		ret->reason = xstrdup("unreadable answer from Twilio");
+		res = SEND_TEMPFAIL;
+	} else {
+		if (code != 0)
+			ret->reason =
+			    xasprintf("HTTP %ld, Twilio error %ld: %.120s",
+				status, code, msg != NULL ? msg : "");
+		else
+			ret->reason = xasprintf("HTTP %ld", status);
+		/* 20429 too many requests: never processed, safe to retry */
+		res = status == 429 || code == 20429 || status >= 500
+		    ? SEND_TEMPFAIL
+		    : SEND_PERMFAIL;
+	}
+	json_decref(o);
+	return res;
+}
+
+const struct provider_type provider_twilio = {
+	.name = "twilio",
+	.abi = PROVIDER_ABI,
+	.keys = twilio_keys,
+	.ack_body =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n",
+	.ack_type = "text/xml",
+	.configure = twilio_configure,
+	.free_state = twilio_free,
+	.parse_inbound = twilio_parse_inbound,
+	.parse_dlr = twilio_parse_dlr,
+	.prepare_send = twilio_prepare,
+	.classify = twilio_classify,
+};

@@ -217,8 +217,9 @@ start_job(struct request *rq, const char *method)
 	}
 	if (rc < 0) {
 		enum MHD_Result r = respond_error(rq->conn,
-		    rc == WEBHOOK_DENIED ? MHD_HTTP_FORBIDDEN
-					 : MHD_HTTP_BAD_REQUEST,
+		    rc == WEBHOOK_DENIED       ? MHD_HTTP_FORBIDDEN
+			: rc == WEBHOOK_NOAUTH ? MHD_HTTP_UNAUTHORIZED
+					       : MHD_HTTP_BAD_REQUEST,
 		    err.data ? err.data : "malformed request");
 		log_info("http: %s /%s/%s refused: %s", method,
 		    rq->ep == EP_SMS ? "sms" : "dlr", rq->provider->name,

@@ -181,6 +181,40 @@ form_parse_json(struct form *f, const char *s, size_t len, struct buf *err)
 	return rc;
 }
 
+int
+form_raw_value(const char *s, size_t len, const char *name, struct buf *out)
+{
+	const char *p = s, *end = s + len;
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *pend = amp ? amp : end;
+
+		if ((size_t)(pend - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			for (const char *q = p + nlen + 1; q < pend; q++) {
+				if (*q == '+') {
+					buf_putc(out, ' ');
+				} else if (*q == '%') {
+					int hi, lo;
+					if (pend - q < 3 ||
+					    (hi = hexval(q[1])) < 0 ||
+					    (lo = hexval(q[2])) < 0)
+						return -EINVAL;
+					buf_putc(out, (char)(hi * 16 + lo));
+					q += 2;
+				} else {
+					buf_putc(out, *q);
+				}
+			}
+			return 0;
+		}
+		p = pend + 1;
+	}
+	return -ENOENT;
+}
+
 const char *
 form_get(const struct form *f, const char *name)
 {

@@ -34,6 +34,11 @@ int form_parse_urlencoded(struct form *f, const char *s, size_t len,
 /* Decodes a JSON object whose values are strings, numbers, booleans or
  * null (nested values are ignored). */
 int form_parse_json(struct form *f, const char *s, size_t len, struct buf *err);
+/* Decodes the first value of name in an urlencoded string as bytes (NUL
+ * bytes allowed, for binary or UTF-16 texts) into out.  0, -ENOENT, or
+ * -EINVAL for a bad %-escape. */
+int form_raw_value(const char *s, size_t len, const char *name,
+    struct buf *out);
 /* The first value of name, or NULL. */
 const char *form_get(const struct form *f, const char *name);
 

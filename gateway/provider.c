@@ -21,12 +21,14 @@ extern const struct provider_type provider_log;
 extern const struct provider_type provider_generic;
 extern const struct provider_type provider_africastalking;
 extern const struct provider_type provider_twilio;
+extern const struct provider_type provider_kannel;
 
 const struct provider_type *const provider_types[] = {
 	&provider_log,
 	&provider_generic,
 	&provider_africastalking,
 	&provider_twilio,
+	&provider_kannel,
 	NULL,
 };
 

@@ -3,6 +3,7 @@
  * text: see text.h.  The GSM tables are those of 3GPP TS 23.038 §6.2.1
  * (../shared/protocols.md §6); counting follows its §6.4 test vectors.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -732,4 +733,54 @@ text_expand(const char *tmpl, const char *const *vars)
 			buf_putc(&b, *p++);
 	}
 	return buf_steal(&b);
+}
+
+int
+utf16be_to_utf8(const unsigned char *p, size_t n, struct buf *out)
+{
+	char u[4];
+
+	if (n % 2 != 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 2) {
+		uint32_t cp = (uint32_t)p[i] << 8 | p[i + 1];
+
+		if (cp >= 0xD800 && cp <= 0xDBFF) {
+			uint32_t lo;
+			if (i + 3 >= n)
+				return -EINVAL;
+			lo = (uint32_t)p[i + 2] << 8 | p[i + 3];
+			if (lo < 0xDC00 || lo > 0xDFFF)
+				return -EINVAL;
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			i += 2;
+		} else if ((cp >= 0xDC00 && cp <= 0xDFFF) || cp == 0) {
+			return -EINVAL;
+		}
+		buf_append(out, u, utf8_put(cp, u));
+	}
+	return 0;
+}
+
+int
+latin1_to_utf8(const unsigned char *p, size_t n, struct buf *out)
+{
+	/* Windows-1252's 0x80..0x9F; 0 where undefined (kept as Latin-1) */
+	static const uint16_t cp1252[32] = { 0x20AC, 0, 0x201A, 0x0192, 0x201E,
+		0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152,
+		0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+		0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E,
+		0x0178 };
+	char u[4];
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t cp = p[i];
+
+		if (cp == 0)
+			return -EINVAL;
+		if (cp >= 0x80 && cp <= 0x9F && cp1252[cp - 0x80] != 0)
+			cp = cp1252[cp - 0x80];
+		buf_append(out, u, utf8_put(cp, u));
+	}
+	return 0;
 }

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 enum sms_encoding {
 	SMS_GSM7,
 	SMS_UCS2,
@@ -64,6 +66,13 @@ const char *sms_encoding_name(enum sms_encoding e);
  * size-1 bytes; returns the length written.
  */
 size_t text_fold(const char *word, size_t len, char *out, size_t size);
+
+/* Converts UTF-16BE bytes (surrogate pairs joined) to UTF-8 in out;
+ * -EINVAL for an odd length, a lone surrogate or a NUL character. */
+int utf16be_to_utf8(const unsigned char *p, size_t n, struct buf *out);
+/* Converts Windows-1252 / ISO-8859-1 bytes to UTF-8 in out; -EINVAL for
+ * a NUL byte. */
+int latin1_to_utf8(const unsigned char *p, size_t n, struct buf *out);
 
 /* Replaces each {name} in tmpl by the value paired with it in vars
  * (name, value, ..., NULL); unknown names stay as written.  Caller frees. */

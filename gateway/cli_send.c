@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_send: `baraza send --to NUMBER TEXT` queues one message on the
- * default provider; a running daemon sends it within a second or two.
+ * cli_send: `baraza send --to NUMBER [--via PROVIDER] TEXT` queues one
+ * message on the default provider (or the one named); a running daemon
+ * sends it within a second or two.
  * Numbers that sent STOP are refused: they opted out of messages that are
  * not replies.
  */
@@ -21,19 +22,22 @@ cli_send(struct cli *cli)
 	struct sms_info info;
 	struct conf *c;
 	struct store *st;
-	const char *to_arg;
+	const char *to_arg, *via = NULL;
+	const struct provider *p;
 	char *to = NULL, *text;
 	struct buf b;
 	int64_t id;
 	int code = 0, rc;
 
 	to_arg = cli_take_opt(cli, "--to", &code);
+	if (code == 0)
+		via = cli_take_opt(cli, "--via", &code);
 	if (code != 0 || (code = cli_no_unknown_opts(cli, "send")) != 0)
 		return code;
 	buf_init(&b);
 	if (to_arg == NULL || cli->argc == 0) {
 		fprintf(stderr,
-		    "baraza send: usage: baraza send --to NUMBER TEXT\n");
+		    "baraza send: usage: baraza send --to NUMBER [--via PROVIDER] TEXT\n");
 		return EXIT_USER;
 	}
 	for (int i = 0; i < cli->argc; i++) {
@@ -67,9 +71,17 @@ cli_send(struct cli *cli)
 		text = prepared;
 	}
 	sms_measure(text, &info);
-	o.provider = c->providers[c->default_provider].name;
+	p = via != NULL ? conf_provider(c, via)
+			: &c->providers[c->default_provider];
+	if (p == NULL) {
+		fprintf(stderr, "baraza send: --via: no provider named '%s'\n",
+		    via);
+		code = EXIT_USER;
+		goto close;
+	}
+	o.provider = p->name;
 	o.number = to;
-	o.peer = c->providers[c->default_provider].from;
+	o.peer = p->from;
 	o.text = text;
 	o.status = "queued";
 	o.route = "send";

@@ -31,7 +31,7 @@ static const struct command {
 	{ "sim", cli_sim,
 	    "sim [--from NUMBER] [TEXT]         a phone in the terminal" },
 	{ "send", cli_send,
-	    "send --to NUMBER TEXT              queue one outbound message" },
+	    "send --to NUMBER [--via NAME] TEXT queue one outbound message" },
 	{ "queue", cli_queue,
 	    "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
 	{ "help", cli_help, "help                               this text" },

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The Kannel provider against Debian's real Kannel on loopback:
+fakesmsc (a phone network) -> bearerbox -> smsbox -> baraza (get-url)
+-> sendsms -> bearerbox -> fakesmsc, and the delivery reports back to
+/dlr/NAME; GSM-7 and UCS-2 texts both ways."""
+
+import os
+import shutil
+import subprocess
+import threading
+import time
+import unittest
+
+from harness import Gateway, Sink, free_port, main
+
+BEARERBOX = "/usr/sbin/bearerbox"
+SMSBOX = "/usr/sbin/smsbox"
+FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
+
+KANNEL_CONF = """
+group = core
+admin-port = %(admin)d
+admin-password = secret
+smsbox-port = %(boxport)d
+log-level = 1
+log-file = "%(dir)s/bearerbox.log"
+box-allow-ip = "127.0.0.1"
+dlr-storage = internal
+
+group = smsc
+smsc = fake
+smsc-id = fake1
+port = %(fake)d
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %(boxport)d
+sendsms-port = %(sendsms)d
+log-file = "%(dir)s/smsbox.log"
+log-level = 1
+
+group = sendsms-user
+username = baraza
+password = secret
+max-messages = 3
+concatenation = true
+
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "http://127.0.0.1:%(gw)d/sms/kannel?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c&charset=%%C&token=kannel-secret-1"
+"""
+
+
+class KannelTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        for prog in (BEARERBOX, SMSBOX, FAKESMSC):
+            if not os.access(prog, os.X_OK):
+                raise RuntimeError("%s is missing: apt-get install kannel kannel-extras" % prog)
+        cls.sink = Sink()
+        ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(),
+                 "sendsms": free_port()}
+        providers = """,
+  { name = "kannel"; type = "kannel"; username = "baraza"; password = "secret";
+    sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms"; public_url = "http://127.0.0.1:%%d";
+    token = "kannel-secret-1"; from = "22384"; }""" % ports["sendsms"]
+        cls.gw = Gateway(cls.sink, providers="")
+        # the gateway's own port goes into both configurations
+        with open(cls.gw.conf) as f:
+            conf = f.read()
+        with open(cls.gw.conf, "w") as f:
+            f.write(conf.replace('rate_per_s = 2.0; concurrency = 2; }',
+                                 'rate_per_s = 2.0; concurrency = 2; }' + providers % cls.gw.port))
+        ports.update(dir=cls.gw.dir, gw=cls.gw.port)
+        cls.kconf = os.path.join(cls.gw.dir, "kannel.conf")
+        with open(cls.kconf, "w") as f:
+            f.write(KANNEL_CONF % ports)
+        cls.ports = ports
+        cls.procs = []
+        cls.gw.start()
+        cls.procs.append(subprocess.Popen([BEARERBOX, cls.kconf], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        time.sleep(1)
+        cls.procs.append(subprocess.Popen([SMSBOX, cls.kconf], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+        time.sleep(1)
+
+    @classmethod
+    def tearDownClass(cls):
+        for p in cls.procs:
+            p.terminate()
+        for p in cls.procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        cls.gw.close()
+        cls.sink.close()
+
+    def phone(self, *messages, expect=1, timeout=20, meanwhile=None):
+        """Sends MO messages from fakesmsc; returns the MT lines it got."""
+        p = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake"]),
+                              "-i", "0.2", "-m", str(len(messages)), *messages],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = []
+        reader = threading.Thread(target=lambda: lines.extend(iter(p.stdout.readline, "")),
+                                  daemon=True)
+        reader.start()
+        if meanwhile is not None:
+            time.sleep(1)
+            meanwhile()
+        end = time.time() + timeout
+        got = []
+        while time.time() < end and len(got) < expect:
+            got = [l.split("Got message", 1)[1] for l in list(lines) if "Got message" in l]
+            time.sleep(0.1)
+        p.kill()
+        p.wait()
+        return got
+
+    def test_keyword_reply_and_delivery_report(self):
+        got = self.phone("+254711000401 22384 text HELP")
+        self.assertEqual(len(got), 1, got)
+        self.assertIn("<22384 +254711000401 text Send one word: ABOUT, CONTACT.", got[0])
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT status, reason FROM messages WHERE direction='out' AND number=?"
+            " AND status='delivered'", "+254711000401"), 10)
+        self.assertEqual(row[0][0], "delivered")
+        hist = [r[0] for r in self.gw.query(
+            "SELECT e.status FROM message_events e JOIN messages m ON m.id = e.message_id"
+            " WHERE m.number=? AND m.direction='out' ORDER BY e.rowid", "+254711000401")]
+        self.assertEqual(hist[:2], ["queued", "sent"])
+        self.assertEqual(hist[-1], "delivered")
+
+    def test_ucs2_both_ways(self):
+        # "Maji €" as UCS-2 from the phone; Kannel hands it over as UTF-16BE
+        # and an emoji message baraza sends must leave as UCS-2, not as '?'
+        def send():
+            rc, out, err = self.gw.cli("send", "--via", "kannel", "--to", "+254711000403",
+                                       "Asante \U0001F600")
+            self.assertEqual(rc, 0, err)
+        got = self.phone("+254711000402 22384 ucs2 %00M%00a%00j%00i%00%20%20%AC",
+                         expect=2, meanwhile=send)
+        self.assertEqual(len(got), 2, got)
+        row = self.gw.query("SELECT text FROM messages WHERE direction='in' AND number=?",
+                            "+254711000402")
+        self.assertEqual(row[0][0], "Maji \u20ac")
+        emoji = [g for g in got if "+254711000403" in g]
+        self.assertEqual(len(emoji), 1, got)
+        self.assertIn(" ucs-2 %00A%00s%00a%00n%00t%00e%00+%D8%3D%DE%00", emoji[0])
+        row = self.gw.query("SELECT encoding, status FROM messages WHERE number=?", "+254711000403")
+        self.assertEqual(row[0][0], "ucs2")
+
+    def test_wrong_token_refused(self):
+        status, _ = self.gw.request(
+            "GET", "/sms/kannel?from=%2B1&to=2&text=hi&id=x&token=wrong-token-9")
+        self.assertEqual(status, 403)
+        status, _ = self.gw.request(
+            "GET", "/sms/kannel?from=%2B1&to=2&text=%00h%00i&charset=UTF-16BE&id=y&token=kannel-secret-1")
+        self.assertEqual(status, 200)
+        self.assertEqual(self.gw.query("SELECT text FROM messages WHERE provider_id='y'")[0][0], "hi")
+        status, body = self.gw.request(
+            "GET", "/sms/kannel?from=%2B1&to=2&text=%00&charset=UTF-16BE&id=z&token=kannel-secret-1")
+        self.assertEqual(status, 400, body)
+
+
+if __name__ == "__main__":
+    main()

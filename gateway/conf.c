@@ -30,8 +30,8 @@ static const char *const top_keys[] = { "gateway", "export", "providers",
 	"languages", "replies", "routes", NULL };
 static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"http_threads", "body_max_bytes", "flood_messages", "flood_window_s",
-	"dedup_window_s", "retry_max_attempts", "retry_base_ms", "retry_cap_ms",
-	"deny", NULL };
+	"dedup_window_s", "concat_timeout_s", "retry_max_attempts",
+	"retry_base_ms", "retry_cap_ms", "deny", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
 	"from", "concurrency", "rate_per_s", "timeout_ms", NULL };
@@ -61,6 +61,8 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, flood_window_s) },
 	{ "dedup_window_s", 0, 3600, 10,
 	    offsetof(struct gateway_conf, dedup_window_s) },
+	{ "concat_timeout_s", 1, 86400, 60,
+	    offsetof(struct gateway_conf, concat_timeout_s) },
 	{ "retry_max_attempts", 1, 100, 8,
 	    offsetof(struct gateway_conf, retry_max_attempts) },
 	{ "retry_base_ms", 10, 3600000, 2000,

@@ -72,7 +72,8 @@ struct gateway_conf {
 	int body_max;       /* bytes of a webhook body */
 	int flood_messages; /* per number per window; past it stored only */
 	int flood_window_s;
-	int dedup_window_s; /* identical text from one number is one msg */
+	int dedup_window_s;   /* identical text from one number is one msg */
+	int concat_timeout_s; /* parts of a long SMS wait this for the rest */
 	int retry_max_attempts;
 	int retry_base_ms;
 	int retry_cap_ms;

@@ -49,6 +49,7 @@ inbound_done(struct inbound *in)
 	free(in->to);
 	free(in->text);
 	free(in->id);
+	free(in->concat_ref);
 	memset(in, 0, sizeof(*in));
 }
 

@@ -51,7 +51,15 @@ struct inbound {
 	char *to;
 	char *text;
 	char *id; /* provider message id; NULL when the provider gives none */
+	/* One part of a concatenated SMS the provider did not join: parts
+	 * are stored as they come and routed once all are in (or after
+	 * gateway.concat_timeout_s, as they are).  concat_total 0: whole. */
+	char *concat_ref;
+	int concat_total;
+	int concat_part; /* 1-based */
 };
+
+#define CONCAT_MAX_PARTS 32
 
 void inbound_done(struct inbound *in);
 

@@ -24,7 +24,7 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -82,6 +82,44 @@ struct inbound_new {
  * and then *ret_id is the existing row. */
 int store_inbound_add(struct store *st, const struct inbound_new *in,
     int64_t *ret_id, bool *ret_dup);
+/* One part of a concatenated message (see struct inbound).  *ret_dup
+ * when this part (provider, provider_id) was stored before. */
+struct part_new {
+	const char *provider;
+	const char *provider_id;
+	const char *number;
+	const char *peer;
+	const char *ref;
+	int total;
+	int part;
+	const char *text;
+	int64_t at;
+};
+
+int store_part_add(struct store *st, const struct part_new *p, bool *ret_dup);
+/*
+ * Joins the open parts of (provider, number, ref) in part order, when all
+ * `total` are in or when force is set; marks them joined.  Fills the text
+ * (owned), our short code, the first part's provider id and arrival.
+ * -EAGAIN while parts are missing (and !force), -ENOENT when none is open.
+ */
+struct joined {
+	char *text;
+	char *peer;
+	char *provider_id;
+	int64_t at;
+	int parts;
+	int total;
+};
+int store_parts_join(struct store *st, const char *provider, const char *number,
+    const char *ref, bool force, struct joined *ret);
+void joined_done(struct joined *j);
+/* Open part groups whose first part arrived before a time (at most
+ * limit); arrays of strings the caller frees with strv_free. */
+int store_parts_expired(struct store *st, int64_t before, int limit,
+    char ***ret_provider, char ***ret_number, char ***ret_ref, size_t *ret_n);
+void strv_free(char **v, size_t n);
+
 /* Up to limit inbound messages still 'received', oldest first. */
 int store_inbound_pending(struct store *st, int limit, struct msg **ret,
     size_t *ret_n);

@@ -65,6 +65,24 @@ static const char *const migrations[] = {
 	"  updated_at INTEGER NOT NULL);",
 	/* 2: the provider's price of each send */
 	"ALTER TABLE messages ADD COLUMN cost TEXT;",
+	/* 3: parts of concatenated messages, kept once joined (redeliveries
+	 * of a part stay duplicates) */
+	"CREATE TABLE inbound_parts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  provider TEXT NOT NULL,"
+	"  provider_id TEXT NOT NULL,"
+	"  number TEXT NOT NULL,"
+	"  peer TEXT,"
+	"  ref TEXT NOT NULL,"
+	"  total INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  text TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  joined_at INTEGER);"
+	"CREATE UNIQUE INDEX inbound_parts_dedup ON inbound_parts (provider,"
+	"  provider_id);"
+	"CREATE INDEX inbound_parts_open ON inbound_parts (provider, number, ref)"
+	"  WHERE joined_at IS NULL;",
 };
 
 enum stmt {
@@ -102,6 +120,10 @@ enum stmt {
 	S_SESSION_PUT,
 	S_SESSION_DEL,
 	S_PING,
+	S_PART_ADD,
+	S_PART_LIST,
+	S_PART_MARK,
+	S_PART_EXPIRED,
 	S_COUNT
 };
 
@@ -208,6 +230,21 @@ static const char *const sql[S_COUNT] = {
 			  " state = ?3, expires_at = ?4, updated_at = ?5",
 	[S_SESSION_DEL] = "DELETE FROM sessions WHERE number = ?1",
 	[S_PING] = "SELECT count(*) FROM sqlite_master",
+	[S_PART_ADD] =
+	    "INSERT OR IGNORE INTO inbound_parts (provider, provider_id,"
+	    " number, peer, ref, total, part, text, created_at) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_PART_LIST] =
+	    "SELECT part, text, peer, provider_id, created_at, total"
+	    " FROM inbound_parts WHERE provider = ?1 AND number = ?2"
+	    " AND ref = ?3 AND joined_at IS NULL ORDER BY part, id",
+	[S_PART_MARK] =
+	    "UPDATE inbound_parts SET joined_at = ?4 WHERE provider"
+	    " = ?1 AND number = ?2 AND ref = ?3 AND joined_at IS NULL",
+	[S_PART_EXPIRED] =
+	    "SELECT provider, number, ref FROM inbound_parts WHERE"
+	    " joined_at IS NULL GROUP BY provider, number, ref"
+	    " HAVING min(created_at) < ?1 LIMIT ?2",
 };
 
 struct store {
@@ -579,6 +616,139 @@ store_inbound_add(struct store *st, const struct inbound_new *in,
 	if (rc != SQLITE_ROW)
 		return rc == SQLITE_DONE ? -EIO : err_of(rc);
 	*ret_dup = true;
+	return 0;
+}
+
+int
+store_part_add(struct store *st, const struct part_new *p, bool *ret_dup)
+{
+	sqlite3_stmt *s = get(st, S_PART_ADD);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, p->provider);
+	bind_text(s, 2, p->provider_id);
+	bind_text(s, 3, p->number);
+	bind_text(s, 4, p->peer);
+	bind_text(s, 5, p->ref);
+	sqlite3_bind_int(s, 6, p->total);
+	sqlite3_bind_int(s, 7, p->part);
+	bind_text(s, 8, p->text);
+	sqlite3_bind_int64(s, 9, p->at);
+	if ((rc = exec_done(s)) < 0)
+		return rc;
+	*ret_dup = sqlite3_changes(st->db) == 0;
+	return 0;
+}
+
+void
+joined_done(struct joined *j)
+{
+	free(j->text);
+	free(j->peer);
+	free(j->provider_id);
+	memset(j, 0, sizeof(*j));
+}
+
+int
+store_parts_join(struct store *st, const char *provider, const char *number,
+    const char *ref, bool force, struct joined *ret)
+{
+	sqlite3_stmt *s = get(st, S_PART_LIST);
+	struct joined j = { 0 };
+	struct buf text;
+	int rc, last = 0;
+
+	if (s == NULL)
+		return -EIO;
+	buf_init(&text);
+	bind_text(s, 1, provider);
+	bind_text(s, 2, number);
+	bind_text(s, 3, ref);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		int part = sqlite3_column_int(s, 0);
+		if (part == last)
+			continue; /* the same part under two ids: keep one */
+		last = part;
+		buf_puts(&text, (const char *)sqlite3_column_text(s, 1));
+		if (j.parts++ == 0) {
+			j.peer = col_text(s, 2);
+			j.provider_id = col_text(s, 3);
+			j.at = sqlite3_column_int64(s, 4);
+		}
+		if (sqlite3_column_int(s, 5) > j.total)
+			j.total = sqlite3_column_int(s, 5);
+	}
+	done(s);
+	if (rc != SQLITE_DONE || j.parts == 0 ||
+	    (!force && j.parts < j.total)) {
+		buf_free(&text);
+		joined_done(&j);
+		return rc != SQLITE_DONE ? err_of(rc)
+		    : j.parts == 0       ? -ENOENT
+					 : -EAGAIN;
+	}
+	if ((s = get(st, S_PART_MARK)) == NULL) {
+		buf_free(&text);
+		joined_done(&j);
+		return -EIO;
+	}
+	bind_text(s, 1, provider);
+	bind_text(s, 2, number);
+	bind_text(s, 3, ref);
+	sqlite3_bind_int64(s, 4, now_ms());
+	if ((rc = exec_done(s)) < 0) {
+		buf_free(&text);
+		joined_done(&j);
+		return rc;
+	}
+	j.text = buf_steal(&text);
+	*ret = j;
+	return 0;
+}
+
+void
+strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+store_parts_expired(struct store *st, int64_t before, int limit,
+    char ***ret_provider, char ***ret_number, char ***ret_ref, size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_PART_EXPIRED);
+	char **p = NULL, **n = NULL, **r = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		p = xrealloc(p, (count + 1) * sizeof(*p));
+		n = xrealloc(n, (count + 1) * sizeof(*n));
+		r = xrealloc(r, (count + 1) * sizeof(*r));
+		p[count] = col_text(s, 0);
+		n[count] = col_text(s, 1);
+		r[count] = col_text(s, 2);
+		count++;
+	}
+	done(s);
+	if (rc != SQLITE_DONE) {
+		strv_free(p, count);
+		strv_free(n, count);
+		strv_free(r, count);
+		return err_of(rc);
+	}
+	*ret_provider = p;
+	*ret_number = n;
+	*ret_ref = r;
+	*ret_n = count;
 	return 0;
 }
 

@@ -35,6 +35,113 @@ struct writer {
 	pthread_cond_t drained;
 };
 
+/* Joins the parts of (provider, number, ref) into one inbound message when
+ * they are all in, or as they are when force is set. */
+static int
+join_parts(struct store *st, const char *provider, const char *number,
+    const char *ref, bool force)
+{
+	struct joined j;
+	int64_t id;
+	bool dup;
+	int rc = store_parts_join(st, provider, number, ref, force, &j);
+
+	if (rc == -EAGAIN || rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	{
+		struct inbound_new in = {
+			.provider = provider,
+			.provider_id = j.provider_id,
+			.number = number,
+			.peer = j.peer,
+			.text = j.text,
+			.at = j.at,
+		};
+		rc = store_inbound_add(st, &in, &id, &dup);
+	}
+	joined_done(&j);
+	return rc;
+}
+
+static int
+add_inbound(struct writer *w, struct job *j)
+{
+	char synth[64];
+	int rc;
+
+	if (j->in.concat_total > 1) {
+		struct part_new p = {
+			.provider = j->provider->name,
+			.provider_id = j->in.id,
+			.number = j->in.from,
+			.peer = j->in.to,
+			.ref = j->in.concat_ref,
+			.total = j->in.concat_total,
+			.part = j->in.concat_part,
+			.text = j->in.text,
+			.at = j->at,
+		};
+		if (p.provider_id == NULL) {
+			snprintf(synth, sizeof(synth), "%.20s/%d/%lld", p.ref,
+			    p.part, (long long)p.at);
+			p.provider_id = synth;
+		}
+		if ((rc = store_part_add(w->st, &p, &j->dup)) < 0 || j->dup)
+			return rc;
+		return join_parts(w->st, p.provider, p.number, p.ref, false);
+	}
+	{
+		struct inbound_new in = {
+			.provider = j->provider->name,
+			.provider_id = j->in.id,
+			.number = j->in.from,
+			.peer = j->in.to,
+			.text = j->in.text,
+			.at = j->at,
+		};
+		return store_inbound_add(w->st, &in, &j->id, &j->dup);
+	}
+}
+
+/* Routes, as they are, the parts whose missing siblings are overdue. */
+static void
+join_overdue_parts(struct writer *w)
+{
+	int64_t before =
+	    now_ms() - (int64_t)w->d->conf->gw.concat_timeout_s * 1000;
+	char **prov = NULL, **num = NULL, **ref = NULL;
+	size_t n = 0;
+	int rc;
+
+	pthread_mutex_lock(&w->d->write_lock);
+	if (store_parts_expired(w->st, before, 100, &prov, &num, &ref, &n) <
+		0 ||
+	    n == 0 || store_begin(w->st) < 0)
+		goto out;
+	rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = join_parts(w->st, prov[i], num[i], ref[i], true);
+	if (rc == 0)
+		rc = store_commit(w->st);
+	if (rc < 0) {
+		log_error("writer: cannot route overdue message parts: %s",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+	} else {
+		log_info(
+		    "writer: %zu message(s) routed with parts missing after %d s",
+		    n, w->d->conf->gw.concat_timeout_s);
+		w->more = true;
+	}
+out:
+	pthread_mutex_unlock(&w->d->write_lock);
+	strv_free(prov, n);
+	strv_free(num, n);
+	strv_free(ref, n);
+}
+
 static void
 commit_jobs(struct writer *w, struct job *jobs)
 {
@@ -46,15 +153,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 	rc = store_begin(w->st);
 	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
 		if (j->kind == JOB_INBOUND) {
-			struct inbound_new in = {
-				.provider = j->provider->name,
-				.provider_id = j->in.id,
-				.number = j->in.from,
-				.peer = j->in.to,
-				.text = j->in.text,
-				.at = j->at,
-			};
-			rc = store_inbound_add(w->st, &in, &j->id, &j->dup);
+			rc = add_inbound(w, j);
 		} else {
 			rc = store_outbound_report(w->st, j->provider->name,
 			    j->dlr.our_id, j->dlr.provider_id,
@@ -179,7 +278,7 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	int64_t retry_at = 0;
+	int64_t retry_at = 0, parts_at = 0;
 
 	for (;;) {
 		struct job *jobs, *j;
@@ -226,6 +325,10 @@ writer_main(void *arg)
 		if (mono_ms() < retry_at) {
 			w->more = false;
 			continue;
+		}
+		if (mono_ms() >= parts_at) {
+			join_overdue_parts(w);
+			parts_at = mono_ms() + 1000;
 		}
 		n = process_pending(w);
 		if (n < 0)

@@ -261,6 +261,7 @@ test_migrations(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 			     "ALTER TABLE messages DROP COLUMN cost;"
+			     "DROP TABLE inbound_parts;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

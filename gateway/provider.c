@@ -22,6 +22,7 @@ extern const struct provider_type provider_generic;
 extern const struct provider_type provider_africastalking;
 extern const struct provider_type provider_twilio;
 extern const struct provider_type provider_kannel;
+extern const struct provider_type provider_vonage;
 
 const struct provider_type *const provider_types[] = {
 	&provider_log,
@@ -29,6 +30,7 @@ const struct provider_type *const provider_types[] = {
 	&provider_africastalking,
 	&provider_twilio,
 	&provider_kannel,
+	&provider_vonage,
 	NULL,
 };
 

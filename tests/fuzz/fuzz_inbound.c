@@ -1,17 +1,38 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-inbound: the generic/log providers' webhook and delivery-report
- * parsers; the first byte picks the content type.
+ * fuzz-inbound: every provider type's webhook and delivery-report parser.
+ * The first byte picks the provider and the content type; the rest is the
+ * body (and, for Kannel, the query string too).
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "provider.h"
+#include "conf.h"
 #include "provider_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char conf_text[] =
+    "gateway = { database = \"/tmp/unused.db\"; };\n"
+    "providers = (\n"
+    " { name = \"generic\"; type = \"generic\"; base_url = \"http://x\"; },\n"
+    " { name = \"at\"; type = \"africastalking\"; username = \"u\"; api_key = \"k\"; },\n"
+    " { name = \"tw\"; type = \"twilio\"; account_sid = \"AC0123456789abcdef0123456789abcdef\";"
+    "   auth_token = \"t\"; validate = false; },\n"
+    " { name = \"kannel\"; type = \"kannel\"; username = \"u\"; password = \"p\";"
+    "   sendsms_url = \"http://x/cgi-bin/sendsms\"; },\n"
+    " { name = \"vn\"; type = \"vonage\"; api_key = \"k\"; api_secret = \"s\"; }\n"
+    ");\n"
+    "languages = { en = { help = [\"HELP\"]; stop = [\"STOP\"]; start = [\"START\"];"
+    " quit = [\"QUIT\"]; }; };\n"
+    "replies = { stop = \"s\"; start = \"s\"; quit = \"q\"; ambiguous = \"a\"; };\n"
+    "routes = ( { name = \"help\"; handler = \"help\"; reply = \"h\"; } );\n";
+
+static struct conf *conf;
 
 static const char *
 no_header(const struct webreq *r, const char *name)
@@ -19,18 +40,41 @@ no_header(const struct webreq *r, const char *name)
 	return NULL;
 }
 
+static void
+load(void)
+{
+	char path[64];
+	struct conf_errors ce;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/baraza-fuzz-inbound-%d.conf",
+	    (int)getpid());
+	f = fopen(path, "w");
+	fputs(conf_text, f);
+	fclose(f);
+	conf_errors_init(&ce);
+	conf = conf_load(path, NULL, 0, handlers_table, &ce);
+	conf_errors_done(&ce);
+	unlink(path);
+	if (conf == NULL)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct provider_type *g = provider_type_find("generic");
 	struct webreq r = { .method = "POST", .header = no_header };
+	const struct provider *p;
 	struct inbound in = { 0 };
 	struct dlr d = { 0 };
 	struct buf err;
-	char *body;
+	char *body, *uri;
 
+	if (conf == NULL)
+		load();
 	if (size == 0)
 		return 0;
+	p = &conf->providers[(data[0] >> 1) % conf->nproviders];
 	r.content_type = data[0] & 1 ? "application/json"
 				     : "application/x-www-form-urlencoded";
 	body = malloc(size);
@@ -38,23 +82,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	body[size - 1] = '\0';
 	r.body = body;
 	r.body_len = size - 1;
+	uri = xasprintf("/sms/x?%s", body);
+	r.uri = uri;
+	r.path = "/sms/x";
 	buf_init(&err);
-	if (generic_inbound(&r, &in, &err) == 0) {
+	if (p->type->parse_inbound(p->state, &r, &in, &err) == 0) {
 		/* what is accepted must satisfy the limits the store relies on
 		 */
-		if (strlen(in.text) > MSG_TEXT_MAX ||
-		    strlen(in.from) > MSG_NUMBER_MAX)
+		if (strlen(in.text) > MSG_TEXT_MAX * (size_t)3 ||
+		    strlen(in.from) > MSG_NUMBER_MAX + 1 ||
+		    in.concat_total > CONCAT_MAX_PARTS ||
+		    in.concat_part > in.concat_total)
 			abort();
 	}
 	inbound_done(&in);
-	{
-		struct {
-			char *base_url, *token;
-		} state = { "http://x", NULL };
-		g->parse_dlr(&state, &r, &d, &err);
-	}
+	buf_reset(&err);
+	p->type->parse_dlr(p->state, &r, &d, &err);
 	dlr_done(&d);
 	buf_free(&err);
+	free(uri);
 	free(body);
 	return 0;
 }

@@ -34,7 +34,7 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"retry_base_ms", "retry_cap_ms", "deny", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
-	"from", "concurrency", "rate_per_s", "timeout_ms", NULL };
+	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes", NULL };
 static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
 	"start", "quit" };
 static const char *const lang_keys[] = { "name", "help", "stop", "start",
@@ -883,6 +883,37 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 	ex->phones = xstrdup(phones != NULL ? phones : "pseudonym");
 }
 
+/* `prefixes = [ "+254", "+255" ]`: a NULL-terminated copy. */
+static char **
+read_prefixes(struct conf_errors *ce, const config_setting_t *l)
+{
+	char **v;
+	int n;
+
+	if (l == NULL)
+		return xcalloc(1, sizeof(char *));
+	if (config_setting_type(l) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(l) != CONFIG_TYPE_LIST) {
+		conf_error(ce, l,
+		    "'prefixes' must be a list such as [ \"+254\" ]");
+		return xcalloc(1, sizeof(char *));
+	}
+	n = config_setting_length(l);
+	v = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0, j = 0; i < n; i++) {
+		const config_setting_t *e =
+		    config_setting_get_elem(l, (unsigned)i);
+		const char *p = config_setting_get_string(e);
+		if (p == NULL || p[0] != '+' || p[1] == '\0' ||
+		    strspn(p + 1, "0123456789") != strlen(p + 1))
+			conf_error(ce, e,
+			    "prefixes are '+' and digits, such as \"+254\"");
+		else
+			v[j++] = xstrdup(p);
+	}
+	return v;
+}
+
 static void
 parse_provider(struct conf_errors *ce, const config_setting_t *s,
     struct conf *c, struct provider *p)
@@ -920,6 +951,8 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 			p->rate_per_s = v;
 	}
 	p->is_default = isdef;
+	p->prefixes =
+	    read_prefixes(ce, config_setting_get_member(s, "prefixes"));
 	p->name = xstrdup(name != NULL ? name : "?");
 	p->from = from != NULL ? xstrdup(from) : NULL;
 	if (name != NULL && !valid_name(name, 32))
@@ -1160,6 +1193,9 @@ conf_free(struct conf *c)
 			p->type->free_state(p->state);
 		free(p->name);
 		free(p->from);
+		for (char **x = p->prefixes; x != NULL && *x != NULL; x++)
+			free(*x);
+		free(p->prefixes);
 	}
 	free(c->providers);
 	routing_free(c->routing);
@@ -1174,4 +1210,24 @@ conf_provider(const struct conf *c, const char *name)
 		    strcmp(c->providers[i].name, name) == 0)
 			return &c->providers[i];
 	return NULL;
+}
+
+struct provider *
+conf_provider_for(const struct conf *c, const char *number)
+{
+	struct provider *best = NULL;
+	size_t best_len = 0;
+
+	for (size_t i = 0; i < c->nproviders; i++)
+		for (char **x = c->providers[i].prefixes;
+		     x != NULL && *x != NULL; x++) {
+			size_t n = strlen(*x);
+			if (n > best_len && strncmp(number, *x, n) == 0) {
+				best = &c->providers[i];
+				best_len = n;
+			}
+		}
+	if (best == NULL && c->default_provider >= 0)
+		best = &c->providers[c->default_provider];
+	return best;
 }

@@ -115,6 +115,9 @@ struct routing *conf_take_routing(struct conf *c);
 void routing_free(struct routing *r);
 
 struct provider *conf_provider(const struct conf *c, const char *name);
+/* The provider for a message baraza starts to number: the one with the
+ * longest matching `prefixes` entry, else the default. */
+struct provider *conf_provider_for(const struct conf *c, const char *number);
 int routing_lang(const struct routing *r, const char *code);
 
 /* Parses "HOST:PORT"; 0 or -EINVAL. */

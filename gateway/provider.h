@@ -161,6 +161,7 @@ struct provider {
 	int concurrency;   /* sends in flight at most */
 	double rate_per_s; /* sends started per second at most; 0 = no cap */
 	int timeout_ms;
+	char **prefixes; /* numbers baraza writes to first that start so */
 };
 
 /* The compiled-in provider types, NULL-terminated. */

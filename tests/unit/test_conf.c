@@ -161,6 +161,31 @@ test_help_list_measured(void **state)
 	conf_errors_done(&ce);
 }
 
+/* Messages baraza starts go by the longest matching prefix, else the
+ * default provider. */
+static void
+test_prefixes(void **state)
+{
+	struct conf_override bad[] = { { "providers.[1].prefixes", "x" } };
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	c = conf_load("conf/prefixes.conf", NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	assert_string_equal(conf_provider_for(c, "+254711000001")->name,
+	    "ke-safcom");
+	assert_string_equal(conf_provider_for(c, "+254733000001")->name, "ke");
+	assert_string_equal(conf_provider_for(c, "+255700000001")->name, "tz");
+	assert_string_equal(conf_provider_for(c, "+256700000001")->name, "log");
+	conf_free(c);
+	conf_errors_done(&ce);
+	conf_errors_init(&ce);
+	assert_null(
+	    conf_load("conf/prefixes.conf", bad, 1, handlers_table, &ce));
+	conf_errors_done(&ce);
+}
+
 int
 main(void)
 {
@@ -170,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_help_list_measured),
+		cmocka_unit_test(test_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

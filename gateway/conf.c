@@ -34,7 +34,8 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"retry_base_ms", "retry_cap_ms", "deny", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
-	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes", NULL };
+	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes",
+	"poll_interval_s", NULL };
 static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
 	"start", "quit" };
 static const char *const lang_keys[] = { "name", "help", "stop", "start",
@@ -936,6 +937,7 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	get_bool(ce, s, "default", false, &isdef);
 	get_int(ce, s, "concurrency", 1, 1024, 4, &p->concurrency);
 	get_int(ce, s, "timeout_ms", 100, 300000, 10000, &p->timeout_ms);
+	get_int(ce, s, "poll_interval_s", 0, 86400, 0, &p->poll_interval_s);
 	rate = config_setting_get_member(s, "rate_per_s");
 	if (rate != NULL) {
 		int t = config_setting_type(rate);
@@ -976,6 +978,10 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 	    ce->errors == before)
 		conf_error(ce, s, "provider '%s' rejected its settings",
 		    p->name);
+	if (ce->errors == before && p->poll_interval_s > 0 &&
+	    p->type->prepare_poll == NULL)
+		conf_error(ce, config_setting_get_member(s, "poll_interval_s"),
+		    "provider type '%s' cannot be polled", p->type->name);
 	if (ce->errors != before)
 		p->type = NULL; /* state not built: nothing to free */
 }

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "log.h"
+#include "poller.h"
 #include "sender.h"
 #include "writer.h"
 
@@ -96,6 +97,9 @@ reload(struct daemon *d)
 static void
 stop_all(struct daemon *d)
 {
+	/* the poller waits on the writer: it stops first */
+	poller_stop(d->poller);
+	d->poller = NULL;
 	if (d->http != NULL)
 		http_quiesce(d->http);
 	if (d->writer != NULL) {
@@ -160,6 +164,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	if (store_open(d.conf->gw.database, &d.read_store, &err) < 0 ||
 	    (d.writer = writer_start(&d, &err)) == NULL ||
 	    (d.sender = sender_start(&d, &err)) == NULL ||
+	    (d.poller = poller_start(&d, &err)) == NULL ||
 	    (d.http = http_start(&d, &err)) == NULL) {
 		log_error("run: %s", err ? err : "cannot start");
 		free(err);

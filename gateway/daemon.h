@@ -18,6 +18,7 @@
 struct writer;
 struct sender;
 struct http;
+struct poller;
 
 struct daemon {
 	struct conf *conf; /* settings and providers: fixed while running */
@@ -41,6 +42,7 @@ struct daemon {
 	struct writer *writer;
 	struct sender *sender;
 	struct http *http;
+	struct poller *poller;
 };
 
 /* The current routing, held until released; never NULL. */

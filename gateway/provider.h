@@ -10,6 +10,7 @@
 #define BARAZA_PROVIDER_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -149,6 +150,18 @@ struct provider_type {
 	    struct sendreq *ret);
 	enum send_result (*classify)(void *state, long http_status,
 	    const char *body, size_t len, struct send_outcome *ret);
+
+	/* Optional.  Polling for inbound messages the provider keeps: the
+	 * request listing those after cursor (NULL the first time). */
+	int (*prepare_poll)(void *state, const char *cursor,
+	    struct sendreq *ret);
+	/* Parses a poll answer into inbound messages (an owned array) and
+	 * the cursor to keep (owned; NULL keeps the old one); *ret_more when
+	 * another page is waiting.  -EINVAL, with err, for an answer that
+	 * cannot be read. */
+	int (*parse_poll)(void *state, long http_status, const char *body,
+	    size_t len, struct inbound **ret, size_t *ret_n, char **ret_cursor,
+	    bool *ret_more, struct buf *err);
 };
 
 /* One configured provider instance. */
@@ -161,7 +174,8 @@ struct provider {
 	int concurrency;   /* sends in flight at most */
 	double rate_per_s; /* sends started per second at most; 0 = no cap */
 	int timeout_ms;
-	char **prefixes; /* numbers baraza writes to first that start so */
+	char **prefixes;     /* numbers baraza writes to first that start so */
+	int poll_interval_s; /* 0: no polling */
 };
 
 /* The compiled-in provider types, NULL-terminated. */

@@ -290,6 +290,100 @@ at_classify(void *state, long status, const char *body, size_t len,
 	return res;
 }
 
+static int
+at_prepare_poll(void *state, const char *cursor, struct sendreq *ret)
+{
+	struct at *a = state;
+	char *user = curl_easy_escape(NULL, a->username, 0);
+	char *last = curl_easy_escape(NULL, cursor != NULL ? cursor : "0", 0);
+
+	ret->url =
+	    xasprintf("%s/version1/messaging?username=%s&lastReceivedId=%s",
+		a->base_url, user != NULL ? user : "",
+		last != NULL ? last : "0");
+	curl_free(user);
+	curl_free(last);
+	ret->headers[ret->nheaders++] = xasprintf("apiKey: %s", a->api_key);
+	ret->headers[ret->nheaders++] = xstrdup("Accept: application/json");
+	return 0;
+}
+
+/* AT's ids are numbers in some answers and strings in others. */
+static char *
+id_string(json_t *v)
+{
+	if (json_is_integer(v))
+		return xasprintf("%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	return NULL;
+}
+
+static int
+at_parse_poll(void *state, long status, const char *body, size_t len,
+    struct inbound **ret, size_t *ret_n, char **ret_cursor, bool *ret_more,
+    struct buf *err)
+{
+	json_t *o, *msgs, *m;
+	struct inbound *v = NULL;
+	size_t n = 0, i;
+	int64_t best = -1;
+
+	if (status != 200) {
+		buf_printf(err, "HTTP %ld: %.120s", status, body);
+		return -EINVAL;
+	}
+	o = json_loadb(body, len, 0, NULL);
+	msgs =
+	    json_object_get(json_object_get(o, "SMSMessageData"), "Messages");
+	if (!json_is_array(msgs)) {
+		buf_puts(err, "no SMSMessageData.Messages in the answer");
+		json_decref(o);
+		return -EINVAL;
+	}
+	v = xcalloc(json_array_size(msgs) + 1, sizeof(*v));
+	json_array_foreach(msgs, i, m)
+	{
+		const char *from =
+		    json_string_value(json_object_get(m, "from"));
+		const char *to = json_string_value(json_object_get(m, "to"));
+		const char *text =
+		    json_string_value(json_object_get(m, "text"));
+		char *id = id_string(json_object_get(m, "id"));
+		int64_t num;
+		struct buf e;
+
+		buf_init(&e);
+		if (id != NULL && parse_int64(id, 0, INT64_MAX, &num) == 0 &&
+		    num > best)
+			best = num;
+		if (check_number("from", from, &e) < 0 ||
+		    check_text("text", text, &e) < 0 || id == NULL ||
+		    check_id("id", id, &e) < 0) {
+			buf_free(&e);
+			free(id);
+			continue; /* skipped: the cursor still moves past it */
+		}
+		buf_free(&e);
+		v[n].from = number_normalize(from);
+		v[n].to =
+		    to != NULL && *to != '\0' && check_number("to", to, &e) == 0
+		    ? number_normalize(to)
+		    : NULL;
+		buf_free(&e);
+		v[n].text = xstrdup(text);
+		v[n].id = id;
+		n++;
+	}
+	*ret_more = json_array_size(msgs) > 0;
+	*ret_cursor = best >= 0 ? xasprintf("%lld", (long long)best) : NULL;
+	*ret = v;
+	*ret_n = n;
+	json_decref(o);
+	return 0;
+}
+
 const struct provider_type provider_africastalking = {
 	.name = "africastalking",
 	.abi = PROVIDER_ABI,
@@ -300,4 +394,6 @@ const struct provider_type provider_africastalking = {
 	.parse_dlr = at_parse_dlr,
 	.prepare_send = at_prepare,
 	.classify = at_classify,
+	.prepare_poll = at_prepare_poll,
+	.parse_poll = at_parse_poll,
 };

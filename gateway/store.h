@@ -24,7 +24,7 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -211,6 +211,11 @@ int store_session_get(struct store *st, const char *number, int64_t now,
 int store_session_put(struct store *st, const char *number, const char *route,
     const char *state, int64_t expires_at, int64_t at);
 int store_session_delete(struct store *st, const char *number);
+
+/* A provider's polling cursor (owned), or -ENOENT before the first. */
+int store_cursor_get(struct store *st, const char *provider, char **ret);
+int store_cursor_set(struct store *st, const char *provider, const char *cursor,
+    int64_t at);
 
 /* A trivial query: 0 when the database answers. */
 int store_ping(struct store *st);

@@ -83,6 +83,11 @@ static const char *const migrations[] = {
 	"  provider_id);"
 	"CREATE INDEX inbound_parts_open ON inbound_parts (provider, number, ref)"
 	"  WHERE joined_at IS NULL;",
+	/* 4: where polling a provider got to */
+	"CREATE TABLE poll_cursors ("
+	"  provider TEXT PRIMARY KEY,"
+	"  cursor TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL);",
 };
 
 enum stmt {
@@ -124,6 +129,8 @@ enum stmt {
 	S_PART_LIST,
 	S_PART_MARK,
 	S_PART_EXPIRED,
+	S_CURSOR_GET,
+	S_CURSOR_SET,
 	S_COUNT
 };
 
@@ -230,6 +237,11 @@ static const char *const sql[S_COUNT] = {
 			  " state = ?3, expires_at = ?4, updated_at = ?5",
 	[S_SESSION_DEL] = "DELETE FROM sessions WHERE number = ?1",
 	[S_PING] = "SELECT count(*) FROM sqlite_master",
+	[S_CURSOR_GET] = "SELECT cursor FROM poll_cursors WHERE provider = ?1",
+	[S_CURSOR_SET] =
+	    "INSERT INTO poll_cursors (provider, cursor, updated_at)"
+	    " VALUES (?1, ?2, ?3) ON CONFLICT (provider) DO UPDATE"
+	    " SET cursor = ?2, updated_at = ?3",
 	[S_PART_ADD] =
 	    "INSERT OR IGNORE INTO inbound_parts (provider, provider_id,"
 	    " number, peer, ref, total, part, text, created_at) VALUES"
@@ -1192,6 +1204,36 @@ store_session_delete(struct store *st, const char *number)
 	if (s == NULL)
 		return -EIO;
 	bind_text(s, 1, number);
+	return exec_done(s);
+}
+
+int
+store_cursor_get(struct store *st, const char *provider, char **ret)
+{
+	sqlite3_stmt *s = get(st, S_CURSOR_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, provider);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ret = col_text(s, 0);
+	done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+}
+
+int
+store_cursor_set(struct store *st, const char *provider, const char *cursor,
+    int64_t at)
+{
+	sqlite3_stmt *s = get(st, S_CURSOR_SET);
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, provider);
+	bind_text(s, 2, cursor);
+	sqlite3_bind_int64(s, 3, at);
 	return exec_done(s);
 }
 

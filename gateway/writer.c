@@ -105,6 +105,30 @@ add_inbound(struct writer *w, struct job *j)
 	}
 }
 
+/* A polled page: every message (deduplicated by its provider id, so a
+ * page seen twice adds nothing) and the cursor, in one transaction. */
+static int
+add_polled(struct writer *w, struct job *j)
+{
+	struct job one;
+	int rc = 0;
+
+	j->added = 0;
+	for (size_t i = 0; rc == 0 && i < j->npolled; i++) {
+		memset(&one, 0, sizeof(one));
+		one.kind = JOB_INBOUND;
+		one.provider = j->provider;
+		one.in = j->polled[i];
+		one.at = j->at;
+		rc = add_inbound(w, &one);
+		j->added += rc == 0 && !one.dup;
+	}
+	if (rc == 0 && j->cursor != NULL)
+		rc = store_cursor_set(w->st, j->provider->name, j->cursor,
+		    j->at);
+	return rc;
+}
+
 /* Routes, as they are, the parts whose missing siblings are overdue. */
 static void
 join_overdue_parts(struct writer *w)
@@ -154,6 +178,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
 		if (j->kind == JOB_INBOUND) {
 			rc = add_inbound(w, j);
+		} else if (j->kind == JOB_POLL) {
+			rc = add_polled(w, j);
 		} else {
 			rc = store_outbound_report(w->st, j->provider->name,
 			    j->dlr.our_id, j->dlr.provider_id,
@@ -175,7 +201,10 @@ commit_jobs(struct writer *w, struct job *jobs)
 
 		next = j->next;
 		j->err = rc;
-		if (j->kind == JOB_INBOUND)
+		if (j->kind == JOB_POLL)
+			metrics_in(mx, p,
+			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);
+		else if (j->kind == JOB_INBOUND)
 			metrics_in(mx, p,
 			    rc < 0       ? M_IN_UNAVAILABLE
 				: j->dup ? M_IN_DUPLICATE

@@ -21,6 +21,7 @@ struct daemon;
 enum job_kind {
 	JOB_INBOUND,
 	JOB_DLR,
+	JOB_POLL, /* a page of polled messages and the cursor after it */
 };
 
 struct job {
@@ -28,6 +29,10 @@ struct job {
 	const struct provider *provider; /* lives as long as the daemon */
 	struct inbound in;
 	struct dlr dlr;
+	struct inbound *polled; /* JOB_POLL: borrowed */
+	size_t npolled;
+	const char *cursor; /* JOB_POLL: borrowed, NULL keeps the old one */
+	int added;          /* JOB_POLL: messages new to the store */
 	int64_t at;
 	/* outcome, valid in done() */
 	int err;    /* 0, or a negative errno: nothing was stored */

@@ -19,6 +19,9 @@ class AfricasTalkingTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.mode = {}  # number -> list of answers to give, in turn
+        cls.stored = [  # what AT keeps for polling
+            {"id": i, "from": "+25471100070%d" % i, "to": "22384", "text": "about",
+             "date": "2026-11-26 12:00:0%d" % i, "linkId": ""} for i in range(1, 6)]
         cls.lock = threading.Lock()
         cls.api = FakeApi(cls.answer)
         cls.sink = Sink()
@@ -26,8 +29,10 @@ class AfricasTalkingTest(unittest.TestCase):
   { name = "at"; type = "africastalking"; username = "sandbox"; api_key = "key-123";
     base_url = "http://127.0.0.1:%d"; token = "%s"; from = "22384"; },
   { name = "at2"; type = "africastalking"; username = "county"; api_key = "key-456";
-    base_url = "http://127.0.0.1:%d"; allow = [ "192.0.2.7" ]; }""" % (
-            cls.api.port, TOKEN, cls.api.port)
+    base_url = "http://127.0.0.1:%d"; allow = [ "192.0.2.7" ]; },
+  { name = "at3"; type = "africastalking"; username = "poller"; api_key = "key-789";
+    base_url = "http://127.0.0.1:%d"; poll_interval_s = 1; }""" % (
+            cls.api.port, TOKEN, cls.api.port, cls.api.port)
         cls.gw = Gateway(cls.sink, attempts=3, providers=providers).start()
 
     @classmethod
@@ -38,8 +43,10 @@ class AfricasTalkingTest(unittest.TestCase):
 
     @classmethod
     def answer(cls, path, headers, body):
+        if path.startswith("/version1/messaging?"):
+            return cls.inbox(path, headers)
         f = dict(urllib.parse.parse_qsl(body))
-        if path != "/version1/messaging" or headers.get("apiKey") not in ("key-123", "key-456"):
+        if path != "/version1/messaging" or headers.get("apiKey") not in ("key-123", "key-456", "key-789"):
             return 401, "text/plain", "The supplied authentication is invalid"
         with cls.lock:
             todo = cls.mode.get(f.get("to"), [])
@@ -56,6 +63,16 @@ class AfricasTalkingTest(unittest.TestCase):
                "messageId": "ATXid_%s" % f["to"][-4:] if code == 101 else "None"}
         return 201, "application/json", json.dumps(
             {"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [rec]}})
+
+    @classmethod
+    def inbox(cls, path, headers):
+        q = dict(urllib.parse.parse_qsl(path.split("?", 1)[1]))
+        if headers.get("apiKey") != "key-789" or q.get("username") != "poller":
+            return 401, "text/plain", "The supplied authentication is invalid"
+        last = int(q.get("lastReceivedId", "0"))
+        with cls.lock:
+            newer = [m for m in cls.stored if m["id"] > last][:2]  # pages of two
+        return 200, "application/json", json.dumps({"SMSMessageData": {"Messages": newer}})
 
     def callback(self, path, fields, token=TOKEN):
         q = "?token=" + token if token else ""
@@ -127,6 +144,29 @@ class AfricasTalkingTest(unittest.TestCase):
         self.assertEqual(hist, ["500 InternalServerError", "unreadable answer from Africa's Talking"])
         row = self.out_row(n3, "failed")  # retries exhausted (3)
         self.assertEqual(row[0][2:], ("405 InsufficientBalance", 3))
+
+    def test_polling_neither_misses_nor_repeats(self):
+        polled = lambda: self.gw.query(
+            "SELECT number FROM messages WHERE provider='at3' AND direction='in' ORDER BY id")
+        self.assertTrue(self.gw.wait_until(lambda: len(polled()) == 5, 15))
+        self.assertEqual([r[0] for r in polled()], ["+25471100070%d" % i for i in range(1, 6)])
+        self.assertEqual(self.gw.query("SELECT cursor FROM poll_cursors WHERE provider='at3'"),
+                         [("5",)])
+        # replies to polled messages leave through the same provider
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE provider='at3' AND direction='out'"
+            " AND status='sent'")[0][0] == 5, 10))
+        # a restart resumes from the cursor: nothing twice, the new one once
+        self.gw.stop()
+        with self.lock:
+            self.stored.append({"id": 6, "from": "+254711000706", "to": "22384",
+                                "text": "contact", "date": "", "linkId": ""})
+        self.gw.start(["-o", "gateway.concat_timeout_s=60"])
+        self.assertTrue(self.gw.wait_until(lambda: len(polled()) == 6, 15))
+        time.sleep(2.5)
+        self.assertEqual(len(polled()), 6)
+        asked = [p for m, p, h, b in self.api.requests if "lastReceivedId=" in p]
+        self.assertIn("/version1/messaging?username=poller&lastReceivedId=5", asked)
 
 
 if __name__ == "__main__":

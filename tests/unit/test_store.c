@@ -262,6 +262,7 @@ test_migrations(void **state)
 	assert_int_equal(sqlite3_exec(db,
 			     "ALTER TABLE messages DROP COLUMN cost;"
 			     "DROP TABLE inbound_parts;"
+			     "DROP TABLE poll_cursors;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

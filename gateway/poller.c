@@ -128,7 +128,8 @@ poll_provider(struct poller *p, const struct provider *pr)
 		job.provider = pr;
 		job.polled = msgs;
 		job.npolled = n;
-		job.cursor = next;
+		/* a cursor that is a page's path is for this round only */
+		job.cursor = next != NULL && next[0] != '/' ? next : NULL;
 		job.at = now_ms();
 		job.done = job_done;
 		job.arg = p;

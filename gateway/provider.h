@@ -156,7 +156,9 @@ struct provider_type {
 	int (*prepare_poll)(void *state, const char *cursor,
 	    struct sendreq *ret);
 	/* Parses a poll answer into inbound messages (an owned array) and
-	 * the cursor to keep (owned; NULL keeps the old one); *ret_more when
+	 * the cursor for the next request (owned; NULL keeps the old one; one
+	 * that starts with '/' is a page of this round and is not stored, so
+	 * a round cut short starts again from the stored one); *ret_more when
 	 * another page is waiting.  -EINVAL, with err, for an answer that
 	 * cannot be read. */
 	int (*parse_poll)(void *state, long http_status, const char *body,

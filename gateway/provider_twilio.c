@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -34,6 +35,7 @@ struct twilio {
 	char *auth_token;
 	char *public_url; /* without a trailing '/', or NULL */
 	char *base_url;
+	char *number; /* our number ('from'), for polling */
 	bool validate;
 };
 
@@ -52,6 +54,7 @@ twilio_free(void *state)
 	free(t->auth_token);
 	free(t->public_url);
 	free(t->base_url);
+	free(t->number);
 	free(t);
 }
 
@@ -109,6 +112,8 @@ twilio_configure(const config_setting_t *s, struct conf_errors *ce,
 	}
 	t->base_url = xstrdup(base != NULL ? base : TWILIO_API);
 	t->validate = validate;
+	if (config_setting_lookup_string(s, "from", &name))
+		t->number = xstrdup(name);
 	*ret_state = t;
 	return 0;
 }
@@ -408,6 +413,112 @@ twilio_classify(void *state, long status, const char *body, size_t len,
 	return res;
 }
 
+/*
+ * Polling lists Messages.json newest first, from yesterday (UTC) on, page
+ * by page; the cursor is the next page's URI while paging, then the day
+ * to start from next time.  The overlap is deliberate: messages are
+ * deduplicated by their sid.
+ */
+static char *
+yesterday(void)
+{
+	time_t t = time(NULL) - 86400;
+	struct tm tm;
+	char d[16];
+
+	gmtime_r(&t, &tm);
+	strftime(d, sizeof(d), "%Y-%m-%d", &tm);
+	return xstrdup(d);
+}
+
+static int
+twilio_prepare_poll(void *state, const char *cursor, struct sendreq *ret)
+{
+	struct twilio *t = state;
+	char *day = NULL, *to = NULL;
+
+	ret->userpwd = xasprintf("%s:%s", t->account_sid, t->auth_token);
+	ret->headers[ret->nheaders++] = xstrdup("Accept: application/json");
+	if (cursor != NULL && cursor[0] == '/') {
+		ret->url = xasprintf("%s%s", t->base_url, cursor);
+		return 0;
+	}
+	day = cursor != NULL ? xstrdup(cursor) : yesterday();
+	if (t->number != NULL)
+		to = curl_easy_escape(NULL, t->number, 0);
+	ret->url = xasprintf(
+	    "%s/2010-04-01/Accounts/%s/Messages.json?%s%s%sDateSent%%3E=%s&PageSize=100",
+	    t->base_url, t->account_sid, to != NULL ? "To=" : "",
+	    to != NULL ? to : "", to != NULL ? "&" : "", day);
+	curl_free(to);
+	free(day);
+	return 0;
+}
+
+static int
+twilio_parse_poll(void *state, long status, const char *body, size_t len,
+    struct inbound **ret, size_t *ret_n, char **ret_cursor, bool *ret_more,
+    struct buf *err)
+{
+	json_t *o, *msgs, *m;
+	const char *next;
+	struct inbound *v;
+	size_t n = 0, i;
+
+	if (status != 200) {
+		buf_printf(err, "HTTP %ld: %.120s", status, body);
+		return -EINVAL;
+	}
+	o = json_loadb(body, len, 0, NULL);
+	msgs = json_object_get(o, "messages");
+	if (!json_is_array(msgs)) {
+		buf_puts(err, "no 'messages' in the answer");
+		json_decref(o);
+		return -EINVAL;
+	}
+	v = xcalloc(json_array_size(msgs) + 1, sizeof(*v));
+	json_array_foreach(msgs, i, m)
+	{
+		const char *dir =
+		    json_string_value(json_object_get(m, "direction"));
+		const char *from =
+		    json_string_value(json_object_get(m, "from"));
+		const char *to = json_string_value(json_object_get(m, "to"));
+		const char *text =
+		    json_string_value(json_object_get(m, "body"));
+		const char *sid = json_string_value(json_object_get(m, "sid"));
+		struct buf e;
+
+		if (dir == NULL || strcmp(dir, "inbound") != 0)
+			continue;
+		buf_init(&e);
+		if (check_number("from", from, &e) == 0 &&
+		    check_text("body", text, &e) == 0 && sid != NULL &&
+		    check_id("sid", sid, &e) == 0) {
+			v[n].from = number_normalize(from);
+			v[n].to = to != NULL && check_number("to", to, &e) == 0
+			    ? number_normalize(to)
+			    : NULL;
+			v[n].text = xstrdup(text);
+			v[n].id = xstrdup(sid);
+			n++;
+		}
+		buf_free(&e);
+	}
+	next = json_string_value(json_object_get(o, "next_page_uri"));
+	if (next != NULL && next[0] == '/' && strlen(next) < 2048) {
+		*ret_cursor = xstrdup(next);
+		*ret_more = true;
+	} else {
+		*ret_cursor = yesterday();
+		*ret_more = false;
+	}
+	*ret = v;
+	*ret_n = n;
+	json_decref(o);
+	return 0;
+}
+
 const struct provider_type provider_twilio = {
 	.name = "twilio",
 	.abi = PROVIDER_ABI,
@@ -421,4 +532,6 @@ const struct provider_type provider_twilio = {
 	.parse_dlr = twilio_parse_dlr,
 	.prepare_send = twilio_prepare,
 	.classify = twilio_classify,
+	.prepare_poll = twilio_prepare_poll,
+	.parse_poll = twilio_parse_poll,
 };

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -36,8 +37,10 @@ class TwilioTest(unittest.TestCase):
         cls.sink = Sink()
         providers = """,
   { name = "tw"; type = "twilio"; account_sid = "%s"; auth_token = "%s";
-    base_url = "http://127.0.0.1:%d"; public_url = "%s/"; from = "+15017122661"; }""" % (
-            SID, TOKEN, cls.api.port, PUBLIC)
+    base_url = "http://127.0.0.1:%d"; public_url = "%s/"; from = "+15017122661"; },
+  { name = "twp"; type = "twilio"; account_sid = "%s"; auth_token = "%s";
+    base_url = "http://127.0.0.1:%d"; from = "+15017122662"; poll_interval_s = 1; }""" % (
+            SID, TOKEN, cls.api.port, PUBLIC, SID, TOKEN, cls.api.port)
         cls.gw = Gateway(cls.sink, attempts=3, providers=providers).start()
 
     @classmethod
@@ -52,6 +55,8 @@ class TwilioTest(unittest.TestCase):
         want = "Basic " + base64.b64encode(("%s:%s" % (SID, TOKEN)).encode()).decode()
         if headers.get("Authorization") != want:
             return 401, "application/json", json.dumps({"code": 20003, "message": "Authenticate", "status": 401})
+        if path.startswith("/2010-04-01/Accounts/%s/Messages.json?" % SID):
+            return cls.listing(path)
         if path != "/2010-04-01/Accounts/%s/Messages.json" % SID:
             return 404, "application/json", "{}"
         with cls.lock:
@@ -67,6 +72,26 @@ class TwilioTest(unittest.TestCase):
             "sid": "SM" + f["To"][-6:].rjust(32, "0"), "status": "queued",
             "to": f["To"], "from": f.get("From"), "body": f["Body"],
             "price": None, "price_unit": "USD", "error_code": None})
+
+    @classmethod
+    def listing(cls, path):
+        # newest first, two pages; outbound messages mixed in
+        base = "/2010-04-01/Accounts/%s/Messages.json" % SID
+        q = dict(urllib.parse.parse_qsl(path.split("?", 1)[1]))
+        if q.get("To") != "+15017122662" or "DateSent>" not in q:
+            return 400, "application/json", json.dumps({"code": 20001, "message": "bad filter"})
+        def msg(sid, frm, direction, body):
+            return {"sid": sid, "from": frm, "to": "+15017122662", "body": body,
+                    "direction": direction, "status": "received"}
+        if q.get("PageToken") == "PA1":
+            page = {"messages": [msg("SM" + "c" * 32, "+254711000603", "inbound", "contact")],
+                    "next_page_uri": None}
+        else:
+            page = {"messages": [msg("SM" + "a" * 32, "+254711000601", "inbound", "about"),
+                                 msg("SM" + "b" * 32, "+15017122662", "outbound-api", "x")],
+                    "next_page_uri": base + "?To=%2B15017122662&DateSent%3E=" +
+                    q["DateSent>"] + "&PageSize=100&Page=1&PageToken=PA1"}
+        return 200, "application/json", json.dumps(page)
 
     def webhook(self, path, params, sign=True, sig=None):
         headers = {}
@@ -155,6 +180,21 @@ class TwilioTest(unittest.TestCase):
             "SELECT attempts FROM messages WHERE number=? AND direction='out'"
             " AND status='sent'", n2), 10)
         self.assertEqual(row[0][0], 2)
+
+    def test_polling_lists_inbound_once(self):
+        polled = lambda: self.gw.query(
+            "SELECT provider_id, number, text FROM messages WHERE provider='twp'"
+            " AND direction='in' ORDER BY provider_id")
+        self.assertTrue(self.gw.wait_until(lambda: len(polled()) == 2, 15))
+        time.sleep(2.5)  # more rounds: the same pages, nothing new
+        self.assertEqual(polled(), [("SM" + "a" * 32, "+254711000601", "about"),
+                                    ("SM" + "c" * 32, "+254711000603", "contact")])
+        asked = [p for m, p, h, b in self.api.requests if m == "GET"]
+        self.assertTrue(any("PageToken=PA1" in p for p in asked))
+        self.assertTrue(any("DateSent%3E=" in p for p in asked))
+        # the stored cursor is a day, never a page of a round
+        cursor = self.gw.query("SELECT cursor FROM poll_cursors WHERE provider='twp'")[0][0]
+        self.assertRegex(cursor, r"^\d{4}-\d{2}-\d{2}$")
 
 
 if __name__ == "__main__":

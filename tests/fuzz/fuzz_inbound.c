@@ -99,6 +99,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_reset(&err);
 	p->type->parse_dlr(p->state, &r, &d, &err);
 	dlr_done(&d);
+	if (p->type->parse_poll != NULL) {
+		struct inbound *v = NULL;
+		size_t n = 0;
+		char *cursor = NULL;
+		bool more;
+
+		buf_reset(&err);
+		if (p->type->parse_poll(p->state, 200, body, size - 1, &v, &n,
+			&cursor, &more, &err) == 0) {
+			for (size_t i = 0; i < n; i++)
+				inbound_done(&v[i]);
+			free(v);
+			free(cursor);
+		}
+	}
 	buf_free(&err);
 	free(uri);
 	free(body);

@@ -117,14 +117,16 @@ class AfricasTalkingTest(unittest.TestCase):
                                        " AND direction='in'", n)[0][0], 1)
 
     def test_callbacks_must_prove_their_source(self):
-        before = self.gw.query("SELECT count(*) FROM messages")[0][0]
+        # (the polling provider at3 adds messages meanwhile: count the others)
+        count = "SELECT count(*) FROM messages WHERE provider IN ('at', 'at2')"
+        before = self.gw.query(count)[0][0]
         fields = {"from": "+254711000102", "to": "22384", "text": "help", "id": "x-1"}
         self.assertEqual(self.callback("/sms/at", fields, token=None)[0], 403)
         self.assertEqual(self.callback("/sms/at", fields, token="wrong-secret-1")[0], 403)
         self.assertEqual(self.callback("/dlr/at", {"id": "a", "status": "Success"}, token=None)[0], 403)
         # at2 takes callbacks only from 192.0.2.7; this test is 127.0.0.1
         self.assertEqual(self.gw.post("/sms/at2", fields)[0], 403)
-        self.assertEqual(self.gw.query("SELECT count(*) FROM messages")[0][0], before)
+        self.assertEqual(self.gw.query(count)[0][0], before)
 
     def test_permanent_and_temporary_failures(self):
         n1, n2, n3 = "+254711000201", "+254711000202", "+254711000203"

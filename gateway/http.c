@@ -153,6 +153,19 @@ answer_job(struct request *rq)
 	if (j->err < 0)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
+	if (j->kind == JOB_INBOUND && j->reply != NULL &&
+	    rq->provider->type->format_reply != NULL) {
+		struct buf b;
+		const char *type = "text/plain";
+		enum MHD_Result r;
+
+		buf_init(&b);
+		rq->provider->type->format_reply(rq->provider->state, j->reply,
+		    &b, &type);
+		r = respond(rq->conn, MHD_HTTP_OK, type, b.data ? b.data : "");
+		buf_free(&b);
+		return r;
+	}
 	if (j->kind == JOB_INBOUND && rq->provider->type->ack_body != NULL)
 		return respond(rq->conn, MHD_HTTP_OK,
 		    rq->provider->type->ack_type, rq->provider->type->ack_body);
@@ -208,6 +221,8 @@ start_job(struct request *rq, const char *method)
 	rq->job.at = now_ms();
 	if (rq->ep == EP_SMS) {
 		rq->job.kind = JOB_INBOUND;
+		rq->job.sync = rq->provider->type->sync_reply != NULL &&
+		    rq->provider->type->sync_reply(rq->provider->state);
 		rc = rq->provider->type->parse_inbound(rq->provider->state, &wr,
 		    &rq->job.in, &err);
 	} else {
@@ -386,6 +401,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	inbound_done(&rq->job.in);
 	dlr_done(&rq->job.dlr);
+	free(rq->job.reply);
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;

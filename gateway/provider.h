@@ -151,6 +151,13 @@ struct provider_type {
 	enum send_result (*classify)(void *state, long http_status,
 	    const char *body, size_t len, struct send_outcome *ret);
 
+	/* Optional.  True when this instance answers a webhook with the
+	 * reply itself (Twilio's TwiML, Kannel's response body); then
+	 * format_reply() writes that answer. */
+	bool (*sync_reply)(void *state);
+	void (*format_reply)(void *state, const char *reply, struct buf *body,
+	    const char **ret_type);
+
 	/* Optional.  Polling for inbound messages the provider keeps: the
 	 * request listing those after cursor (NULL the first time). */
 	int (*prepare_poll)(void *state, const char *cursor,

@@ -15,6 +15,8 @@
  * Delivery reports: id (ours), status (%d: 1 delivered, 2/16 failed,
  * 4/8/32 on the way), reason (%A, the SMSC's words).
  * Authentication of Kannel's calls: `token` in the get-url/dlr-url.
+ * With `reply_in_response`, the reply is the get-url's answer instead
+ * (the sms-service then needs max-messages >= 1).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,10 +37,12 @@ struct kannel {
 	char *token;
 	char *smsc;
 	int dlr_mask;
+	bool reply_in_response; /* the reply is the get-url's answer */
 };
 
 static const char *const kannel_keys[] = { "username", "password",
-	"sendsms_url", "public_url", "token", "smsc", "dlr_mask", NULL };
+	"sendsms_url", "public_url", "token", "smsc", "dlr_mask",
+	"reply_in_response", NULL };
 
 static void
 kannel_free(void *state)
@@ -69,7 +73,7 @@ kannel_configure(const config_setting_t *s, struct conf_errors *ce,
 {
 	const char *name = NULL, *user = NULL, *pass = NULL, *url = NULL;
 	const char *pub = NULL, *token = NULL, *smsc = NULL;
-	int mask = 31, before = ce->errors;
+	int mask = 31, before = ce->errors, inresp = 0;
 	struct kannel *k;
 
 	config_setting_lookup_string(s, "name", &name);
@@ -98,9 +102,15 @@ kannel_configure(const config_setting_t *s, struct conf_errors *ce,
 		mask > 63))
 		conf_error(ce, config_setting_get_member(s, "dlr_mask"),
 		    "kannel: 'dlr_mask' must be 0..63 (0: no delivery reports)");
+	if (config_setting_get_member(s, "reply_in_response") != NULL &&
+	    !config_setting_lookup_bool(s, "reply_in_response", &inresp))
+		conf_error(ce,
+		    config_setting_get_member(s, "reply_in_response"),
+		    "kannel: 'reply_in_response' must be true or false");
 	if (ce->errors > before)
 		return -EINVAL;
 	k = xcalloc(1, sizeof(*k));
+	k->reply_in_response = inresp;
 	k->name = xstrdup(name != NULL ? name : "kannel");
 	k->username = xstrdup(user);
 	k->password = xstrdup(pass);
@@ -338,6 +348,21 @@ kannel_classify(void *state, long status, const char *body, size_t len,
 							       : SEND_PERMFAIL;
 }
 
+static bool
+kannel_sync_reply(void *state)
+{
+	return ((struct kannel *)state)->reply_in_response;
+}
+
+/* Kannel sends a text/plain answer as the reply (max-messages >= 1). */
+static void
+kannel_format_reply(void *state, const char *reply, struct buf *body,
+    const char **ret_type)
+{
+	buf_puts(body, reply);
+	*ret_type = "text/plain; charset=UTF-8";
+}
+
 const struct provider_type provider_kannel = {
 	.name = "kannel",
 	.abi = PROVIDER_ABI,
@@ -348,4 +373,6 @@ const struct provider_type provider_kannel = {
 	.parse_dlr = kannel_parse_dlr,
 	.prepare_send = kannel_prepare,
 	.classify = kannel_classify,
+	.sync_reply = kannel_sync_reply,
+	.format_reply = kannel_format_reply,
 };

@@ -7,8 +7,9 @@
  * Both are checked with X-Twilio-Signature (HMAC-SHA1 with the auth token
  * over the URL Twilio called and the sorted form parameters), on by
  * default; `public_url` is baraza's address as Twilio sees it (behind a
- * proxy), else the Host header is used.  The answer to a webhook is empty
- * TwiML: replies leave through the REST API (reply mode "api").
+ * proxy), else the Host header is used.  In reply mode "api" (default)
+ * the answer to a webhook is empty TwiML and replies leave through the
+ * REST API; in "twiml" the reply is the webhook's answer.
  * Outbound: POST {base_url}/2010-04-01/Accounts/{sid}/Messages.json with
  * basic auth, StatusCallback set when public_url is known.  429 (20429)
  * and 5xx are retried; Twilio's 4xx error codes are permanent.
@@ -37,6 +38,7 @@ struct twilio {
 	char *base_url;
 	char *number; /* our number ('from'), for polling */
 	bool validate;
+	bool twiml; /* reply_mode "twiml": the reply goes in the answer */
 };
 
 static const char *const twilio_keys[] = { "account_sid", "auth_token",
@@ -94,9 +96,9 @@ twilio_configure(const config_setting_t *s, struct conf_errors *ce,
 		conf_error(ce, config_setting_get_member(s, "validate"),
 		    "twilio: 'validate' must be true or false");
 	if (config_setting_lookup_string(s, "reply_mode", &mode) &&
-	    strcmp(mode, "api") != 0)
+	    strcmp(mode, "api") != 0 && strcmp(mode, "twiml") != 0)
 		conf_error(ce, config_setting_get_member(s, "reply_mode"),
-		    "twilio: 'reply_mode' is '%s'; only \"api\" is available in this version",
+		    "twilio: 'reply_mode' is '%s', must be \"api\" or \"twiml\"",
 		    mode);
 	if (ce->errors > before)
 		return -EINVAL;
@@ -112,6 +114,7 @@ twilio_configure(const config_setting_t *s, struct conf_errors *ce,
 	}
 	t->base_url = xstrdup(base != NULL ? base : TWILIO_API);
 	t->validate = validate;
+	t->twiml = mode != NULL && strcmp(mode, "twiml") == 0;
 	if (config_setting_lookup_string(s, "from", &name))
 		t->number = xstrdup(name);
 	*ret_state = t;
@@ -519,6 +522,42 @@ twilio_parse_poll(void *state, long status, const char *body, size_t len,
 	return 0;
 }
 
+static bool
+twilio_sync_reply(void *state)
+{
+	return ((struct twilio *)state)->twiml;
+}
+
+static void
+twilio_format_reply(void *state, const char *reply, struct buf *body,
+    const char **ret_type)
+{
+	buf_puts(body,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>");
+	for (const char *c = reply; *c != '\0'; c++)
+		switch (*c) {
+		case '&':
+			buf_puts(body, "&amp;");
+			break;
+		case '<':
+			buf_puts(body, "&lt;");
+			break;
+		case '>':
+			buf_puts(body, "&gt;");
+			break;
+		case '"':
+			buf_puts(body, "&quot;");
+			break;
+		case '\'':
+			buf_puts(body, "&apos;");
+			break;
+		default:
+			buf_putc(body, *c);
+		}
+	buf_puts(body, "</Message></Response>\n");
+	*ret_type = "text/xml";
+}
+
 const struct provider_type provider_twilio = {
 	.name = "twilio",
 	.abi = PROVIDER_ABI,
@@ -532,6 +571,8 @@ const struct provider_type provider_twilio = {
 	.parse_dlr = twilio_parse_dlr,
 	.prepare_send = twilio_prepare,
 	.classify = twilio_classify,
+	.sync_reply = twilio_sync_reply,
+	.format_reply = twilio_format_reply,
 	.prepare_poll = twilio_prepare_poll,
 	.parse_poll = twilio_parse_poll,
 };

@@ -166,6 +166,49 @@ out:
 	strv_free(ref, n);
 }
 
+/*
+ * A provider that carries the reply in its webhook answer: the message is
+ * processed at once and its reply recorded as sent (it leaves in the
+ * answer).  If that fails, the message stays 'received' and is processed
+ * like any other, its reply sent through the provider's API.
+ */
+static void
+process_sync(struct writer *w, struct job *j)
+{
+	struct daemon *d = w->d;
+	struct pipeline_opts o = {
+		.reply_provider = j->provider->name,
+		.reply_status = "sent",
+		.channel = "sms",
+	};
+	struct routing *r = daemon_routing_acquire(d);
+	struct outcome oc = { 0 };
+	struct msg m = { 0 };
+	int rc;
+
+	pthread_mutex_lock(&d->write_lock);
+	if ((rc = store_begin(w->st)) == 0 &&
+	    (rc = store_message_get(w->st, j->id, &m)) == 0 &&
+	    strcmp(m.status, "received") == 0 &&
+	    (rc = pipeline_process(w->st, r, &d->conf->gw, &m, &o, &oc)) == 0 &&
+	    (rc = store_commit(w->st)) == 0) {
+		j->reply = oc.reply;
+		oc.reply = NULL;
+		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
+		    0);
+		if (j->reply != NULL)
+			metrics_out(&d->metrics,
+			    metrics_provider(&d->metrics, j->provider->name),
+			    M_OUT_SENT);
+	} else {
+		store_rollback(w->st);
+	}
+	pthread_mutex_unlock(&d->write_lock);
+	outcome_done(&oc);
+	msg_done(&m);
+	daemon_routing_release(d, r);
+}
+
 static void
 commit_jobs(struct writer *w, struct job *jobs)
 {
@@ -214,6 +257,9 @@ commit_jobs(struct writer *w, struct job *jobs)
 			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
 				: j->dlr.status == DLR_SENT ? M_OUT_SENT
 							    : M_OUT_FAILED_DLR);
+		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
+		    j->id > 0)
+			process_sync(w, j);
 		j->done(j, j->arg);
 		pthread_mutex_lock(&w->lock);
 		if (--w->outstanding == 0)

@@ -33,6 +33,8 @@ struct job {
 	size_t npolled;
 	const char *cursor; /* JOB_POLL: borrowed, NULL keeps the old one */
 	int added;          /* JOB_POLL: messages new to the store */
+	bool sync;          /* JOB_INBOUND: process now and return the reply */
+	char *reply;        /* the reply when sync (owned; NULL: none) */
 	int64_t at;
 	/* outcome, valid in done() */
 	int err;    /* 0, or a negative errno: nothing was stored */

@@ -51,6 +51,11 @@ keyword = default
 catch-all = true
 max-messages = 0
 get-url = "http://127.0.0.1:%(gw)d/sms/kannel?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c&charset=%%C&token=kannel-secret-1"
+
+group = sms-service
+keyword = kuhusu
+max-messages = 1
+get-url = "http://127.0.0.1:%(gw)d/sms/kannel2?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c&charset=%%C"
 """
 
 
@@ -66,14 +71,18 @@ class KannelTest(unittest.TestCase):
         providers = """,
   { name = "kannel"; type = "kannel"; username = "baraza"; password = "secret";
     sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms"; public_url = "http://127.0.0.1:%%d";
-    token = "kannel-secret-1"; from = "22384"; }""" % ports["sendsms"]
+    token = "kannel-secret-1"; from = "22384"; },
+  { name = "kannel2"; type = "kannel"; username = "baraza"; password = "secret";
+    sendsms_url = "http://127.0.0.1:%d/cgi-bin/sendsms"; reply_in_response = true; }""" % (
+            ports["sendsms"], ports["sendsms"])
         cls.gw = Gateway(cls.sink, providers="")
         # the gateway's own port goes into both configurations
         with open(cls.gw.conf) as f:
             conf = f.read()
         with open(cls.gw.conf, "w") as f:
             f.write(conf.replace('rate_per_s = 2.0; concurrency = 2; }',
-                                 'rate_per_s = 2.0; concurrency = 2; }' + providers % cls.gw.port))
+                                 'rate_per_s = 2.0; concurrency = 2; }' +
+                                 providers % cls.gw.port))
         ports.update(dir=cls.gw.dir, gw=cls.gw.port)
         cls.kconf = os.path.join(cls.gw.dir, "kannel.conf")
         with open(cls.kconf, "w") as f:
@@ -153,6 +162,14 @@ class KannelTest(unittest.TestCase):
         self.assertIn(" ucs-2 %00A%00s%00a%00n%00t%00e%00+%D8%3D%DE%00", emoji[0])
         row = self.gw.query("SELECT encoding, status FROM messages WHERE number=?", "+254711000403")
         self.assertEqual(row[0][0], "ucs2")
+
+    def test_reply_in_the_response(self):
+        got = self.phone("+254711000404 22384 text KUHUSU")
+        self.assertEqual(len(got), 1, got)
+        self.assertIn("<22384 +254711000404 text Baraza inakuwezesha", got[0])
+        row = self.gw.query("SELECT provider, status FROM messages WHERE number=?"
+                            " AND direction='out'", "+254711000404")
+        self.assertEqual(row, [("kannel2", "sent")])
 
     def test_wrong_token_refused(self):
         status, _ = self.gw.request(

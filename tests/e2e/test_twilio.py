@@ -38,9 +38,12 @@ class TwilioTest(unittest.TestCase):
         providers = """,
   { name = "tw"; type = "twilio"; account_sid = "%s"; auth_token = "%s";
     base_url = "http://127.0.0.1:%d"; public_url = "%s/"; from = "+15017122661"; },
+  { name = "twx"; type = "twilio"; account_sid = "%s"; auth_token = "%s";
+    base_url = "http://127.0.0.1:%d"; public_url = "%s"; reply_mode = "twiml"; },
   { name = "twp"; type = "twilio"; account_sid = "%s"; auth_token = "%s";
     base_url = "http://127.0.0.1:%d"; from = "+15017122662"; poll_interval_s = 1; }""" % (
-            SID, TOKEN, cls.api.port, PUBLIC, SID, TOKEN, cls.api.port)
+            SID, TOKEN, cls.api.port, PUBLIC, SID, TOKEN, cls.api.port, PUBLIC,
+            SID, TOKEN, cls.api.port)
         cls.gw = Gateway(cls.sink, attempts=3, providers=providers).start()
 
     @classmethod
@@ -181,6 +184,22 @@ class TwilioTest(unittest.TestCase):
             "SELECT attempts FROM messages WHERE number=? AND direction='out'"
             " AND status='sent'", n2), 10)
         self.assertEqual(row[0][0], 2)
+
+    def test_twiml_reply_in_the_answer(self):
+        n = "+254711000306"
+        status, body = self.webhook("/sms/twx", self.inbound(n, "About", "SM" + "6" * 32))
+        self.assertEqual(status, 200)
+        self.assertTrue(body.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Message>'
+                                        "Baraza lets you"), body)
+        self.assertTrue(body.rstrip().endswith("</Message></Response>"))
+        row = self.gw.query("SELECT provider, status FROM messages WHERE number=?"
+                            " AND direction='out'", n)
+        self.assertEqual(row, [("twx", "sent")])
+        time.sleep(0.5)
+        self.assertIsNone(self.sent_request(n))  # nothing through the REST API
+        # a redelivery gets the plain acknowledgement, not a second reply
+        status, body = self.webhook("/sms/twx", self.inbound(n, "About", "SM" + "6" * 32))
+        self.assertNotIn("<Message>", body)
 
     def test_polling_lists_inbound_once(self):
         polled = lambda: self.gw.query(

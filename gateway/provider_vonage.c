@@ -8,7 +8,8 @@
  * Callbacks are verified with the signature secret when one is set
  * (`signature_method` md5hash, md5, sha1, sha256 or sha512, as the
  * dashboard says); otherwise their api-key must be ours.
- * Delivery reports: messageId, status, err-code.
+ * Delivery reports: client-ref (our id, set on every part of a long
+ * message) or messageId, status, err-code.
  * Outbound: POST {base_url}/sms/json with api_key/api_secret, type=unicode
  * for UCS-2 texts, client-ref = our id, callback = public_url/dlr/NAME.
  * Per-message status 1 (throttled), 5 (internal error) and 9 (no credit)
@@ -290,7 +291,8 @@ vonage_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
     struct buf *err)
 {
 	struct form f;
-	const char *id, *status, *code;
+	const char *id, *status, *code, *ref;
+	int64_t our;
 	int rc, found = -1;
 
 	if ((rc = webreq_fields(req, &f, err)) < 0)
@@ -315,6 +317,11 @@ vonage_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 		goto out;
 	}
 	ret->provider_id = xstrdup(id);
+	/* client-ref is our id, echoed for every part of a long message
+	 * (each part has its own messageId) */
+	if ((ref = form_get(&f, "client-ref")) != NULL &&
+	    parse_int64(ref, 1, INT64_MAX, &our) == 0)
+		ret->our_id = our;
 	ret->status = vonage_statuses[found].status;
 	if (code != NULL && strcmp(code, "0") != 0 &&
 	    check_id("err-code", code, err) == 0)

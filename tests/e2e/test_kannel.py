@@ -109,8 +109,11 @@ class KannelTest(unittest.TestCase):
         cls.gw.close()
         cls.sink.close()
 
-    def phone(self, *messages, expect=1, timeout=20, meanwhile=None):
-        """Sends MO messages from fakesmsc; returns the MT lines it got."""
+    def phone(self, *messages, expect=1, timeout=20, meanwhile=None, to=None):
+        """Sends MO messages from fakesmsc; returns the MT lines it got for
+        the senders (or the numbers in `to`): other tests' replies that
+        Kannel kept for fakesmsc may arrive too."""
+        to = to or [m.split()[0] for m in messages]
         p = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["fake"]),
                               "-i", "0.2", "-m", str(len(messages)), *messages],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -124,7 +127,8 @@ class KannelTest(unittest.TestCase):
         end = time.time() + timeout
         got = []
         while time.time() < end and len(got) < expect:
-            got = [l.split("Got message", 1)[1] for l in list(lines) if "Got message" in l]
+            got = [l.split("Got message", 1)[1] for l in list(lines)
+                   if "Got message" in l and any(" %s " % n in l for n in to)]
             time.sleep(0.1)
         p.kill()
         p.wait()
@@ -152,7 +156,7 @@ class KannelTest(unittest.TestCase):
                                        "Asante \U0001F600")
             self.assertEqual(rc, 0, err)
         got = self.phone("+254711000402 22384 ucs2 %00M%00a%00j%00i%00%20%20%AC",
-                         expect=2, meanwhile=send)
+                         expect=2, meanwhile=send, to=["+254711000402", "+254711000403"])
         self.assertEqual(len(got), 2, got)
         row = self.gw.query("SELECT text FROM messages WHERE direction='in' AND number=?",
                             "+254711000402")
@@ -182,6 +186,21 @@ class KannelTest(unittest.TestCase):
         status, body = self.gw.request(
             "GET", "/sms/kannel?from=%2B1&to=2&text=%00&charset=UTF-16BE&id=z&token=kannel-secret-1")
         self.assertEqual(status, 400, body)
+
+    def test_post_url(self):
+        # post-url: the text is the body in its charset, metadata in headers
+        status, body = self.gw.post(
+            "/sms/kannel?id=p-1&token=kannel-secret-1", "\u00a0Maji \u20ac".encode("utf-16-be"),
+            {"Content-Type": 'text/plain; charset="UTF-16BE"',
+             "X-Kannel-From": "+254711000405", "X-Kannel-To": "22384"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.gw.query("SELECT number, text FROM messages WHERE provider_id='p-1'"),
+                         [("+254711000405", "\u00a0Maji \u20ac")])
+        status, body = self.gw.post(
+            "/sms/kannel?id=p-2&token=kannel-secret-1", "Asante".encode(),
+            {"Content-Type": "text/plain; charset=UTF-8", "X-Kannel-To": "22384"})
+        self.assertEqual(status, 400)  # no sender: send-sender = true is needed
+        self.assertIn("from", body)
 
 
 if __name__ == "__main__":

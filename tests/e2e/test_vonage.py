@@ -172,6 +172,14 @@ class VonageTest(unittest.TestCase):
         self.assertEqual(self.gw.post("/dlr/vn", dlr)[0], 200)
         self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", mid)[0][0],
                          "delivered")
+        # the second part of a long message has its own messageId: the
+        # client-ref (our id) still finds the message
+        part2 = dict(dlr, messageId="0B" + str(mid).rjust(14, "0"), status="failed",
+                     **{"err-code": "1"})
+        del part2["sig"]
+        self.assertEqual(self.gw.post("/dlr/vn", signed(part2)), (200, "OK\n"))
+        self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", mid)[0][0],
+                         "failed")
         dlr = signed(dict(dlr, status="expired", **{"err-code": "6"}))
         del dlr["sig"]
         self.assertEqual(self.gw.post("/dlr/vn", signed(dlr))[0], 200)

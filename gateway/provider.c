@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <openssl/crypto.h>
 
 #include "provider.h"
@@ -228,27 +229,57 @@ check_id(const char *field, const char *v, struct buf *err)
 	return 0;
 }
 
+bool
+url_is_http(const char *u)
+{
+	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
+}
+
+void
+form_append(struct buf *b, const char *name, const char *value)
+{
+	char *e = curl_easy_escape(NULL, value, 0);
+
+	if (b->len > 0)
+		buf_putc(b, '&');
+	buf_printf(b, "%s=%s", name, e != NULL ? e : "");
+	curl_free(e);
+}
+
+int
+inbound_fill(const struct form *f, const struct inbound_fields *names,
+    char *(*number)(const char *), struct inbound *ret, struct buf *err)
+{
+	const char *from = form_get(f, names->from),
+		   *to = form_get(f, names->to);
+	const char *text = form_get(f, names->text),
+		   *id = form_get(f, names->id);
+	int rc;
+
+	if ((rc = check_number(names->from, from, err)) < 0 ||
+	    (rc = check_text(names->text, text, err)) < 0 ||
+	    (rc = check_id(names->id, id, err)) < 0 ||
+	    (to != NULL && *to != '\0' &&
+		(rc = check_number(names->to, to, err)) < 0))
+		return rc;
+	ret->from = number(from);
+	ret->to = to != NULL && *to != '\0' ? number(to) : NULL;
+	ret->text = xstrdup(text);
+	ret->id = id != NULL ? xstrdup(id) : NULL;
+	return 0;
+}
+
 int
 generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
 {
+	static const struct inbound_fields names = { "from", "to", "text",
+		"id" };
 	struct form f;
-	const char *to;
 	int rc;
 
 	if ((rc = webreq_fields(req, &f, err)) < 0)
 		return rc;
-	to = form_get(&f, "to");
-	if ((rc = check_number("from", form_get(&f, "from"), err)) < 0 ||
-	    (rc = check_text("text", form_get(&f, "text"), err)) < 0 ||
-	    (rc = check_id("id", form_get(&f, "id"), err)) < 0 ||
-	    (to != NULL && *to != '\0' &&
-		(rc = check_number("to", to, err)) < 0))
-		goto out;
-	ret->from = number_normalize(form_get(&f, "from"));
-	ret->text = xstrdup(form_get(&f, "text"));
-	ret->to = to != NULL && *to != '\0' ? number_normalize(to) : NULL;
-	ret->id = form_get(&f, "id") ? xstrdup(form_get(&f, "id")) : NULL;
-out:
+	rc = inbound_fill(&f, &names, number_normalize, ret, err);
 	form_done(&f);
 	return rc;
 }

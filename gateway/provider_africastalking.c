@@ -109,29 +109,16 @@ static int
 at_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
     struct buf *err)
 {
+	static const struct inbound_fields names = { "from", "to", "text",
+		"id" };
 	struct form f;
-	const char *from, *to, *text, *id;
 	int rc;
 
 	if ((rc = at_check_source(state, req, err)) < 0)
 		return rc;
 	if ((rc = webreq_fields(req, &f, err)) < 0)
 		return rc;
-	from = form_get(&f, "from");
-	to = form_get(&f, "to");
-	text = form_get(&f, "text");
-	id = form_get(&f, "id");
-	if ((rc = check_number("from", from, err)) < 0 ||
-	    (rc = check_text("text", text, err)) < 0 ||
-	    (rc = check_id("id", id, err)) < 0 ||
-	    (to != NULL && *to != '\0' &&
-		(rc = check_number("to", to, err)) < 0))
-		goto out;
-	ret->from = number_normalize(from);
-	ret->to = to != NULL && *to != '\0' ? number_normalize(to) : NULL;
-	ret->text = xstrdup(text);
-	ret->id = id != NULL ? xstrdup(id) : NULL;
-out:
+	rc = inbound_fill(&f, &names, number_normalize, ret, err);
 	form_done(&f);
 	return rc;
 }
@@ -194,17 +181,6 @@ out:
 	return rc;
 }
 
-static void
-add_field(struct buf *b, const char *name, const char *value)
-{
-	char *e = curl_easy_escape(NULL, value, 0);
-
-	if (b->len > 0)
-		buf_putc(b, '&');
-	buf_printf(b, "%s=%s", name, e != NULL ? e : "");
-	curl_free(e);
-}
-
 static int
 at_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 {
@@ -212,12 +188,12 @@ at_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 	struct buf body;
 
 	buf_init(&body);
-	add_field(&body, "username", a->username);
-	add_field(&body, "to", m->to);
-	add_field(&body, "message", m->text);
+	form_append(&body, "username", a->username);
+	form_append(&body, "to", m->to);
+	form_append(&body, "message", m->text);
 	if (m->from != NULL && *m->from != '\0')
-		add_field(&body, "from", m->from);
-	add_field(&body, "bulkSMSMode", "1");
+		form_append(&body, "from", m->from);
+	form_append(&body, "bulkSMSMode", "1");
 	ret->url = xasprintf("%s/version1/messaging", a->base_url);
 	ret->body = buf_steal(&body);
 	ret->headers[ret->nheaders++] = xasprintf("apiKey: %s", a->api_key);

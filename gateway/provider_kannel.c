@@ -61,12 +61,6 @@ kannel_free(void *state)
 	free(k);
 }
 
-static bool
-is_http_url(const char *u)
-{
-	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static int
 kannel_configure(const config_setting_t *s, struct conf_errors *ce,
     void **ret_state)
@@ -84,11 +78,11 @@ kannel_configure(const config_setting_t *s, struct conf_errors *ce,
 	if (!config_setting_lookup_string(s, "password", &pass))
 		conf_error(ce, s, "kannel: 'password' is required");
 	if (!config_setting_lookup_string(s, "sendsms_url", &url) ||
-	    !is_http_url(url))
+	    !url_is_http(url))
 		conf_error(ce, s,
 		    "kannel: 'sendsms_url' must be the smsbox's http://HOST:PORT/cgi-bin/sendsms");
 	if (config_setting_lookup_string(s, "public_url", &pub) &&
-	    !is_http_url(pub))
+	    !url_is_http(pub))
 		conf_error(ce, config_setting_get_member(s, "public_url"),
 		    "kannel: 'public_url' must be an http:// or https:// URL");
 	if (config_setting_get_member(s, "token") != NULL &&

@@ -60,12 +60,6 @@ twilio_free(void *state)
 	free(t);
 }
 
-static bool
-is_http_url(const char *u)
-{
-	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static int
 twilio_configure(const config_setting_t *s, struct conf_errors *ce,
     void **ret_state)
@@ -84,11 +78,11 @@ twilio_configure(const config_setting_t *s, struct conf_errors *ce,
 	    *token == '\0')
 		conf_error(ce, s, "twilio: 'auth_token' is required");
 	if (config_setting_lookup_string(s, "public_url", &pub) &&
-	    !is_http_url(pub))
+	    !url_is_http(pub))
 		conf_error(ce, config_setting_get_member(s, "public_url"),
 		    "twilio: 'public_url' must be an http:// or https:// URL");
 	if (config_setting_lookup_string(s, "base_url", &base) &&
-	    !is_http_url(base))
+	    !url_is_http(base))
 		conf_error(ce, config_setting_get_member(s, "base_url"),
 		    "twilio: 'base_url' must be an http:// or https:// URL");
 	if (config_setting_get_member(s, "validate") != NULL &&
@@ -255,28 +249,14 @@ static int
 twilio_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
     struct buf *err)
 {
+	static const struct inbound_fields names = { "From", "To", "Body",
+		"MessageSid" };
 	struct form f;
-	const char *from, *to, *text, *id;
 	int rc;
 
 	form_init(&f);
-	if ((rc = verify(state, req, &f, err)) < 0)
-		goto out;
-	from = form_get(&f, "From");
-	to = form_get(&f, "To");
-	text = form_get(&f, "Body");
-	id = form_get(&f, "MessageSid");
-	if ((rc = check_number("From", from, err)) < 0 ||
-	    (rc = check_text("Body", text, err)) < 0 ||
-	    (rc = check_id("MessageSid", id, err)) < 0 ||
-	    (to != NULL && *to != '\0' &&
-		(rc = check_number("To", to, err)) < 0))
-		goto out;
-	ret->from = number_normalize(from);
-	ret->to = to != NULL && *to != '\0' ? number_normalize(to) : NULL;
-	ret->text = xstrdup(text);
-	ret->id = id != NULL ? xstrdup(id) : NULL;
-out:
+	if ((rc = verify(state, req, &f, err)) == 0)
+		rc = inbound_fill(&f, &names, number_normalize, ret, err);
 	form_done(&f);
 	return rc;
 }
@@ -341,17 +321,6 @@ out:
 	return rc;
 }
 
-static void
-add_field(struct buf *b, const char *name, const char *value)
-{
-	char *e = curl_easy_escape(NULL, value, 0);
-
-	if (b->len > 0)
-		buf_putc(b, '&');
-	buf_printf(b, "%s=%s", name, e != NULL ? e : "");
-	curl_free(e);
-}
-
 static int
 twilio_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 {
@@ -359,13 +328,13 @@ twilio_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 	struct buf body;
 
 	buf_init(&body);
-	add_field(&body, "To", m->to);
+	form_append(&body, "To", m->to);
 	if (m->from != NULL && *m->from != '\0')
-		add_field(&body, "From", m->from);
-	add_field(&body, "Body", m->text);
+		form_append(&body, "From", m->from);
+	form_append(&body, "Body", m->text);
 	if (t->public_url != NULL) {
 		char *cb = xasprintf("%s/dlr/%s", t->public_url, t->name);
-		add_field(&body, "StatusCallback", cb);
+		form_append(&body, "StatusCallback", cb);
 		free(cb);
 	}
 	ret->url = xasprintf("%s/2010-04-01/Accounts/%s/Messages.json",

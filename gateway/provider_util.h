@@ -35,6 +35,24 @@ int conf_addr_list(const config_setting_t *s, const char *key,
     struct conf_errors *ce, char ***ret);
 void addr_list_free(char **list);
 
+/* True for an http:// or https:// URL. */
+bool url_is_http(const char *u);
+/* Appends "name=value" (value %-escaped) to a form body, '&'-separated. */
+void form_append(struct buf *b, const char *name, const char *value);
+
+/* Names of an inbound webhook's fields, in the provider's words. */
+struct inbound_fields {
+	const char *from, *to, *text, *id;
+};
+
+/*
+ * Checks from, to (optional), text and id (optional) against their limits
+ * and fills ret; number() turns a number into its stored form.  0, or
+ * -EINVAL with err naming the field.
+ */
+int inbound_fill(const struct form *f, const struct inbound_fields *names,
+    char *(*number)(const char *), struct inbound *ret, struct buf *err);
+
 /* The generic format: from, to, text, optional id (SPEC §3). */
 int generic_inbound(const struct webreq *req, struct inbound *ret,
     struct buf *err);

@@ -65,12 +65,6 @@ vonage_free(void *state)
 	free(v);
 }
 
-static bool
-is_http_url(const char *u)
-{
-	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
-}
-
 static int
 vonage_configure(const config_setting_t *s, struct conf_errors *ce,
     void **ret_state)
@@ -94,11 +88,11 @@ vonage_configure(const config_setting_t *s, struct conf_errors *ce,
 		conf_error(ce, config_setting_get_member(s, "signature_method"),
 		    "vonage: 'signature_method' must be md5hash, md5, sha1, sha256 or sha512");
 	if (config_setting_lookup_string(s, "base_url", &base) &&
-	    !is_http_url(base))
+	    !url_is_http(base))
 		conf_error(ce, config_setting_get_member(s, "base_url"),
 		    "vonage: 'base_url' must be an http:// or https:// URL");
 	if (config_setting_lookup_string(s, "public_url", &pub) &&
-	    !is_http_url(pub))
+	    !url_is_http(pub))
 		conf_error(ce, config_setting_get_member(s, "public_url"),
 		    "vonage: 'public_url' must be an http:// or https:// URL");
 	if (ce->errors > before)
@@ -218,8 +212,10 @@ static int
 vonage_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
     struct buf *err)
 {
+	static const struct inbound_fields names = { "msisdn", "to", "text",
+		"messageId" };
 	struct form f;
-	const char *from, *to, *text, *id, *type, *ref, *total, *part;
+	const char *type, *ref, *total, *part;
 	int64_t t = 0, p = 0;
 	int rc;
 
@@ -227,10 +223,6 @@ vonage_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 		return rc;
 	if ((rc = verify(state, &f, err)) < 0)
 		goto out;
-	from = form_get(&f, "msisdn");
-	to = form_get(&f, "to");
-	text = form_get(&f, "text");
-	id = form_get(&f, "messageId");
 	type = form_get(&f, "type");
 	ref = form_get(&f, "concat-ref");
 	total = form_get(&f, "concat-total");
@@ -240,12 +232,6 @@ vonage_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 		rc = -EINVAL;
 		goto out;
 	}
-	if ((rc = check_number("msisdn", from, err)) < 0 ||
-	    (rc = check_text("text", text, err)) < 0 ||
-	    (rc = check_id("messageId", id, err)) < 0 ||
-	    (to != NULL && *to != '\0' &&
-		(rc = check_number("to", to, err)) < 0))
-		goto out;
 	if (ref != NULL || total != NULL || part != NULL) {
 		if (check_id("concat-ref", ref, err) < 0 || ref == NULL ||
 		    total == NULL || part == NULL ||
@@ -259,10 +245,8 @@ vonage_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 			goto out;
 		}
 	}
-	ret->from = e164(from);
-	ret->to = to != NULL && *to != '\0' ? e164(to) : NULL;
-	ret->text = xstrdup(text);
-	ret->id = id != NULL ? xstrdup(id) : NULL;
+	if ((rc = inbound_fill(&f, &names, e164, ret, err)) < 0)
+		goto out;
 	if (t > 1) {
 		ret->concat_ref = xstrdup(ref);
 		ret->concat_total = (int)t;
@@ -332,17 +316,6 @@ out:
 	return rc;
 }
 
-static void
-add_field(struct buf *b, const char *name, const char *value)
-{
-	char *e = curl_easy_escape(NULL, value, 0);
-
-	if (b->len > 0)
-		buf_putc(b, '&');
-	buf_printf(b, "%s=%s", name, e != NULL ? e : "");
-	curl_free(e);
-}
-
 static int
 vonage_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 {
@@ -354,20 +327,20 @@ vonage_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 	sms_measure(m->text, &info);
 	snprintf(ref, sizeof(ref), "%lld", (long long)m->id);
 	buf_init(&body);
-	add_field(&body, "api_key", v->api_key);
-	add_field(&body, "api_secret", v->api_secret);
+	form_append(&body, "api_key", v->api_key);
+	form_append(&body, "api_secret", v->api_secret);
 	if (m->from != NULL && *m->from != '\0')
-		add_field(&body, "from",
+		form_append(&body, "from",
 		    m->from[0] == '+' ? m->from + 1 : m->from);
-	add_field(&body, "to", m->to[0] == '+' ? m->to + 1 : m->to);
-	add_field(&body, "text", m->text);
+	form_append(&body, "to", m->to[0] == '+' ? m->to + 1 : m->to);
+	form_append(&body, "text", m->text);
 	if (info.encoding == SMS_UCS2)
-		add_field(&body, "type", "unicode");
-	add_field(&body, "client-ref", ref);
+		form_append(&body, "type", "unicode");
+	form_append(&body, "client-ref", ref);
 	if (v->public_url != NULL) {
 		char *cb = xasprintf("%s/dlr/%s", v->public_url, v->name);
-		add_field(&body, "callback", cb);
-		add_field(&body, "status-report-req", "1");
+		form_append(&body, "callback", cb);
+		form_append(&body, "status-report-req", "1");
 		free(cb);
 	}
 	ret->url = xasprintf("%s/sms/json", v->base_url);

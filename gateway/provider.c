@@ -229,6 +229,15 @@ check_id(const char *field, const char *v, struct buf *err)
 	return 0;
 }
 
+int
+dlr_map_find(const struct dlr_map *map, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < n; i++)
+		if (strcmp(map[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 bool
 url_is_http(const char *u)
 {

@@ -123,10 +123,7 @@ at_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	enum dlr_status status;
-} at_dlr_statuses[] = {
+static const struct dlr_map at_dlr_statuses[] = {
 	{ "Sent", DLR_SENT },
 	{ "Submitted", DLR_SENT },
 	{ "Buffered", DLR_SENT },
@@ -158,10 +155,8 @@ at_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 	}
 	if (check_id("id", id, err) < 0)
 		goto out;
-	for (size_t i = 0; status != NULL && i < ARRAY_LEN(at_dlr_statuses);
-	     i++)
-		if (strcmp(status, at_dlr_statuses[i].name) == 0)
-			found = (int)i;
+	found =
+	    dlr_map_find(at_dlr_statuses, ARRAY_LEN(at_dlr_statuses), status);
 	if (found < 0) {
 		buf_puts(err,
 		    "field 'status' is not an Africa's Talking delivery status");

@@ -261,10 +261,7 @@ twilio_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	enum dlr_status status;
-} twilio_statuses[] = {
+static const struct dlr_map twilio_statuses[] = {
 	{ "accepted", DLR_SENT },
 	{ "scheduled", DLR_SENT },
 	{ "queued", DLR_SENT },
@@ -298,10 +295,8 @@ twilio_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 	}
 	if (check_id("MessageSid", id, err) < 0)
 		goto out;
-	for (size_t i = 0; status != NULL && i < ARRAY_LEN(twilio_statuses);
-	     i++)
-		if (strcmp(status, twilio_statuses[i].name) == 0)
-			found = (int)i;
+	found =
+	    dlr_map_find(twilio_statuses, ARRAY_LEN(twilio_statuses), status);
 	if (found < 0) {
 		buf_puts(err,
 		    "field 'MessageStatus' is not a Twilio message status");

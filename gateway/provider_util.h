@@ -53,6 +53,15 @@ struct inbound_fields {
 int inbound_fill(const struct form *f, const struct inbound_fields *names,
     char *(*number)(const char *), struct inbound *ret, struct buf *err);
 
+/* A provider's delivery statuses and ours. */
+struct dlr_map {
+	const char *name;
+	enum dlr_status status;
+};
+
+/* Index of name in map (n entries), or -1 (also for NULL). */
+int dlr_map_find(const struct dlr_map *map, size_t n, const char *name);
+
 /* The generic format: from, to, text, optional id (SPEC §3). */
 int generic_inbound(const struct webreq *req, struct inbound *ret,
     struct buf *err);

@@ -257,10 +257,7 @@ out:
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	enum dlr_status status;
-} vonage_statuses[] = {
+static const struct dlr_map vonage_statuses[] = {
 	{ "accepted", DLR_SENT },
 	{ "buffered", DLR_SENT },
 	{ "unknown", DLR_SENT },
@@ -292,10 +289,8 @@ vonage_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
 			buf_puts(err, "missing field 'messageId'");
 		goto out;
 	}
-	for (size_t i = 0; status != NULL && i < ARRAY_LEN(vonage_statuses);
-	     i++)
-		if (strcmp(status, vonage_statuses[i].name) == 0)
-			found = (int)i;
+	found =
+	    dlr_map_find(vonage_statuses, ARRAY_LEN(vonage_statuses), status);
 	if (found < 0) {
 		buf_puts(err, "field 'status' is not a Vonage delivery status");
 		goto out;

@@ -7,6 +7,7 @@
  * names them; @include resolves against the directory of the main file
  * (libconfig 1.5 has one include directory; see docs/configuration.md).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -29,9 +30,9 @@ struct hconf {
 static const char *const top_keys[] = { "gateway", "export", "providers",
 	"languages", "replies", "routes", NULL };
 static const char *const gateway_keys[] = { "listen", "database", "timezone",
-	"http_threads", "body_max_bytes", "flood_messages", "flood_window_s",
-	"dedup_window_s", "concat_timeout_s", "retry_max_attempts",
-	"retry_base_ms", "retry_cap_ms", "deny", NULL };
+	"metrics_token", "http_threads", "body_max_bytes", "flood_messages",
+	"flood_window_s", "dedup_window_s", "concat_timeout_s",
+	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
 	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes",
@@ -820,6 +821,15 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 	gw->database = db != NULL
 	    ? resolve_path(ce, config_setting_get_member(g, "database"), db)
 	    : xstrdup("var/baraza.db");
+	{
+		const char *mt = NULL;
+		get_string(ce, g, "metrics_token", false, &mt);
+		if (mt != NULL && strlen(mt) < 8)
+			conf_error(ce,
+			    config_setting_get_member(g, "metrics_token"),
+			    "'metrics_token' must be 8 or more characters");
+		gw->metrics_token = mt != NULL ? xstrdup(mt) : NULL;
+	}
 	get_string(ce, g, "timezone", false, &tz);
 	if (tz != NULL && !zone_exists(tz))
 		conf_error(ce, config_setting_get_member(g, "timezone"),
@@ -1027,6 +1037,44 @@ parse_providers(struct conf_errors *ce, const config_setting_t *root,
 	}
 }
 
+bool
+host_is_loopback(const char *host)
+{
+	unsigned char a[16];
+
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) == 1) {
+		static const unsigned char one[16] = { [15] = 1 };
+		return memcmp(a, one, 16) == 0;
+	}
+	return false;
+}
+
+/* Beyond loopback, every webhook must prove where it comes from. */
+static void
+check_exposure(struct conf_errors *ce, const config_setting_t *root,
+    const struct conf *c)
+{
+	const config_setting_t *g = config_setting_get_member(root, "gateway");
+	const config_setting_t *l =
+	    g ? config_setting_get_member(g, "listen") : NULL;
+
+	if (c->gw.listen_host == NULL || host_is_loopback(c->gw.listen_host))
+		return;
+	for (size_t i = 0; i < c->nproviders; i++) {
+		const struct provider *p = &c->providers[i];
+		if (p->type == NULL || p->type->parse_inbound == NULL ||
+		    p->type->authenticated(p->state))
+			continue;
+		conf_error(ce, l != NULL ? l : g,
+		    "listening on %s, but provider '%s' (%s) takes webhooks without authentication: give it a token, signature or address list, or listen on 127.0.0.1",
+		    c->gw.listen_host, p->name, p->type->name);
+	}
+}
+
 /* --- overrides --------------------------------------------------------- */
 
 static int
@@ -1153,6 +1201,7 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	parse_gateway(ce, root, &c->gw);
 	parse_export(ce, root, &c->export);
 	parse_providers(ce, root, c);
+	check_exposure(ce, root, c);
 	c->routing = parse_routing(ce, root, handlers);
 	config_destroy(&cfg);
 	ce->main_file = ce->include_dir = NULL;
@@ -1187,6 +1236,7 @@ conf_free(struct conf *c)
 	free(c->gw.listen_host);
 	free(c->gw.database);
 	free(c->gw.timezone);
+	free(c->gw.metrics_token);
 	for (char **d = c->gw.deny; d != NULL && *d != NULL; d++)
 		free(*d);
 	free(c->gw.deny);

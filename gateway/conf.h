@@ -68,6 +68,7 @@ struct gateway_conf {
 	int listen_port;
 	char *database; /* absolute or relative to the cwd, resolved */
 	char *timezone;
+	char *metrics_token; /* required for /metrics; NULL: loopback only */
 	int http_threads;
 	int body_max;       /* bytes of a webhook body */
 	int flood_messages; /* per number per window; past it stored only */
@@ -119,6 +120,9 @@ struct provider *conf_provider(const struct conf *c, const char *name);
  * longest matching `prefixes` entry, else the default. */
 struct provider *conf_provider_for(const struct conf *c, const char *number);
 int routing_lang(const struct routing *r, const char *code);
+
+/* True for 127.0.0.0/8, ::1 and "localhost". */
+bool host_is_loopback(const char *host);
 
 /* Parses "HOST:PORT"; 0 or -EINVAL. */
 int parse_listen(const char *s, char **ret_host, int *ret_port);

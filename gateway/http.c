@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "daemon.h"
 #include "http.h"
@@ -279,6 +280,37 @@ serve_healthz(struct request *rq)
 	return respond(rq->conn, MHD_HTTP_OK, "application/json", body);
 }
 
+/* /metrics: with gateway.metrics_token, for whoever has it; without, for
+ * loopback clients only. */
+static bool
+metrics_allowed(struct request *rq)
+{
+	const char *token = rq->h->d->conf->gw.metrics_token;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	char addr[INET6_ADDRSTRLEN + 1] = "";
+	const char *auth;
+
+	if (token != NULL) {
+		auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION);
+		return auth != NULL && strncmp(auth, "Bearer ", 7) == 0 &&
+		    strlen(auth + 7) == strlen(token) &&
+		    CRYPTO_memcmp(auth + 7, token, strlen(token)) == 0;
+	}
+	if (ci == NULL || ci->client_addr == NULL ||
+	    getnameinfo(ci->client_addr,
+		ci->client_addr->sa_family == AF_INET6
+		    ? sizeof(struct sockaddr_in6)
+		    : sizeof(struct sockaddr_in),
+		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0)
+		return false;
+	/* an IPv4 client on an IPv6 socket: ::ffff:127.0.0.1 */
+	if (strncmp(addr, "::ffff:", 7) == 0)
+		return host_is_loopback(addr + 7);
+	return host_is_loopback(addr);
+}
+
 static enum MHD_Result
 serve_metrics(struct request *rq)
 {
@@ -287,6 +319,9 @@ serve_metrics(struct request *rq)
 	struct buf b;
 	enum MHD_Result r;
 
+	if (!metrics_allowed(rq))
+		return respond_error(rq->conn, MHD_HTTP_FORBIDDEN,
+		    "metrics are for loopback clients or gateway.metrics_token holders");
 	pthread_mutex_lock(&d->read_lock);
 	(void)store_queue_depth(d->read_store, &received, &queued);
 	pthread_mutex_unlock(&d->read_lock);

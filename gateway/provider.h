@@ -136,6 +136,10 @@ struct provider_type {
 	    void **ret_state);
 	void (*free_state)(void *state);
 
+	/* Required with parse_inbound.  True when this instance's webhooks
+	 * prove where they come from (token, signature, address list): only
+	 * then may baraza listen beyond loopback. */
+	bool (*authenticated)(void *state);
 	/* Optional.  A webhook on /sms/NAME; err gets a one-line reason. */
 	int (*parse_inbound)(void *state, const struct webreq *req,
 	    struct inbound *ret, struct buf *err);

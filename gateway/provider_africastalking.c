@@ -355,10 +355,19 @@ at_parse_poll(void *state, long status, const char *body, size_t len,
 	return 0;
 }
 
+static bool
+at_authenticated(void *state)
+{
+	struct at *a = state;
+
+	return a->token != NULL || (a->allow != NULL && a->allow[0] != NULL);
+}
+
 const struct provider_type provider_africastalking = {
 	.name = "africastalking",
 	.abi = PROVIDER_ABI,
 	.keys = at_keys,
+	.authenticated = at_authenticated,
 	.configure = at_configure,
 	.free_state = at_free,
 	.parse_inbound = at_parse_inbound,

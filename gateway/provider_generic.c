@@ -175,10 +175,17 @@ generic_classify(void *state, long status, const char *body, size_t len,
 	return SEND_PERMFAIL;
 }
 
+static bool
+generic_authenticated(void *state)
+{
+	return ((struct generic *)state)->token != NULL;
+}
+
 const struct provider_type provider_generic = {
 	.name = "generic",
 	.abi = PROVIDER_ABI,
 	.keys = generic_keys,
+	.authenticated = generic_authenticated,
 	.configure = generic_configure,
 	.free_state = generic_free,
 	.parse_inbound = generic_parse_inbound,

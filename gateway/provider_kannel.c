@@ -357,10 +357,17 @@ kannel_format_reply(void *state, const char *reply, struct buf *body,
 	*ret_type = "text/plain; charset=UTF-8";
 }
 
+static bool
+kannel_authenticated(void *state)
+{
+	return ((struct kannel *)state)->token != NULL;
+}
+
 const struct provider_type provider_kannel = {
 	.name = "kannel",
 	.abi = PROVIDER_ABI,
 	.keys = kannel_keys,
+	.authenticated = kannel_authenticated,
 	.configure = kannel_configure,
 	.free_state = kannel_free,
 	.parse_inbound = kannel_parse_inbound,

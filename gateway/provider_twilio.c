@@ -522,6 +522,12 @@ twilio_format_reply(void *state, const char *reply, struct buf *body,
 	*ret_type = "text/xml";
 }
 
+static bool
+twilio_authenticated(void *state)
+{
+	return ((struct twilio *)state)->validate;
+}
+
 const struct provider_type provider_twilio = {
 	.name = "twilio",
 	.abi = PROVIDER_ABI,
@@ -529,6 +535,7 @@ const struct provider_type provider_twilio = {
 	.ack_body =
 	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>\n",
 	.ack_type = "text/xml",
+	.authenticated = twilio_authenticated,
 	.configure = twilio_configure,
 	.free_state = twilio_free,
 	.parse_inbound = twilio_parse_inbound,

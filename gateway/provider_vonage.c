@@ -389,12 +389,20 @@ vonage_classify(void *state, long status, const char *body, size_t len,
 	return res;
 }
 
+/* An api-key in the webhook is no secret: only a signature counts. */
+static bool
+vonage_authenticated(void *state)
+{
+	return ((struct vonage *)state)->signature_secret != NULL;
+}
+
 const struct provider_type provider_vonage = {
 	.name = "vonage",
 	.abi = PROVIDER_ABI,
 	.keys = vonage_keys,
 	.ack_body = "",
 	.ack_type = "text/plain",
+	.authenticated = vonage_authenticated,
 	.configure = vonage_configure,
 	.free_state = vonage_free,
 	.parse_inbound = vonage_parse_inbound,

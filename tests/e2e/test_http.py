@@ -149,6 +149,25 @@ class HttpTest(unittest.TestCase):
         self.assertIn("# TYPE baraza_handler_seconds histogram", body)
         self.assertIn('baraza_queue_depth{stage="outbound"}', body)
 
+    def test_metrics_token(self):
+        gw = Gateway(self.sink).start(["-o", "gateway.metrics_token=metrics-secret-1"])
+        try:
+            self.assertEqual(gw.get("/metrics")[0], 403)
+            self.assertEqual(gw.request("GET", "/metrics", headers={
+                "Authorization": "Bearer wrong-secret-1"})[0], 403)
+            status, body = gw.request("GET", "/metrics", headers={
+                "Authorization": "Bearer metrics-secret-1"})
+            self.assertEqual(status, 200)
+            self.assertIn("baraza_messages_in_total", body)
+            self.assertEqual(gw.get("/healthz")[0], 200)  # health stays open
+        finally:
+            gw.close()
+
+    def test_open_listen_refused_without_authentication(self):
+        rc, out, err = self.gw.cli("run", "-o", "gateway.listen=0.0.0.0:%d" % self.gw.port)
+        self.assertEqual(rc, 1)
+        self.assertIn("takes webhooks without authentication", err)
+
     def test_slow_provider_does_not_block_webhooks(self):
         self.sink.mode = "slow"
         try:

@@ -186,6 +186,41 @@ test_prefixes(void **state)
 	conf_errors_done(&ce);
 }
 
+/* Beyond loopback, every provider's webhooks must be authenticated. */
+static void
+test_exposure(void **state)
+{
+	struct conf_override open[] = { { "gateway.listen", "0.0.0.0:8080" } };
+	struct conf_override unsigned_tw[] = { { "providers.[1].validate",
+	    "false" } };
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	assert_null(conf_load("conf/good.conf", open, 1, handlers_table, &ce));
+	has(&ce,
+	    "listening on 0.0.0.0, but provider 'log' (log) takes webhooks without authentication");
+	conf_errors_done(&ce);
+	conf_errors_init(&ce);
+	c = conf_load("conf/open.conf", NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	conf_free(c);
+	conf_errors_done(&ce);
+	conf_errors_init(&ce);
+	assert_null(
+	    conf_load("conf/open.conf", unsigned_tw, 1, handlers_table, &ce));
+	has(&ce,
+	    "provider 'tw' (twilio) takes webhooks without authentication");
+	conf_errors_done(&ce);
+	assert_true(host_is_loopback("127.0.0.1"));
+	assert_true(host_is_loopback("127.1.2.3"));
+	assert_true(host_is_loopback("::1"));
+	assert_true(host_is_loopback("localhost"));
+	assert_false(host_is_loopback("0.0.0.0"));
+	assert_false(host_is_loopback("::"));
+	assert_false(host_is_loopback("10.0.0.1"));
+}
+
 int
 main(void)
 {
@@ -196,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_help_list_measured),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_exposure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,9 +36,22 @@ enum endpoint {
 	EP_METRICS,
 };
 
+/* Per-address token buckets for webhooks: a fixed table, an address
+ * hashed to a slot (a collision shares or resets a bucket, which only
+ * ever lets a little more through). */
+#define ADDR_SLOTS 4096
+
+struct addr_bucket {
+	char addr[INET6_ADDRSTRLEN + 1];
+	double tokens;
+	int64_t at_ms;
+};
+
 struct http {
 	struct daemon *d;
 	struct MHD_Daemon *mhd;
+	pthread_mutex_t addr_lock;
+	struct addr_bucket *addrs; /* ADDR_SLOTS, or NULL when off */
 };
 
 struct request {
@@ -332,6 +345,55 @@ serve_metrics(struct request *rq)
 	return r;
 }
 
+static void
+client_addr(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	out[0] = '\0';
+	if (ci != NULL && ci->client_addr != NULL)
+		(void)getnameinfo(ci->client_addr,
+		    ci->client_addr->sa_family == AF_INET6
+			? sizeof(struct sockaddr_in6)
+			: sizeof(struct sockaddr_in),
+		    out, (socklen_t)size, NULL, 0, NI_NUMERICHOST);
+}
+
+/* Takes a token from the address's bucket (burst: two seconds' worth). */
+static bool
+addr_allowed(struct http *h, struct MHD_Connection *conn)
+{
+	double rate = h->d->conf->gw.addr_rate_per_s, burst = 2 * rate;
+	char addr[INET6_ADDRSTRLEN + 1];
+	struct addr_bucket *b;
+	unsigned long hash = 5381;
+	int64_t now = mono_ms();
+	bool ok;
+
+	if (h->addrs == NULL)
+		return true;
+	client_addr(conn, addr, sizeof(addr));
+	for (const char *c = addr; *c != '\0'; c++)
+		hash = hash * 33 + (unsigned char)*c;
+	pthread_mutex_lock(&h->addr_lock);
+	b = &h->addrs[hash % ADDR_SLOTS];
+	if (strcmp(b->addr, addr) != 0) {
+		strlcpy_(b->addr, addr, sizeof(b->addr));
+		b->tokens = burst;
+		b->at_ms = now;
+	}
+	b->tokens += (double)(now - b->at_ms) * rate / 1000.0;
+	if (b->tokens > burst)
+		b->tokens = burst;
+	b->at_ms = now;
+	ok = b->tokens >= 1;
+	if (ok)
+		b->tokens -= 1;
+	pthread_mutex_unlock(&h->addr_lock);
+	return ok;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -355,6 +417,22 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		if (name != NULL)
 			rq->provider = conf_provider(h->d->conf, name);
 		*con_cls = rq;
+		if (rq->ep != EP_UNKNOWN && rq->ep != EP_HEALTHZ &&
+		    rq->ep != EP_METRICS && !addr_allowed(h, conn)) {
+			struct MHD_Response *r = MHD_create_response_from_buffer(
+			    strlen(
+				"error: too many requests from this address\n"),
+			    (void *)"error: too many requests from this address\n",
+			    MHD_RESPMEM_PERSISTENT);
+			enum MHD_Result ret;
+
+			rq->too_big = true; /* read and drop any body */
+			MHD_add_response_header(r, "Retry-After", "1");
+			ret = MHD_queue_response(conn,
+			    MHD_HTTP_TOO_MANY_REQUESTS, r);
+			MHD_destroy_response(r);
+			return ret;
+		}
 		/* refuse a declared oversized body before reading any of it */
 		len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -455,12 +533,17 @@ http_start(struct daemon *d, char **ret_err)
 	int rc;
 
 	h->d = d;
+	pthread_mutex_init(&h->addr_lock, NULL);
+	if (d->conf->gw.addr_rate_per_s > 0)
+		h->addrs = xcalloc(ADDR_SLOTS, sizeof(*h->addrs));
 	snprintf(port, sizeof(port), "%d", d->conf->gw.listen_port);
 	rc = getaddrinfo(d->conf->gw.listen_host, port, &hints, &ai);
 	if (rc != 0) {
-		*ret_err = xasprintf(
-		    "listen address '%s' is not a numeric IP address: %s",
-		    d->conf->gw.listen_host, gai_strerror(rc));
+		*ret_err =
+		    xasprintf("listen address '%s' cannot be resolved: %s",
+			d->conf->gw.listen_host, gai_strerror(rc));
+		pthread_mutex_destroy(&h->addr_lock);
+		free(h->addrs);
 		free(h);
 		return NULL;
 	}
@@ -478,6 +561,8 @@ http_start(struct daemon *d, char **ret_err)
 		*ret_err = xasprintf(
 		    "cannot listen on %s:%d (port taken or address not local?)",
 		    d->conf->gw.listen_host, d->conf->gw.listen_port);
+		pthread_mutex_destroy(&h->addr_lock);
+		free(h->addrs);
 		free(h);
 		return NULL;
 	}
@@ -500,5 +585,7 @@ http_stop(struct http *h)
 	if (h == NULL)
 		return;
 	MHD_stop_daemon(h->mhd);
+	pthread_mutex_destroy(&h->addr_lock);
+	free(h->addrs);
 	free(h);
 }

@@ -163,6 +163,22 @@ class HttpTest(unittest.TestCase):
         finally:
             gw.close()
 
+    def test_per_address_limit(self):
+        gw = Gateway(self.sink).start(["-o", "gateway.addr_rate_per_s=5"])
+        try:
+            codes = [gw.sms("+2547000009%02d" % i, "about %d" % i, id="rl-%d" % i)[0]
+                     for i in range(30)]
+            self.assertIn(429, codes)
+            self.assertEqual(set(codes), {200, 429})
+            self.assertLessEqual(codes.count(200), 10 + 5 * 2)  # burst + refill
+            stored = gw.query("SELECT count(*) FROM messages WHERE direction='in'")[0][0]
+            self.assertEqual(stored, codes.count(200))
+            self.assertEqual(gw.get("/healthz")[0], 200)  # not limited
+            time.sleep(1.2)
+            self.assertEqual(gw.sms("+254700000999", "about")[0], 200)  # refilled
+        finally:
+            gw.close()
+
     def test_open_listen_refused_without_authentication(self):
         rc, out, err = self.gw.cli("run", "-o", "gateway.listen=0.0.0.0:%d" % self.gw.port)
         self.assertEqual(rc, 1)

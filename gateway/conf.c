@@ -30,10 +30,10 @@ struct hconf {
 static const char *const top_keys[] = { "gateway", "export", "providers",
 	"languages", "replies", "routes", NULL };
 static const char *const gateway_keys[] = { "listen", "database", "timezone",
-	"metrics_token", "addr_rate_per_s", "http_threads", "body_max_bytes",
-	"flood_messages", "flood_window_s", "dedup_window_s",
-	"concat_timeout_s", "retry_max_attempts", "retry_base_ms",
-	"retry_cap_ms", "deny", NULL };
+	"metrics_token", "addr_rate_per_s", "prefix_cap_per_hour",
+	"prefix_digits", "http_threads", "body_max_bytes", "flood_messages",
+	"flood_window_s", "dedup_window_s", "concat_timeout_s",
+	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
 	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes",
@@ -60,6 +60,10 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, body_max) },
 	{ "addr_rate_per_s", 0, 1000000, 0,
 	    offsetof(struct gateway_conf, addr_rate_per_s) },
+	{ "prefix_cap_per_hour", 0, 100000000, 0,
+	    offsetof(struct gateway_conf, prefix_cap_per_hour) },
+	{ "prefix_digits", 2, 16, 8,
+	    offsetof(struct gateway_conf, prefix_digits) },
 	{ "flood_messages", 1, 100000, 10,
 	    offsetof(struct gateway_conf, flood_messages) },
 	{ "flood_window_s", 1, 86400, 60,

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -355,6 +356,23 @@ pipeline_process(struct store *st, const struct routing *r,
 			goto fail;
 	}
 	out.lang = ctx.lang;
+	if (ctx.reply != NULL && ctx.reply[0] != '\0' &&
+	    gw->prefix_cap_per_hour > 0) {
+		/* SMS pumping: replies to one number range, capped per hour */
+		char prefix[MSG_NUMBER_MAX + 1];
+		int sent = 0;
+
+		snprintf(prefix, sizeof(prefix), "%.*s", gw->prefix_digits,
+		    m->number);
+		if ((rc = store_outbound_count_prefix(st, prefix,
+			 now - 3600 * 1000, &sent)) < 0)
+			goto fail;
+		if (sent >= gw->prefix_cap_per_hour) {
+			out.reason = "prefix cap";
+			free(ctx.reply);
+			ctx.reply = NULL;
+		}
+	}
 	if (ctx.reply != NULL && ctx.reply[0] != '\0') {
 		struct outbound_new o = { 0 };
 		struct sms_info info;

@@ -149,6 +149,9 @@ struct outbound_new {
 
 int store_outbound_add(struct store *st, const struct outbound_new *out,
     int64_t *ret_id);
+/* Outbound messages since a time to numbers starting with prefix. */
+int store_outbound_count_prefix(struct store *st, const char *prefix,
+    int64_t since, int *ret);
 /* Queued messages of a provider due at now, oldest first. */
 int store_outbound_due(struct store *st, const char *provider, int64_t now,
     int limit, struct msg **ret, size_t *ret_n);

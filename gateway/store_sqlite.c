@@ -105,6 +105,7 @@ enum stmt {
 	S_IN_REPEAT,
 	S_OUT_ADD,
 	S_OUT_DUE,
+	S_OUT_PREFIX,
 	S_OUT_NEXT_DUE,
 	S_OUT_ATTEMPT,
 	S_OUT_REPORT_ID,
@@ -169,6 +170,10 @@ static const char *const sql[S_COUNT] = {
 	    " attempts, next_attempt_at, created_at, updated_at) VALUES"
 	    " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11,"
 	    " ?11, ?11)",
+	[S_OUT_PREFIX] =
+	    "SELECT count(*) FROM messages WHERE number >= ?1 AND"
+	    " number < ?1 || '~' AND created_at >= ?2 AND direction"
+	    " = 'out'",
 	[S_OUT_DUE] =
 	    "SELECT " MSG_COLS " FROM messages WHERE status ="
 	    " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
@@ -860,6 +865,24 @@ store_outbound_add(struct store *st, const struct outbound_new *o,
 		return rc;
 	*ret_id = sqlite3_last_insert_rowid(st->db);
 	return event(st, *ret_id, o->at, o->status, NULL);
+}
+
+int
+store_outbound_count_prefix(struct store *st, const char *prefix, int64_t since,
+    int *ret)
+{
+	sqlite3_stmt *s = get(st, S_OUT_PREFIX);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	bind_text(s, 1, prefix);
+	sqlite3_bind_int64(s, 2, since);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(s, 0);
+	done(s);
+	return rc == SQLITE_ROW ? 0 : err_of(rc);
 }
 
 int

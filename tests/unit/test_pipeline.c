@@ -308,6 +308,25 @@ test_backlog_in_order(void **state)
 	assert_int_equal(store_commit(fx->st), 0);
 }
 
+/* Replies to one number range are capped per hour (SMS pumping). */
+static void
+test_prefix_cap(void **state)
+{
+	struct fx *fx = *state;
+	char n[32];
+	int replies = 0;
+
+	fx->c->gw.prefix_cap_per_hour = 3;
+	fx->c->gw.prefix_digits = 8;
+	for (int i = 0; i < 5; i++) {
+		snprintf(n, sizeof(n), "+2547009%04d", i);
+		replies += say(fx, n, "water")[0] != '\0';
+	}
+	assert_int_equal(replies, 3);
+	/* another range is not affected */
+	assert_string_equal(say(fx, "+255700000001", "water"), "Water \"ok\"");
+}
+
 int
 main(void)
 {
@@ -320,6 +339,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_loop_guard_and_flood,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backlog_in_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prefix_cap, setup,
 		    teardown),
 	};
 

@@ -20,6 +20,7 @@
 
 #define WRITER_BATCH_MAX  512 /* jobs in one transaction */
 #define PROCESS_BATCH_MAX 256 /* messages processed in one transaction */
+#define POISON_STRIKES    3   /* failed passes before a message is set aside */
 
 struct writer {
 	struct daemon *d;
@@ -29,9 +30,11 @@ struct writer {
 	pthread_cond_t cond;
 	struct job *head, *tail;
 	bool stop;
-	bool closed;      /* intake closed: writer_submit() refuses */
-	bool more;        /* the last processing pass was full: go on */
-	long outstanding; /* jobs submitted and not yet done */
+	bool closed;       /* intake closed: writer_submit() refuses */
+	bool more;         /* the last processing pass was full: go on */
+	long outstanding;  /* jobs submitted and not yet done */
+	int64_t poison_id; /* the message that failed last, and how often */
+	int poison_strikes;
 	pthread_cond_t drained;
 };
 
@@ -278,6 +281,33 @@ reply_provider(const struct daemon *d, const char *name)
 	return p != NULL ? p->name : name;
 }
 
+/*
+ * A message that fails the same way pass after pass would hold every
+ * message behind it.  After POISON_STRIKES failures that are not the
+ * database being busy or full, it is set aside: marked ignored with the
+ * reason "processing failed" (kept, never deleted), and the queue moves on.
+ */
+static bool
+set_aside(struct writer *w, const struct msg *m, int err)
+{
+	if (err == -EBUSY || err == -ENOSPC || err == -ENOMEM)
+		return false;
+	if (w->poison_id != m->id) {
+		w->poison_id = m->id;
+		w->poison_strikes = 0;
+	}
+	if (++w->poison_strikes < POISON_STRIKES)
+		return false;
+	if (store_inbound_finish(w->st, m->id, "ignored", "processing failed",
+		NULL, NULL) < 0)
+		return false;
+	log_error(
+	    "writer: message %lld set aside after %d failed tries; it is kept as 'ignored' (processing failed)",
+	    (long long)m->id, POISON_STRIKES);
+	w->poison_id = 0;
+	return true;
+}
+
 /* One pass over pending inbound messages; returns how many, or -errno. */
 static int
 process_pending(struct writer *w)
@@ -314,6 +344,8 @@ process_pending(struct writer *w)
 			store_savepoint_rollback(w->st);
 			log_error("writer: message %lld not processed: %s",
 			    (long long)v[i].id, store_errmsg(w->st));
+			if (set_aside(w, &v[i], rc))
+				continue;
 			break;
 		}
 		if ((rc = store_savepoint_release(w->st)) < 0) {

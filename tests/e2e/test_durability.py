@@ -181,6 +181,23 @@ class DurabilityTest(unittest.TestCase):
                                  " m.id = e.message_id WHERE m.number=?", n),
                               self.gw.logtext()[-3000:]))
 
+    def test_poison_message_set_aside(self):
+        self.gw.start()
+        # a fault that will not pass: this one message can never be marked processed
+        con = sqlite3.connect(self.gw.db, timeout=10)
+        con.execute("CREATE TRIGGER poison BEFORE UPDATE OF status ON messages"
+                    " WHEN NEW.status = 'processed' AND NEW.text = 'poison'"
+                    " BEGIN SELECT RAISE(ABORT, 'poisoned'); END")
+        con.commit()
+        con.close()
+        self.assertEqual(self.gw.sms("+254700001201", "poison")[0], 200)
+        self.assertEqual(self.gw.sms("+254700001202", "about")[0], 200)
+        # the message behind it is not held up for ever
+        self.assertTrue(self.gw.wait_until(lambda: self.sink.texts_to("+254700001202"), 15))
+        row = self.gw.query("SELECT status, reason FROM messages WHERE number='+254700001201'")
+        self.assertEqual(row, [("ignored", "processing failed")])
+        self.assertIn("set aside after 3 failed tries", self.gw.logtext())
+
     def test_sigterm_exits_zero(self):
         self.gw.start()
         self.gw.sms("+254700001001", "help")

@@ -4,6 +4,7 @@
  * small enough to keep here, and has a fuzz target.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,36 +52,42 @@ hexval(char c)
 	return -1;
 }
 
-/* Decodes s[0..len) into a new string; NULL on a bad escape or a NUL. */
-static char *
-decode(const char *s, size_t len)
+/* Appends the %-decoded s[0..len) to out; NUL bytes only when allowed.
+ * -EINVAL for a bad escape or a refused NUL. */
+static int
+decode_into(const char *s, size_t len, bool allow_nul, struct buf *out)
 {
-	char *out = xmalloc(len + 1), *o = out;
-
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
 		if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
 			int hi, lo;
-			if (i + 2 >= len)
-				goto bad;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				goto bad;
+			if (i + 2 >= len || (hi = hexval(s[i + 1])) < 0 ||
+			    (lo = hexval(s[i + 2])) < 0)
+				return -EINVAL;
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
-		if (c == '\0')
-			goto bad;
-		*o++ = c;
+		if (c == '\0' && !allow_nul)
+			return -EINVAL;
+		buf_putc(out, c);
 	}
-	*o = '\0';
-	return out;
-bad:
-	free(out);
-	return NULL;
+	return 0;
+}
+
+/* A new string, or NULL on a bad escape or a NUL byte. */
+static char *
+decode(const char *s, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (decode_into(s, len, false, &b) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
 }
 
 int
@@ -192,24 +199,9 @@ form_raw_value(const char *s, size_t len, const char *name, struct buf *out)
 		const char *pend = amp ? amp : end;
 
 		if ((size_t)(pend - p) > nlen && strncmp(p, name, nlen) == 0 &&
-		    p[nlen] == '=') {
-			for (const char *q = p + nlen + 1; q < pend; q++) {
-				if (*q == '+') {
-					buf_putc(out, ' ');
-				} else if (*q == '%') {
-					int hi, lo;
-					if (pend - q < 3 ||
-					    (hi = hexval(q[1])) < 0 ||
-					    (lo = hexval(q[2])) < 0)
-						return -EINVAL;
-					buf_putc(out, (char)(hi * 16 + lo));
-					q += 2;
-				} else {
-					buf_putc(out, *q);
-				}
-			}
-			return 0;
-		}
+		    p[nlen] == '=')
+			return decode_into(p + nlen + 1,
+			    (size_t)(pend - p) - nlen - 1, true, out);
 		p = pend + 1;
 	}
 	return -ENOENT;

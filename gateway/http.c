@@ -67,6 +67,7 @@ struct request {
 	bool started;   /* the access handler has seen this request */
 	char path[128]; /* the request path, for signatures */
 	char uri[1024]; /* path and query as sent, for signatures */
+	char addr[INET6_ADDRSTRLEN + 1]; /* the client, numeric */
 	struct kv query[HTTP_MAX_QUERY];
 	size_t nquery;
 	bool query_overflow;
@@ -190,6 +191,25 @@ answer_job(struct request *rq)
 	    j->dup ? "OK duplicate\n" : "OK\n");
 }
 
+/* The peer's numeric address, "" when unknown; an IPv4 client on an
+ * IPv6 socket is written without its ::ffff: prefix. */
+static void
+client_addr(struct MHD_Connection *conn, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	out[0] = '\0';
+	if (ci != NULL && ci->client_addr != NULL)
+		(void)getnameinfo(ci->client_addr,
+		    ci->client_addr->sa_family == AF_INET6
+			? sizeof(struct sockaddr_in6)
+			: sizeof(struct sockaddr_in),
+		    out, (socklen_t)size, NULL, 0, NI_NUMERICHOST);
+	if (strncmp(out, "::ffff:", 7) == 0)
+		memmove(out, out + 7, strlen(out + 7) + 1);
+}
+
 static enum MHD_Result
 start_job(struct request *rq, const char *method)
 {
@@ -207,19 +227,11 @@ start_job(struct request *rq, const char *method)
 		.header = header_of,
 		.conn = rq->conn,
 	};
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char addr[INET6_ADDRSTRLEN + 1] = "";
 	struct buf err;
 	int rc;
 
-	if (ci != NULL && ci->client_addr != NULL &&
-	    getnameinfo(ci->client_addr,
-		ci->client_addr->sa_family == AF_INET6
-		    ? sizeof(struct sockaddr_in6)
-		    : sizeof(struct sockaddr_in),
-		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) == 0)
-		wr.remote_addr = addr;
+	if (rq->addr[0] != '\0')
+		wr.remote_addr = rq->addr;
 	wr.path = rq->path;
 	wr.uri = rq->uri;
 	buf_init(&err);
@@ -299,9 +311,6 @@ static bool
 metrics_allowed(struct request *rq)
 {
 	const char *token = rq->h->d->conf->gw.metrics_token;
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(rq->conn,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	char addr[INET6_ADDRSTRLEN + 1] = "";
 	const char *auth;
 
 	if (token != NULL) {
@@ -311,17 +320,7 @@ metrics_allowed(struct request *rq)
 		    strlen(auth + 7) == strlen(token) &&
 		    CRYPTO_memcmp(auth + 7, token, strlen(token)) == 0;
 	}
-	if (ci == NULL || ci->client_addr == NULL ||
-	    getnameinfo(ci->client_addr,
-		ci->client_addr->sa_family == AF_INET6
-		    ? sizeof(struct sockaddr_in6)
-		    : sizeof(struct sockaddr_in),
-		addr, sizeof(addr), NULL, 0, NI_NUMERICHOST) != 0)
-		return false;
-	/* an IPv4 client on an IPv6 socket: ::ffff:127.0.0.1 */
-	if (strncmp(addr, "::ffff:", 7) == 0)
-		return host_is_loopback(addr + 7);
-	return host_is_loopback(addr);
+	return host_is_loopback(rq->addr);
 }
 
 static enum MHD_Result
@@ -345,27 +344,11 @@ serve_metrics(struct request *rq)
 	return r;
 }
 
-static void
-client_addr(struct MHD_Connection *conn, char *out, size_t size)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-
-	out[0] = '\0';
-	if (ci != NULL && ci->client_addr != NULL)
-		(void)getnameinfo(ci->client_addr,
-		    ci->client_addr->sa_family == AF_INET6
-			? sizeof(struct sockaddr_in6)
-			: sizeof(struct sockaddr_in),
-		    out, (socklen_t)size, NULL, 0, NI_NUMERICHOST);
-}
-
 /* Takes a token from the address's bucket (burst: two seconds' worth). */
 static bool
-addr_allowed(struct http *h, struct MHD_Connection *conn)
+addr_allowed(struct http *h, const char *addr)
 {
 	double rate = h->d->conf->gw.addr_rate_per_s, burst = 2 * rate;
-	char addr[INET6_ADDRSTRLEN + 1];
 	struct addr_bucket *b;
 	unsigned long hash = 5381;
 	int64_t now = mono_ms();
@@ -373,7 +356,6 @@ addr_allowed(struct http *h, struct MHD_Connection *conn)
 
 	if (h->addrs == NULL)
 		return true;
-	client_addr(conn, addr, sizeof(addr));
 	for (const char *c = addr; *c != '\0'; c++)
 		hash = hash * 33 + (unsigned char)*c;
 	pthread_mutex_lock(&h->addr_lock);
@@ -413,12 +395,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		rq->h = h;
 		rq->conn = conn;
 		rq->ep = parse_path(url, &name);
+		client_addr(conn, rq->addr, sizeof(rq->addr));
 		strlcpy_(rq->path, url, sizeof(rq->path));
 		if (name != NULL)
 			rq->provider = conf_provider(h->d->conf, name);
 		*con_cls = rq;
 		if (rq->ep != EP_UNKNOWN && rq->ep != EP_HEALTHZ &&
-		    rq->ep != EP_METRICS && !addr_allowed(h, conn)) {
+		    rq->ep != EP_METRICS && !addr_allowed(h, rq->addr)) {
 			struct MHD_Response *r = MHD_create_response_from_buffer(
 			    strlen(
 				"error: too many requests from this address\n"),

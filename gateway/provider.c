@@ -244,6 +244,16 @@ url_is_http(const char *u)
 	return strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0;
 }
 
+char *
+url_base(const char *u)
+{
+	size_t n = strlen(u);
+
+	while (n > 0 && u[n - 1] == '/')
+		n--;
+	return xstrndup(u, n);
+}
+
 void
 form_append(struct buf *b, const char *name, const char *value)
 {

@@ -109,12 +109,7 @@ kannel_configure(const config_setting_t *s, struct conf_errors *ce,
 	k->username = xstrdup(user);
 	k->password = xstrdup(pass);
 	k->sendsms_url = xstrdup(url);
-	if (pub != NULL) {
-		size_t n = strlen(pub);
-		while (n > 0 && pub[n - 1] == '/')
-			n--;
-		k->public_url = xstrndup(pub, n);
-	}
+	k->public_url = pub != NULL ? url_base(pub) : NULL;
 	k->token = token != NULL ? xstrdup(token) : NULL;
 	k->smsc = smsc != NULL ? xstrdup(smsc) : NULL;
 	k->dlr_mask = pub != NULL ? mask : 0; /* reports need an address */

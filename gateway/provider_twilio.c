@@ -100,12 +100,7 @@ twilio_configure(const config_setting_t *s, struct conf_errors *ce,
 	t->name = xstrdup(name != NULL ? name : "twilio");
 	t->account_sid = xstrdup(sid);
 	t->auth_token = xstrdup(token);
-	if (pub != NULL) {
-		size_t n = strlen(pub);
-		while (n > 0 && pub[n - 1] == '/')
-			n--;
-		t->public_url = xstrndup(pub, n);
-	}
+	t->public_url = pub != NULL ? url_base(pub) : NULL;
 	t->base_url = xstrdup(base != NULL ? base : TWILIO_API);
 	t->validate = validate;
 	t->twiml = mode != NULL && strcmp(mode, "twiml") == 0;

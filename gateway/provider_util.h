@@ -37,6 +37,8 @@ void addr_list_free(char **list);
 
 /* True for an http:// or https:// URL. */
 bool url_is_http(const char *u);
+/* A copy of u without trailing '/', so "/dlr/NAME" can be appended. */
+char *url_base(const char *u);
 /* Appends "name=value" (value %-escaped) to a form body, '&'-separated. */
 void form_append(struct buf *b, const char *name, const char *value);
 

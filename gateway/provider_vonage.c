@@ -104,12 +104,7 @@ vonage_configure(const config_setting_t *s, struct conf_errors *ce,
 	v->signature_secret = sig != NULL ? xstrdup(sig) : NULL;
 	v->signature_method = xstrdup(method);
 	v->base_url = xstrdup(base != NULL ? base : VONAGE_API);
-	if (pub != NULL) {
-		size_t n = strlen(pub);
-		while (n > 0 && pub[n - 1] == '/')
-			n--;
-		v->public_url = xstrndup(pub, n);
-	}
+	v->public_url = pub != NULL ? url_base(pub) : NULL;
 	*ret_state = v;
 	return 0;
 }

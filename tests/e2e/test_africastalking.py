@@ -49,8 +49,8 @@ class AfricasTalkingTest(unittest.TestCase):
         if path != "/version1/messaging" or headers.get("apiKey") not in ("key-123", "key-456", "key-789"):
             return 401, "text/plain", "The supplied authentication is invalid"
         with cls.lock:
-            todo = cls.mode.get(f.get("to"), [])
-            kind = todo.pop(0) if todo else "ok"
+            queued = cls.mode.get(f.get("to"), [])
+            kind = queued.pop(0) if queued else "ok"
         if kind == "html":
             return 200, "text/html", "<html><body>Bad gateway</body></html>"
         if kind == "http500":

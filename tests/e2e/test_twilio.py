@@ -63,8 +63,8 @@ class TwilioTest(unittest.TestCase):
         if path != "/2010-04-01/Accounts/%s/Messages.json" % SID:
             return 404, "application/json", "{}"
         with cls.lock:
-            todo = cls.plan.get(f["To"], [])
-            kind = todo.pop(0) if todo else "ok"
+            queued = cls.plan.get(f["To"], [])
+            kind = queued.pop(0) if queued else "ok"
         if kind == "invalid":
             return 400, "application/json", json.dumps(
                 {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})

@@ -48,8 +48,8 @@ class VonageTest(unittest.TestCase):
         if path != "/sms/json" or f.get("api_key") != "abcd1234" or f.get("api_secret") != "s3cr3t":
             return 401, "application/json", "{}"
         with cls.lock:
-            todo = cls.plan.get(f["to"], [])
-            kind = todo.pop(0) if todo else "ok"
+            queued = cls.plan.get(f["to"], [])
+            kind = queued.pop(0) if queued else "ok"
         status = {"ok": "0", "throttled": "1", "barred": "7"}[kind]
         msg = {"to": f["to"], "status": status}
         if status == "0":

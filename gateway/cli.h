@@ -13,7 +13,7 @@
 #include "conf.h"
 #include "store.h"
 
-#define CLI_MAX_OVERRIDES 32
+#define CLI_MAX_OVERRIDES CONF_MAX_OVERRIDES
 
 enum {
 	EXIT_OK = 0,

@@ -11,13 +11,16 @@
 
 #include "util.h"
 
+/* -o overrides one command line may give */
+#define CONF_MAX_OVERRIDES 32
+
 struct conf_errors {
 	int errors;
 	int warnings;
 	struct buf text; /* one diagnostic per line */
 	/* -o overrides: settings changed from the command line */
-	const config_setting_t *overridden[16];
-	const char *override_path[16];
+	const config_setting_t *overridden[CONF_MAX_OVERRIDES];
+	const char *override_path[CONF_MAX_OVERRIDES];
 	int noverridden;
 	/* set by conf_load(): where @include and relative paths resolve */
 	const char *main_file;

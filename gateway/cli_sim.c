@@ -30,7 +30,8 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 		.at = now_ms() };
 	struct pipeline_opts o = { .reply_provider = SIM_PROVIDER,
 		.reply_status = "sent",
-		.channel = "sms" };
+		.channel = "sms",
+		.conf = c };
 	struct outcome oc = { 0 };
 	struct msg m = { 0 };
 	struct buf err;

@@ -21,12 +21,6 @@
 #include "router.h"
 #include "text.h"
 
-struct hconf {
-	struct conf_errors *ce;
-	const config_setting_t *route;
-	const struct routing *r;
-};
-
 static const char *const top_keys[] = { "gateway", "export", "providers",
 	"languages", "replies", "routes", NULL };
 static const char *const gateway_keys[] = { "listen", "database", "timezone",
@@ -147,23 +141,6 @@ get_bool(struct conf_errors *ce, const config_setting_t *group, const char *key,
 	}
 	*ret = config_setting_get_bool(s);
 	return 0;
-}
-
-/* A path relative to the directory of the file that names it. */
-static char *
-resolve_path(const struct conf_errors *ce, const config_setting_t *s,
-    const char *value)
-{
-	char *file = s != NULL ? conf_source_file(ce, s) : NULL, *slash, *r;
-
-	if (value[0] == '/' || file == NULL ||
-	    (slash = strrchr(file, '/')) == NULL) {
-		free(file);
-		return xstrdup(value);
-	}
-	r = xasprintf("%.*s/%s", (int)(slash - file), file, value);
-	free(file);
-	return r;
 }
 
 static bool
@@ -826,7 +803,7 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		    listen);
 	get_string(ce, g, "database", false, &db);
 	gw->database = db != NULL
-	    ? resolve_path(ce, config_setting_get_member(g, "database"), db)
+	    ? conf_resolve_path(ce, config_setting_get_member(g, "database"), db)
 	    : xstrdup("var/baraza.db");
 	{
 		const char *mt = NULL;
@@ -885,7 +862,7 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 		get_string(ce, g, "phones", false, &phones);
 	}
 	ex->dir = dir != NULL
-	    ? resolve_path(ce, config_setting_get_member(g, "dir"), dir)
+	    ? conf_resolve_path(ce, config_setting_get_member(g, "dir"), dir)
 	    : xstrdup("var/exports");
 	if (time != NULL &&
 	    (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 || end != 5 ||

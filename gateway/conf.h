@@ -100,6 +100,14 @@ struct conf {
 	struct routing *routing;
 };
 
+/* What a handler's configure() sees (handler.h): the diagnostics, its
+ * route's settings, and the routing being built.  Used by conf*.c. */
+struct hconf {
+	struct conf_errors *ce;
+	const config_setting_t *route;
+	const struct routing *r;
+};
+
 struct conf_override {
 	const char *path;
 	const char *value;

@@ -49,6 +49,22 @@ conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
 	return xasprintf("%s/%s", ce->include_dir, file);
 }
 
+char *
+conf_resolve_path(const struct conf_errors *ce, const config_setting_t *s,
+    const char *value)
+{
+	char *file = s != NULL ? conf_source_file(ce, s) : NULL, *slash, *r;
+
+	if (value[0] == '/' || file == NULL ||
+	    (slash = strrchr(file, '/')) == NULL) {
+		free(file);
+		return xstrdup(value);
+	}
+	r = xasprintf("%.*s/%s", (int)(slash - file), file, value);
+	free(file);
+	return r;
+}
+
 void
 conf_errorv(struct conf_errors *ce, int warning, const config_setting_t *where,
     const char *fmt, va_list ap)
@@ -94,6 +110,24 @@ conf_warn(struct conf_errors *ce, const config_setting_t *where,
 	va_start(ap, fmt);
 	conf_errorv(ce, 1, where, fmt, ap);
 	va_end(ap);
+}
+
+void
+conf_error_at(struct conf_errors *ce, int warning, const char *file,
+    unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_printf(&ce->text, "%s:%u: %s%s\n", file, line,
+	    warning ? "warning: " : "", msg);
+	if (warning)
+		ce->warnings++;
+	else
+		ce->errors++;
 }
 
 static int

@@ -37,9 +37,18 @@ void conf_errorv(struct conf_errors *ce, int warning,
     const config_setting_t *where, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 
+/* A diagnostic about a data file (a CSV table), at its own line. */
+void conf_error_at(struct conf_errors *ce, int warning, const char *file,
+    unsigned line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* The path of the file a setting came from, usable from the cwd;
  * NULL for settings made by -o.  Caller frees. */
 char *conf_source_file(const struct conf_errors *ce, const config_setting_t *s);
+
+/* A path relative to the directory of the file that names it (s), as a
+ * path usable from the cwd.  Caller frees. */
+char *conf_resolve_path(const struct conf_errors *ce, const config_setting_t *s,
+    const char *value);
 
 /* Reports settings of group s not in the NULL-terminated lists. */
 void conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,

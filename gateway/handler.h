@@ -14,10 +14,15 @@
 #define BARAZA_HANDLER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include <libconfig.h>
 
-#define HANDLER_ABI 1
+#include "records.h"
+
+#define HANDLER_ABI 2
 
 /* Return values of handle() and help(); failures are negative errno. */
 #define HANDLER_OK       0 /* the message is consumed (a reply may be set) */
@@ -58,6 +63,13 @@ struct handler {
 	/* Optional.  Called when every route is configured, to check what
 	 * depends on the whole routing (a text that lists the keywords). */
 	void (*check)(void *state, struct hconf *hc);
+	/* Optional.  `baraza NAME ARGS...` from the command line, where NAME
+	 * is this handler's name: argv[0] is the subcommand.  Runs in one
+	 * transaction, committed when it returns HANDLER_OK; prints to
+	 * hctx_out().  HANDLER_DECLINED: not this route's (another route of
+	 * the same handler is asked); -EINVAL: a usage error, already
+	 * printed to stderr; other negative errnos: the store failed. */
+	int (*command)(void *state, struct hctx *ctx, int argc, char **argv);
 };
 
 /* --- configure() side ------------------------------------------------- */
@@ -78,6 +90,31 @@ void hconf_warn(struct hconf *hc, const config_setting_t *where,
 int hconf_ltext(struct hconf *hc, const config_setting_t *parent,
     const char *key, bool required, struct ltext *ret);
 
+/*
+ * Another route's state, configured before this one, when it is of the same
+ * handler type (a complaint status route naming its desk); NULL otherwise.
+ * Borrowed: it lives as long as this route's state.
+ */
+void *hconf_peer_state(struct hconf *hc, const char *route);
+
+/*
+ * A CSV table (RFC 4180, UTF-8, a header row) whose path the route setting
+ * key names, relative to the file that names it.  Every column named in
+ * the NULL-terminated list required must be there.  Errors are reported at
+ * the table's FILE:LINE.  Returns 0, -ENOENT when the setting is absent
+ * (nothing reported), or -EINVAL.
+ */
+struct table;
+int hconf_table(struct hconf *hc, const char *key,
+    const char *const *required, struct table **ret);
+void hconf_table_error(struct hconf *hc, const struct table *t, size_t row,
+    bool warning, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+size_t table_nrows(const struct table *t);
+int table_column(const struct table *t, const char *name); /* or -1 */
+/* A cell; "" for a column < 0 or beyond a short row.  Borrowed. */
+const char *table_cell(const struct table *t, size_t row, int col);
+void table_free(struct table *t);
+
 /* The keyword list hctx_keyword_list() would give in lang.  Caller frees. */
 char *hconf_keyword_list(const struct hconf *hc, int lang);
 /* Warns when tmpl, expanded with vars, needs more than one SMS segment. */
@@ -91,8 +128,17 @@ const char *hctx_args(const struct hctx *ctx);    /* after the keyword */
 const char *hctx_number(const struct hctx *ctx);  /* the citizen */
 const char *hctx_channel(const struct hctx *ctx); /* "sms" or "ussd" */
 int hctx_lang(const struct hctx *ctx);
+int hctx_nlangs(const struct hctx *ctx);
+const char *hctx_lang_code(const struct hctx *ctx, int lang);
+/* A language's index by its code, or -1. */
+int hctx_lang_of(const struct hctx *ctx, const char *code);
 /* Another route's keyword starts this message (sessions may decline). */
 bool hctx_other_keyword(const struct hctx *ctx);
+/* This route's own keyword starts it, though the route holds a session
+ * (the citizen sent SURVEY again in the middle of the survey). */
+bool hctx_restarted(const struct hctx *ctx);
+/* The time the message is handled at, in ms since the epoch. */
+int64_t hctx_now(const struct hctx *ctx);
 
 /* Sets the reply (copied); a later call replaces it. */
 void hctx_reply(struct hctx *ctx, const char *text);
@@ -110,6 +156,65 @@ char *hctx_keyword_list(const struct hctx *ctx);
 const char *hctx_session(const struct hctx *ctx);
 void hctx_session_set(struct hctx *ctx, const char *state, int ttl_s);
 void hctx_session_end(struct hctx *ctx);
+
+/*
+ * Another number's session on this route (a survey invitation), until
+ * expires_at.  For commands; a handle() sets only its sender's session.
+ */
+int hctx_session_put_for(struct hctx *ctx, const char *number,
+    const char *state, int64_t expires_at);
+
+/* What the gateway knows of a number: its language (index, or -1 when
+ * unknown), whether it sent STOP, and whether it is in any session. */
+int hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
+    bool *ret_opted_out, bool *ret_in_session);
+
+/*
+ * Queues a message that is not the reply -- to another number (the
+ * citizen an officer's update is about, an invitation) -- in language
+ * lang, first sent at not_before (0: now).  A number that sent STOP gets
+ * nothing: returns 1.  Otherwise 0 or a negative errno.
+ */
+int hctx_notify(struct hctx *ctx, const char *number, int lang,
+    const char *text, int64_t not_before);
+
+/* --- what handlers keep (records.h) ---------------------------------------
+ * Written in the transaction of the message (or command) being handled.
+ * They return 0 or a negative errno; a handler returns a store failure as
+ * it is, and the gateway retries the whole message later.
+ */
+int hctx_survey_begin(struct hctx *ctx, const char *survey, int64_t *ret_id);
+int hctx_survey_answer(struct hctx *ctx, int64_t id, const char *question,
+    const char *value, const char *raw);
+int hctx_survey_finish(struct hctx *ctx, int64_t id);
+/* Completed responses of number to survey since a time. */
+int hctx_survey_completed(struct hctx *ctx, const char *survey,
+    const char *number, int64_t since, int *ret_n);
+int hctx_survey_tally(struct hctx *ctx, const char *survey,
+    struct tally **ret, size_t *ret_n, int64_t *ret_complete,
+    int64_t *ret_partial);
+
+/* -EEXIST when c->ref is taken (draw another). */
+int hctx_complaint_add(struct hctx *ctx, const struct complaint *c,
+    const char *by);
+/* -ENOENT when unknown. */
+int hctx_complaint_get(struct hctx *ctx, const char *ref,
+    struct complaint *ret);
+int hctx_complaint_latest(struct hctx *ctx, const char *desk,
+    const char *number, struct complaint *ret);
+int hctx_complaint_list(struct hctx *ctx, const struct complaint_filter *f,
+    struct complaint **ret, size_t *ret_n);
+int hctx_complaint_update(struct hctx *ctx, const char *ref,
+    const char *status, const char *note, const char *by, bool close,
+    bool erase);
+int hctx_complaint_events(struct hctx *ctx, const char *ref,
+    struct complaint_event **ret, size_t *ret_n);
+/* A keyed pseudonym of a number, stable for this database ("p-" and 12
+ * characters); NULL when the store failed.  Caller frees. */
+char *hctx_pseudonym(struct hctx *ctx, const char *number);
+
+/* Where a command prints (stdout). */
+FILE *hctx_out(const struct hctx *ctx);
 
 /* The compiled-in handlers, NULL-terminated (handlers/handlers.c). */
 extern const struct handler *const handlers_table[];

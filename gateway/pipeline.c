@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pipeline: see pipeline.h.  Also implements the hctx_* half of handler.h:
- * a handler's reply and session changes are collected in struct hctx and
- * written here, after the handler returns.
+ * pipeline: see pipeline.h.  A handler's reply and session changes are
+ * collected in struct hctx (hctx.c) and written here, after it returns;
+ * each handler call runs in a savepoint, undone when it fails or declines.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,116 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hctx.h"
 #include "pipeline.h"
 #include "router.h"
 #include "text.h"
 
 /* run_handler(): the handler failed (its errors are not the store's). */
 #define HANDLER_FAILED 2
-
-struct hctx {
-	const struct routing *r;
-	int route;
-	const char *text;
-	const char *args;
-	const char *number;
-	const char *channel;
-	int lang;
-	bool other_keyword;
-	char *reply;
-	const char *session; /* loaded state when the session is this route's */
-	enum {
-		SESS_KEEP,
-		SESS_SET,
-		SESS_END
-	} sess_op;
-	char *sess_state;
-	int sess_ttl;
-};
-
-/* --- hctx -------------------------------------------------------------- */
-
-const char *
-hctx_text(const struct hctx *ctx)
-{
-	return ctx->text;
-}
-
-const char *
-hctx_args(const struct hctx *ctx)
-{
-	return ctx->args;
-}
-
-const char *
-hctx_number(const struct hctx *ctx)
-{
-	return ctx->number;
-}
-
-const char *
-hctx_channel(const struct hctx *ctx)
-{
-	return ctx->channel;
-}
-
-int
-hctx_lang(const struct hctx *ctx)
-{
-	return ctx->lang;
-}
-
-bool
-hctx_other_keyword(const struct hctx *ctx)
-{
-	return ctx->other_keyword;
-}
-
-void
-hctx_reply(struct hctx *ctx, const char *text)
-{
-	free(ctx->reply);
-	ctx->reply = xstrdup(text);
-}
-
-void
-hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
-    const char *const *vars)
-{
-	free(ctx->reply);
-	ctx->reply = text_expand(ltext_get(tmpl, ctx->lang), vars);
-}
-
-char *
-hctx_keyword_list(const struct hctx *ctx)
-{
-	return routing_keyword_list(ctx->r, ctx->lang);
-}
-
-const char *
-hctx_session(const struct hctx *ctx)
-{
-	return ctx->sess_op == SESS_SET ? ctx->sess_state
-	    : ctx->sess_op == SESS_END  ? NULL
-					: ctx->session;
-}
-
-void
-hctx_session_set(struct hctx *ctx, const char *state, int ttl_s)
-{
-	free(ctx->sess_state);
-	ctx->sess_state = xstrdup(state);
-	ctx->sess_ttl = ttl_s > 0 ? ttl_s : 600;
-	ctx->sess_op = SESS_SET;
-}
-
-void
-hctx_session_end(struct hctx *ctx)
-{
-	free(ctx->sess_state);
-	ctx->sess_state = NULL;
-	ctx->sess_op = SESS_END;
-}
 
 /* --- the pipeline ------------------------------------------------------ */
 
@@ -150,8 +47,9 @@ find_route(const struct routing *r, const char *name)
 	return -1;
 }
 
-/* Calls a route's handler (or its help hook) and applies its session
- * changes.  Returns the handler's result or a store error. */
+/* Calls a route's handler (or its help hook) in a savepoint and applies its
+ * session changes.  Returns the handler's result or a store error; what a
+ * handler wrote is undone when it failed or declined. */
 static int
 run_handler(struct store *st, struct hctx *ctx, int route, bool help,
     int64_t now)
@@ -160,14 +58,20 @@ run_handler(struct store *st, struct hctx *ctx, int route, bool help,
 	int rc;
 
 	ctx->route = route;
+	if ((rc = store_savepoint(st)) < 0)
+		return rc;
 	if (help && rt->handler->help != NULL)
 		rc = rt->handler->help(rt->state, ctx);
 	else
 		rc = rt->handler->handle(rt->state, ctx);
-	if (rc < 0)
-		return HANDLER_FAILED; /* the handler's own failure */
-	if (rc == HANDLER_DECLINED)
-		return rc;
+	if (ctx->store_rc < 0) {
+		store_savepoint_rollback(st);
+		return ctx->store_rc; /* retried as a whole, later */
+	}
+	if (rc < 0 || rc == HANDLER_DECLINED) {
+		store_savepoint_rollback(st);
+		return rc < 0 ? HANDLER_FAILED : rc;
+	}
 	if (ctx->sess_op == SESS_SET)
 		rc = store_session_put(st, ctx->number, rt->name,
 		    ctx->sess_state, now + (int64_t)ctx->sess_ttl * 1000, now);
@@ -175,6 +79,10 @@ run_handler(struct store *st, struct hctx *ctx, int route, bool help,
 		rc = store_session_delete(st, ctx->number);
 	else
 		rc = 0;
+	if (rc == 0)
+		rc = store_savepoint_release(st);
+	else
+		store_savepoint_rollback(st);
 	return rc < 0 ? rc : HANDLER_OK;
 }
 
@@ -246,6 +154,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 		ctx->args = ctx->text;
 		ctx->other_keyword =
 		    m.kind == MATCH_ROUTE && !m.guessed && m.route != sroute;
+		ctx->restarted = m.kind == MATCH_ROUTE && m.route == sroute;
 		out->route = r->routes[sroute].name;
 		rc = run_handler(st, ctx, sroute, false, now);
 		if (rc != HANDLER_DECLINED)
@@ -256,6 +165,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 		ctx->session = NULL;
 		ctx->sess_op = SESS_KEEP;
 		ctx->other_keyword = false;
+		ctx->restarted = false;
 	}
 	ctx->args = m.args;
 	if (m.kind == MATCH_AMBIGUOUS) {
@@ -298,6 +208,10 @@ pipeline_process(struct store *st, const struct routing *r,
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.r = r;
+	ctx.st = st;
+	ctx.conf = opts->conf;
+	ctx.notify_provider = opts->reply_provider;
+	ctx.now = now;
 	ctx.text = m->text;
 	ctx.args = m->text;
 	ctx.number = m->number;
@@ -399,14 +313,46 @@ pipeline_process(struct store *st, const struct routing *r,
 	    r->lang_code[ctx.lang]);
 	if (rc < 0)
 		goto fail;
-	free(ctx.reply);
-	free(ctx.sess_state);
+	hctx_done(&ctx);
 	*ret = out;
 	return 0;
 fail:
-	free(ctx.reply);
-	free(ctx.sess_state);
+	hctx_done(&ctx);
 	free(out.reply);
+	return rc;
+}
+
+int
+pipeline_command(struct store *st, const struct routing *r,
+    const struct conf *c, const char *handler, int argc, char **argv)
+{
+	struct hctx ctx;
+	int rc = HANDLER_DECLINED;
+
+	for (size_t i = 0; rc == HANDLER_DECLINED && i < r->nroutes; i++) {
+		const struct route *rt = &r->routes[i];
+
+		if (strcmp(rt->handler->name, handler) != 0 ||
+		    rt->handler->command == NULL)
+			continue;
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.r = r;
+		ctx.st = st;
+		ctx.conf = c;
+		ctx.now = now_ms();
+		ctx.route = (int)i;
+		ctx.channel = "sms";
+		if ((rc = store_begin(st)) < 0)
+			return rc;
+		rc = rt->handler->command(rt->state, &ctx, argc, argv);
+		if (ctx.store_rc < 0)
+			rc = ctx.store_rc;
+		if (rc == HANDLER_OK)
+			rc = store_commit(st);
+		else
+			store_rollback(st);
+		hctx_done(&ctx);
+	}
 	return rc;
 }
 

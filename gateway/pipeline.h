@@ -27,6 +27,8 @@ struct pipeline_opts {
 	const char *reply_provider; /* the provider the reply leaves by */
 	const char *reply_status;   /* "queued" (daemon) or "sent" (sim) */
 	const char *channel;        /* "sms" or "ussd" */
+	const struct conf *conf; /* picks notifications' provider; NULL: the
+				    reply's */
 };
 
 /*
@@ -37,6 +39,16 @@ int pipeline_process(struct store *st, const struct routing *r,
     const struct gateway_conf *gw, const struct msg *m,
     const struct pipeline_opts *opts, struct outcome *ret);
 void outcome_done(struct outcome *o);
+
+/*
+ * `baraza HANDLER ARGS...`: offers the command to each route of that
+ * handler type that takes commands, in order, until one does not decline;
+ * each try in its own transaction.  Returns the handler's result
+ * (HANDLER_OK, HANDLER_DECLINED when no route took it, -EINVAL for a usage
+ * error it printed) or a store error.
+ */
+int pipeline_command(struct store *st, const struct routing *r,
+    const struct conf *c, const char *handler, int argc, char **argv);
 
 /* True for numbers that are really alphanumeric sender ids. */
 bool number_is_alphanumeric(const char *number);

@@ -20,11 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "records.h"
+
 struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -145,6 +147,7 @@ struct outbound_new {
 	int segments;
 	const char *encoding;
 	int64_t at;
+	int64_t not_before; /* first send attempt; 0: at once */
 };
 
 int store_outbound_add(struct store *st, const struct outbound_new *out,
@@ -219,6 +222,52 @@ int store_session_delete(struct store *st, const char *number);
 int store_cursor_get(struct store *st, const char *provider, char **ret);
 int store_cursor_set(struct store *st, const char *provider, const char *cursor,
     int64_t at);
+
+/* --- survey responses (records.h) ---------------------------------------- */
+
+/* A new response, 'partial' until finished. */
+int store_response_begin(struct store *st, const char *survey,
+    const char *number, const char *lang, const char *channel, int64_t at,
+    int64_t *ret_id);
+/* Records (or replaces) the answer to one question; value NULL: skipped. */
+int store_response_answer(struct store *st, int64_t id, const char *question,
+    const char *value, const char *raw, int64_t at);
+int store_response_finish(struct store *st, int64_t id, int64_t at);
+/* Completed responses of number to survey since a time. */
+int store_response_count(struct store *st, const char *survey,
+    const char *number, int64_t since, int *ret);
+/* Responses to survey: completed and partial. */
+int store_response_totals(struct store *st, const char *survey,
+    int64_t *ret_complete, int64_t *ret_partial);
+/* Answers of completed responses, per question and value. */
+int store_survey_tally(struct store *st, const char *survey,
+    struct tally **ret, size_t *ret_n);
+
+/* --- complaints (records.h) ---------------------------------------------- */
+
+/* Inserts c with its first event; -EEXIST when the reference is taken. */
+int store_complaint_add(struct store *st, const struct complaint *c,
+    const char *by);
+/* -ENOENT when there is no such reference. */
+int store_complaint_get(struct store *st, const char *ref,
+    struct complaint *ret);
+/* The number's newest complaint on a desk, or -ENOENT. */
+int store_complaint_latest(struct store *st, const char *desk,
+    const char *number, struct complaint *ret);
+int store_complaint_list(struct store *st, const struct complaint_filter *f,
+    struct complaint **ret, size_t *ret_n);
+/* A status change with its event; close sets closed_at, erase forgets the
+ * number (anonymous complaints once closed). */
+int store_complaint_update(struct store *st, const char *ref,
+    const char *status, const char *note, const char *by, bool close,
+    bool erase, int64_t at);
+int store_complaint_events(struct store *st, const char *ref,
+    struct complaint_event **ret, size_t *ret_n);
+
+/* A random secret kept in the database (made on first use), e.g. the key
+ * of pseudonyms.  Fills exactly len bytes. */
+int store_secret(struct store *st, const char *name, unsigned char *ret,
+    size_t len);
 
 /* A trivial query: 0 when the database answers. */
 int store_ping(struct store *st);

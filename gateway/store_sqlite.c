@@ -16,6 +16,7 @@
 
 #include "provider.h"
 #include "store.h"
+#include "store_sqlite.h"
 #include "util.h"
 
 static const char *const migrations[] = {
@@ -88,6 +89,56 @@ static const char *const migrations[] = {
 	"  provider TEXT PRIMARY KEY,"
 	"  cursor TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL);",
+	/* 5: survey responses, complaints, secrets (store_sqlite_records.c) */
+	"CREATE TABLE survey_responses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  survey TEXT NOT NULL,"
+	"  number TEXT,"
+	"  lang TEXT,"
+	"  channel TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('partial', 'complete')),"
+	"  started_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  completed_at INTEGER);"
+	"CREATE INDEX survey_responses_number ON survey_responses (survey,"
+	"  number, completed_at);"
+	"CREATE INDEX survey_responses_updated ON survey_responses (updated_at);"
+	"CREATE TABLE survey_answers ("
+	"  response_id INTEGER NOT NULL REFERENCES survey_responses (id),"
+	"  question TEXT NOT NULL,"
+	"  value TEXT,"
+	"  raw TEXT,"
+	"  at INTEGER NOT NULL,"
+	"  PRIMARY KEY (response_id, question));"
+	"CREATE TABLE complaints ("
+	"  ref TEXT PRIMARY KEY,"
+	"  desk TEXT NOT NULL,"
+	"  category TEXT NOT NULL,"
+	"  number TEXT,"
+	"  pseudonym TEXT,"
+	"  anonymous INTEGER NOT NULL DEFAULT 0,"
+	"  lang TEXT,"
+	"  channel TEXT NOT NULL,"
+	"  description TEXT NOT NULL,"
+	"  location TEXT,"
+	"  status TEXT NOT NULL,"
+	"  note TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  closed_at INTEGER);"
+	"CREATE INDEX complaints_number ON complaints (number, created_at);"
+	"CREATE INDEX complaints_created ON complaints (created_at);"
+	"CREATE INDEX complaints_updated ON complaints (updated_at);"
+	"CREATE TABLE complaint_events ("
+	"  ref TEXT NOT NULL REFERENCES complaints (ref),"
+	"  at INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  note TEXT,"
+	"  by TEXT);"
+	"CREATE INDEX complaint_events_ref ON complaint_events (ref, at);"
+	"CREATE TABLE secrets ("
+	"  name TEXT PRIMARY KEY,"
+	"  value BLOB NOT NULL);",
 };
 
 enum stmt {
@@ -168,8 +219,8 @@ static const char *const sql[S_COUNT] = {
 	    "INSERT INTO messages (direction, provider, number, peer,"
 	    " text, status, route, lang, reply_to, segments, encoding,"
 	    " attempts, next_attempt_at, created_at, updated_at) VALUES"
-	    " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11,"
-	    " ?11, ?11)",
+	    " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0,"
+	    " max(?11, ?12), ?11, ?11)",
 	[S_OUT_PREFIX] =
 	    "SELECT count(*) FROM messages WHERE number >= ?1 AND"
 	    " number < ?1 || '~' AND created_at >= ?2 AND direction"
@@ -264,13 +315,10 @@ static const char *const sql[S_COUNT] = {
 	    " HAVING min(created_at) < ?1 LIMIT ?2",
 };
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[S_COUNT];
-};
+_Static_assert(S_COUNT <= STORE_STMTS, "raise STORE_STMTS");
 
-static int
-err_of(int rc)
+int
+sq_err(int rc)
 {
 	switch (rc & 0xff) {
 	case SQLITE_OK:
@@ -306,15 +354,15 @@ get(struct store *st, enum stmt id)
 	return s;
 }
 
-static void
-done(sqlite3_stmt *s)
+void
+sq_done(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 }
 
-static void
-bind_text(sqlite3_stmt *s, int i, const char *v)
+void
+sq_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v == NULL)
 		sqlite3_bind_null(s, i);
@@ -323,13 +371,13 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 /* Runs a statement that returns no rows. */
-static int
-exec_done(sqlite3_stmt *s)
+int
+sq_exec(sqlite3_stmt *s)
 {
 	int rc = sqlite3_step(s);
 
-	done(s);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sq_err(rc);
 }
 
 static int
@@ -337,7 +385,7 @@ exec_simple(struct store *st, enum stmt id)
 {
 	sqlite3_stmt *s = get(st, id);
 
-	return s == NULL ? -EIO : exec_done(s);
+	return s == NULL ? -EIO : sq_exec(s);
 }
 
 static int
@@ -350,9 +398,9 @@ event(struct store *st, int64_t id, int64_t at, const char *status,
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, at);
-	bind_text(s, 3, status);
-	bind_text(s, 4, detail);
-	return exec_done(s);
+	sq_bind_text(s, 3, status);
+	sq_bind_text(s, 4, detail);
+	return sq_exec(s);
 }
 
 static int
@@ -463,6 +511,8 @@ store_close(struct store *st)
 		return;
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int i = 0; i < STORE_REC_STMTS; i++)
+		sqlite3_finalize(st->rec[i]);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -519,8 +569,8 @@ store_savepoint_rollback(struct store *st)
 
 /* --- messages ---------------------------------------------------------- */
 
-static char *
-col_text(sqlite3_stmt *s, int i)
+char *
+sq_col_text(sqlite3_stmt *s, int i)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -531,23 +581,23 @@ static void
 row_to_msg(sqlite3_stmt *s, struct msg *m)
 {
 	m->id = sqlite3_column_int64(s, 0);
-	m->direction = col_text(s, 1);
-	m->provider = col_text(s, 2);
-	m->provider_id = col_text(s, 3);
-	m->number = col_text(s, 4);
-	m->peer = col_text(s, 5);
-	m->text = col_text(s, 6);
-	m->status = col_text(s, 7);
-	m->reason = col_text(s, 8);
-	m->route = col_text(s, 9);
-	m->lang = col_text(s, 10);
+	m->direction = sq_col_text(s, 1);
+	m->provider = sq_col_text(s, 2);
+	m->provider_id = sq_col_text(s, 3);
+	m->number = sq_col_text(s, 4);
+	m->peer = sq_col_text(s, 5);
+	m->text = sq_col_text(s, 6);
+	m->status = sq_col_text(s, 7);
+	m->reason = sq_col_text(s, 8);
+	m->route = sq_col_text(s, 9);
+	m->lang = sq_col_text(s, 10);
 	m->segments = sqlite3_column_int(s, 11);
-	m->encoding = col_text(s, 12);
+	m->encoding = sq_col_text(s, 12);
 	m->attempts = sqlite3_column_int(s, 13);
 	m->next_attempt_at = sqlite3_column_int64(s, 14);
 	m->created_at = sqlite3_column_int64(s, 15);
 	m->updated_at = sqlite3_column_int64(s, 16);
-	m->cost = col_text(s, 17);
+	m->cost = sq_col_text(s, 17);
 }
 
 void
@@ -590,10 +640,10 @@ fetch_msgs(sqlite3_stmt *s, struct msg **ret, size_t *ret_n)
 		}
 		row_to_msg(s, &v[n++]);
 	}
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE) {
 		msgs_free(v, n);
-		return err_of(rc);
+		return sq_err(rc);
 	}
 	*ret = v;
 	*ret_n = n;
@@ -609,13 +659,13 @@ store_inbound_add(struct store *st, const struct inbound_new *in,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, in->provider);
-	bind_text(s, 2, in->provider_id);
-	bind_text(s, 3, in->number);
-	bind_text(s, 4, in->peer);
-	bind_text(s, 5, in->text);
+	sq_bind_text(s, 1, in->provider);
+	sq_bind_text(s, 2, in->provider_id);
+	sq_bind_text(s, 3, in->number);
+	sq_bind_text(s, 4, in->peer);
+	sq_bind_text(s, 5, in->text);
 	sqlite3_bind_int64(s, 6, in->at);
-	if ((rc = exec_done(s)) < 0)
+	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 1) {
 		*ret_id = sqlite3_last_insert_rowid(st->db);
@@ -625,13 +675,13 @@ store_inbound_add(struct store *st, const struct inbound_new *in,
 	/* ignored: the unique (provider, provider_id) index matched */
 	if ((s = get(st, S_IN_FIND)) == NULL)
 		return -EIO;
-	bind_text(s, 1, in->provider);
-	bind_text(s, 2, in->provider_id);
+	sq_bind_text(s, 1, in->provider);
+	sq_bind_text(s, 2, in->provider_id);
 	rc = sqlite3_step(s);
 	*ret_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -EIO : err_of(rc);
+		return rc == SQLITE_DONE ? -EIO : sq_err(rc);
 	*ret_dup = true;
 	return 0;
 }
@@ -644,16 +694,16 @@ store_part_add(struct store *st, const struct part_new *p, bool *ret_dup)
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, p->provider);
-	bind_text(s, 2, p->provider_id);
-	bind_text(s, 3, p->number);
-	bind_text(s, 4, p->peer);
-	bind_text(s, 5, p->ref);
+	sq_bind_text(s, 1, p->provider);
+	sq_bind_text(s, 2, p->provider_id);
+	sq_bind_text(s, 3, p->number);
+	sq_bind_text(s, 4, p->peer);
+	sq_bind_text(s, 5, p->ref);
 	sqlite3_bind_int(s, 6, p->total);
 	sqlite3_bind_int(s, 7, p->part);
-	bind_text(s, 8, p->text);
+	sq_bind_text(s, 8, p->text);
 	sqlite3_bind_int64(s, 9, p->at);
-	if ((rc = exec_done(s)) < 0)
+	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	*ret_dup = sqlite3_changes(st->db) == 0;
 	return 0;
@@ -680,9 +730,9 @@ store_parts_join(struct store *st, const char *provider, const char *number,
 	if (s == NULL)
 		return -EIO;
 	buf_init(&text);
-	bind_text(s, 1, provider);
-	bind_text(s, 2, number);
-	bind_text(s, 3, ref);
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, number);
+	sq_bind_text(s, 3, ref);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		int part = sqlite3_column_int(s, 0);
 		if (part == last)
@@ -690,19 +740,19 @@ store_parts_join(struct store *st, const char *provider, const char *number,
 		last = part;
 		buf_puts(&text, (const char *)sqlite3_column_text(s, 1));
 		if (j.parts++ == 0) {
-			j.peer = col_text(s, 2);
-			j.provider_id = col_text(s, 3);
+			j.peer = sq_col_text(s, 2);
+			j.provider_id = sq_col_text(s, 3);
 			j.at = sqlite3_column_int64(s, 4);
 		}
 		if (sqlite3_column_int(s, 5) > j.total)
 			j.total = sqlite3_column_int(s, 5);
 	}
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE || j.parts == 0 ||
 	    (!force && j.parts < j.total)) {
 		buf_free(&text);
 		joined_done(&j);
-		return rc != SQLITE_DONE ? err_of(rc)
+		return rc != SQLITE_DONE ? sq_err(rc)
 		    : j.parts == 0       ? -ENOENT
 					 : -EAGAIN;
 	}
@@ -711,11 +761,11 @@ store_parts_join(struct store *st, const char *provider, const char *number,
 		joined_done(&j);
 		return -EIO;
 	}
-	bind_text(s, 1, provider);
-	bind_text(s, 2, number);
-	bind_text(s, 3, ref);
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, number);
+	sq_bind_text(s, 3, ref);
 	sqlite3_bind_int64(s, 4, now_ms());
-	if ((rc = exec_done(s)) < 0) {
+	if ((rc = sq_exec(s)) < 0) {
 		buf_free(&text);
 		joined_done(&j);
 		return rc;
@@ -750,17 +800,17 @@ store_parts_expired(struct store *st, int64_t before, int limit,
 		p = xrealloc(p, (count + 1) * sizeof(*p));
 		n = xrealloc(n, (count + 1) * sizeof(*n));
 		r = xrealloc(r, (count + 1) * sizeof(*r));
-		p[count] = col_text(s, 0);
-		n[count] = col_text(s, 1);
-		r[count] = col_text(s, 2);
+		p[count] = sq_col_text(s, 0);
+		n[count] = sq_col_text(s, 1);
+		r[count] = sq_col_text(s, 2);
 		count++;
 	}
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE) {
 		strv_free(p, count);
 		strv_free(n, count);
 		strv_free(r, count);
-		return err_of(rc);
+		return sq_err(rc);
 	}
 	*ret_provider = p;
 	*ret_number = n;
@@ -792,12 +842,12 @@ store_inbound_finish(struct store *st, int64_t id, const char *status,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, status);
-	bind_text(s, 3, reason);
-	bind_text(s, 4, route);
-	bind_text(s, 5, lang);
+	sq_bind_text(s, 2, status);
+	sq_bind_text(s, 3, reason);
+	sq_bind_text(s, 4, route);
+	sq_bind_text(s, 5, lang);
 	sqlite3_bind_int64(s, 6, at);
-	if ((rc = exec_done(s)) < 0)
+	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	return event(st, id, at, status, reason);
 }
@@ -811,14 +861,14 @@ store_inbound_count_since(struct store *st, const char *number, int64_t since,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
+	sq_bind_text(s, 1, number);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, before_id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(s, 0);
-	done(s);
-	return rc == SQLITE_ROW ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
 }
 
 int
@@ -830,14 +880,14 @@ store_inbound_repeat(struct store *st, const char *number, const char *text,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
-	bind_text(s, 2, text);
+	sq_bind_text(s, 1, number);
+	sq_bind_text(s, 2, text);
 	sqlite3_bind_int64(s, 3, since);
 	sqlite3_bind_int64(s, 4, before_id);
 	rc = sqlite3_step(s);
 	*ret = rc == SQLITE_ROW;
-	done(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_err(rc);
 }
 
 int
@@ -849,19 +899,20 @@ store_outbound_add(struct store *st, const struct outbound_new *o,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, o->provider);
-	bind_text(s, 2, o->number);
-	bind_text(s, 3, o->peer);
-	bind_text(s, 4, o->text);
-	bind_text(s, 5, o->status);
-	bind_text(s, 6, o->route);
-	bind_text(s, 7, o->lang);
+	sq_bind_text(s, 1, o->provider);
+	sq_bind_text(s, 2, o->number);
+	sq_bind_text(s, 3, o->peer);
+	sq_bind_text(s, 4, o->text);
+	sq_bind_text(s, 5, o->status);
+	sq_bind_text(s, 6, o->route);
+	sq_bind_text(s, 7, o->lang);
 	if (o->reply_to > 0)
 		sqlite3_bind_int64(s, 8, o->reply_to);
 	sqlite3_bind_int(s, 9, o->segments);
-	bind_text(s, 10, o->encoding);
+	sq_bind_text(s, 10, o->encoding);
 	sqlite3_bind_int64(s, 11, o->at);
-	if ((rc = exec_done(s)) < 0)
+	sqlite3_bind_int64(s, 12, o->not_before);
+	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	*ret_id = sqlite3_last_insert_rowid(st->db);
 	return event(st, *ret_id, o->at, o->status, NULL);
@@ -876,13 +927,13 @@ store_outbound_count_prefix(struct store *st, const char *prefix, int64_t since,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, prefix);
+	sq_bind_text(s, 1, prefix);
 	sqlite3_bind_int64(s, 2, since);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(s, 0);
-	done(s);
-	return rc == SQLITE_ROW ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
 }
 
 int
@@ -893,7 +944,7 @@ store_outbound_due(struct store *st, const char *provider, int64_t now,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, provider);
+	sq_bind_text(s, 1, provider);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
 	return fetch_msgs(s, ret, ret_n);
@@ -907,15 +958,15 @@ store_outbound_next_due(struct store *st, const char *provider, int64_t *ret)
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, provider);
+	sq_bind_text(s, 1, provider);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
 		*ret = sqlite3_column_int64(s, 0);
 		found = 1;
 	}
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_ROW)
-		return err_of(rc);
+		return sq_err(rc);
 	return found ? 0 : -ENOENT;
 }
 
@@ -929,14 +980,14 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	bind_text(s, 2, status);
-	bind_text(s, 3, out->provider_id);
-	bind_text(s, 4, out->reason);
+	sq_bind_text(s, 2, status);
+	sq_bind_text(s, 3, out->provider_id);
+	sq_bind_text(s, 4, out->reason);
 	sqlite3_bind_int(s, 5, attempts);
 	sqlite3_bind_int64(s, 6, next);
 	sqlite3_bind_int64(s, 7, at);
-	bind_text(s, 8, out->cost);
-	if ((rc = exec_done(s)) < 0)
+	sq_bind_text(s, 8, out->cost);
+	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
@@ -959,17 +1010,17 @@ store_outbound_report(struct store *st, const char *provider, int64_t our_id,
 	if (our_id > 0)
 		sqlite3_bind_int64(s, 1, our_id);
 	else
-		bind_text(s, 1, provider_id);
-	bind_text(s, 2, provider);
-	bind_text(s, 3, status);
-	bind_text(s, 4, reason);
+		sq_bind_text(s, 1, provider_id);
+	sq_bind_text(s, 2, provider);
+	sq_bind_text(s, 3, status);
+	sq_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, at);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		if (n < (int)ARRAY_LEN(ids))
 			ids[n++] = sqlite3_column_int64(s, 0);
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE)
-		return err_of(rc);
+		return sq_err(rc);
 	for (int i = 0; i < n; i++)
 		if ((rc = event(st, ids[i], at, status, reason)) < 0)
 			return rc;
@@ -997,14 +1048,14 @@ store_outbound_orphans(struct store *st, const char *const *providers,
 	rc = sqlite3_prepare_v2(st->db, q.data, -1, &s, NULL);
 	buf_free(&q);
 	if (rc != SQLITE_OK)
-		return err_of(rc);
+		return sq_err(rc);
 	sqlite3_bind_int64(s, 1, at);
 	for (const char *const *p = providers; *p != NULL; p++)
-		bind_text(s, 2 + i++, *p);
+		sq_bind_text(s, 2 + i++, *p);
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
-		return err_of(rc);
+		return sq_err(rc);
 	*ret_n = sqlite3_changes(st->db);
 	return 0;
 }
@@ -1029,10 +1080,10 @@ store_status_counts(struct store *st, struct status_count **ret, size_t *ret_n)
 		v[n].count = sqlite3_column_int64(s, 2);
 		n++;
 	}
-	done(s);
+	sq_done(s);
 	if (rc != SQLITE_DONE) {
 		free(v);
-		return err_of(rc);
+		return sq_err(rc);
 	}
 	*ret = v;
 	*ret_n = n;
@@ -1047,7 +1098,7 @@ store_outbound_list(struct store *st, const char *status, int limit,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, status);
+	sq_bind_text(s, 1, status);
 	sqlite3_bind_int(s, 2, limit);
 	return fetch_msgs(s, ret, ret_n);
 }
@@ -1068,13 +1119,13 @@ change_status(struct store *st, enum stmt id_one, enum stmt id_all, int64_t id,
 		ids = xrealloc(ids, (size_t)(n + 1) * sizeof(*ids));
 		ids[n++] = sqlite3_column_int64(s, 0);
 	}
-	done(s);
+	sq_done(s);
 	for (int i = 0; rc == SQLITE_DONE && i < n; i++)
 		if (event(st, ids[i], at, ev, "by operator") < 0)
 			rc = SQLITE_ERROR;
 	free(ids);
 	if (rc != SQLITE_DONE)
-		return err_of(rc);
+		return sq_err(rc);
 	*ret_n = n;
 	return 0;
 }
@@ -1106,8 +1157,8 @@ store_queue_depth(struct store *st, int64_t *ret_received, int64_t *ret_queued)
 		*ret_received = sqlite3_column_int64(s, 0);
 		*ret_queued = sqlite3_column_int64(s, 1);
 	}
-	done(s);
-	return rc == SQLITE_ROW ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
 }
 
 int
@@ -1122,8 +1173,8 @@ store_message_get(struct store *st, int64_t id, struct msg *ret)
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		row_to_msg(s, ret);
-	done(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
 }
 
 /* --- contacts and sessions --------------------------------------------- */
@@ -1136,16 +1187,16 @@ store_contact_get(struct store *st, const char *number, struct contact *ret)
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
+	sq_bind_text(s, 1, number);
 	rc = sqlite3_step(s);
 	ret->lang = NULL;
 	ret->opted_out = false;
 	if (rc == SQLITE_ROW) {
-		ret->lang = col_text(s, 0);
+		ret->lang = sq_col_text(s, 0);
 		ret->opted_out = sqlite3_column_int(s, 1) != 0;
 	}
-	done(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_err(rc);
 }
 
 void
@@ -1163,10 +1214,10 @@ store_contact_set_lang(struct store *st, const char *number, const char *lang,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
-	bind_text(s, 2, lang);
+	sq_bind_text(s, 1, number);
+	sq_bind_text(s, 2, lang);
 	sqlite3_bind_int64(s, 3, at);
-	return exec_done(s);
+	return sq_exec(s);
 }
 
 int
@@ -1177,10 +1228,10 @@ store_contact_set_optout(struct store *st, const char *number, bool out,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
+	sq_bind_text(s, 1, number);
 	sqlite3_bind_int(s, 2, out ? 1 : 0);
 	sqlite3_bind_int64(s, 3, at);
-	return exec_done(s);
+	return sq_exec(s);
 }
 
 int
@@ -1192,15 +1243,15 @@ store_session_get(struct store *st, const char *number, int64_t now,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
+	sq_bind_text(s, 1, number);
 	sqlite3_bind_int64(s, 2, now);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*ret_route = col_text(s, 0);
-		*ret_state = col_text(s, 1);
+		*ret_route = sq_col_text(s, 0);
+		*ret_state = sq_col_text(s, 1);
 	}
-	done(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
 }
 
 int
@@ -1211,12 +1262,12 @@ store_session_put(struct store *st, const char *number, const char *route,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
-	bind_text(s, 2, route);
-	bind_text(s, 3, state);
+	sq_bind_text(s, 1, number);
+	sq_bind_text(s, 2, route);
+	sq_bind_text(s, 3, state);
 	sqlite3_bind_int64(s, 4, expires_at);
 	sqlite3_bind_int64(s, 5, at);
-	return exec_done(s);
+	return sq_exec(s);
 }
 
 int
@@ -1226,8 +1277,8 @@ store_session_delete(struct store *st, const char *number)
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, number);
-	return exec_done(s);
+	sq_bind_text(s, 1, number);
+	return sq_exec(s);
 }
 
 int
@@ -1238,12 +1289,12 @@ store_cursor_get(struct store *st, const char *provider, char **ret)
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, provider);
+	sq_bind_text(s, 1, provider);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		*ret = col_text(s, 0);
-	done(s);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : err_of(rc);
+		*ret = sq_col_text(s, 0);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
 }
 
 int
@@ -1254,10 +1305,10 @@ store_cursor_set(struct store *st, const char *provider, const char *cursor,
 
 	if (s == NULL)
 		return -EIO;
-	bind_text(s, 1, provider);
-	bind_text(s, 2, cursor);
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, cursor);
 	sqlite3_bind_int64(s, 3, at);
-	return exec_done(s);
+	return sq_exec(s);
 }
 
 int
@@ -1269,6 +1320,6 @@ store_ping(struct store *st)
 	if (s == NULL)
 		return -EIO;
 	rc = sqlite3_step(s);
-	done(s);
-	return rc == SQLITE_ROW ? 0 : err_of(rc);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
 }

@@ -183,6 +183,7 @@ process_sync(struct writer *w, struct job *j)
 		.reply_provider = j->provider->name,
 		.reply_status = "sent",
 		.channel = "sms",
+		.conf = d->conf,
 	};
 	struct routing *r = daemon_routing_acquire(d);
 	struct outcome oc = { 0 };
@@ -331,6 +332,7 @@ process_pending(struct writer *w)
 			.reply_provider = reply_provider(d, v[i].provider),
 			.reply_status = "queued",
 			.channel = "sms",
+			.conf = d->conf,
 		};
 		struct outcome oc;
 		struct timespec a, b;

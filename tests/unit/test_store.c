@@ -263,6 +263,11 @@ test_migrations(void **state)
 			     "ALTER TABLE messages DROP COLUMN cost;"
 			     "DROP TABLE inbound_parts;"
 			     "DROP TABLE poll_cursors;"
+			     "DROP TABLE survey_answers;"
+			     "DROP TABLE survey_responses;"
+			     "DROP TABLE complaint_events;"
+			     "DROP TABLE complaints;"
+			     "DROP TABLE secrets;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * hctx: the hctx_* half of handler.h (see hctx.h).  Reads answer from the
+ * message and the routing; writes go through the store in the caller's
+ * transaction.  Nothing here logs: the pipeline or the command that owns
+ * the transaction reports a failure once.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "hctx.h"
+#include "router.h"
+#include "text.h"
+
+void
+hctx_done(struct hctx *ctx)
+{
+	free(ctx->reply);
+	ctx->reply = NULL;
+	free(ctx->sess_state);
+	ctx->sess_state = NULL;
+}
+
+/* Keeps the first store failure; returns rc. */
+static int
+keep(struct hctx *ctx, int rc)
+{
+	if (rc < 0 && rc != -ENOENT && rc != -EEXIST && ctx->store_rc == 0)
+		ctx->store_rc = rc;
+	return rc;
+}
+
+/* --- reading ----------------------------------------------------------- */
+
+const char *
+hctx_text(const struct hctx *ctx)
+{
+	return ctx->text;
+}
+
+const char *
+hctx_args(const struct hctx *ctx)
+{
+	return ctx->args;
+}
+
+const char *
+hctx_number(const struct hctx *ctx)
+{
+	return ctx->number;
+}
+
+const char *
+hctx_channel(const struct hctx *ctx)
+{
+	return ctx->channel;
+}
+
+int
+hctx_lang(const struct hctx *ctx)
+{
+	return ctx->lang;
+}
+
+int
+hctx_nlangs(const struct hctx *ctx)
+{
+	return ctx->r->nlangs;
+}
+
+const char *
+hctx_lang_code(const struct hctx *ctx, int lang)
+{
+	return lang >= 0 && lang < ctx->r->nlangs ? ctx->r->lang_code[lang]
+						  : ctx->r->lang_code[0];
+}
+
+int
+hctx_lang_of(const struct hctx *ctx, const char *code)
+{
+	return code != NULL ? routing_lang(ctx->r, code) : -1;
+}
+
+bool
+hctx_other_keyword(const struct hctx *ctx)
+{
+	return ctx->other_keyword;
+}
+
+bool
+hctx_restarted(const struct hctx *ctx)
+{
+	return ctx->restarted;
+}
+
+int64_t
+hctx_now(const struct hctx *ctx)
+{
+	return ctx->now;
+}
+
+FILE *
+hctx_out(const struct hctx *ctx)
+{
+	return ctx->out != NULL ? ctx->out : stdout;
+}
+
+char *
+hctx_keyword_list(const struct hctx *ctx)
+{
+	return routing_keyword_list(ctx->r, ctx->lang);
+}
+
+/* --- the reply and the session ----------------------------------------- */
+
+void
+hctx_reply(struct hctx *ctx, const char *text)
+{
+	free(ctx->reply);
+	ctx->reply = xstrdup(text);
+}
+
+void
+hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
+    const char *const *vars)
+{
+	free(ctx->reply);
+	ctx->reply = text_expand(ltext_get(tmpl, ctx->lang), vars);
+}
+
+const char *
+hctx_session(const struct hctx *ctx)
+{
+	return ctx->sess_op == SESS_SET ? ctx->sess_state
+	    : ctx->sess_op == SESS_END  ? NULL
+					: ctx->session;
+}
+
+void
+hctx_session_set(struct hctx *ctx, const char *state, int ttl_s)
+{
+	free(ctx->sess_state);
+	ctx->sess_state = xstrdup(state);
+	ctx->sess_ttl = ttl_s > 0 ? ttl_s : 600;
+	ctx->sess_op = SESS_SET;
+}
+
+void
+hctx_session_end(struct hctx *ctx)
+{
+	free(ctx->sess_state);
+	ctx->sess_state = NULL;
+	ctx->sess_op = SESS_END;
+}
+
+int
+hctx_session_put_for(struct hctx *ctx, const char *number, const char *state,
+    int64_t expires_at)
+{
+	return keep(ctx,
+	    store_session_put(ctx->st, number, ctx->r->routes[ctx->route].name,
+		state, expires_at, ctx->now));
+}
+
+/* --- other numbers ----------------------------------------------------- */
+
+int
+hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
+    bool *ret_opted_out, bool *ret_in_session)
+{
+	struct contact c = { 0 };
+	char *route = NULL, *state = NULL;
+	int rc;
+
+	if ((rc = keep(ctx, store_contact_get(ctx->st, number, &c))) < 0)
+		return rc;
+	rc = store_session_get(ctx->st, number, ctx->now, &route, &state);
+	free(route);
+	free(state);
+	if (rc < 0 && rc != -ENOENT) {
+		contact_done(&c);
+		return keep(ctx, rc);
+	}
+	*ret_in_session = rc == 0;
+	*ret_lang = c.lang != NULL ? routing_lang(ctx->r, c.lang) : -1;
+	*ret_opted_out = c.opted_out;
+	contact_done(&c);
+	return 0;
+}
+
+int
+hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
+    int64_t not_before)
+{
+	struct outbound_new o = { 0 };
+	struct contact c = { 0 };
+	struct sms_info info;
+	const struct provider *p;
+	char *prepared;
+	int64_t id;
+	int rc;
+
+	if ((rc = keep(ctx, store_contact_get(ctx->st, number, &c))) < 0)
+		return rc;
+	if (c.opted_out) {
+		contact_done(&c);
+		return 1;
+	}
+	contact_done(&c);
+	p = ctx->conf != NULL ? conf_provider_for(ctx->conf, number) : NULL;
+	prepared = sms_prepare(text);
+	sms_measure(prepared, &info);
+	o.provider = p != NULL ? p->name : ctx->notify_provider;
+	o.number = number;
+	o.peer = p != NULL ? p->from : NULL;
+	o.text = prepared;
+	o.status = "queued";
+	o.route = ctx->r->routes[ctx->route].name;
+	o.lang = hctx_lang_code(ctx, lang);
+	o.segments = (int)info.segments;
+	o.encoding = sms_encoding_name(info.encoding);
+	o.at = ctx->now;
+	o.not_before = not_before;
+	rc = o.provider != NULL ? store_outbound_add(ctx->st, &o, &id) : -EIO;
+	free(prepared);
+	return keep(ctx, rc);
+}
+
+/* --- surveys ----------------------------------------------------------- */
+
+int
+hctx_survey_begin(struct hctx *ctx, const char *survey, int64_t *ret_id)
+{
+	return keep(ctx,
+	    store_response_begin(ctx->st, survey, ctx->number,
+		hctx_lang_code(ctx, ctx->lang), ctx->channel, ctx->now,
+		ret_id));
+}
+
+int
+hctx_survey_answer(struct hctx *ctx, int64_t id, const char *question,
+    const char *value, const char *raw)
+{
+	return keep(ctx,
+	    store_response_answer(ctx->st, id, question, value, raw,
+		ctx->now));
+}
+
+int
+hctx_survey_finish(struct hctx *ctx, int64_t id)
+{
+	return keep(ctx, store_response_finish(ctx->st, id, ctx->now));
+}
+
+int
+hctx_survey_completed(struct hctx *ctx, const char *survey,
+    const char *number, int64_t since, int *ret_n)
+{
+	return keep(ctx,
+	    store_response_count(ctx->st, survey, number, since, ret_n));
+}
+
+int
+hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
+    size_t *ret_n, int64_t *ret_complete, int64_t *ret_partial)
+{
+	int rc = store_response_totals(ctx->st, survey, ret_complete,
+	    ret_partial);
+
+	if (rc == 0)
+		rc = store_survey_tally(ctx->st, survey, ret, ret_n);
+	return keep(ctx, rc);
+}
+
+/* --- complaints -------------------------------------------------------- */
+
+int
+hctx_complaint_add(struct hctx *ctx, const struct complaint *c,
+    const char *by)
+{
+	return keep(ctx, store_complaint_add(ctx->st, c, by));
+}
+
+int
+hctx_complaint_get(struct hctx *ctx, const char *ref, struct complaint *ret)
+{
+	return keep(ctx, store_complaint_get(ctx->st, ref, ret));
+}
+
+int
+hctx_complaint_latest(struct hctx *ctx, const char *desk, const char *number,
+    struct complaint *ret)
+{
+	return keep(ctx, store_complaint_latest(ctx->st, desk, number, ret));
+}
+
+int
+hctx_complaint_list(struct hctx *ctx, const struct complaint_filter *f,
+    struct complaint **ret, size_t *ret_n)
+{
+	return keep(ctx, store_complaint_list(ctx->st, f, ret, ret_n));
+}
+
+int
+hctx_complaint_update(struct hctx *ctx, const char *ref, const char *status,
+    const char *note, const char *by, bool close, bool erase)
+{
+	return keep(ctx,
+	    store_complaint_update(ctx->st, ref, status, note, by, close,
+		erase, ctx->now));
+}
+
+int
+hctx_complaint_events(struct hctx *ctx, const char *ref,
+    struct complaint_event **ret, size_t *ret_n)
+{
+	return keep(ctx, store_complaint_events(ctx->st, ref, ret, ret_n));
+}
+
+char *
+hctx_pseudonym(struct hctx *ctx, const char *number)
+{
+	/* the complaint reference alphabet: no 0/O, 1/I */
+	static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+	unsigned char key[32], mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	char out[15] = "p-";
+
+	if (keep(ctx, store_secret(ctx->st, "pseudonym", key, sizeof(key))) <
+	    0)
+		return NULL;
+	HMAC(EVP_sha256(), key, (int)sizeof(key),
+	    (const unsigned char *)number, strlen(number), mac, &maclen);
+	for (int i = 0; i < 12; i++)
+		out[2 + i] = alphabet[mac[i] & 31];
+	out[14] = '\0';
+	return xstrdup(out);
+}

@@ -64,6 +64,8 @@ cli_load(const struct cli *cli, int *ret_code)
 	if (ce.text.len > 0 && (c == NULL || ce.warnings > 0))
 		fputs(ce.text.data, stderr);
 	conf_errors_done(&ce);
+	if (c != NULL)
+		conf_use_timezone(c);
 	*ret_code = c == NULL ? EXIT_USER : EXIT_OK;
 	return c;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -364,6 +365,124 @@ hconf_ltext(struct hconf *hc, const config_setting_t *parent, const char *key,
 {
 	return read_ltext(hc->ce, hc->r, parent != NULL ? parent : hc->route,
 	    key, required, ret);
+}
+
+const char *
+lwords_first(const struct lwords *w, int lang)
+{
+	if (lang >= 0 && lang < LANG_MAX && w->w[lang] != NULL &&
+	    w->w[lang][0] != NULL)
+		return w->w[lang][0];
+	for (int i = 0; i < LANG_MAX; i++)
+		if (w->w[i] != NULL && w->w[i][0] != NULL)
+			return w->w[i][0];
+	return "";
+}
+
+bool
+lwords_has(const struct lwords *w, const char *folded)
+{
+	for (int i = 0; i < LANG_MAX; i++)
+		for (char **f = w->folded[i]; f != NULL && *f != NULL; f++)
+			if (strcmp(*f, folded) == 0)
+				return true;
+	return false;
+}
+
+void
+lwords_done(struct lwords *w)
+{
+	for (int i = 0; i < LANG_MAX; i++) {
+		for (char **p = w->w[i]; p != NULL && *p != NULL; p++)
+			free(*p);
+		for (char **p = w->folded[i]; p != NULL && *p != NULL; p++)
+			free(*p);
+		free(w->w[i]);
+		free(w->folded[i]);
+		w->w[i] = w->folded[i] = NULL;
+	}
+}
+
+/* One language's array of words; 0 or -EINVAL. */
+static int
+read_word_array(struct hconf *hc, const config_setting_t *a, const char *key,
+    char ***ret_w, char ***ret_folded)
+{
+	int n = config_setting_length(a);
+	char **w, **f;
+
+	if ((config_setting_type(a) != CONFIG_TYPE_ARRAY &&
+		config_setting_type(a) != CONFIG_TYPE_LIST) ||
+	    n == 0) {
+		hconf_error(hc, a, "'%s' must be a list of words [ \"...\" ]",
+		    key);
+		return -EINVAL;
+	}
+	w = xcalloc((size_t)n + 1, sizeof(char *));
+	f = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(a, i);
+		char folded[64];
+		if (v == NULL || !utf8_valid(v, strlen(v)) ||
+		    text_fold(v, strlen(v), folded, sizeof(folded)) == 0) {
+			hconf_error(hc, a, "'%s': item %d is not a word", key,
+			    i + 1);
+			for (int j = 0; j < i; j++) {
+				free(w[j]);
+				free(f[j]);
+			}
+			free(w);
+			free(f);
+			return -EINVAL;
+		}
+		w[i] = xstrdup(v);
+		f[i] = xstrdup(folded);
+	}
+	*ret_w = w;
+	*ret_folded = f;
+	return 0;
+}
+
+int
+hconf_words(struct hconf *hc, const config_setting_t *parent, const char *key,
+    bool required, struct lwords *ret)
+{
+	const config_setting_t *s;
+	struct lwords w;
+	int err = 0;
+
+	memset(&w, 0, sizeof(w));
+	parent = parent != NULL ? parent : hc->route;
+	if ((s = config_setting_get_member(parent, key)) == NULL) {
+		if (required)
+			hconf_error(hc, parent, "'%s' is required", key);
+		return -ENOENT;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+		err = read_word_array(hc, s, key, &w.w[0], &w.folded[0]);
+	} else {
+		for (int i = 0; i < config_setting_length(s); i++) {
+			const config_setting_t *m =
+			    config_setting_get_elem(s, (unsigned)i);
+			int lang = routing_lang(hc->r, config_setting_name(m));
+			if (lang < 0) {
+				hconf_error(hc, m,
+				    "'%s': '%s' is not a configured language",
+				    key, config_setting_name(m));
+				err = -EINVAL;
+			} else if (w.w[lang] == NULL &&
+			    read_word_array(hc, m, key, &w.w[lang],
+				&w.folded[lang]) < 0) {
+				err = -EINVAL;
+			}
+		}
+	}
+	if (err < 0) {
+		lwords_done(&w);
+		return err;
+	}
+	*ret = w;
+	return 0;
 }
 
 /* --- routing ----------------------------------------------------------- */
@@ -803,7 +922,8 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		    listen);
 	get_string(ce, g, "database", false, &db);
 	gw->database = db != NULL
-	    ? conf_resolve_path(ce, config_setting_get_member(g, "database"), db)
+	    ? conf_resolve_path(ce, config_setting_get_member(g, "database"),
+		  db)
 	    : xstrdup("var/baraza.db");
 	{
 		const char *mt = NULL;
@@ -1019,6 +1139,13 @@ parse_providers(struct conf_errors *ce, const config_setting_t *root,
 			    c->providers[0].name);
 		c->default_provider = 0;
 	}
+}
+
+void
+conf_use_timezone(const struct conf *c)
+{
+	setenv("TZ", c->gw.timezone, 1);
+	tzset();
 }
 
 bool

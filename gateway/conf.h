@@ -132,6 +132,11 @@ struct provider *conf_provider(const struct conf *c, const char *name);
 struct provider *conf_provider_for(const struct conf *c, const char *number);
 int routing_lang(const struct routing *r, const char *code);
 
+/* Makes gateway.timezone the process's local time (TZ), once at start,
+ * before any thread: local times (invitations' waking hours, exports'
+ * days) then come from localtime_r()/mktime(). */
+void conf_use_timezone(const struct conf *c);
+
 /* True for 127.0.0.0/8, ::1 and "localhost". */
 bool host_is_loopback(const char *host);
 

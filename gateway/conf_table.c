@@ -27,7 +27,7 @@ struct table {
 		char **cells;
 		size_t n;
 		unsigned line;
-	} *rows;
+	} * rows;
 	size_t nrows;
 };
 
@@ -160,7 +160,8 @@ parse_table(struct hconf *hc, struct table *t, const char *data, size_t len)
 						conf_error_at(hc->ce, 0,
 						    t->path, rec.line,
 						    "column '%s' appears twice",
-						    t->cols[i]), errors++;
+						    t->cols[i]),
+						    errors++;
 			continue;
 		}
 		if (rec.n > t->ncols) {

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * csv: RFC 4180 records.  The reader takes administrators' data tables
- * (the CSV files under conf/data): quoted fields with "" and line breaks, CRLF or LF, a
- * UTF-8 byte-order mark skipped.  The writer quotes what needs quoting.
- * Pure: no files, no logging.
+ * (the CSV files under conf/data): quoted fields with "" and line breaks, CRLF
+ * or LF, a UTF-8 byte-order mark skipped.  The writer quotes what needs
+ * quoting. Pure: no files, no logging.
  */
 #ifndef BARAZA_CSV_H
 #define BARAZA_CSV_H
@@ -12,8 +12,8 @@
 
 #include "util.h"
 
-#define CSV_FIELDS_MAX 64     /* fields in one record */
-#define CSV_FIELD_MAX  4096   /* bytes in one field */
+#define CSV_FIELDS_MAX 64   /* fields in one record */
+#define CSV_FIELD_MAX  4096 /* bytes in one field */
 
 struct csv_reader {
 	const char *data;

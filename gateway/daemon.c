@@ -142,6 +142,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	if (ce.warnings > 0)
 		log_diagnostics(&ce);
 	conf_errors_done(&ce);
+	conf_use_timezone(d.conf);
 	d.routing = conf_take_routing(d.conf);
 	pthread_mutex_init(&d.routing_lock, NULL);
 	pthread_mutex_init(&d.read_lock, NULL);

@@ -40,6 +40,20 @@ struct ltext {
 const char *ltext_get(const struct ltext *t, int lang);
 void ltext_done(struct ltext *t);
 
+/* Words a citizen may send for one thing (a category, YES), per language,
+ * as configured (upper case as written) and folded for matching. */
+struct lwords {
+	char **w[LANG_MAX];      /* NULL-terminated; NULL where none */
+	char **folded[LANG_MAX]; /* the same, folded */
+};
+
+/* The first word for lang (falling back to the default language, then
+ * any), or "". */
+const char *lwords_first(const struct lwords *w, int lang);
+/* True when a folded word is one of them, in any language. */
+bool lwords_has(const struct lwords *w, const char *folded);
+void lwords_done(struct lwords *w);
+
 struct hconf; /* configure() context: settings, languages, diagnostics */
 struct hctx;  /* one message being handled */
 
@@ -105,8 +119,8 @@ void *hconf_peer_state(struct hconf *hc, const char *route);
  * (nothing reported), or -EINVAL.
  */
 struct table;
-int hconf_table(struct hconf *hc, const char *key,
-    const char *const *required, struct table **ret);
+int hconf_table(struct hconf *hc, const char *key, const char *const *required,
+    struct table **ret);
 void hconf_table_error(struct hconf *hc, const struct table *t, size_t row,
     bool warning, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 size_t table_nrows(const struct table *t);
@@ -114,6 +128,14 @@ int table_column(const struct table *t, const char *name); /* or -1 */
 /* A cell; "" for a column < 0 or beyond a short row.  Borrowed. */
 const char *table_cell(const struct table *t, size_t row, int col);
 void table_free(struct table *t);
+
+/*
+ * Reads words: an array of strings (all languages) or a group of arrays
+ * keyed by language code.  Returns 0, -ENOENT when absent (an error only
+ * if required), or -EINVAL.
+ */
+int hconf_words(struct hconf *hc, const config_setting_t *parent,
+    const char *key, bool required, struct lwords *ret);
 
 /* The keyword list hctx_keyword_list() would give in lang.  Caller frees. */
 char *hconf_keyword_list(const struct hconf *hc, int lang);
@@ -190,9 +212,8 @@ int hctx_survey_finish(struct hctx *ctx, int64_t id);
 /* Completed responses of number to survey since a time. */
 int hctx_survey_completed(struct hctx *ctx, const char *survey,
     const char *number, int64_t since, int *ret_n);
-int hctx_survey_tally(struct hctx *ctx, const char *survey,
-    struct tally **ret, size_t *ret_n, int64_t *ret_complete,
-    int64_t *ret_partial);
+int hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
+    size_t *ret_n, int64_t *ret_complete, int64_t *ret_partial);
 
 /* -EEXIST when c->ref is taken (draw another). */
 int hctx_complaint_add(struct hctx *ctx, const struct complaint *c,
@@ -204,9 +225,8 @@ int hctx_complaint_latest(struct hctx *ctx, const char *desk,
     const char *number, struct complaint *ret);
 int hctx_complaint_list(struct hctx *ctx, const struct complaint_filter *f,
     struct complaint **ret, size_t *ret_n);
-int hctx_complaint_update(struct hctx *ctx, const char *ref,
-    const char *status, const char *note, const char *by, bool close,
-    bool erase);
+int hctx_complaint_update(struct hctx *ctx, const char *ref, const char *status,
+    const char *note, const char *by, bool close, bool erase);
 int hctx_complaint_events(struct hctx *ctx, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
 /* A keyed pseudonym of a number, stable for this database ("p-" and 12
@@ -215,6 +235,22 @@ char *hctx_pseudonym(struct hctx *ctx, const char *number);
 
 /* Where a command prints (stdout). */
 FILE *hctx_out(const struct hctx *ctx);
+
+/* --- text, as the router sees it --------------------------------------- */
+
+/* Folds a word or phrase for matching: lower case, Latin accents removed,
+ * only letters and digits kept ("Kibera South!" -> "kiberasouth").  At most
+ * 255 bytes.  Caller frees. */
+char *handler_fold(const char *s);
+/* A template in lang with {name} replaced from vars (name, value, ...,
+ * NULL), trailing spaces trimmed (an empty {note} at the end).  Caller
+ * frees.  hctx_reply_template() is this, as the reply. */
+char *handler_expand(const struct ltext *tmpl, int lang,
+    const char *const *vars);
+/* Damerau (optimal string alignment) distance, capped at limit+1. */
+unsigned handler_distance(const char *a, const char *b, unsigned limit);
+/* The SMS segments a text takes once sent (look-alikes substituted). */
+unsigned handler_segments(const char *text);
 
 /* The compiled-in handlers, NULL-terminated (handlers/handlers.c). */
 extern const struct handler *const handlers_table[];

@@ -129,7 +129,7 @@ hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
     const char *const *vars)
 {
 	free(ctx->reply);
-	ctx->reply = text_expand(ltext_get(tmpl, ctx->lang), vars);
+	ctx->reply = handler_expand(tmpl, ctx->lang, vars);
 }
 
 const char *
@@ -246,8 +246,7 @@ hctx_survey_answer(struct hctx *ctx, int64_t id, const char *question,
     const char *value, const char *raw)
 {
 	return keep(ctx,
-	    store_response_answer(ctx->st, id, question, value, raw,
-		ctx->now));
+	    store_response_answer(ctx->st, id, question, value, raw, ctx->now));
 }
 
 int
@@ -257,8 +256,8 @@ hctx_survey_finish(struct hctx *ctx, int64_t id)
 }
 
 int
-hctx_survey_completed(struct hctx *ctx, const char *survey,
-    const char *number, int64_t since, int *ret_n)
+hctx_survey_completed(struct hctx *ctx, const char *survey, const char *number,
+    int64_t since, int *ret_n)
 {
 	return keep(ctx,
 	    store_response_count(ctx->st, survey, number, since, ret_n));
@@ -268,8 +267,8 @@ int
 hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
     size_t *ret_n, int64_t *ret_complete, int64_t *ret_partial)
 {
-	int rc = store_response_totals(ctx->st, survey, ret_complete,
-	    ret_partial);
+	int rc =
+	    store_response_totals(ctx->st, survey, ret_complete, ret_partial);
 
 	if (rc == 0)
 		rc = store_survey_tally(ctx->st, survey, ret, ret_n);
@@ -279,8 +278,7 @@ hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
 /* --- complaints -------------------------------------------------------- */
 
 int
-hctx_complaint_add(struct hctx *ctx, const struct complaint *c,
-    const char *by)
+hctx_complaint_add(struct hctx *ctx, const struct complaint *c, const char *by)
 {
 	return keep(ctx, store_complaint_add(ctx->st, c, by));
 }
@@ -310,8 +308,8 @@ hctx_complaint_update(struct hctx *ctx, const char *ref, const char *status,
     const char *note, const char *by, bool close, bool erase)
 {
 	return keep(ctx,
-	    store_complaint_update(ctx->st, ref, status, note, by, close,
-		erase, ctx->now));
+	    store_complaint_update(ctx->st, ref, status, note, by, close, erase,
+		ctx->now));
 }
 
 int
@@ -330,13 +328,51 @@ hctx_pseudonym(struct hctx *ctx, const char *number)
 	unsigned int maclen = 0;
 	char out[15] = "p-";
 
-	if (keep(ctx, store_secret(ctx->st, "pseudonym", key, sizeof(key))) <
-	    0)
+	if (keep(ctx, store_secret(ctx->st, "pseudonym", key, sizeof(key))) < 0)
 		return NULL;
-	HMAC(EVP_sha256(), key, (int)sizeof(key),
-	    (const unsigned char *)number, strlen(number), mac, &maclen);
+	HMAC(EVP_sha256(), key, (int)sizeof(key), (const unsigned char *)number,
+	    strlen(number), mac, &maclen);
 	for (int i = 0; i < 12; i++)
 		out[2 + i] = alphabet[mac[i] & 31];
 	out[14] = '\0';
 	return xstrdup(out);
+}
+
+/* --- text -------------------------------------------------------------- */
+
+char *
+handler_fold(const char *s)
+{
+	char out[256];
+
+	text_fold(s, strlen(s), out, sizeof(out));
+	return xstrdup(out);
+}
+
+char *
+handler_expand(const struct ltext *tmpl, int lang, const char *const *vars)
+{
+	char *t = text_expand(ltext_get(tmpl, lang), vars);
+	size_t n = strlen(t);
+
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\n'))
+		t[--n] = '\0';
+	return t;
+}
+
+unsigned
+handler_distance(const char *a, const char *b, unsigned limit)
+{
+	return text_distance(a, b, limit);
+}
+
+unsigned
+handler_segments(const char *text)
+{
+	char *prepared = sms_prepare(text);
+	struct sms_info info;
+
+	sms_measure(prepared, &info);
+	free(prepared);
+	return info.segments;
 }

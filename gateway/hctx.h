@@ -21,9 +21,9 @@ enum sess_op {
 struct hctx {
 	const struct routing *r;
 	struct store *st;
-	const struct conf *conf;    /* for notifications' provider; may be NULL */
+	const struct conf *conf; /* for notifications' provider; may be NULL */
 	const char *notify_provider; /* when conf is NULL */
-	int store_rc;               /* the first store failure, or 0 */
+	int store_rc;                /* the first store failure, or 0 */
 	int64_t now;
 	FILE *out;
 	int route;

@@ -34,6 +34,11 @@ static const struct command {
 	    "send --to NUMBER [--via NAME] TEXT queue one outbound message" },
 	{ "queue", cli_queue,
 	    "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
+	{ "complaint", cli_complaint,
+	    "complaint list [--status S] [--category C] [--since DATE] [--overdue]\n"
+	    "  baraza complaint show REF | update REF --status S [--note TEXT] [--by NAME]" },
+	{ "survey", cli_survey,
+	    "survey results NAME | invite NAME --numbers FILE" },
 	{ "help", cli_help, "help                               this text" },
 	{ "--help", cli_help, NULL },
 	{ "--version", cli_version, "--version" },

@@ -27,8 +27,8 @@ struct pipeline_opts {
 	const char *reply_provider; /* the provider the reply leaves by */
 	const char *reply_status;   /* "queued" (daemon) or "sent" (sim) */
 	const char *channel;        /* "sms" or "ussd" */
-	const struct conf *conf; /* picks notifications' provider; NULL: the
-				    reply's */
+	const struct conf *conf;    /* picks notifications' provider; NULL: the
+				       reply's */
 };
 
 /*

@@ -240,8 +240,8 @@ int store_response_count(struct store *st, const char *survey,
 int store_response_totals(struct store *st, const char *survey,
     int64_t *ret_complete, int64_t *ret_partial);
 /* Answers of completed responses, per question and value. */
-int store_survey_tally(struct store *st, const char *survey,
-    struct tally **ret, size_t *ret_n);
+int store_survey_tally(struct store *st, const char *survey, struct tally **ret,
+    size_t *ret_n);
 
 /* --- complaints (records.h) ---------------------------------------------- */
 

@@ -38,7 +38,7 @@ _Static_assert(R_COUNT <= STORE_REC_STMTS, "raise STORE_REC_STMTS");
 
 #define COMPLAINT_COLS                                                      \
 	"ref, desk, category, number, pseudonym, anonymous, lang, channel," \
-	" description, location, status, note, created_at, updated_at,"    \
+	" description, location, status, note, created_at, updated_at,"     \
 	" coalesce(closed_at, 0)"
 
 static const char *const rec_sql[R_COUNT] = {
@@ -316,8 +316,7 @@ complaint_event(struct store *st, const char *ref, int64_t at,
 }
 
 int
-store_complaint_add(struct store *st, const struct complaint *c,
-    const char *by)
+store_complaint_add(struct store *st, const struct complaint *c, const char *by)
 {
 	sqlite3_stmt *s = rec(st, R_C_ADD);
 	int rc;
@@ -470,8 +469,7 @@ store_complaint_events(struct store *st, const char *ref,
 /* --- secrets ----------------------------------------------------------- */
 
 int
-store_secret(struct store *st, const char *name, unsigned char *ret,
-    size_t len)
+store_secret(struct store *st, const char *name, unsigned char *ret, size_t len)
 {
 	sqlite3_stmt *s = rec(st, R_SECRET_GET), *p = rec(st, R_SECRET_PUT);
 	unsigned char fresh[64];
@@ -481,8 +479,7 @@ store_secret(struct store *st, const char *name, unsigned char *ret,
 		return -EIO;
 	sq_bind_text(s, 1, name);
 	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW &&
-	    (size_t)sqlite3_column_bytes(s, 0) >= len) {
+	if (rc == SQLITE_ROW && (size_t)sqlite3_column_bytes(s, 0) >= len) {
 		memcpy(ret, sqlite3_column_blob(s, 0), len);
 		sq_done(s);
 		return 0;

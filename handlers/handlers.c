@@ -7,11 +7,15 @@
 
 #include "handler.h"
 
+extern const struct handler complaint_handler;
 extern const struct handler help_handler;
+extern const struct handler lookup_handler;
 extern const struct handler text_handler;
 
 const struct handler *const handlers_table[] = {
+	&complaint_handler,
 	&help_handler,
+	&lookup_handler,
 	&text_handler,
 	NULL,
 };

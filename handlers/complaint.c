@@ -1,0 +1,926 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * complaint: the complaint desk's configuration and the citizen's side.
+ * `COMPLAIN WATER no water since Monday` files at once; anything missing
+ * (the category, the description) is asked for step by step, then the
+ * location when the desk asks for one, then a confirmation.  Each filed
+ * complaint gets a reference (complaint_ref.h) that STATUS answers about --
+ * only to the number that filed it.  Officers' side: complaint_desk.c.
+ *
+ * The guided steps live in the session as "STEP\tCATEGORY\tDESCRIPTION\t
+ * LOCATION" (tabs in a citizen's text become spaces).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "complaint.h"
+#include "complaint_ref.h"
+
+#define CATEGORIES_MAX  20
+#define STATUSES_MAX    12
+#define DESCRIPTION_MAX 1000 /* bytes of a description or location kept */
+#define ECHO_MAX        12   /* bytes of a mistyped reference repeated */
+
+static const char *const text_keys[T_COUNT] = {
+	[T_CHOOSE] = "choose_category",
+	[T_DESCRIBE] = "ask_description",
+	[T_LOCATION] = "ask_place",
+	[T_CONFIRM] = "confirm",
+	[T_FILED] = "filed",
+	[T_CANCELLED] = "cancelled",
+	[T_INVALID] = "invalid_choice",
+	[T_HELP] = "help",
+	[T_STATUS] = "status_reply",
+	[T_UNKNOWN] = "status_unknown",
+	[T_CHECK] = "status_check",
+	[T_STATUS_USAGE] = "status_usage",
+	[T_UPDATED] = "updated",
+	[T_UPDATE_DONE] = "update_done",
+	[T_UPDATE_USAGE] = "update_usage",
+};
+
+static const char *const complaint_keys[] = { "desk", "action", "categories",
+	"statuses", "officers", "ask_location", "expiry_min",
+	"escalate_after_days", "yes", "no", "choose_category",
+	"ask_description", "ask_place", "confirm", "filed", "cancelled",
+	"invalid_choice", "help", "status_reply", "status_unknown",
+	"status_check", "status_usage", "updated", "update_done",
+	"update_usage", NULL };
+
+/* --- the desk ---------------------------------------------------------- */
+
+const struct category *
+desk_category(const struct desk *d, const char *id)
+{
+	for (size_t i = 0; i < d->ncats; i++)
+		if (strcmp(d->cats[i].id, id) == 0)
+			return &d->cats[i];
+	return NULL;
+}
+
+const struct status *
+desk_status(const struct desk *d, const char *id)
+{
+	for (size_t i = 0; i < d->nstats; i++)
+		if (strcmp(d->stats[i].id, id) == 0)
+			return &d->stats[i];
+	return NULL;
+}
+
+const struct status *
+desk_status_word(const struct desk *d, const char *word)
+{
+	char *f = handler_fold(word);
+	const struct status *found = NULL;
+
+	for (size_t i = 0; found == NULL && i < d->nstats; i++) {
+		char *id = handler_fold(d->stats[i].id);
+		if (strcmp(id, f) == 0 || lwords_has(&d->stats[i].words, f))
+			found = &d->stats[i];
+		free(id);
+	}
+	free(f);
+	return found;
+}
+
+char *
+desk_status_list(const struct desk *d, int lang)
+{
+	size_t cap = 1, len = 0;
+	char *s;
+
+	for (size_t i = 0; i < d->nstats; i++)
+		cap += strlen(lwords_first(&d->stats[i].words, lang)) +
+		    strlen(d->stats[i].id) + 2;
+	if ((s = malloc(cap)) == NULL)
+		abort();
+	s[0] = '\0';
+	for (size_t i = 0; i < d->nstats; i++) {
+		const char *w = lwords_first(&d->stats[i].words, lang);
+		len += (size_t)snprintf(s + len, cap - len, "%s%s",
+		    i > 0 ? ", " : "", w[0] != '\0' ? w : d->stats[i].id);
+	}
+	return s;
+}
+
+static void
+desk_free(struct desk *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->ncats; i++) {
+		free(d->cats[i].id);
+		lwords_done(&d->cats[i].names);
+	}
+	free(d->cats);
+	for (size_t i = 0; i < d->nstats; i++) {
+		free(d->stats[i].id);
+		ltext_done(&d->stats[i].name);
+		ltext_done(&d->stats[i].tell);
+		lwords_done(&d->stats[i].words);
+	}
+	free(d->stats);
+	for (char **o = d->officers; o != NULL && *o != NULL; o++)
+		free(*o);
+	free(d->officers);
+	lwords_done(&d->yes);
+	lwords_done(&d->no);
+	for (int i = 0; i < T_COUNT; i++)
+		ltext_done(&d->t[i]);
+	free(d->name);
+	free(d);
+}
+
+static bool
+valid_id(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 32)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			*s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* Reads an id; checks it is well formed. */
+static char *
+read_id(struct hconf *hc, const config_setting_t *g, const char *what)
+{
+	const char *id = NULL;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
+	    !config_setting_lookup_string(g, "id", &id) || !valid_id(id)) {
+		hconf_error(hc, g,
+		    "each of '%s' needs an 'id' of lower-case letters, digits, '_' or '-'",
+		    what);
+		return NULL;
+	}
+	return strdup(id);
+}
+
+static int
+read_categories(struct hconf *hc, struct desk *d)
+{
+	const config_setting_t *l =
+	    config_setting_get_member(hconf_route(hc), "categories");
+	int n, err = 0;
+
+	if (l == NULL || config_setting_length(l) == 0 ||
+	    config_setting_length(l) > CATEGORIES_MAX) {
+		hconf_error(hc, l,
+		    "'categories' is required: a list of 1 to %d groups",
+		    CATEGORIES_MAX);
+		return -EINVAL;
+	}
+	n = config_setting_length(l);
+	d->cats = calloc((size_t)n, sizeof(*d->cats));
+	if (d->cats == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g =
+		    config_setting_get_elem(l, (unsigned)i);
+		struct category *c = &d->cats[d->ncats];
+		int anon = 0;
+
+		if ((c->id = read_id(hc, g, "categories")) == NULL) {
+			err = -EINVAL;
+			continue;
+		}
+		d->ncats++;
+		if (hconf_words(hc, g, "names", true, &c->names) < 0)
+			err = -EINVAL;
+		if (config_setting_lookup_bool(g, "anonymous", &anon))
+			c->anonymous = anon != 0;
+		for (size_t j = 0; j + 1 < d->ncats; j++)
+			if (strcmp(d->cats[j].id, c->id) == 0) {
+				hconf_error(hc, g, "category '%s' twice",
+				    c->id);
+				err = -EINVAL;
+			}
+	}
+	return err;
+}
+
+static int
+read_statuses(struct hconf *hc, struct desk *d)
+{
+	const config_setting_t *l =
+	    config_setting_get_member(hconf_route(hc), "statuses");
+	int n, err = 0;
+
+	if (l == NULL || config_setting_length(l) < 2 ||
+	    config_setting_length(l) > STATUSES_MAX) {
+		hconf_error(hc, l,
+		    "'statuses' is required: a list of 2 to %d groups, the first a new complaint's",
+		    STATUSES_MAX);
+		return -EINVAL;
+	}
+	n = config_setting_length(l);
+	d->stats = calloc((size_t)n, sizeof(*d->stats));
+	if (d->stats == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g =
+		    config_setting_get_elem(l, (unsigned)i);
+		struct status *s = &d->stats[d->nstats];
+		int closes = 0;
+
+		if ((s->id = read_id(hc, g, "statuses")) == NULL) {
+			err = -EINVAL;
+			continue;
+		}
+		d->nstats++;
+		if (hconf_ltext(hc, g, "name", true, &s->name) < 0 ||
+		    hconf_words(hc, g, "words", true, &s->words) < 0)
+			err = -EINVAL;
+		s->has_tell = hconf_ltext(hc, g, "tell", false, &s->tell) == 0;
+		if (config_setting_lookup_bool(g, "closes", &closes))
+			s->closes = closes != 0;
+		for (size_t j = 0; j + 1 < d->nstats; j++)
+			if (strcmp(d->stats[j].id, s->id) == 0) {
+				hconf_error(hc, g, "status '%s' twice", s->id);
+				err = -EINVAL;
+			}
+	}
+	if (err == 0 && d->stats[0].closes) {
+		hconf_error(hc, l,
+		    "the first status (a new complaint's) cannot close it");
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int
+read_officers(struct hconf *hc, struct desk *d)
+{
+	const config_setting_t *l =
+	    config_setting_get_member(hconf_route(hc), "officers");
+	int n = l != NULL ? config_setting_length(l) : 0;
+
+	d->officers = calloc((size_t)n + 1, sizeof(char *));
+	if (d->officers == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(l, i);
+		if (v == NULL || v[0] != '+' || strlen(v) < 8 ||
+		    strspn(v + 1, "0123456789") != strlen(v) - 1) {
+			hconf_error(hc, l,
+			    "'officers': item %d must be a number in E.164 (+254...)",
+			    i + 1);
+			return -EINVAL;
+		}
+		d->officers[i] = strdup(v);
+	}
+	return 0;
+}
+
+static int
+read_int(struct hconf *hc, const char *key, int min, int max, int def, int *ret)
+{
+	const config_setting_t *s =
+	    config_setting_get_member(hconf_route(hc), key);
+
+	*ret = def;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_INT ||
+	    config_setting_get_int(s) < min ||
+	    config_setting_get_int(s) > max) {
+		hconf_error(hc, s, "'%s' must be a whole number from %d to %d",
+		    key, min, max);
+		return -EINVAL;
+	}
+	*ret = config_setting_get_int(s);
+	return 0;
+}
+
+static int
+read_desk(struct hconf *hc, struct desk *d)
+{
+	const config_setting_t *route = hconf_route(hc);
+	const char *name = NULL;
+	int err = 0, ask = 0, expiry = 0;
+
+	config_setting_lookup_string(route, "name", &name);
+	d->name = strdup(name != NULL ? name : "complaint");
+	if (read_categories(hc, d) < 0 || read_statuses(hc, d) < 0 ||
+	    read_officers(hc, d) < 0)
+		err = -EINVAL;
+	if (config_setting_lookup_bool(route, "ask_location", &ask))
+		d->ask_location = ask != 0;
+	if (read_int(hc, "expiry_min", 1, 1440, 30, &expiry) < 0 ||
+	    read_int(hc, "escalate_after_days", 1, 365, 7, &d->escalate_days) <
+		0)
+		err = -EINVAL;
+	d->expiry_s = expiry * 60;
+	if (hconf_words(hc, NULL, "yes", true, &d->yes) < 0 ||
+	    hconf_words(hc, NULL, "no", true, &d->no) < 0)
+		err = -EINVAL;
+	for (int i = 0; i < T_COUNT; i++) {
+		const char *key = text_keys[i];
+		bool required = i != T_LOCATION || d->ask_location;
+		int rc = hconf_ltext(hc, NULL, key, required, &d->t[i]);
+		if (rc < 0 && (rc != -ENOENT || required))
+			err = -EINVAL;
+	}
+	return err;
+}
+
+static int
+complaint_configure(struct hconf *hc, void **ret_state)
+{
+	const config_setting_t *route = hconf_route(hc);
+	struct complaint_route *cr = calloc(1, sizeof(*cr));
+	const char *desk = NULL, *action = NULL;
+
+	if (cr == NULL)
+		return -ENOMEM;
+	config_setting_lookup_string(route, "desk", &desk);
+	config_setting_lookup_string(route, "action", &action);
+	if (action == NULL || strcmp(action, "file") == 0)
+		cr->action = ACT_FILE;
+	else if (strcmp(action, "status") == 0)
+		cr->action = ACT_STATUS;
+	else if (strcmp(action, "update") == 0)
+		cr->action = ACT_UPDATE;
+	else {
+		hconf_error(hc, config_setting_get_member(route, "action"),
+		    "'action' must be \"file\", \"status\" or \"update\"");
+		free(cr);
+		return -EINVAL;
+	}
+	if (cr->action != ACT_FILE) {
+		const struct complaint_route *peer =
+		    desk != NULL ? hconf_peer_state(hc, desk) : NULL;
+		if (peer == NULL || peer->action != ACT_FILE) {
+			hconf_error(hc, route,
+			    "a complaint route with action \"%s\" needs 'desk' naming a complaint route above it",
+			    action);
+			free(cr);
+			return -EINVAL;
+		}
+		cr->desk = peer->desk;
+		*ret_state = cr;
+		return 0;
+	}
+	if (desk != NULL) {
+		hconf_error(hc, config_setting_get_member(route, "desk"),
+		    "'desk' is for \"status\" and \"update\" routes");
+		free(cr);
+		return -EINVAL;
+	}
+	if ((cr->desk = calloc(1, sizeof(*cr->desk))) == NULL)
+		abort();
+	if (read_desk(hc, cr->desk) < 0) {
+		desk_free(cr->desk);
+		free(cr);
+		return -EINVAL;
+	}
+	*ret_state = cr;
+	return 0;
+}
+
+static void
+complaint_free(void *state)
+{
+	struct complaint_route *cr = state;
+
+	if (cr == NULL)
+		return;
+	if (cr->action == ACT_FILE)
+		desk_free(cr->desk);
+	free(cr);
+}
+
+/* --- the citizen's conversation ---------------------------------------- */
+
+enum step {
+	STEP_CATEGORY = 'C',
+	STEP_DESCRIPTION = 'D',
+	STEP_LOCATION = 'L',
+	STEP_CONFIRM = 'K'
+};
+
+struct draft {
+	char step;
+	const struct category *cat;
+	char *description;
+	char *location;
+};
+
+static void
+draft_done(struct draft *f)
+{
+	free(f->description);
+	free(f->location);
+	memset(f, 0, sizeof(*f));
+}
+
+/* A citizen's text, bounded, without the tabs that separate fields. */
+static char *
+clean(const char *s)
+{
+	size_t n = strlen(s);
+	char *c;
+
+	if (n > DESCRIPTION_MAX) {
+		n = DESCRIPTION_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if ((c = strndup(s, n)) == NULL)
+		abort();
+	for (char *p = c; *p != '\0'; p++)
+		if (*p == '\t')
+			*p = ' ';
+	return c;
+}
+
+static void
+draft_load(const struct desk *d, const char *state, struct draft *ret)
+{
+	char *copy = strdup(state), *fields[4] = { 0 }, *p = copy;
+
+	if (copy == NULL)
+		abort();
+	for (int i = 0; i < 4 && p != NULL; i++) {
+		fields[i] = p;
+		if ((p = strchr(p, '\t')) != NULL)
+			*p++ = '\0';
+	}
+	memset(ret, 0, sizeof(*ret));
+	ret->step = fields[0] != NULL ? fields[0][0] : STEP_CATEGORY;
+	if (fields[1] != NULL && fields[1][0] != '\0')
+		ret->cat = desk_category(d, fields[1]);
+	if (fields[2] != NULL && fields[2][0] != '\0')
+		ret->description = strdup(fields[2]);
+	if (fields[3] != NULL && fields[3][0] != '\0')
+		ret->location = strdup(fields[3]);
+	free(copy);
+}
+
+static void
+draft_save(const struct desk *d, struct hctx *ctx, const struct draft *f)
+{
+	size_t n = 8 + (f->cat ? strlen(f->cat->id) : 0) +
+	    (f->description ? strlen(f->description) : 0) +
+	    (f->location ? strlen(f->location) : 0);
+	char *s = malloc(n);
+
+	if (s == NULL)
+		abort();
+	snprintf(s, n, "%c\t%s\t%s\t%s", f->step, f->cat ? f->cat->id : "",
+	    f->description ? f->description : "",
+	    f->location ? f->location : "");
+	hctx_session_set(ctx, s, d->expiry_s);
+	free(s);
+}
+
+/* "1 WATER, 2 ROADS, 3 HEALTH" in lang. */
+static char *
+category_list(const struct desk *d, int lang)
+{
+	size_t cap = 1, len = 0;
+	char *s;
+
+	for (size_t i = 0; i < d->ncats; i++)
+		cap += strlen(lwords_first(&d->cats[i].names, lang)) + 8;
+	if ((s = malloc(cap)) == NULL)
+		abort();
+	s[0] = '\0';
+	for (size_t i = 0; i < d->ncats; i++)
+		len += (size_t)snprintf(s + len, cap - len, "%s%zu %s",
+		    i > 0 ? ", " : "", i + 1,
+		    lwords_first(&d->cats[i].names, lang));
+	return s;
+}
+
+/* A category by number, name (any language) or one typo of a long name. */
+static const struct category *
+match_category(const struct desk *d, const char *word)
+{
+	char *f = handler_fold(word);
+	const struct category *found = NULL, *guess = NULL;
+	int guesses = 0;
+	char *end;
+	long n = strtol(f, &end, 10);
+
+	if (f[0] != '\0' && *end == '\0' && n >= 1 && (size_t)n <= d->ncats)
+		found = &d->cats[n - 1];
+	for (size_t i = 0; found == NULL && i < d->ncats; i++) {
+		const struct lwords *w = &d->cats[i].names;
+		if (lwords_has(w, f)) {
+			found = &d->cats[i];
+			break;
+		}
+		for (int l = 0; l < LANG_MAX; l++)
+			for (char **c = w->folded[l]; c && *c; c++)
+				if (strlen(*c) >= 5 && (*c)[0] == f[0] &&
+				    handler_distance(*c, f, 1) <= 1 &&
+				    guess != &d->cats[i]) {
+					guess = &d->cats[i];
+					guesses++;
+				}
+	}
+	free(f);
+	if (found == NULL && guesses == 1)
+		found = guess;
+	return found;
+}
+
+/* The first word of s into word (bounded); returns what follows it. */
+static const char *
+first_word(const char *s, char *word, size_t size)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strcspn(s, " \t\r\n");
+	snprintf(word, size, "%.*s", (int)(n < size ? n : size - 1), s);
+	s += n;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	return s;
+}
+
+static char *
+yes_no_choices(const struct desk *d, int lang)
+{
+	const char *y = lwords_first(&d->yes, lang);
+	const char *n = lwords_first(&d->no, lang);
+	size_t cap = strlen(y) + strlen(n) + 16;
+	char *s = malloc(cap);
+
+	if (s == NULL)
+		abort();
+	snprintf(s, cap, "1 %s, 2 %s", y, n);
+	return s;
+}
+
+/* The text that asks for the draft's current step. */
+static char *
+step_text(const struct desk *d, const struct draft *f, int lang)
+{
+	const char *cat =
+	    f->cat != NULL ? lwords_first(&f->cat->names, lang) : "";
+	char *cats = category_list(d, lang), *t;
+	const char *vars[] = { "categories", cats, "category", cat,
+		"description", f->description ? f->description : "", NULL };
+
+	switch (f->step) {
+	case STEP_CATEGORY:
+		t = handler_expand(&d->t[T_CHOOSE], lang, vars);
+		break;
+	case STEP_DESCRIPTION:
+		t = handler_expand(&d->t[T_DESCRIBE], lang, vars);
+		break;
+	case STEP_LOCATION:
+		t = handler_expand(&d->t[T_LOCATION], lang, vars);
+		break;
+	default:
+		t = handler_expand(&d->t[T_CONFIRM], lang, vars);
+		break;
+	}
+	free(cats);
+	return t;
+}
+
+/* Asks for what the draft lacks next (category, description, location,
+ * confirmation). */
+static void
+ask_next(const struct desk *d, struct hctx *ctx, struct draft *f)
+{
+	char *t;
+
+	if (f->cat == NULL)
+		f->step = STEP_CATEGORY;
+	else if (f->description == NULL)
+		f->step = STEP_DESCRIPTION;
+	else if (d->ask_location && f->location == NULL &&
+	    f->step != STEP_LOCATION && f->step != STEP_CONFIRM)
+		f->step = STEP_LOCATION;
+	else
+		f->step = STEP_CONFIRM;
+	draft_save(d, ctx, f);
+	t = step_text(d, f, hctx_lang(ctx));
+	hctx_reply(ctx, t);
+	free(t);
+}
+
+static int
+file_complaint(const struct desk *d, struct hctx *ctx, const struct draft *f)
+{
+	struct complaint c;
+	int lang = hctx_lang(ctx), rc = -EEXIST;
+
+	memset(&c, 0, sizeof(c));
+	c.desk = d->name;
+	c.category = f->cat->id;
+	c.number = (char *)hctx_number(ctx);
+	c.anonymous = f->cat->anonymous;
+	c.lang = (char *)hctx_lang_code(ctx, lang);
+	c.channel = (char *)hctx_channel(ctx);
+	c.description = f->description;
+	c.location = f->location;
+	c.status = d->stats[0].id;
+	c.created_at = hctx_now(ctx);
+	if (c.anonymous &&
+	    (c.pseudonym = hctx_pseudonym(ctx, hctx_number(ctx))) == NULL)
+		return -EIO;
+	/* 31^6 references: a collision is rare, five in a row impossible */
+	for (int tries = 0; rc == -EEXIST && tries < 5; tries++) {
+		unsigned char rnd[REF_RANDOM];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd) ||
+		    ref_make(rnd, sizeof(rnd), c.ref) < 0)
+			continue;
+		rc = hctx_complaint_add(ctx, &c, NULL);
+	}
+	free(c.pseudonym);
+	if (rc < 0)
+		return rc;
+	{
+		const char *vars[] = { "ref", c.ref, "category",
+			lwords_first(&f->cat->names, lang), NULL };
+		hctx_reply_template(ctx, &d->t[T_FILED], vars);
+	}
+	hctx_session_end(ctx);
+	return HANDLER_OK;
+}
+
+/* COMPLAIN [CATEGORY] [DESCRIPTION] */
+static int
+start(const struct desk *d, struct hctx *ctx)
+{
+	struct draft f = { 0 };
+	char word[64];
+	const char *rest = first_word(hctx_args(ctx), word, sizeof(word));
+	int rc = HANDLER_OK;
+
+	if (word[0] != '\0' && (f.cat = match_category(d, word)) != NULL) {
+		if (rest[0] != '\0') {
+			f.description = clean(rest);
+			rc = file_complaint(d, ctx, &f); /* one message */
+			draft_done(&f);
+			return rc;
+		}
+	} else if (hctx_args(ctx)[0] != '\0') {
+		f.description = clean(hctx_args(ctx));
+	}
+	ask_next(d, ctx, &f);
+	draft_done(&f);
+	return rc;
+}
+
+static void
+invalid(const struct desk *d, struct hctx *ctx, const char *choices)
+{
+	const char *vars[] = { "choices", choices, NULL };
+
+	hctx_reply_template(ctx, &d->t[T_INVALID], vars);
+}
+
+/* A reply within the guided steps. */
+static int
+next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
+{
+	const char *text = hctx_args(ctx);
+	char word[64], *folded;
+	int lang = hctx_lang(ctx);
+
+	switch (f->step) {
+	case STEP_CATEGORY:
+		first_word(text, word, sizeof(word));
+		if ((f->cat = match_category(d, word)) == NULL) {
+			char *cats;
+			if (hctx_other_keyword(ctx))
+				return HANDLER_DECLINED;
+			cats = category_list(d, lang);
+			invalid(d, ctx, cats);
+			free(cats);
+			return HANDLER_OK;
+		}
+		break;
+	case STEP_DESCRIPTION:
+		f->description = clean(text);
+		break;
+	case STEP_LOCATION:
+		f->location = clean(text);
+		f->step = STEP_CONFIRM;
+		break;
+	default:
+		first_word(text, word, sizeof(word));
+		folded = handler_fold(word);
+		if (strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded)) {
+			free(folded);
+			return file_complaint(d, ctx, f);
+		}
+		if (strcmp(folded, "2") == 0 || lwords_has(&d->no, folded)) {
+			free(folded);
+			hctx_reply_template(ctx, &d->t[T_CANCELLED], NULL);
+			hctx_session_end(ctx);
+			return HANDLER_OK;
+		}
+		free(folded);
+		if (hctx_other_keyword(ctx))
+			return HANDLER_DECLINED;
+		{
+			char *yn = yes_no_choices(d, lang);
+			invalid(d, ctx, yn);
+			free(yn);
+		}
+		return HANDLER_OK;
+	}
+	ask_next(d, ctx, f);
+	return HANDLER_OK;
+}
+
+static int
+file_handle(const struct desk *d, struct hctx *ctx)
+{
+	struct draft f;
+	int rc;
+
+	if (hctx_session(ctx) == NULL || hctx_restarted(ctx))
+		return start(d, ctx);
+	draft_load(d, hctx_session(ctx), &f);
+	rc = next_step(d, ctx, &f);
+	draft_done(&f);
+	return rc;
+}
+
+/* --- STATUS ------------------------------------------------------------ */
+
+static bool
+filed_by(struct hctx *ctx, const struct complaint *c, const char *number)
+{
+	char *p;
+	bool same;
+
+	if (c->number != NULL)
+		return strcmp(c->number, number) == 0;
+	if (c->pseudonym == NULL || (p = hctx_pseudonym(ctx, number)) == NULL)
+		return false;
+	same = strcmp(p, c->pseudonym) == 0;
+	free(p);
+	return same;
+}
+
+static void
+status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
+{
+	const struct category *cat = desk_category(d, c->category);
+	const struct status *st = desk_status(d, c->status);
+	int lang = hctx_lang(ctx);
+	char date[16] = "";
+	time_t t = (time_t)(c->created_at / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	{
+		const char *vars[] = { "ref", c->ref, "category",
+			cat ? lwords_first(&cat->names, lang) : c->category,
+			"status", st ? ltext_get(&st->name, lang) : c->status,
+			"date", date, "note", c->note ? c->note : "", NULL };
+		hctx_reply_template(ctx, &d->t[T_STATUS], vars);
+	}
+}
+
+static int
+status_handle(const struct desk *d, struct hctx *ctx)
+{
+	struct complaint c;
+	char word[64], ref[REF_LEN + 1];
+	int rc;
+
+	first_word(hctx_args(ctx), word, sizeof(word));
+	if (word[0] == '\0') {
+		/* no reference: the number's newest complaint */
+		rc = hctx_complaint_latest(ctx, d->name, hctx_number(ctx), &c);
+		if (rc == -ENOENT) {
+			const char *vars[] = { "example", "K7P4MX2", NULL };
+			hctx_reply_template(ctx, &d->t[T_STATUS_USAGE], vars);
+			return HANDLER_OK;
+		}
+		if (rc < 0)
+			return rc;
+		status_reply(d, ctx, &c);
+		complaint_done(&c);
+		return HANDLER_OK;
+	}
+	/* the reference may have been sent with spaces: read the whole */
+	rc = ref_parse(hctx_args(ctx), ref);
+	if (rc < 0)
+		rc = ref_parse(word, ref);
+	if (rc < 0) {
+		char echo[ECHO_MAX + 1];
+		const char *vars[] = { "ref", echo, NULL };
+		size_t n = strlen(word) > ECHO_MAX ? ECHO_MAX : strlen(word);
+		while (n > 0 && ((unsigned char)word[n] & 0xC0) == 0x80)
+			n--;
+		snprintf(echo, sizeof(echo), "%.*s", (int)n, word);
+		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
+		return HANDLER_OK;
+	}
+	rc = hctx_complaint_get(ctx, ref, &c);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	/* someone else's complaint reads as an unknown one */
+	if (rc == -ENOENT || strcmp(c.desk, d->name) != 0 ||
+	    !filed_by(ctx, &c, hctx_number(ctx))) {
+		const char *vars[] = { "ref", ref, NULL };
+		if (rc == 0)
+			complaint_done(&c);
+		hctx_reply_template(ctx, &d->t[T_UNKNOWN], vars);
+		return HANDLER_OK;
+	}
+	status_reply(d, ctx, &c);
+	complaint_done(&c);
+	return HANDLER_OK;
+}
+
+/* --- the handler ------------------------------------------------------- */
+
+static int
+complaint_handle(void *state, struct hctx *ctx)
+{
+	struct complaint_route *cr = state;
+
+	switch (cr->action) {
+	case ACT_STATUS:
+		return status_handle(cr->desk, ctx);
+	case ACT_UPDATE:
+		return desk_sms_update(cr->desk, ctx);
+	default:
+		return file_handle(cr->desk, ctx);
+	}
+}
+
+/* HELP in the middle of filing: what to do, and the pending question. */
+static int
+complaint_help(void *state, struct hctx *ctx)
+{
+	struct complaint_route *cr = state;
+	struct draft f;
+	char *q;
+
+	if (cr->action != ACT_FILE || hctx_session(ctx) == NULL)
+		return HANDLER_DECLINED;
+	draft_load(cr->desk, hctx_session(ctx), &f);
+	q = step_text(cr->desk, &f, hctx_lang(ctx));
+	{
+		const char *vars[] = { "question", q, NULL };
+		hctx_reply_template(ctx, &cr->desk->t[T_HELP], vars);
+	}
+	free(q);
+	draft_done(&f);
+	return HANDLER_OK;
+}
+
+static int
+complaint_command(void *state, struct hctx *ctx, int argc, char **argv)
+{
+	struct complaint_route *cr = state;
+
+	if (cr->action != ACT_FILE)
+		return HANDLER_DECLINED;
+	return desk_command(cr->desk, ctx, argc, argv);
+}
+
+/* The category list and the texts that carry it must fit one SMS. */
+static void
+complaint_check(void *state, struct hconf *hc)
+{
+	struct complaint_route *cr = state;
+
+	if (cr->action != ACT_FILE)
+		return;
+	for (int lang = 0; lang < hconf_nlangs(hc); lang++) {
+		char *cats = category_list(cr->desk, lang);
+		const char *vars[] = { "categories", cats, "choices", cats,
+			NULL };
+		hconf_check_text(hc, "choose_category", lang,
+		    ltext_get(&cr->desk->t[T_CHOOSE], lang), vars);
+		hconf_check_text(hc, "invalid_choice", lang,
+		    ltext_get(&cr->desk->t[T_INVALID], lang), vars);
+		free(cats);
+	}
+}
+
+const struct handler complaint_handler = {
+	.name = "complaint",
+	.abi = HANDLER_ABI,
+	.keys = complaint_keys,
+	.configure = complaint_configure,
+	.free_state = complaint_free,
+	.handle = complaint_handle,
+	.help = complaint_help,
+	.check = complaint_check,
+	.command = complaint_command,
+};

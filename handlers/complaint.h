@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * complaint: what complaint.c (configuration, the citizen's conversation,
+ * STATUS) and complaint_desk.c (officers: UPDATE by SMS and the `baraza
+ * complaint` commands) share.  One route holds a desk -- categories,
+ * statuses, officers, texts -- and routes with `desk = "NAME"` borrow it
+ * for another action (STATUS, UPDATE).
+ */
+#ifndef BARAZA_COMPLAINT_H
+#define BARAZA_COMPLAINT_H
+
+#include "handler.h"
+
+struct category {
+	char *id;
+	struct lwords names;
+	bool anonymous; /* the desk sees a pseudonym; the number is erased on
+			   closing */
+};
+
+struct status {
+	char *id;
+	struct ltext name;   /* how it reads to a citizen */
+	struct lwords words; /* what an officer may send for it */
+	struct ltext tell;   /* what the citizen is told; empty: 'updated' */
+	bool has_tell;
+	bool closes;
+};
+
+enum ctext {
+	T_CHOOSE,       /* {categories} */
+	T_DESCRIBE,     /* {category} */
+	T_LOCATION,     /* {category} */
+	T_CONFIRM,      /* {category} {description} */
+	T_FILED,        /* {ref} {category} */
+	T_CANCELLED,    /* */
+	T_INVALID,      /* {choices} */
+	T_HELP,         /* {question}: the pending step's text */
+	T_STATUS,       /* {ref} {category} {status} {date} {note} */
+	T_UNKNOWN,      /* {ref} */
+	T_CHECK,        /* {ref} */
+	T_STATUS_USAGE, /* {example} */
+	T_UPDATED,      /* {ref} {category} {status} {note} */
+	T_UPDATE_DONE,  /* {ref} {status} */
+	T_UPDATE_USAGE, /* {statuses} */
+	T_COUNT
+};
+
+struct desk {
+	char *name; /* the route's name, kept with each complaint */
+	struct category *cats;
+	size_t ncats;
+	struct status *stats; /* the first is a new complaint's */
+	size_t nstats;
+	char **officers; /* numbers that may UPDATE by SMS; NULL-terminated */
+	bool ask_location;
+	int expiry_s;
+	int escalate_days;
+	struct lwords yes, no;
+	struct ltext t[T_COUNT];
+};
+
+enum action {
+	ACT_FILE,
+	ACT_STATUS,
+	ACT_UPDATE
+};
+
+struct complaint_route {
+	enum action action;
+	struct desk *desk; /* owned when action == ACT_FILE */
+};
+
+const struct category *desk_category(const struct desk *d, const char *id);
+const struct status *desk_status(const struct desk *d, const char *id);
+/* A status an officer typed (its id or one of its words), or NULL. */
+const struct status *desk_status_word(const struct desk *d, const char *word);
+/* "RECEIVED, PROGRESS, RESOLVED, REJECTED": the first word of each. */
+char *desk_status_list(const struct desk *d, int lang);
+
+/*
+ * Changes a complaint's status (an officer's act): records the event,
+ * tells the citizen in their language (unless they sent STOP), and erases
+ * the number of an anonymous complaint that closes.  *ret_told says
+ * whether an SMS was queued.  -ENOENT for an unknown reference.
+ */
+int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
+    const struct status *to, const char *note, const char *by, bool *ret_told);
+
+/* UPDATE REF STATUS NOTE from an officer's phone (others: declined). */
+int desk_sms_update(const struct desk *d, struct hctx *ctx);
+/* `baraza complaint list|show|update`. */
+int desk_command(const struct desk *d, struct hctx *ctx, int argc, char **argv);
+
+#endif

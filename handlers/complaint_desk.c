@@ -1,0 +1,438 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * complaint_desk: the officers' side of a complaint desk.  A status change
+ * -- from `baraza complaint update` or from an officer's phone (UPDATE REF
+ * RESOLVED pipe fixed) -- is an event with its time and officer, and
+ * queues an SMS that tells the citizen in their language.  An anonymous
+ * complaint shows only its pseudonym here, and loses its number when it
+ * closes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "complaint.h"
+#include "complaint_ref.h"
+
+#define LIST_TEXT_MAX 40 /* bytes of a description in `complaint list` */
+#define BY_MAX        64
+
+int
+desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
+    const struct status *to, const char *note, const char *by, bool *ret_told)
+{
+	struct complaint c;
+	const struct category *cat;
+	bool erase;
+	int rc, lang;
+
+	*ret_told = false;
+	if ((rc = hctx_complaint_get(ctx, ref, &c)) < 0)
+		return rc;
+	if (strcmp(c.desk, d->name) != 0) {
+		complaint_done(&c);
+		return -ENOENT;
+	}
+	erase = c.anonymous && to->closes;
+	rc = hctx_complaint_update(ctx, ref, to->id, note, by, to->closes,
+	    erase);
+	if (rc == 0 && c.number != NULL) {
+		const char *vars[10];
+		char *text;
+
+		cat = desk_category(d, c.category);
+		lang = hctx_lang_of(ctx, c.lang);
+		if (lang < 0)
+			lang = 0;
+		vars[0] = "ref";
+		vars[1] = c.ref;
+		vars[2] = "category";
+		vars[3] = cat ? lwords_first(&cat->names, lang) : c.category;
+		vars[4] = "status";
+		vars[5] = ltext_get(&to->name, lang);
+		vars[6] = "note";
+		vars[7] = note != NULL ? note : "";
+		vars[8] = NULL;
+		text =
+		    handler_expand(to->has_tell ? &to->tell : &d->t[T_UPDATED],
+			lang, vars);
+		rc = hctx_notify(ctx, c.number, lang, text, 0);
+		*ret_told = rc == 0;
+		if (rc > 0)
+			rc = 0; /* the citizen sent STOP */
+		free(text);
+	}
+	complaint_done(&c);
+	return rc;
+}
+
+static bool
+is_officer(const struct desk *d, const char *number)
+{
+	for (char **o = d->officers; number != NULL && *o != NULL; o++)
+		if (strcmp(*o, number) == 0)
+			return true;
+	return false;
+}
+
+/* The next word of *s into word (bounded); *s moves past it. */
+static void
+take_word(const char **s, char *word, size_t size)
+{
+	const char *p = *s;
+	size_t n;
+
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	n = strcspn(p, " \t\r\n");
+	snprintf(word, size, "%.*s", (int)(n < size ? n : size - 1), p);
+	p += n;
+	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		p++;
+	*s = p;
+}
+
+int
+desk_sms_update(const struct desk *d, struct hctx *ctx)
+{
+	const char *rest = hctx_args(ctx);
+	const struct status *to;
+	char word[64], ref[REF_LEN + 1], by[BY_MAX];
+	bool told;
+	int rc;
+
+	/* from anyone else, UPDATE is just an unknown word */
+	if (!is_officer(d, hctx_number(ctx)))
+		return HANDLER_DECLINED;
+	take_word(&rest, word, sizeof(word));
+	if (ref_parse(word, ref) < 0) {
+		const char *vars[] = { "ref", word, NULL };
+		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
+		return HANDLER_OK;
+	}
+	take_word(&rest, word, sizeof(word));
+	if ((to = desk_status_word(d, word)) == NULL) {
+		char *list = desk_status_list(d, hctx_lang(ctx));
+		const char *vars[] = { "statuses", list, NULL };
+		hctx_reply_template(ctx, &d->t[T_UPDATE_USAGE], vars);
+		free(list);
+		return HANDLER_OK;
+	}
+	snprintf(by, sizeof(by), "sms:%s", hctx_number(ctx));
+	rc = desk_update(d, ctx, ref, to, rest[0] != '\0' ? rest : NULL, by,
+	    &told);
+	if (rc == -ENOENT) {
+		const char *vars[] = { "ref", ref, NULL };
+		hctx_reply_template(ctx, &d->t[T_UNKNOWN], vars);
+		return HANDLER_OK;
+	}
+	if (rc < 0)
+		return rc;
+	{
+		const char *vars[] = { "ref", ref, "status",
+			ltext_get(&to->name, hctx_lang(ctx)), NULL };
+		hctx_reply_template(ctx, &d->t[T_UPDATE_DONE], vars);
+	}
+	return HANDLER_OK;
+}
+
+/* --- `baraza complaint` ------------------------------------------------ */
+
+static void
+local_time(int64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M %z", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+/* YYYY-MM-DD as local midnight, in ms; -EINVAL when not a date. */
+static int
+parse_date(const char *s, int64_t *ret)
+{
+	struct tm tm;
+	int y, m, day;
+	char tail;
+	time_t t;
+
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
+	    strlen(s) != 10)
+		return -EINVAL;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = day;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != day ||
+	    tm.tm_mon != m - 1)
+		return -EINVAL;
+	*ret = (int64_t)t * 1000;
+	return 0;
+}
+
+/* A one-line, bounded view of a citizen's text. */
+static void
+one_line(const char *s, char *out, size_t size)
+{
+	size_t n = strlen(s), i;
+
+	if (n >= size) {
+		n = size - 4;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	for (i = 0; i < n; i++)
+		out[i] =
+		    s[i] == '\n' || s[i] == '\r' || s[i] == '\t' ? ' ' : s[i];
+	out[i] = '\0';
+	if (n < strlen(s))
+		snprintf(out + i, size - i, "...");
+}
+
+static const char *
+citizen_of(const struct complaint *c)
+{
+	if (c->anonymous)
+		return c->pseudonym != NULL ? c->pseudonym : "(anonymous)";
+	return c->number != NULL ? c->number : "(erased)";
+}
+
+/* Finds "--name VALUE" in argv; -EINVAL (printed) for a missing value. */
+static int
+opt_value(int argc, char **argv, int *i, const char *name, const char **ret)
+{
+	if (strcmp(argv[*i], name) != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "baraza complaint: %s needs a value\n", name);
+		return -EINVAL;
+	}
+	*ret = argv[++*i];
+	return 1;
+}
+
+static int
+usage(void)
+{
+	fprintf(stderr,
+	    "baraza complaint: usage: baraza complaint list [--status S] [--category C] [--since YYYY-MM-DD] [--overdue]\n"
+	    "                         baraza complaint show REF\n"
+	    "                         baraza complaint update REF --status S [--note TEXT] [--by NAME]\n");
+	return -EINVAL;
+}
+
+static int
+cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
+{
+	struct complaint_filter f = { .desk = d->name };
+	const char *since = NULL;
+	struct complaint *v = NULL;
+	FILE *out = hctx_out(ctx);
+	size_t n = 0;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if ((rc = opt_value(argc, argv, &i, "--status", &f.status)) ||
+		    (rc = opt_value(argc, argv, &i, "--category",
+			 &f.category)) ||
+		    (rc = opt_value(argc, argv, &i, "--since", &since))) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (strcmp(argv[i], "--overdue") == 0) {
+			f.open_before = hctx_now(ctx) -
+			    (int64_t)d->escalate_days * 86400 * 1000;
+			continue;
+		}
+		fprintf(stderr,
+		    "baraza complaint list: unknown argument '%s'\n", argv[i]);
+		return usage();
+	}
+	if (f.status != NULL && desk_status(d, f.status) == NULL) {
+		char *list = desk_status_list(d, 0);
+		fprintf(stderr,
+		    "baraza complaint list: --status: no status '%s' (statuses: %s)\n",
+		    f.status, list);
+		free(list);
+		return -EINVAL;
+	}
+	if (f.category != NULL && desk_category(d, f.category) == NULL) {
+		fprintf(stderr,
+		    "baraza complaint list: --category: no category '%s'\n",
+		    f.category);
+		return -EINVAL;
+	}
+	if (since != NULL && parse_date(since, &f.since) < 0) {
+		fprintf(stderr,
+		    "baraza complaint list: --since: '%s' is not a date (YYYY-MM-DD)\n",
+		    since);
+		return -EINVAL;
+	}
+	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
+		return rc;
+	fprintf(out, "%-8s %-22s %-12s %-11s %-15s %s\n", "REF", "FILED",
+	    "STATUS", "CATEGORY", "CITIZEN", "DESCRIPTION");
+	for (size_t i = 0; i < n; i++) {
+		char when[32], text[LIST_TEXT_MAX + 4];
+		local_time(v[i].created_at, when, sizeof(when));
+		one_line(v[i].description, text, sizeof(text));
+		fprintf(out, "%-8s %-22s %-12s %-11s %-15s %s\n", v[i].ref,
+		    when, v[i].status, v[i].category, citizen_of(&v[i]), text);
+	}
+	fprintf(out, "%zu complaint%s\n", n, n == 1 ? "" : "s");
+	complaints_free(v, n);
+	return HANDLER_OK;
+}
+
+/* A reference as an officer typed it: exact, or read as a citizen's. */
+static int
+officer_ref(const char *arg, char out[REF_LEN + 1])
+{
+	if (ref_parse(arg, out) == 0)
+		return 0;
+	fprintf(stderr,
+	    "baraza complaint: '%s' is not a complaint reference (7 characters, e.g. K7P4MX2)\n",
+	    arg);
+	return -EINVAL;
+}
+
+static int
+cmd_show(const struct desk *d, struct hctx *ctx, int argc, char **argv)
+{
+	struct complaint c;
+	struct complaint_event *ev = NULL;
+	FILE *out = hctx_out(ctx);
+	char ref[REF_LEN + 1], when[32];
+	size_t n = 0;
+	int rc;
+
+	if (argc != 2)
+		return usage();
+	if (officer_ref(argv[1], ref) < 0)
+		return -EINVAL;
+	if ((rc = hctx_complaint_get(ctx, ref, &c)) == -ENOENT ||
+	    (rc == 0 && strcmp(c.desk, d->name) != 0)) {
+		if (rc == 0)
+			complaint_done(&c);
+		fprintf(stderr, "baraza complaint: no complaint %s\n", ref);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = hctx_complaint_events(ctx, ref, &ev, &n)) < 0) {
+		complaint_done(&c);
+		return rc;
+	}
+	local_time(c.created_at, when, sizeof(when));
+	fprintf(out, "Reference:   %s\n", c.ref);
+	fprintf(out, "Category:    %s%s\n", c.category,
+	    c.anonymous ? " (anonymous)" : "");
+	fprintf(out, "Status:      %s%s\n", c.status,
+	    c.closed_at == 0 &&
+		    c.created_at <
+			hctx_now(ctx) - (int64_t)d->escalate_days * 86400 * 1000
+		? " (overdue)"
+		: "");
+	fprintf(out, "Citizen:     %s (language %s, by %s)\n", citizen_of(&c),
+	    c.lang ? c.lang : "?", c.channel);
+	fprintf(out, "Filed:       %s\n", when);
+	if (c.location != NULL)
+		fprintf(out, "Location:    %s\n", c.location);
+	fprintf(out, "Description: %s\n", c.description);
+	if (c.note != NULL)
+		fprintf(out, "Last note:   %s\n", c.note);
+	fprintf(out, "History:\n");
+	for (size_t i = 0; i < n; i++) {
+		local_time(ev[i].at, when, sizeof(when));
+		fprintf(out, "  %s  %-12s %s%s%s%s\n", when, ev[i].status,
+		    ev[i].note ? ev[i].note : "", ev[i].by ? "  by " : "",
+		    ev[i].by ? ev[i].by : "",
+		    ev[i].by == NULL && i == 0 ? "filed by the citizen" : "");
+	}
+	complaint_events_free(ev, n);
+	complaint_done(&c);
+	return HANDLER_OK;
+}
+
+static int
+cmd_update(const struct desk *d, struct hctx *ctx, int argc, char **argv)
+{
+	const char *status = NULL, *note = NULL, *by = NULL, *refarg = NULL;
+	const struct status *to;
+	char ref[REF_LEN + 1];
+	bool told;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if ((rc = opt_value(argc, argv, &i, "--status", &status)) ||
+		    (rc = opt_value(argc, argv, &i, "--note", &note)) ||
+		    (rc = opt_value(argc, argv, &i, "--by", &by))) {
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		if (argv[i][0] == '-' || refarg != NULL) {
+			fprintf(stderr,
+			    "baraza complaint update: unexpected '%s'\n",
+			    argv[i]);
+			return usage();
+		}
+		refarg = argv[i];
+	}
+	if (refarg == NULL || status == NULL)
+		return usage();
+	if (officer_ref(refarg, ref) < 0)
+		return -EINVAL;
+	if ((to = desk_status(d, status)) == NULL &&
+	    (to = desk_status_word(d, status)) == NULL) {
+		char *list = desk_status_list(d, 0);
+		fprintf(stderr,
+		    "baraza complaint update: --status: no status '%s' (statuses: ",
+		    status);
+		for (size_t i = 0; i < d->nstats; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", d->stats[i].id);
+		fprintf(stderr, ")\n");
+		free(list);
+		return -EINVAL;
+	}
+	if (note != NULL && (strlen(note) > 500 || note[0] == '\0')) {
+		fprintf(stderr,
+		    "baraza complaint update: --note must be 1 to 500 bytes\n");
+		return -EINVAL;
+	}
+	if (by == NULL)
+		by = getenv("SUDO_USER") ? getenv("SUDO_USER") : getenv("USER");
+	rc = desk_update(d, ctx, ref, to, note, by, &told);
+	if (rc == -ENOENT) {
+		fprintf(stderr, "baraza complaint: no complaint %s\n", ref);
+		return -EINVAL;
+	}
+	if (rc < 0)
+		return rc;
+	fprintf(hctx_out(ctx), "%s is now %s; %s\n", ref, to->id,
+	    told
+		? "an SMS to the citizen is queued"
+		: "the citizen is not told (they sent STOP, or the number was erased)");
+	return HANDLER_OK;
+}
+
+int
+desk_command(const struct desk *d, struct hctx *ctx, int argc, char **argv)
+{
+	if (argc < 1)
+		return usage();
+	if (strcmp(argv[0], "list") == 0)
+		return cmd_list(d, ctx, argc, argv);
+	if (strcmp(argv[0], "show") == 0)
+		return cmd_show(d, ctx, argc, argv);
+	if (strcmp(argv[0], "update") == 0)
+		return cmd_update(d, ctx, argc, argv);
+	fprintf(stderr, "baraza complaint: unknown command '%s'\n", argv[0]);
+	return usage();
+}

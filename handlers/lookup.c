@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lookup: answers "CLINIC KIBERA" from a CSV table (columns key, aliases
+ * separated by '|', reply, and optional reply_LANG per language).  A key or
+ * alias matches after folding (case, accents, punctuation, spaces); else
+ * the nearest names by Damerau distance or by prefix: one clear best is
+ * answered, several make a "did you mean" list, none the not-found text.
+ * The table is read at configure time (and again on SIGHUP); handle()
+ * only reads memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handler.h"
+
+#define LOOKUP_SUGGESTIONS_MAX 5
+#define LOOKUP_NAME_MAX        64 /* folded bytes text_distance compares */
+#define LOOKUP_ECHO_MAX        24 /* bytes of the query a reply repeats */
+
+struct name {
+	char *folded;
+	size_t row;
+};
+
+struct lookup {
+	struct table *table;
+	int col_key;
+	int col_reply;
+	int col_reply_lang[LANG_MAX]; /* -1 where the table has none */
+	struct name *names;           /* keys and aliases, folded */
+	size_t nnames;
+	int suggestions;
+	struct ltext prompt;
+	struct ltext not_found;
+	struct ltext did_you_mean;
+};
+
+static const char *const lookup_keys[] = { "table", "prompt", "not_found",
+	"did_you_mean", "suggestions", NULL };
+
+static void
+lookup_free(void *state)
+{
+	struct lookup *l = state;
+
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < l->nnames; i++)
+		free(l->names[i].folded);
+	free(l->names);
+	table_free(l->table);
+	ltext_done(&l->prompt);
+	ltext_done(&l->not_found);
+	ltext_done(&l->did_you_mean);
+	free(l);
+}
+
+/* Adds one folded name; a name two rows share is an error. */
+static int
+add_name(struct hconf *hc, struct lookup *l, const char *raw, size_t row)
+{
+	char *f = handler_fold(raw);
+
+	if (f[0] == '\0') {
+		free(f);
+		return 0;
+	}
+	for (size_t i = 0; i < l->nnames; i++)
+		if (strcmp(l->names[i].folded, f) == 0) {
+			if (l->names[i].row != row)
+				hconf_table_error(hc, l->table, row, false,
+				    "'%s' is also the name of row %zu's entry",
+				    raw, l->names[i].row + 2);
+			free(f);
+			return l->names[i].row != row ? -EINVAL : 0;
+		}
+	l->names = realloc(l->names, (l->nnames + 1) * sizeof(*l->names));
+	if (l->names == NULL)
+		abort();
+	l->names[l->nnames].folded = f;
+	l->names[l->nnames].row = row;
+	l->nnames++;
+	return 0;
+}
+
+/* Indexes the rows' names and checks each row. */
+static int
+index_rows(struct hconf *hc, struct lookup *l)
+{
+	int col_aliases = table_column(l->table, "aliases"), err = 0;
+
+	for (size_t row = 0; row < table_nrows(l->table); row++) {
+		const char *key = table_cell(l->table, row, l->col_key);
+		char *aliases = strdup(table_cell(l->table, row, col_aliases));
+		char *save = NULL, *folded = handler_fold(key);
+
+		if (aliases == NULL)
+			abort();
+		if (folded[0] == '\0') {
+			hconf_table_error(hc, l->table, row, false,
+			    "a row without a key");
+			err = -EINVAL;
+		} else if (add_name(hc, l, key, row) < 0) {
+			err = -EINVAL;
+		}
+		for (char *a = strtok_r(aliases, "|", &save); a != NULL;
+		     a = strtok_r(NULL, "|", &save))
+			if (add_name(hc, l, a, row) < 0)
+				err = -EINVAL;
+		free(aliases);
+		free(folded);
+		if (table_cell(l->table, row, l->col_reply)[0] == '\0') {
+			hconf_table_error(hc, l->table, row, false,
+			    "'%s' has no reply", key);
+			err = -EINVAL;
+		}
+		for (int lang = 0; lang < hconf_nlangs(hc); lang++) {
+			int col = l->col_reply_lang[lang];
+			const char *reply = table_cell(l->table, row,
+			    col >= 0 ? col : l->col_reply);
+			unsigned segs = handler_segments(reply);
+			if (segs > 1)
+				hconf_table_error(hc, l->table, row, true,
+				    "the %s reply of '%s' needs %u SMS segments",
+				    hconf_lang_code(hc, lang), key, segs);
+		}
+	}
+	return err;
+}
+
+static int
+lookup_configure(struct hconf *hc, void **ret_state)
+{
+	static const char *const required[] = { "key", "reply", NULL };
+	const config_setting_t *route = hconf_route(hc), *s;
+	struct lookup *l = calloc(1, sizeof(*l));
+	int err = 0, rc;
+
+	if (l == NULL)
+		return -ENOMEM;
+	l->suggestions = 3;
+	rc = hconf_table(hc, "table", required, &l->table);
+	if (rc == -ENOENT)
+		hconf_error(hc, NULL, "'table' (a CSV file) is required");
+	if (rc < 0)
+		err = -EINVAL;
+	if (hconf_ltext(hc, NULL, "prompt", true, &l->prompt) < 0 ||
+	    hconf_ltext(hc, NULL, "not_found", true, &l->not_found) < 0 ||
+	    hconf_ltext(hc, NULL, "did_you_mean", true, &l->did_you_mean) < 0)
+		err = -EINVAL;
+	if ((s = config_setting_get_member(route, "suggestions")) != NULL) {
+		if (config_setting_type(s) != CONFIG_TYPE_INT ||
+		    config_setting_get_int(s) < 2 ||
+		    config_setting_get_int(s) > LOOKUP_SUGGESTIONS_MAX) {
+			hconf_error(hc, s, "'suggestions' must be 2 to %d",
+			    LOOKUP_SUGGESTIONS_MAX);
+			err = -EINVAL;
+		} else {
+			l->suggestions = config_setting_get_int(s);
+		}
+	}
+	if (err == 0) {
+		char col[16];
+
+		l->col_key = table_column(l->table, "key");
+		l->col_reply = table_column(l->table, "reply");
+		for (int lang = 0; lang < LANG_MAX; lang++) {
+			const char *code = hconf_lang_code(hc, lang);
+			l->col_reply_lang[lang] = -1;
+			if (code == NULL)
+				continue;
+			snprintf(col, sizeof(col), "reply_%s", code);
+			l->col_reply_lang[lang] = table_column(l->table, col);
+		}
+		err = index_rows(hc, l);
+	}
+	if (err < 0) {
+		lookup_free(l);
+		return err;
+	}
+	*ret_state = l;
+	return 0;
+}
+
+static const char *
+row_reply(const struct lookup *l, size_t row, int lang)
+{
+	const char *r = "";
+
+	if (lang >= 0 && lang < LANG_MAX && l->col_reply_lang[lang] >= 0)
+		r = table_cell(l->table, row, l->col_reply_lang[lang]);
+	return r[0] != '\0' ? r : table_cell(l->table, row, l->col_reply);
+}
+
+/* How far a query is from a name: 0 exact, 1 a prefix of it, else 1 +
+ * the edit distance; anything over the query's allowance is no match. */
+static unsigned
+score(const char *q, const char *name)
+{
+	size_t lq = strlen(q);
+	unsigned allowed = lq < 4 ? 0 : lq <= 6 ? 1 : 2;
+	unsigned d;
+
+	if (strcmp(q, name) == 0)
+		return 0;
+	if (lq >= 3 && strncmp(q, name, lq) == 0)
+		return 1;
+	if (allowed == 0 || lq > LOOKUP_NAME_MAX ||
+	    strlen(name) > LOOKUP_NAME_MAX)
+		return UINT32_MAX;
+	d = handler_distance(q, name, allowed);
+	return d <= allowed ? 1 + d : UINT32_MAX;
+}
+
+/* "KIBERA, KILIMANI, KITENGELA": keys in upper case, for the reply. */
+static char *
+key_list(const struct lookup *l, const size_t *rows, size_t n)
+{
+	size_t cap = 1, len = 0;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		cap += strlen(table_cell(l->table, rows[i], l->col_key)) + 2;
+	if ((s = malloc(cap)) == NULL)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		const char *k = table_cell(l->table, rows[i], l->col_key);
+		size_t kl = strlen(k);
+		if (i > 0) {
+			memcpy(s + len, ", ", 2);
+			len += 2;
+		}
+		for (size_t j = 0; j < kl; j++)
+			s[len++] = k[j] >= 'a' && k[j] <= 'z'
+			    ? (char)(k[j] - 'a' + 'A')
+			    : k[j];
+	}
+	s[len] = '\0';
+	return s;
+}
+
+/* The citizen's words, cut to fit in a reply without splitting a
+ * character. */
+static char *
+echo(const char *text)
+{
+	size_t n = strlen(text);
+	char *s;
+
+	if (n > LOOKUP_ECHO_MAX) {
+		n = LOOKUP_ECHO_MAX;
+		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if ((s = strndup(text, n)) == NULL)
+		abort();
+	return s;
+}
+
+static int
+lookup_handle(void *state, struct hctx *ctx)
+{
+	struct lookup *l = state;
+	char *q = handler_fold(hctx_args(ctx));
+	size_t rows[LOOKUP_SUGGESTIONS_MAX];
+	unsigned scores[LOOKUP_SUGGESTIONS_MAX];
+	size_t n = 0;
+
+	if (q[0] == '\0') {
+		free(q);
+		hctx_reply_template(ctx, &l->prompt, NULL);
+		return HANDLER_OK;
+	}
+	/* the best names, one per row, kept sorted by score */
+	for (size_t i = 0; i < l->nnames; i++) {
+		unsigned sc = score(q, l->names[i].folded);
+		size_t row = l->names[i].row, at;
+		bool seen = false;
+
+		if (sc == UINT32_MAX)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (rows[k] == row) {
+				seen = true;
+				if (sc < scores[k])
+					scores[k] = sc;
+			}
+		if (seen)
+			continue;
+		for (at = n; at > 0 && scores[at - 1] > sc; at--)
+			;
+		if (at >= (size_t)l->suggestions)
+			continue;
+		if (n < (size_t)l->suggestions)
+			n++;
+		memmove(&rows[at + 1], &rows[at], (n - 1 - at) * sizeof(*rows));
+		memmove(&scores[at + 1], &scores[at],
+		    (n - 1 - at) * sizeof(*scores));
+		rows[at] = row;
+		scores[at] = sc;
+	}
+	free(q);
+	if (n == 1 || (n > 1 && scores[0] < scores[1])) {
+		hctx_reply(ctx, row_reply(l, rows[0], hctx_lang(ctx)));
+	} else if (n > 1) {
+		char *choices = key_list(l, rows, n);
+		const char *vars[] = { "choices", choices, NULL };
+		hctx_reply_template(ctx, &l->did_you_mean, vars);
+		free(choices);
+	} else {
+		size_t ex[2] = { 0, 1 };
+		size_t nex =
+		    table_nrows(l->table) < 2 ? table_nrows(l->table) : 2;
+		char *examples = key_list(l, ex, nex),
+		     *query = echo(hctx_args(ctx));
+		const char *vars[] = { "query", query, "examples", examples,
+			NULL };
+		hctx_reply_template(ctx, &l->not_found, vars);
+		free(examples);
+		free(query);
+	}
+	return HANDLER_OK;
+}
+
+const struct handler lookup_handler = {
+	.name = "lookup",
+	.abi = HANDLER_ABI,
+	.keys = lookup_keys,
+	.configure = lookup_configure,
+	.free_state = lookup_free,
+	.handle = lookup_handle,
+};

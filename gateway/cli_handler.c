@@ -28,9 +28,12 @@ cli_handler(struct cli *cli, const char *handler)
 	if (rc == HANDLER_OK) {
 		code = EXIT_OK;
 	} else if (rc == HANDLER_DECLINED) {
-		fprintf(stderr,
-		    "baraza %s: no %s route in %s takes this command\n",
-		    handler, handler, cli->conf_path);
+		if (cli->argc >= 2)
+			fprintf(stderr, "baraza %s: no %s named '%s' in %s\n",
+			    handler, handler, cli->argv[1], cli->conf_path);
+		else
+			fprintf(stderr, "baraza %s: no %s route in %s\n",
+			    handler, handler, cli->conf_path);
 		code = EXIT_USER;
 	} else if (rc == -EINVAL) {
 		code = EXIT_USER; /* the handler said what */

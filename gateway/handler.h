@@ -235,6 +235,16 @@ char *hctx_pseudonym(struct hctx *ctx, const char *number);
 
 /* Where a command prints (stdout). */
 FILE *hctx_out(const struct hctx *ctx);
+/*
+ * For commands: reads a file of phone numbers, one per line (or the first
+ * column of a CSV; a header, blank lines and '#' comments skipped), each
+ * made E.164 ("+254 700 000 001" -> "+254700000001").  Bad lines are
+ * printed to stderr as FILE:LINE and make it -EINVAL; an unreadable file
+ * too.  *ret is NULL-terminated; free it with hctx_numbers_free().
+ */
+int hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
+    size_t *ret_n);
+void hctx_numbers_free(char **v);
 
 /* --- text, as the router sees it --------------------------------------- */
 

@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "hctx.h"
+#include "provider_util.h"
 #include "router.h"
 #include "text.h"
 
@@ -336,6 +337,89 @@ hctx_pseudonym(struct hctx *ctx, const char *number)
 		out[2 + i] = alphabet[mac[i] & 31];
 	out[14] = '\0';
 	return xstrdup(out);
+}
+
+/* --- files for commands ------------------------------------------------ */
+
+void
+hctx_numbers_free(char **v)
+{
+	for (char **p = v; p != NULL && *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
+static bool
+e164(const char *n)
+{
+	size_t digits = strlen(n) - 1;
+
+	return n[0] == '+' && digits >= 7 && digits <= 15 &&
+	    strspn(n + 1, "0123456789") == digits;
+}
+
+int
+hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
+    size_t *ret_n)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], **v = NULL;
+	size_t n = 0, cap = 0;
+	unsigned lineno = 0;
+	int bad = 0;
+
+	(void)ctx;
+	if (f == NULL) {
+		fprintf(stderr, "baraza: cannot read '%s': %s\n", path,
+		    strerror(errno));
+		return -EINVAL;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *field = line, *num;
+
+		lineno++;
+		field[strcspn(field, ",;\t\r\n")] = '\0';
+		while (*field == ' ' || *field == '"')
+			field++;
+		if (field[0] != '\0' && field[strlen(field) - 1] == '"')
+			field[strlen(field) - 1] = '\0';
+		if (field[0] == '\0' || field[0] == '#' ||
+		    (lineno == 1 && strpbrk(field, "0123456789") == NULL))
+			continue;
+		num = number_normalize(field);
+		if (!e164(num)) {
+			if (bad++ < 10)
+				fprintf(stderr,
+				    "%s:%u: '%s' is not a phone number in E.164 (+254...)\n",
+				    path, lineno, field);
+			free(num);
+			continue;
+		}
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 64;
+			v = xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = num;
+		v[n] = NULL;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "baraza: cannot read '%s'\n", path);
+		bad++;
+	}
+	fclose(f);
+	if (bad > 0 || n == 0) {
+		if (bad == 0)
+			fprintf(stderr, "baraza: '%s' has no phone numbers\n",
+			    path);
+		else
+			fprintf(stderr, "%s: %d bad line%s; nothing done\n",
+			    path, bad, bad == 1 ? "" : "s");
+		hctx_numbers_free(v);
+		return -EINVAL;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
 /* --- text -------------------------------------------------------------- */

@@ -180,6 +180,8 @@ class Gateway:
                                     "extra": providers})
         shutil.copy(routes or os.path.join(SRC, "conf", "routes.conf"),
                     os.path.join(self.dir, "routes.conf"))
+        shutil.copytree(os.path.join(SRC, "conf", "data"),
+                        os.path.join(self.dir, "data"), dirs_exist_ok=True)
         self.db = os.path.join(self.dir, "baraza.db")
         self.proc = None
         self.log = None

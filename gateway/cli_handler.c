@@ -24,7 +24,8 @@ cli_handler(struct cli *cli, const char *handler)
 		conf_free(c);
 		return code;
 	}
-	rc = pipeline_command(st, c->routing, c, handler, cli->argc, cli->argv);
+	rc = pipeline_command(st, c->routing, c, stdout, handler, cli->argc,
+	    cli->argv);
 	if (rc == HANDLER_OK) {
 		code = EXIT_OK;
 	} else if (rc == HANDLER_DECLINED) {

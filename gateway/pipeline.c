@@ -324,7 +324,7 @@ fail:
 
 int
 pipeline_command(struct store *st, const struct routing *r,
-    const struct conf *c, const char *handler, int argc, char **argv)
+    const struct conf *c, FILE *out, const char *handler, int argc, char **argv)
 {
 	struct hctx ctx;
 	int rc = HANDLER_DECLINED;
@@ -340,6 +340,7 @@ pipeline_command(struct store *st, const struct routing *r,
 		ctx.st = st;
 		ctx.conf = c;
 		ctx.now = now_ms();
+		ctx.out = out;
 		ctx.route = (int)i;
 		ctx.channel = "sms";
 		if ((rc = store_begin(st)) < 0)

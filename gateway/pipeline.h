@@ -9,6 +9,8 @@
 #ifndef BARAZA_PIPELINE_H
 #define BARAZA_PIPELINE_H
 
+#include <stdio.h>
+
 #include "conf.h"
 #include "store.h"
 
@@ -43,12 +45,13 @@ void outcome_done(struct outcome *o);
 /*
  * `baraza HANDLER ARGS...`: offers the command to each route of that
  * handler type that takes commands, in order, until one does not decline;
- * each try in its own transaction.  Returns the handler's result
- * (HANDLER_OK, HANDLER_DECLINED when no route took it, -EINVAL for a usage
- * error it printed) or a store error.
+ * each try in its own transaction; the handler prints to out.  Returns the
+ * handler's result (HANDLER_OK, HANDLER_DECLINED when no route took it, -EINVAL
+ * for a usage error it printed) or a store error.
  */
 int pipeline_command(struct store *st, const struct routing *r,
-    const struct conf *c, const char *handler, int argc, char **argv);
+    const struct conf *c, FILE *out, const char *handler, int argc,
+    char **argv);
 
 /* True for numbers that are really alphanumeric sender ids. */
 bool number_is_alphanumeric(const char *number);

@@ -71,8 +71,9 @@ add_name(struct hconf *hc, struct lookup *l, const char *raw, size_t row)
 		if (strcmp(l->names[i].folded, f) == 0) {
 			if (l->names[i].row != row)
 				hconf_table_error(hc, l->table, row, false,
-				    "'%s' is also the name of row %zu's entry",
-				    raw, l->names[i].row + 2);
+				    "'%s' is already a name of '%s'", raw,
+				    table_cell(l->table, l->names[i].row,
+					l->col_key));
 			free(f);
 			return l->names[i].row != row ? -EINVAL : 0;
 		}

@@ -268,9 +268,11 @@ read_questions(struct hconf *hc, struct survey *s)
 	}
 	if ((s->qs = calloc((size_t)n, sizeof(*s->qs))) == NULL)
 		abort();
-	for (int i = 0; i < n && err == 0; i++)
-		err = read_question(hc, s,
-		    config_setting_get_elem(l, (unsigned)i));
+	for (int i = 0; i < n; i++)
+		if (read_question(hc, s,
+			config_setting_get_elem(l, (unsigned)i)) < 0)
+			err = -EINVAL;
+	/* branches name questions: read them once all are known */
 	return err == 0 ? read_branches(hc, s, l) : err;
 }
 

@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_handlers: the survey, complaint and lookup handlers as citizens and
+ * officers meet them -- every branch of the conversations, on the shipped
+ * conf/routes.conf and conf/data, through the real pipeline and a real
+ * SQLite file -- and the diagnostics `baraza check` gives for broken
+ * handler settings and data tables.  Runs in tests/unit.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "handlers/complaint_ref.h"
+#include "pipeline.h"
+
+#define SHIPPED "../../conf/baraza.conf"
+
+struct fx {
+	struct conf *c;
+	struct store *st;
+	char path[64];
+	int64_t clock;
+	char out[8192]; /* the last command's output, spaces squeezed */
+};
+
+static int
+setup(void **state)
+{
+	struct fx *fx = calloc(1, sizeof(*fx));
+	struct conf_override ov[] = { { "gateway.timezone", "UTC" } };
+	struct conf_errors ce;
+	char *err = NULL;
+
+	conf_errors_init(&ce);
+	fx->c = conf_load(SHIPPED, ov, 1, handlers_table, &ce);
+	if (fx->c == NULL || ce.warnings > 0)
+		fprintf(stderr, "%s", ce.text.data);
+	conf_errors_done(&ce);
+	if (fx->c == NULL)
+		return -1;
+	conf_use_timezone(fx->c);
+	snprintf(fx->path, sizeof(fx->path), "/tmp/baraza-test-hand-%d.db",
+	    (int)getpid());
+	unlink(fx->path);
+	if (store_open(fx->path, &fx->st, &err) < 0)
+		return -1;
+	fx->clock = now_ms();
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *fx = *state;
+	char p[80];
+
+	store_close(fx->st);
+	conf_free(fx->c);
+	unlink(fx->path);
+	snprintf(p, sizeof(p), "%s-wal", fx->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", fx->path);
+	unlink(p);
+	free(fx);
+	return 0;
+}
+
+/* Sends text from number through the pipeline; returns the reply (static,
+ * "" for none). */
+static const char *
+say(struct fx *fx, const char *number, const char *text)
+{
+	static char last[512];
+	struct inbound_new in = { .provider = "log",
+		.number = number,
+		.peer = "22384",
+		.text = text,
+		.at = (fx->clock += 61000) };
+	struct pipeline_opts o = { "log", "queued", "sms", fx->c };
+	struct outcome oc;
+	struct msg m;
+	int64_t id;
+	bool dup;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_inbound_add(fx->st, &in, &id, &dup), 0);
+	assert_int_equal(store_message_get(fx->st, id, &m), 0);
+	assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw,
+			     &m, &o, &oc),
+	    0);
+	assert_int_equal(store_commit(fx->st), 0);
+	snprintf(last, sizeof(last), "%s", oc.reply ? oc.reply : "");
+	/* every reply of the shipped texts fits one SMS */
+	if (oc.reply != NULL && oc.segments != 1)
+		fail_msg("reply to '%s' takes %d segments: %s", text,
+		    oc.segments, oc.reply);
+	outcome_done(&oc);
+	msg_done(&m);
+	return last;
+}
+
+/* Runs `baraza HANDLER ARGS...`; returns its result, output in fx->out. */
+static int
+run(struct fx *fx, const char *handler, ...)
+{
+	char *argv[16], *buf = NULL;
+	size_t len = 0;
+	int argc = 0, rc;
+	FILE *out = open_memstream(&buf, &len);
+	va_list ap;
+
+	va_start(ap, handler);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	rc = pipeline_command(fx->st, fx->c->routing, fx->c, out, handler, argc,
+	    argv);
+	fclose(out);
+	/* columns are aligned with spaces: compare with single ones */
+	len = 0;
+	for (const char *p = buf ? buf : "";
+	     *p != '\0' && len + 1 < sizeof(fx->out); p++)
+		if (!(*p == ' ' && len > 0 && fx->out[len - 1] == ' '))
+			fx->out[len++] = *p;
+	fx->out[len] = '\0';
+	free(buf);
+	return rc;
+}
+
+static void
+contains(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle) == NULL) {
+		fprintf(stderr, "---\n%s---\n", hay);
+		fail_msg("the text above lacks '%s'", needle);
+	}
+}
+
+/* The newest queued message of a route to number: its text, or "". */
+static char *
+notified(struct fx *fx, const char *number, const char *route)
+{
+	static char text[512];
+	struct msg *v = NULL;
+	size_t n = 0;
+
+	text[0] = '\0';
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].number, number) == 0 &&
+		    strcmp(v[i].route, route) == 0) {
+			snprintf(text, sizeof(text), "%s", v[i].text);
+			break;
+		}
+	msgs_free(v, n);
+	return text;
+}
+
+/* The reference in a "your complaint number is XXXXXXX" reply. */
+static void
+ref_of(const char *reply, char ref[REF_LEN + 1])
+{
+	char word[32];
+
+	for (const char *p = reply; *p != '\0';) {
+		size_t n = strcspn(p, " .,");
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 31 ? n : 31), p);
+		if (ref_parse(word, ref) == 0 && strlen(word) == REF_LEN)
+			return;
+		p += n;
+		p += strspn(p, " .,");
+	}
+	fail_msg("no reference in '%s'", reply);
+}
+
+/* --- survey ------------------------------------------------------------ */
+
+static void
+test_survey_whole(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711100001";
+
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	/* a mistyped answer: the hint names the valid replies, and the
+	 * question comes again when both fit one SMS */
+	contains(say(fx, n, "7"), "number from 1 to 3. 1. How often");
+	contains(say(fx, n, "some days"), "2. Last week");
+	contains(say(fx, n, "8"), "from 0 to 7");
+	contains(say(fx, n, "3"), "3. Do you boil");
+	/* HELP reminds the pending question */
+	contains(say(fx, n, "HELP"), "or send QUIT to stop. 3. Do you boil");
+	contains(say(fx, n, "yes"), "4. What one thing");
+	/* free text: everything is the answer, even another keyword */
+	contains(say(fx, n, "CLINIC near the market please"), "Thank you");
+	/* once per number */
+	contains(say(fx, n, "SURVEY"), "already answered");
+
+	assert_int_equal(run(fx, "survey", "results", "water", NULL), 0);
+	contains(fx->out, "1 completed response, 0 partial");
+	contains(fx->out, "2 some_days 1 100.0%");
+	contains(fx->out, "3 1 100.0%");
+	contains(fx->out, "yes 1 100.0%");
+	contains(fx->out, "1 free-text answer");
+}
+
+static void
+test_survey_branches_and_swahili(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711100002";
+
+	contains(say(fx, n, "utafiti"), "Utafiti wa maji");
+	/* "every day" skips the days question */
+	contains(say(fx, n, "1"), "3. Je, unachemsha");
+	contains(say(fx, n, "hapana"), "4. Jambo gani");
+	contains(say(fx, n, "Mabomba"), "Asante");
+	assert_int_equal(run(fx, "survey", "results", "survey", NULL), 0);
+	contains(fx->out, "1 daily 1 100.0%");
+	contains(fx->out, "no 1 100.0%");
+}
+
+static void
+test_survey_leaving(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711100003";
+
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	/* another route's keyword where an option is expected: go there */
+	contains(say(fx, n, "CLINIC kibera"), "Kibera Health Centre");
+	contains(say(fx, n, "2"), "Send one word");
+	/* QUIT leaves; the partial response is kept as such */
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	contains(say(fx, n, "rarely"), "2. Last week");
+	contains(say(fx, n, "QUIT"), "You have left");
+	/* too many invalid answers: the question is skipped */
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	contains(say(fx, n, "blue"), "from 1 to 3");
+	contains(say(fx, n, "green"), "2. Last week");
+	assert_int_equal(run(fx, "survey", "results", "water", NULL), 0);
+	contains(fx->out, "0 completed responses, 3 partial");
+	/* SURVEY again in the middle repeats the pending question */
+	contains(say(fx, n, "SURVEY"), "2. Last week");
+}
+
+static void
+test_survey_invite(void **state)
+{
+	struct fx *fx = *state;
+	char path[] = "/tmp/baraza-numbers-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	/* one stopped, one done, one busy, one repeated, two new */
+	say(fx, "+254711100010", "STOP");
+	contains(say(fx, "+254711100011", "SURVEY"), "1. How");
+	say(fx, "+254711100011", "1");
+	say(fx, "+254711100011", "1");
+	contains(say(fx, "+254711100011", "x"), "Thank you");
+	contains(say(fx, "+254711100012", "COMPLAIN"), "What is the problem");
+	fprintf(f,
+	    "number\n+254711100010\n+254711100011\n+254711100012\n"
+	    "+254 711 100 013\n+254711100013\n+254711100014\n");
+	fclose(f);
+	assert_int_equal(run(fx, "survey", "invite", "water", "--numbers", path,
+			     NULL),
+	    0);
+	contains(fx->out, "2 invitations queued");
+	contains(fx->out,
+	    "skipped: 1 sent STOP, 1 already answered, 1 in another conversation, 1 repeated in the file");
+	contains(notified(fx, "+254711100013", "survey"), "Water survey");
+	assert_string_equal(notified(fx, "+254711100010", "survey"), "");
+	/* the invited number answers the first question straight away */
+	contains(say(fx, "+254711100014", "3"), "2. Last week");
+	/* a file with a bad number changes nothing */
+	f = fopen(path, "w");
+	fprintf(f, "+254711100020\n0711100021\n");
+	fclose(f);
+	assert_int_equal(run(fx, "survey", "invite", "water", "--numbers", path,
+			     NULL),
+	    -EINVAL);
+	assert_string_equal(notified(fx, "+254711100020", "survey"), "");
+	unlink(path);
+	assert_int_equal(run(fx, "survey", "results", "nosuch", NULL),
+	    HANDLER_DECLINED);
+}
+
+/* --- complaints -------------------------------------------------------- */
+
+static void
+test_complaint_one_shot_and_status(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200001";
+	char ref[REF_LEN + 1], bad[REF_LEN + 1], msg[64];
+	struct complaint c;
+
+	ref_of(say(fx, n, "COMPLAIN WATR no water in Kibera since Monday"),
+	    ref);
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.category, "water"); /* WATR: one typo */
+	assert_string_equal(c.description, "no water in Kibera since Monday");
+	assert_string_equal(c.status, "received");
+	assert_false(c.anonymous);
+	complaint_done(&c);
+
+	snprintf(msg, sizeof(msg), "status %s", ref);
+	contains(say(fx, n, msg), "received");
+	/* anyone else: as if it did not exist */
+	contains(say(fx, "+254711200099", msg), "We have no complaint");
+	/* a typing error is caught by the check character */
+	memcpy(bad, ref, sizeof(bad));
+	bad[5] = ref[6];
+	bad[6] = ref[5];
+	snprintf(msg, sizeof(msg), "STATUS %s", bad);
+	if (ref[5] != ref[6])
+		contains(say(fx, n, msg), "is not a complaint number");
+	/* no reference: the number's newest complaint */
+	contains(say(fx, n, "STATUS"), ref);
+	contains(say(fx, "+254711200098", "HALI"), "Tuma HALI na nambari");
+}
+
+static void
+test_complaint_guided(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200002";
+	char ref[REF_LEN + 1];
+	struct complaint c;
+
+	contains(say(fx, n, "LALAMIKO"), "Jibu 1 MAJI, 2 BARABARA");
+	contains(say(fx, n, "9"), "Tafadhali jibu moja ya haya");
+	contains(say(fx, n, "barabara"), "Eleza tatizo la BARABARA");
+	contains(say(fx, n, "Shimo kubwa barabarani"), "Ni wapi?");
+	contains(say(fx, n, "MSAADA"), "Unatuma lalamiko");
+	contains(say(fx, n, "Soko la Kibera"), "Jibu 1 NDIYO");
+	contains(say(fx, n, "maybe"), "1 NDIYO, 2 HAPANA");
+	ref_of(say(fx, n, "ndiyo"), ref);
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.category, "roads");
+	assert_string_equal(c.location, "Soko la Kibera");
+	assert_string_equal(c.lang, "sw");
+	complaint_done(&c);
+	/* description first, category after; then cancelled */
+	contains(say(fx, n, "COMPLAIN the market smells of rubbish"),
+	    "What is the problem about?");
+	contains(say(fx, n, "4"), "Where is it?");
+	contains(say(fx, n, "Gikomba"), "Reply 1 YES to send your RUBBISH");
+	contains(say(fx, n, "2"), "was not sent");
+	contains(say(fx, n, "2"), "Send one word");
+}
+
+static void
+test_complaint_officers(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200003", *sw = "+254711200004";
+	char ref[REF_LEN + 1], ref2[REF_LEN + 1], msg[96];
+	struct complaint_event *ev;
+	struct complaint c;
+	size_t nev;
+
+	ref_of(say(fx, n, "COMPLAIN HEALTH no nurse at the clinic"), ref);
+	ref_of(say(fx, sw, "LALAMIKO MAJI hakuna maji"), ref2);
+	/* the desk, from the command line */
+	assert_int_equal(run(fx, "complaint", "list", "--status", "received",
+			     NULL),
+	    0);
+	contains(fx->out, ref);
+	contains(fx->out, ref2);
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "in_progress", "--note", "Nurse posted Monday",
+			     "--by", "Amina", NULL),
+	    0);
+	contains(fx->out, "an SMS to the citizen is queued");
+	contains(notified(fx, n, "complain"),
+	    "is now being worked on. Nurse posted Monday");
+	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
+			     "resolved", NULL),
+	    0);
+	contains(notified(fx, sw, "complain"), "Habari njema: lalamiko");
+	/* a field officer by SMS; the same words from a citizen are not */
+	snprintf(msg, sizeof(msg), "UPDATE %s FIXED nurse arrived", ref);
+	contains(say(fx, "+254700000100", msg), "The citizen is told by SMS");
+	contains(notified(fx, n, "update"), "is resolved. nurse arrived");
+	contains(say(fx, n, msg), "Send one word");
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.status, "resolved");
+	assert_true(c.closed_at > 0);
+	complaint_done(&c);
+	assert_int_equal(store_complaint_events(fx->st, ref, &ev, &nev), 0);
+	assert_int_equal(nev, 3);
+	assert_string_equal(ev[1].by, "Amina");
+	assert_string_equal(ev[2].by, "sms:+254700000100");
+	complaint_events_free(ev, nev);
+	assert_int_equal(run(fx, "complaint", "show", ref, NULL), 0);
+	contains(fx->out, "Nurse posted Monday by Amina");
+	/* bad commands change nothing */
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status", "lost",
+			     NULL),
+	    -EINVAL);
+	assert_int_equal(run(fx, "complaint", "update", "K7P4MX3", "--status",
+			     "resolved", NULL),
+	    -EINVAL);
+	assert_int_equal(run(fx, "complaint", "list", "--since", "yesterday",
+			     NULL),
+	    -EINVAL);
+	/* a citizen who sent STOP is not told */
+	say(fx, n, "STOP");
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "in_progress", NULL),
+	    0);
+	contains(fx->out, "the citizen is not told");
+}
+
+static void
+test_complaint_anonymous(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200005";
+	char ref[REF_LEN + 1], msg[64];
+	struct complaint c;
+
+	ref_of(say(fx, n, "COMPLAIN BRIBE the clerk asks for money"), ref);
+	assert_int_equal(run(fx, "complaint", "list", "--category",
+			     "corruption", NULL),
+	    0);
+	contains(fx->out, ref);
+	contains(fx->out, "p-");
+	assert_null(strstr(fx->out, n)); /* the desk never sees the number */
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "resolved", NULL),
+	    0);
+	contains(notified(fx, n, "complain"), "is resolved");
+	/* closed: the number is gone, the citizen can still ask */
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_null(c.number);
+	assert_non_null(c.pseudonym);
+	complaint_done(&c);
+	snprintf(msg, sizeof(msg), "STATUS %s", ref);
+	contains(say(fx, n, msg), "resolved");
+	contains(say(fx, "+254711200006", msg), "We have no complaint");
+}
+
+/* --- lookup ------------------------------------------------------------ */
+
+static void
+test_lookup(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711300001";
+
+	contains(say(fx, n, "CLINIC kibera"), "Kibera Health Centre");
+	contains(say(fx, n, "clinic KIBRA"),
+	    "Kibera Health Centre"); /* alias */
+	contains(say(fx, n, "clinic Kiberra"), "Kibera Health Centre");
+	contains(say(fx, n, "CLINIC mukuru kwa reuben"), "Mukuru Clinic");
+	contains(say(fx, n, "CLINIC Lang'ata"), "Langata Health");
+	contains(say(fx, n, "CLINIC kite"), "Kitengela"); /* prefix */
+	contains(say(fx, n, "CLINIC ka"), "We found no clinic for ka");
+	contains(say(fx, n, "CLINIC kas"), "Kasarani");
+	contains(say(fx, n, "CLINIC kaw"), "Kawangware");
+	/* several as close: did you mean */
+	contains(say(fx, n, "CLINIC kar"), "Karen");
+	/* two letters are too few to guess from */
+	contains(say(fx, n, "CLINIC ki"), "We found no clinic");
+	contains(say(fx, n, "CLINIC kiserean"), "Kiserian");
+	contains(say(fx, n, "CLINIC ngog"), "Ngong");
+	contains(say(fx, n, "CLINIC k"),
+	    "We found no clinic for k. Send CLINIC");
+	contains(say(fx, n, "CLINIC"), "Send CLINIC and your area");
+	contains(say(fx, n, "CLINIC zzzzzz"), "for example CLINIC KIBERA");
+	/* Swahili, from the reply_sw column */
+	contains(say(fx, n, "KLINIKI embakasi"), "Kituo cha Afya Embakasi");
+}
+
+static void
+test_lookup_did_you_mean(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711300002";
+
+	/* two names two edits away and none nearer: ask */
+	contains(say(fx, n, "CLINIC kaseran"),
+	    "Did you mean KASARANI, KISERIAN? Send CLINIC");
+	/* one of them clearly nearer: answer it */
+	contains(say(fx, n, "CLINIC kasaran"), "Kasarani Maternity");
+	contains(say(fx, n, "KLINIKI kaseran"),
+	    "Ulimaanisha KASARANI, KISERIAN?");
+}
+
+/* --- what `baraza check` says of broken settings ------------------------- */
+
+static void
+test_check_diagnostics(void **state)
+{
+	struct conf_errors ce;
+	struct conf *c;
+	const char *t;
+
+	conf_errors_init(&ce);
+	c = conf_load("conf/handlers-bad.conf", NULL, 0, handlers_table, &ce);
+	assert_null(c);
+	t = ce.text.data;
+	contains(t,
+	    "conf/handlers-bad.conf:15: 'next_yes': there is no question 'zzz'");
+	contains(t,
+	    "conf/handlers-bad.conf:16: 'next': question 'a' comes before");
+	contains(t,
+	    "conf/handlers-bad.conf:23: question 'c': a choice needs 'options', 2 to 9");
+	contains(t, "conf/data/bad-clinics.csv:3: 'Mathare' has no reply");
+	contains(t,
+	    "conf/data/bad-clinics.csv:4: 'kibra' is already a name of 'Kibera'");
+	contains(t, "conf/data/broken.csv:2: a quoted field is never closed");
+	contains(t,
+	    "conf/handlers-bad.conf:28: a complaint route with action \"status\" needs 'desk'");
+	contains(t,
+	    "conf/handlers-bad.conf:30: keyword 'POLL' is already used at conf/handlers-bad.conf:10");
+	conf_errors_done(&ce);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_survey_whole, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_survey_branches_and_swahili, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survey_leaving, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_survey_invite, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_complaint_one_shot_and_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_guided, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_officers, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_anonymous, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_did_you_mean, setup,
+		    teardown),
+		cmocka_unit_test(test_check_diagnostics),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

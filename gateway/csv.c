@@ -130,7 +130,9 @@ fail:
 void
 csv_put(struct buf *b, const char *field)
 {
-	if (strpbrk(field, ",\"\r\n") == NULL) {
+	/* a leading byte-order mark would be taken for the file's own */
+	if (strpbrk(field, ",\"\r\n") == NULL &&
+	    strncmp(field, "\xEF\xBB\xBF", 3) != 0) {
 		buf_puts(b, field);
 		return;
 	}

@@ -39,7 +39,8 @@ int csv_next(struct csv_reader *r, struct csv_record *ret,
     const char **ret_err);
 void csv_record_done(struct csv_record *rec);
 
-/* Appends one field, quoted when it holds a comma, quote, CR or LF. */
+/* Appends one field, quoted when it holds a comma, quote, CR or LF (or
+ * starts with a byte-order mark). */
 void csv_put(struct buf *b, const char *field);
 
 #endif

@@ -804,7 +804,7 @@ status_handle(const struct desk *d, struct hctx *ctx)
 		/* no reference: the number's newest complaint */
 		rc = hctx_complaint_latest(ctx, d->name, hctx_number(ctx), &c);
 		if (rc == -ENOENT) {
-			const char *vars[] = { "example", "K7P4MX2", NULL };
+			const char *vars[] = { "example", REF_EXAMPLE, NULL };
 			hctx_reply_template(ctx, &d->t[T_STATUS_USAGE], vars);
 			return HANDLER_OK;
 		}

@@ -297,8 +297,8 @@ officer_ref(const char *arg, char out[REF_LEN + 1])
 	if (ref_parse(arg, out) == 0)
 		return 0;
 	fprintf(stderr,
-	    "baraza complaint: '%s' is not a complaint reference (7 characters, e.g. K7P4MX2)\n",
-	    arg);
+	    "baraza complaint: '%s' is not a complaint reference (7 characters, e.g. %s)\n",
+	    arg, REF_EXAMPLE);
 	return -EINVAL;
 }
 

@@ -14,6 +14,9 @@
 
 #define REF_LEN 7 /* characters, the check one included */
 
+/* A valid reference, for texts that show one (test_complaint_ref). */
+#define REF_EXAMPLE "K7P4MX8"
+
 /* Makes a reference from random bytes (at least REF_RANDOM of them; bytes
  * that would bias the draw are skipped).  Returns 0, or -EAGAIN when the
  * bytes ran out (draw more). */

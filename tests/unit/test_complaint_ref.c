@@ -126,6 +126,8 @@ test_how_citizens_type_it(void **state)
 	assert_int_equal(ref_parse(typed, out), -EILSEQ);
 	typed[2] = '1';
 	assert_int_equal(ref_parse(typed, out), -EILSEQ);
+	/* the example the shipped texts show is a real reference */
+	assert_int_equal(ref_parse(REF_EXAMPLE, out), 0);
 	/* not a reference at all */
 	assert_int_equal(ref_parse("", out), -EINVAL);
 	assert_int_equal(ref_parse("KIBERA", out), -EINVAL);

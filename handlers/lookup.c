@@ -311,9 +311,8 @@ lookup_handle(void *state, struct hctx *ctx)
 		hctx_reply_template(ctx, &l->did_you_mean, vars);
 		free(choices);
 	} else {
-		size_t ex[2] = { 0, 1 };
-		size_t nex =
-		    table_nrows(l->table) < 2 ? table_nrows(l->table) : 2;
+		size_t ex[1] = { 0 };
+		size_t nex = table_nrows(l->table) > 0 ? 1 : 0;
 		char *examples = key_list(l, ex, nex),
 		     *query = echo(hctx_args(ctx));
 		const char *vars[] = { "query", query, "examples", examples,

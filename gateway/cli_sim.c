@@ -31,7 +31,8 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 	struct pipeline_opts o = { .reply_provider = SIM_PROVIDER,
 		.reply_status = "sent",
 		.channel = "sms",
-		.conf = c };
+		.conf = c,
+		.fetch_inline = true };
 	struct outcome oc = { 0 };
 	struct msg m = { 0 };
 	struct buf err;

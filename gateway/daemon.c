@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "daemon.h"
+#include "fetcher.h"
 #include "http.h"
 #include "log.h"
 #include "poller.h"
@@ -110,8 +111,12 @@ stop_all(struct daemon *d)
 	}
 	http_stop(d->http);
 	d->http = NULL;
+	/* they wake each other: both threads end before either is freed */
+	fetcher_stop(d->fetcher);
 	writer_stop(d->writer);
 	d->writer = NULL;
+	fetcher_free(d->fetcher);
+	d->fetcher = NULL;
 	sender_stop(d->sender);
 	d->sender = NULL;
 }
@@ -165,6 +170,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	if (store_open(d.conf->gw.database, &d.read_store, &err) < 0 ||
 	    (d.writer = writer_start(&d, &err)) == NULL ||
 	    (d.sender = sender_start(&d, &err)) == NULL ||
+	    (d.fetcher = fetcher_start(&d, &err)) == NULL ||
 	    (d.poller = poller_start(&d, &err)) == NULL ||
 	    (d.http = http_start(&d, &err)) == NULL) {
 		log_error("run: %s", err ? err : "cannot start");

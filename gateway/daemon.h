@@ -3,7 +3,8 @@
  * daemon: `baraza run`.  Owns the configuration, the routing that SIGHUP
  * swaps, the metrics, and the three parts that run as threads: the HTTP
  * server (http.c), the writer that commits and processes (writer.c) and
- * the sender that drains the outbound queue (sender.c).  The main thread
+ * the sender that drains the outbound queue (sender.c), and the fetcher
+ * that answers handlers' live sources (fetcher.c).  The main thread
  * only waits for signals.
  */
 #ifndef BARAZA_DAEMON_H
@@ -17,6 +18,7 @@
 
 struct writer;
 struct sender;
+struct fetcher;
 struct http;
 struct poller;
 
@@ -41,6 +43,7 @@ struct daemon {
 
 	struct writer *writer;
 	struct sender *sender;
+	struct fetcher *fetcher;
 	struct http *http;
 	struct poller *poller;
 };

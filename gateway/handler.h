@@ -27,6 +27,7 @@
 /* Return values of handle() and help(); failures are negative errno. */
 #define HANDLER_OK       0 /* the message is consumed (a reply may be set) */
 #define HANDLER_DECLINED 1 /* not mine: the router routes it elsewhere */
+#define HANDLER_DEFER    3 /* wait for hctx_fetch(); handled again later */
 
 #define LANG_MAX 8
 
@@ -200,6 +201,18 @@ int hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
 int hctx_notify(struct hctx *ctx, const char *number, int lang,
     const char *text, int64_t not_before);
 
+/*
+ * Live data: the body of a GET of url (a template filled in with
+ * handler_url_escape), kept cache_s seconds.  Returns 0 with *ret_body
+ * (owned) when known.  -EAGAIN when it has been asked for: return
+ * HANDLER_DEFER, and the message is handled again once the answer is in or
+ * timeout_ms has passed.  -ETIMEDOUT or -EIO when it could not be had:
+ * answer from what the handler has (a table, a polite text).  The fetch
+ * never runs on the thread that calls this.
+ */
+int hctx_fetch(struct hctx *ctx, const char *url, int timeout_ms, int cache_s,
+    char **ret_body);
+
 /* --- what handlers keep (records.h) ---------------------------------------
  * Written in the transaction of the message (or command) being handled.
  * They return 0 or a negative errno; a handler returns a store failure as
@@ -257,6 +270,12 @@ char *handler_fold(const char *s);
  * frees.  hctx_reply_template() is this, as the reply. */
 char *handler_expand(const struct ltext *tmpl, int lang,
     const char *const *vars);
+/* A text %-escaped for a URL's query or path.  Caller frees. */
+char *handler_url_escape(const char *s);
+/* The value at a JSON pointer (RFC 6901, "/data/0/reply") of a JSON text,
+ * as text (strings as they are, numbers written out); NULL when the text
+ * is not JSON or the pointer leads nowhere or to null.  Caller frees. */
+char *handler_json_pointer(const char *json, const char *pointer);
 /* Damerau (optimal string alignment) distance, capped at limit+1. */
 unsigned handler_distance(const char *a, const char *b, unsigned limit);
 /* The SMS segments a text takes once sent (look-alikes substituted). */

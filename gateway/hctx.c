@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "fetch.h"
 #include "hctx.h"
 #include "provider_util.h"
 #include "router.h"
@@ -24,6 +27,8 @@ hctx_done(struct hctx *ctx)
 	ctx->reply = NULL;
 	free(ctx->sess_state);
 	ctx->sess_state = NULL;
+	free(ctx->fetch_url);
+	ctx->fetch_url = NULL;
 }
 
 /* Keeps the first store failure; returns rc. */
@@ -231,6 +236,64 @@ hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
 	return keep(ctx, rc);
 }
 
+/* --- live sources ------------------------------------------------------ */
+
+/* sim: GETs url now and keeps the answer like the fetcher would. */
+static int
+fetch_now(struct hctx *ctx, const char *url, int timeout_ms, int cache_s,
+    char **ret_body)
+{
+	char *body = NULL, *err = NULL;
+	int rc = fetch_url(url, timeout_ms, &body, &err);
+	int64_t keep_ms = (int64_t)cache_s * 1000;
+
+	free(err);
+	if (rc < 0 && keep_ms > 30000)
+		keep_ms = 30000;
+	if (keep(ctx,
+		store_fetch_put(ctx->st, url, rc == 0, body, ctx->now,
+		    ctx->now + keep_ms)) < 0) {
+		free(body);
+		return ctx->store_rc;
+	}
+	if (rc < 0)
+		return rc;
+	*ret_body = body;
+	return 0;
+}
+
+int
+hctx_fetch(struct hctx *ctx, const char *url, int timeout_ms, int cache_s,
+    char **ret_body)
+{
+	enum fetch_state state;
+	char *body = NULL;
+	int rc;
+
+	rc = keep(ctx, store_fetch_get(ctx->st, url, ctx->now, &state, &body));
+	if (rc < 0)
+		return rc;
+	switch (state) {
+	case FETCH_OK:
+		*ret_body = body;
+		return 0;
+	case FETCH_FAILED:
+		return -EIO;
+	case FETCH_LATE:
+		return -ETIMEDOUT;
+	default:
+		break;
+	}
+	if (ctx->fetch_inline)
+		return fetch_now(ctx, url, timeout_ms, cache_s, ret_body);
+	/* asked (now, or by an earlier message): wait for the fetcher */
+	free(ctx->fetch_url);
+	ctx->fetch_url = xstrdup(url);
+	ctx->fetch_timeout_ms = timeout_ms;
+	ctx->fetch_cache_s = cache_s;
+	return -EAGAIN;
+}
+
 /* --- surveys ----------------------------------------------------------- */
 
 int
@@ -423,6 +486,70 @@ hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
 }
 
 /* --- text -------------------------------------------------------------- */
+
+char *
+handler_url_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0), *r;
+
+	if (e == NULL)
+		abort();
+	r = xstrdup(e);
+	curl_free(e);
+	return r;
+}
+
+char *
+handler_json_pointer(const char *json, const char *pointer)
+{
+	json_t *root = json_loads(json, JSON_DECODE_ANY, NULL), *v = root;
+	const char *p = pointer;
+	char *out = NULL;
+
+	while (v != NULL && *p == '/') {
+		struct buf tok;
+		const char *end = strchr(p + 1, '/');
+		size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
+
+		buf_init(&tok);
+		buf_puts(&tok, "");
+		/* RFC 6901: ~1 is '/', ~0 is '~' */
+		for (size_t i = 1; i <= n; i++) {
+			if (p[i] == '~' && i < n &&
+			    (p[i + 1] == '0' || p[i + 1] == '1')) {
+				buf_putc(&tok, p[i + 1] == '0' ? '~' : '/');
+				i++;
+			} else {
+				buf_putc(&tok, p[i]);
+			}
+		}
+		if (json_is_object(v)) {
+			v = json_object_get(v, tok.data);
+		} else if (json_is_array(v)) {
+			int64_t idx;
+			v = parse_int64(tok.data, 0, 1000000, &idx) == 0
+			    ? json_array_get(v, (size_t)idx)
+			    : NULL;
+		} else {
+			v = NULL;
+		}
+		buf_free(&tok);
+		p += n + 1;
+	}
+	if (v != NULL && *p == '\0') {
+		if (json_is_string(v))
+			out = xstrdup(json_string_value(v));
+		else if (json_is_integer(v))
+			out =
+			    xasprintf("%lld", (long long)json_integer_value(v));
+		else if (json_is_real(v))
+			out = xasprintf("%g", json_real_value(v));
+		else if (json_is_boolean(v))
+			out = xstrdup(json_is_true(v) ? "true" : "false");
+	}
+	json_decref(root);
+	return out;
+}
 
 char *
 handler_fold(const char *s)

@@ -39,6 +39,10 @@ struct hctx {
 	enum sess_op sess_op;
 	char *sess_state;
 	int sess_ttl;
+	bool fetch_inline; /* sim: fetch on this thread, now */
+	char *fetch_url;   /* a live source asked for (HANDLER_DEFER) */
+	int fetch_timeout_ms;
+	int fetch_cache_s;
 };
 
 /* Frees what the handler left in ctx (reply, session state). */

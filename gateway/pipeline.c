@@ -17,6 +17,9 @@
 
 /* run_handler(): the handler failed (its errors are not the store's). */
 #define HANDLER_FAILED 2
+/* A deferred message is looked at again this long after its source's
+ * deadline, when the fetcher has not woken it before. */
+#define DEFER_SLACK_MS 200
 
 /* --- the pipeline ------------------------------------------------------ */
 
@@ -68,7 +71,7 @@ run_handler(struct store *st, struct hctx *ctx, int route, bool help,
 		store_savepoint_rollback(st);
 		return ctx->store_rc; /* retried as a whole, later */
 	}
-	if (rc < 0 || rc == HANDLER_DECLINED) {
+	if (rc < 0 || rc == HANDLER_DECLINED || rc == HANDLER_DEFER) {
 		store_savepoint_rollback(st);
 		return rc < 0 ? HANDLER_FAILED : rc;
 	}
@@ -194,6 +197,31 @@ done:
 	return rc;
 }
 
+/* The handler waits for a live source: ask for it (unless asked), and
+ * leave the message 'received' until the answer or the timeout. */
+static int
+defer(struct store *st, const struct msg *m, struct hctx *ctx,
+    struct outcome *ret)
+{
+	struct outcome out = { .status = "deferred", .lang = ctx->lang };
+	int64_t until;
+	int rc = 0;
+
+	if (ctx->fetch_url == NULL) {
+		rc = -EINVAL; /* HANDLER_DEFER without hctx_fetch() */
+		goto out;
+	}
+	until = ctx->now + ctx->fetch_timeout_ms;
+	if ((rc = store_fetch_request(st, ctx->fetch_url, ctx->now, until,
+		 (int64_t)ctx->fetch_cache_s * 1000)) < 0 ||
+	    (rc = store_inbound_defer(st, m->id, until + DEFER_SLACK_MS)) < 0)
+		goto out;
+	*ret = out;
+out:
+	hctx_done(ctx);
+	return rc;
+}
+
 int
 pipeline_process(struct store *st, const struct routing *r,
     const struct gateway_conf *gw, const struct msg *m,
@@ -211,6 +239,7 @@ pipeline_process(struct store *st, const struct routing *r,
 	ctx.st = st;
 	ctx.conf = opts->conf;
 	ctx.notify_provider = opts->reply_provider;
+	ctx.fetch_inline = opts->fetch_inline;
 	ctx.now = now;
 	ctx.text = m->text;
 	ctx.args = m->text;
@@ -259,6 +288,8 @@ pipeline_process(struct store *st, const struct routing *r,
 		rc = route_message(st, r, &ctx, &out, now);
 		if (rc < 0)
 			goto fail; /* the store failed */
+		if (rc == HANDLER_DEFER)
+			return defer(st, m, &ctx, ret);
 		if (rc == HANDLER_FAILED) {
 			out.reason = "handler error";
 			free(ctx.reply);

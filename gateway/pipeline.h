@@ -16,7 +16,8 @@
 
 struct outcome {
 	char *reply;        /* the reply text, or NULL; owned */
-	const char *status; /* "processed" or "ignored" */
+	const char *status; /* "processed", "ignored", or "deferred": it waits
+			       for a live source and is still 'received' */
 	const char *reason; /* why ignored / notes; static */
 	const char *route;  /* borrowed from the routing, or NULL */
 	int lang;
@@ -31,6 +32,7 @@ struct pipeline_opts {
 	const char *channel;        /* "sms" or "ussd" */
 	const struct conf *conf;    /* picks notifications' provider; NULL: the
 				       reply's */
+	bool fetch_inline; /* sim: live sources are fetched on the spot */
 };
 
 /*

@@ -26,7 +26,7 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -122,9 +122,14 @@ int store_parts_expired(struct store *st, int64_t before, int limit,
     char ***ret_provider, char ***ret_number, char ***ret_ref, size_t *ret_n);
 void strv_free(char **v, size_t n);
 
-/* Up to limit inbound messages still 'received', oldest first. */
-int store_inbound_pending(struct store *st, int limit, struct msg **ret,
-    size_t *ret_n);
+/* Up to limit inbound messages still 'received' and not deferred past
+ * now, oldest first. */
+int store_inbound_pending(struct store *st, int64_t now, int limit,
+    struct msg **ret, size_t *ret_n);
+/* A received message waits until a time (its handler waits for a live
+ * source); store_inbound_wake() makes every waiting one due again. */
+int store_inbound_defer(struct store *st, int64_t id, int64_t until);
+int store_inbound_wake(struct store *st, int64_t now);
 int store_inbound_finish(struct store *st, int64_t id, const char *status,
     const char *reason, const char *route, const char *lang);
 /* Inbound messages from number since a time that arrived before the
@@ -263,6 +268,37 @@ int store_complaint_update(struct store *st, const char *ref,
     bool erase, int64_t at);
 int store_complaint_events(struct store *st, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
+
+/* --- live sources' answers (a lookup's URL) --------------------------------
+ */
+
+enum fetch_state {
+	FETCH_NONE,    /* never asked, or the answer expired */
+	FETCH_PENDING, /* asked; no answer before the deadline yet */
+	FETCH_LATE,    /* asked, and the deadline passed without an answer */
+	FETCH_OK,
+	FETCH_FAILED,
+};
+
+/* What is known of url at now; *ret_body (owned) for FETCH_OK. */
+int store_fetch_get(struct store *st, const char *url, int64_t now,
+    enum fetch_state *ret, char **ret_body);
+/* Asks for url (a pending row, answered by the deadline and then kept
+ * cache_ms) unless an answer is fresh or a request pending. */
+int store_fetch_request(struct store *st, const char *url, int64_t now,
+    int64_t deadline, int64_t cache_ms);
+struct fetch_req {
+	char *url;
+	int64_t deadline;
+	int64_t cache_ms;
+};
+/* Up to limit pending requests, oldest first. */
+int store_fetch_pending(struct store *st, int limit, struct fetch_req **ret,
+    size_t *ret_n);
+void fetch_reqs_free(struct fetch_req *v, size_t n);
+/* The answer (body NULL when failed), kept until expires_at. */
+int store_fetch_put(struct store *st, const char *url, bool ok,
+    const char *body, int64_t now, int64_t expires_at);
 
 /* A random secret kept in the database (made on first use), e.g. the key
  * of pseudonyms.  Fills exactly len bytes. */

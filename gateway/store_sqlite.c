@@ -139,6 +139,17 @@ static const char *const migrations[] = {
 	"CREATE TABLE secrets ("
 	"  name TEXT PRIMARY KEY,"
 	"  value BLOB NOT NULL);",
+	/* 6: answers of live sources (a lookup's URL), fetched off-thread */
+	"CREATE TABLE fetch_cache ("
+	"  url TEXT PRIMARY KEY,"
+	"  status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),"
+	"  body TEXT,"
+	"  requested_at INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL,"
+	"  cache_ms INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE INDEX fetch_cache_pending ON fetch_cache (status)"
+	"  WHERE status = 'pending';",
 };
 
 enum stmt {
@@ -207,7 +218,8 @@ static const char *const sql[S_COUNT] = {
 		      " provider = ?1 AND provider_id = ?2",
 	[S_IN_PENDING] =
 	    "SELECT " MSG_COLS " FROM messages WHERE status ="
-	    " 'received' AND direction = 'in' ORDER BY id LIMIT ?1",
+	    " 'received' AND direction = 'in' AND coalesce(next_attempt_at,"
+	    " 0) <= ?2 ORDER BY id LIMIT ?1",
 	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
 			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
 	[S_IN_COUNT] = "SELECT count(*) FROM messages WHERE number = ?1 AND"
@@ -820,14 +832,15 @@ store_parts_expired(struct store *st, int64_t before, int limit,
 }
 
 int
-store_inbound_pending(struct store *st, int limit, struct msg **ret,
-    size_t *ret_n)
+store_inbound_pending(struct store *st, int64_t now, int limit,
+    struct msg **ret, size_t *ret_n)
 {
 	sqlite3_stmt *s = get(st, S_IN_PENDING);
 
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int(s, 1, limit);
+	sqlite3_bind_int64(s, 2, now);
 	return fetch_msgs(s, ret, ret_n);
 }
 

@@ -31,6 +31,12 @@ enum rec_stmt {
 	R_C_EVENTS,
 	R_SECRET_GET,
 	R_SECRET_PUT,
+	R_IN_DEFER,
+	R_IN_WAKE,
+	R_FETCH_GET,
+	R_FETCH_REQUEST,
+	R_FETCH_PENDING,
+	R_FETCH_PUT,
 	R_COUNT
 };
 
@@ -88,6 +94,29 @@ static const char *const rec_sql[R_COUNT] = {
 		       " ref = ?1 ORDER BY at, rowid",
 	[R_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
 	[R_SECRET_PUT] = "INSERT INTO secrets (name, value) VALUES (?1, ?2)",
+	[R_IN_DEFER] = "UPDATE messages SET next_attempt_at = ?2 WHERE id = ?1"
+		       " AND direction = 'in' AND status = 'received'",
+	[R_IN_WAKE] = "UPDATE messages SET next_attempt_at = NULL WHERE status"
+		      " = 'received' AND direction = 'in' AND next_attempt_at >"
+		      " ?1",
+	[R_FETCH_GET] = "SELECT status, body, deadline, expires_at FROM"
+			" fetch_cache WHERE url = ?1",
+	[R_FETCH_REQUEST] =
+	    "INSERT INTO fetch_cache (url, status, requested_at, deadline,"
+	    " cache_ms, expires_at) VALUES (?1, 'pending', ?2, ?3, ?4, ?3)"
+	    " ON CONFLICT (url) DO UPDATE SET status = 'pending', body ="
+	    " NULL, requested_at = ?2, deadline = ?3, cache_ms = ?4,"
+	    " expires_at = ?3 WHERE"
+	    " expires_at <= ?2 AND status != 'pending' OR (status ="
+	    " 'pending' AND deadline <= ?2)",
+	[R_FETCH_PENDING] = "SELECT url, deadline, cache_ms FROM fetch_cache"
+			    " WHERE status = 'pending' ORDER BY requested_at"
+			    " LIMIT ?1",
+	[R_FETCH_PUT] =
+	    "INSERT INTO fetch_cache (url, status, body, requested_at,"
+	    " deadline, cache_ms, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, 0,"
+	    " ?5) ON CONFLICT (url) DO UPDATE SET status = ?2, body = ?3,"
+	    " expires_at = ?5",
 };
 
 static sqlite3_stmt *
@@ -497,4 +526,128 @@ store_secret(struct store *st, const char *name, unsigned char *ret, size_t len)
 		return rc;
 	memcpy(ret, fresh, len);
 	return 0;
+}
+
+/* --- deferred messages and live sources -------------------------------- */
+
+int
+store_inbound_defer(struct store *st, int64_t id, int64_t until)
+{
+	sqlite3_stmt *s = rec(st, R_IN_DEFER);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, until);
+	return sq_exec(s);
+}
+
+int
+store_inbound_wake(struct store *st, int64_t now)
+{
+	sqlite3_stmt *s = rec(st, R_IN_WAKE);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, now);
+	return sq_exec(s);
+}
+
+int
+store_fetch_get(struct store *st, const char *url, int64_t now,
+    enum fetch_state *ret, char **ret_body)
+{
+	sqlite3_stmt *s = rec(st, R_FETCH_GET);
+	const char *status;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, url);
+	*ret = FETCH_NONE;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		status = (const char *)sqlite3_column_text(s, 0);
+		if (status != NULL && strcmp(status, "pending") == 0)
+			*ret = sqlite3_column_int64(s, 2) > now ? FETCH_PENDING
+								: FETCH_LATE;
+		else if (sqlite3_column_int64(s, 3) <= now)
+			*ret = FETCH_NONE; /* expired */
+		else if (status != NULL && strcmp(status, "ok") == 0)
+			*ret = FETCH_OK;
+		else
+			*ret = FETCH_FAILED;
+		if (*ret == FETCH_OK)
+			*ret_body = sq_col_text(s, 1);
+	}
+	sq_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_err(rc);
+}
+
+int
+store_fetch_request(struct store *st, const char *url, int64_t now,
+    int64_t deadline, int64_t cache_ms)
+{
+	sqlite3_stmt *s = rec(st, R_FETCH_REQUEST);
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, url);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 3, deadline);
+	sqlite3_bind_int64(s, 4, cache_ms);
+	return sq_exec(s);
+}
+
+void
+fetch_reqs_free(struct fetch_req *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].url);
+	free(v);
+}
+
+int
+store_fetch_pending(struct store *st, int limit, struct fetch_req **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *s = rec(st, R_FETCH_PENDING);
+	struct fetch_req *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, limit);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].url = sq_col_text(s, 0);
+		v[n].deadline = sqlite3_column_int64(s, 1);
+		v[n].cache_ms = sqlite3_column_int64(s, 2);
+		n++;
+	}
+	sq_done(s);
+	if (rc != SQLITE_DONE) {
+		fetch_reqs_free(v, n);
+		return sq_err(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int
+store_fetch_put(struct store *st, const char *url, bool ok, const char *body,
+    int64_t now, int64_t expires_at)
+{
+	sqlite3_stmt *s = rec(st, R_FETCH_PUT);
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, url);
+	sq_bind_text(s, 2, ok ? "ok" : "failed");
+	sq_bind_text(s, 3, body);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, expires_at);
+	return sq_exec(s);
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "fetcher.h"
 #include "log.h"
 #include "pipeline.h"
 #include "sender.h"
@@ -317,10 +318,10 @@ process_pending(struct writer *w)
 	struct routing *r;
 	struct msg *v = NULL;
 	size_t n = 0, i;
-	int rc, replies = 0;
+	int rc, replies = 0, deferred = 0;
 
-	if ((rc = store_inbound_pending(w->st, PROCESS_BATCH_MAX, &v, &n)) <
-		0 ||
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
 	    n == 0)
 		return rc;
 	r = daemon_routing_acquire(d);
@@ -360,6 +361,7 @@ process_pending(struct writer *w)
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
 		replies += oc.reply_id > 0;
+		deferred += strcmp(oc.status, "deferred") == 0;
 		outcome_done(&oc);
 	}
 	if (i == 0 && rc < 0) {
@@ -374,6 +376,8 @@ process_pending(struct writer *w)
 	}
 	if (replies > 0 && d->sender != NULL)
 		sender_wake(d->sender);
+	if (deferred > 0 && d->fetcher != NULL)
+		fetcher_wake(d->fetcher);
 	rc = (int)i;
 out:
 	pthread_mutex_unlock(&d->write_lock);
@@ -488,6 +492,15 @@ writer_submit(struct writer *w, struct job *job)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+void
+writer_wake(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->more = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
 }
 
 void

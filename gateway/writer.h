@@ -50,6 +50,8 @@ struct writer *writer_start(struct daemon *d, char **ret_err);
 /* Queues a job; done() is called once it is committed or has failed.
  * Returns -ESHUTDOWN, without calling done(), once intake is closed. */
 int writer_submit(struct writer *w, struct job *job);
+/* Messages are due (a live source answered): process now. */
+void writer_wake(struct writer *w);
 /* Refuses new jobs from now on (shutdown); queued ones still complete. */
 void writer_close_intake(struct writer *w);
 /* Waits until every submitted job's done() has been called. */

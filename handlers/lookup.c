@@ -7,6 +7,12 @@
  * answered, several make a "did you mean" list, none the not-found text.
  * The table is read at configure time (and again on SIGHUP); handle()
  * only reads memory.
+ *
+ * With a `source`, the query first goes to a live HTTP source (the URL
+ * template with {query} escaped; the reply at a JSON pointer), fetched off
+ * the writer thread (hctx_fetch) and cached; when it fails, is late or
+ * has no answer, the table answers, and without a table match the
+ * `unavailable` text does.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +22,11 @@
 #include "handler.h"
 
 #define LOOKUP_SUGGESTIONS_MAX 5
-#define LOOKUP_NAME_MAX        64 /* folded bytes text_distance compares */
-#define LOOKUP_ECHO_MAX        24 /* bytes of the query a reply repeats */
+#define LOOKUP_NAME_MAX        64  /* folded bytes text_distance compares */
+#define LOOKUP_ECHO_MAX        24  /* bytes of the query a reply repeats */
+#define LOOKUP_SOURCE_MAX      480 /* bytes of a live source's reply sent */
+#define SOURCE_NONE            10
+#define SOURCE_FAILED          11
 
 struct name {
 	char *folded;
@@ -35,10 +44,18 @@ struct lookup {
 	struct ltext prompt;
 	struct ltext not_found;
 	struct ltext did_you_mean;
+	/* the live source, when configured */
+	char *url;   /* with {query} */
+	char *field; /* JSON pointer */
+	int timeout_ms;
+	int cache_s;
+	struct ltext unavailable;
 };
 
 static const char *const lookup_keys[] = { "table", "prompt", "not_found",
-	"did_you_mean", "suggestions", NULL };
+	"did_you_mean", "suggestions", "source", "unavailable", NULL };
+static const char *const source_keys[] = { "url", "field", "timeout_ms",
+	"cache_s" };
 
 static void
 lookup_free(void *state)
@@ -54,6 +71,9 @@ lookup_free(void *state)
 	ltext_done(&l->prompt);
 	ltext_done(&l->not_found);
 	ltext_done(&l->did_you_mean);
+	ltext_done(&l->unavailable);
+	free(l->url);
+	free(l->field);
 	free(l);
 }
 
@@ -132,6 +152,82 @@ index_rows(struct hconf *hc, struct lookup *l)
 }
 
 static int
+source_int(struct hconf *hc, const config_setting_t *g, const char *key,
+    int min, int max, int def, int *ret)
+{
+	const config_setting_t *v = config_setting_get_member(g, key);
+
+	*ret = def;
+	if (v == NULL)
+		return 0;
+	if (config_setting_type(v) != CONFIG_TYPE_INT ||
+	    config_setting_get_int(v) < min ||
+	    config_setting_get_int(v) > max) {
+		hconf_error(hc, v, "'source.%s' must be from %d to %d", key,
+		    min, max);
+		return -EINVAL;
+	}
+	*ret = config_setting_get_int(v);
+	return 0;
+}
+
+/* source = { url = "http://.../clinics?q={query}"; field = "/reply";
+ *            timeout_ms = 2000; cache_s = 300; } */
+static int
+read_source(struct hconf *hc, struct lookup *l)
+{
+	const config_setting_t *g =
+	    config_setting_get_member(hconf_route(hc), "source");
+	const char *url = NULL, *field = NULL;
+	int err = 0;
+
+	if (g == NULL)
+		return 0;
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		hconf_error(hc, g, "'source' must be a group { url = ...; }");
+		return -EINVAL;
+	}
+	for (int i = 0; i < config_setting_length(g); i++) {
+		const char *name = config_setting_name(
+		    config_setting_get_elem(g, (unsigned)i));
+		bool known = false;
+		for (size_t k = 0;
+		     k < sizeof(source_keys) / sizeof(*source_keys); k++)
+			known = known || strcmp(name, source_keys[k]) == 0;
+		if (!known) {
+			hconf_error(hc, config_setting_get_elem(g, (unsigned)i),
+			    "unknown setting 'source.%s'", name);
+			err = -EINVAL;
+		}
+	}
+	if (!config_setting_lookup_string(g, "url", &url) ||
+	    (strncmp(url, "http://", 7) != 0 &&
+		strncmp(url, "https://", 8) != 0) ||
+	    strstr(url, "{query}") == NULL) {
+		hconf_error(hc, g,
+		    "'source.url' must be an http(s) URL with {query} where the words go");
+		err = -EINVAL;
+	}
+	if (!config_setting_lookup_string(g, "field", &field) ||
+	    (field[0] != '/' && field[0] != '\0')) {
+		hconf_error(hc, g,
+		    "'source.field' must be a JSON pointer to the reply, e.g. \"/reply\"");
+		err = -EINVAL;
+	}
+	if (source_int(hc, g, "timeout_ms", 100, 10000, 2000, &l->timeout_ms) <
+		0 ||
+	    source_int(hc, g, "cache_s", 0, 86400, 300, &l->cache_s) < 0)
+		err = -EINVAL;
+	if (hconf_ltext(hc, NULL, "unavailable", true, &l->unavailable) < 0)
+		err = -EINVAL;
+	if (err == 0) {
+		l->url = strdup(url);
+		l->field = strdup(field);
+	}
+	return err;
+}
+
+static int
 lookup_configure(struct hconf *hc, void **ret_state)
 {
 	static const char *const required[] = { "key", "reply", NULL };
@@ -142,10 +238,13 @@ lookup_configure(struct hconf *hc, void **ret_state)
 	if (l == NULL)
 		return -ENOMEM;
 	l->suggestions = 3;
+	if (read_source(hc, l) < 0)
+		err = -EINVAL;
 	rc = hconf_table(hc, "table", required, &l->table);
-	if (rc == -ENOENT)
-		hconf_error(hc, NULL, "'table' (a CSV file) is required");
-	if (rc < 0)
+	if (rc == -ENOENT && l->url == NULL)
+		hconf_error(hc, NULL,
+		    "'table' (a CSV file) or 'source' (a live URL) is required");
+	if (rc < 0 && (rc != -ENOENT || l->url == NULL))
 		err = -EINVAL;
 	if (hconf_ltext(hc, NULL, "prompt", true, &l->prompt) < 0 ||
 	    hconf_ltext(hc, NULL, "not_found", true, &l->not_found) < 0 ||
@@ -162,7 +261,7 @@ lookup_configure(struct hconf *hc, void **ret_state)
 			l->suggestions = config_setting_get_int(s);
 		}
 	}
-	if (err == 0) {
+	if (err == 0 && l->table != NULL) {
 		char col[16];
 
 		l->col_key = table_column(l->table, "key");
@@ -260,6 +359,42 @@ echo(const char *text)
 	return s;
 }
 
+/* The live source's answer: 0 (replied), SOURCE_NONE or SOURCE_FAILED
+ * (the table answers), HANDLER_DEFER, or a store error. */
+static int
+from_source(const struct lookup *l, struct hctx *ctx)
+{
+	char *q = handler_url_escape(hctx_args(ctx)), *body = NULL, *reply;
+	const char *vars[] = { "query", q, NULL };
+	struct ltext t = { .s = { l->url } };
+	char *url = handler_expand(&t, 0, vars);
+	int rc = hctx_fetch(ctx, url, l->timeout_ms, l->cache_s, &body);
+
+	free(q);
+	free(url);
+	if (rc == -EAGAIN)
+		return HANDLER_DEFER;
+	if (rc == -EIO || rc == -ETIMEDOUT)
+		return SOURCE_FAILED;
+	if (rc < 0)
+		return rc;
+	reply = handler_json_pointer(body, l->field);
+	free(body);
+	if (reply == NULL || reply[0] == '\0') {
+		free(reply);
+		return SOURCE_NONE;
+	}
+	if (strlen(reply) > LOOKUP_SOURCE_MAX) {
+		size_t n = LOOKUP_SOURCE_MAX; /* theirs: bounded, whole chars */
+		while (n > 0 && ((unsigned char)reply[n] & 0xC0) == 0x80)
+			n--;
+		reply[n] = '\0';
+	}
+	hctx_reply(ctx, reply);
+	free(reply);
+	return 0;
+}
+
 static int
 lookup_handle(void *state, struct hctx *ctx)
 {
@@ -268,10 +403,26 @@ lookup_handle(void *state, struct hctx *ctx)
 	size_t rows[LOOKUP_SUGGESTIONS_MAX];
 	unsigned scores[LOOKUP_SUGGESTIONS_MAX];
 	size_t n = 0;
+	int rc = SOURCE_NONE;
 
 	if (q[0] == '\0') {
 		free(q);
 		hctx_reply_template(ctx, &l->prompt, NULL);
+		return HANDLER_OK;
+	}
+	if (l->url != NULL && (rc = from_source(l, ctx)) != SOURCE_NONE &&
+	    rc != SOURCE_FAILED) {
+		free(q);
+		return rc;
+	}
+	if (l->table == NULL) {
+		char *query = echo(hctx_args(ctx));
+		const char *vars[] = { "query", query, "examples", "", NULL };
+		free(q);
+		hctx_reply_template(ctx,
+		    rc == SOURCE_FAILED ? &l->unavailable : &l->not_found,
+		    vars);
+		free(query);
 		return HANDLER_OK;
 	}
 	/* the best names, one per row, kept sorted by score */
@@ -310,6 +461,8 @@ lookup_handle(void *state, struct hctx *ctx)
 		const char *vars[] = { "choices", choices, NULL };
 		hctx_reply_template(ctx, &l->did_you_mean, vars);
 		free(choices);
+	} else if (rc == SOURCE_FAILED) {
+		hctx_reply_template(ctx, &l->unavailable, NULL);
 	} else {
 		size_t ex[1] = { 0 };
 		size_t nex = table_nrows(l->table) > 0 ? 1 : 0;

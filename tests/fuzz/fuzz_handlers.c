@@ -24,7 +24,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const numbers[] = { "+254700000100", "+254711000001",
 		"+254711000002", "+254711000003" };
-	struct pipeline_opts o = { "log", "queued", "sms", NULL };
+	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
 	struct inbound_new in = { .provider = "log", .peer = "22384" };
 	struct outcome oc;
 	struct msg m;

@@ -85,7 +85,7 @@ say(struct fx *fx, const char *number, const char *text)
 		.peer = "22384",
 		.text = text,
 		.at = (fx->clock += 61000) };
-	struct pipeline_opts o = { "log", "queued", "sms", fx->c };
+	struct pipeline_opts o = { "log", "queued", "sms", fx->c, false };
 	struct outcome oc;
 	struct msg m;
 	int64_t id;

@@ -131,7 +131,7 @@ say(struct fx *fx, const char *number, const char *text)
 		.peer = "22384",
 		.text = text,
 		.at = (fx->clock += 61000) };
-	struct pipeline_opts o = { "log", "queued", "sms", NULL };
+	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
 	struct outcome oc;
 	struct msg m;
 	int64_t id;
@@ -223,7 +223,7 @@ test_loop_guard_and_flood(void **state)
 		.number = "+254700000004",
 		.text = "water",
 		.at = now_ms() };
-	struct pipeline_opts o = { "log", "queued", "sms", NULL };
+	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
 	struct outcome oc;
 	struct msg m;
 	int64_t id;
@@ -283,7 +283,7 @@ test_backlog_in_order(void **state)
 		.number = "+254700000006",
 		.text = "water",
 		.at = now_ms() };
-	struct pipeline_opts o = { "log", "queued", "sms", NULL };
+	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
 	int64_t ids[2];
 	bool dup;
 

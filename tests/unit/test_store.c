@@ -79,7 +79,7 @@ test_inbound(void **state)
 	assert_int_equal(store_inbound_add(st, &in, &id3, &dup), 0);
 	assert_false(dup);
 
-	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
+	assert_int_equal(store_inbound_pending(st, now_ms(), 10, &v, &n), 0);
 	assert_int_equal(n, 4);
 	assert_string_equal(v[0].text, "maji'; DROP TABLE messages;--");
 	assert_string_equal(v[0].status, "received");
@@ -87,7 +87,7 @@ test_inbound(void **state)
 	assert_int_equal(store_inbound_finish(st, id1, "processed", NULL,
 			     "help", "en"),
 	    0);
-	assert_int_equal(store_inbound_pending(st, 10, &v, &n), 0);
+	assert_int_equal(store_inbound_pending(st, now_ms(), 10, &v, &n), 0);
 	assert_int_equal(n, 3);
 	msgs_free(v, n);
 	/* only messages that came before count: a backlog is judged in order */
@@ -268,6 +268,7 @@ test_migrations(void **state)
 			     "DROP TABLE complaint_events;"
 			     "DROP TABLE complaints;"
 			     "DROP TABLE secrets;"
+			     "DROP TABLE fetch_cache;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

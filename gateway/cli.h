@@ -47,6 +47,7 @@ int cli_sim(struct cli *cli);
 int cli_send(struct cli *cli);
 int cli_queue(struct cli *cli);
 int cli_complaint(struct cli *cli);
+int cli_export(struct cli *cli);
 int cli_survey(struct cli *cli);
 
 #endif

@@ -28,8 +28,10 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"metrics_token", "addr_rate_per_s", "prefix_cap_per_hour",
 	"prefix_digits", "http_threads", "body_max_bytes", "flood_messages",
 	"flood_window_s", "dedup_window_s", "concat_timeout_s",
-	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny", NULL };
-static const char *const export_keys[] = { "dir", "time", "phones", NULL };
+	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
+	"retention_days", NULL };
+static const char *const export_keys[] = { "dir", "time", "phones", "bom",
+	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
 	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes",
 	"poll_interval_s", NULL };
@@ -71,6 +73,8 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, retry_max_attempts) },
 	{ "retry_base_ms", 10, 3600000, 2000,
 	    offsetof(struct gateway_conf, retry_base_ms) },
+	{ "retention_days", 0, 36500, 0,
+	    offsetof(struct gateway_conf, retention_days) },
 	{ "retry_cap_ms", 10, 86400000, 600000,
 	    offsetof(struct gateway_conf, retry_cap_ms) },
 };
@@ -975,11 +979,16 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 	const char *dir = NULL, *time = NULL, *phones = NULL;
 	int hh, mm, end = 0;
 
+	ex->bom = true;
+	ex->min_group = 5;
 	if (g != NULL) {
 		conf_reject_unknown(ce, g, export_keys, NULL);
 		get_string(ce, g, "dir", false, &dir);
 		get_string(ce, g, "time", false, &time);
 		get_string(ce, g, "phones", false, &phones);
+		get_bool(ce, g, "bom", true, &ex->bom);
+		get_int(ce, g, "keep_days", 0, 36500, 0, &ex->keep_days);
+		get_int(ce, g, "min_group", 1, 1000, 5, &ex->min_group);
 	}
 	ex->dir = dir != NULL
 	    ? conf_resolve_path(ce, config_setting_get_member(g, "dir"), dir)

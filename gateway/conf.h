@@ -81,13 +81,18 @@ struct gateway_conf {
 	int retry_max_attempts;
 	int retry_base_ms;
 	int retry_cap_ms;
-	char **deny; /* numbers never answered; NULL-terminated */
+	int retention_days; /* message texts older than this are erased; 0: kept
+			     */
+	char **deny;        /* numbers never answered; NULL-terminated */
 };
 
 struct export_conf {
 	char *dir;
-	char *time;
-	char *phones;
+	char *time;    /* "HH:MM", local: when the daemon exports yesterday */
+	char *phones;  /* "full", "masked" or "pseudonym" */
+	bool bom;      /* a UTF-8 byte-order mark first, for Excel */
+	int keep_days; /* day folders older than this are pruned; 0: kept */
+	int min_group; /* summary tallies smaller than this are hidden */
 };
 
 struct conf {

@@ -20,6 +20,7 @@
 #include <curl/curl.h>
 
 #include "daemon.h"
+#include "exporter.h"
 #include "fetcher.h"
 #include "http.h"
 #include "log.h"
@@ -101,6 +102,8 @@ stop_all(struct daemon *d)
 	/* the poller waits on the writer: it stops first */
 	poller_stop(d->poller);
 	d->poller = NULL;
+	exporter_stop(d->exporter);
+	d->exporter = NULL;
 	if (d->http != NULL)
 		http_quiesce(d->http);
 	if (d->writer != NULL) {
@@ -171,6 +174,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	    (d.writer = writer_start(&d, &err)) == NULL ||
 	    (d.sender = sender_start(&d, &err)) == NULL ||
 	    (d.fetcher = fetcher_start(&d, &err)) == NULL ||
+	    (d.exporter = exporter_start(&d, &err)) == NULL ||
 	    (d.poller = poller_start(&d, &err)) == NULL ||
 	    (d.http = http_start(&d, &err)) == NULL) {
 		log_error("run: %s", err ? err : "cannot start");

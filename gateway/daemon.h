@@ -4,7 +4,8 @@
  * swaps, the metrics, and the three parts that run as threads: the HTTP
  * server (http.c), the writer that commits and processes (writer.c) and
  * the sender that drains the outbound queue (sender.c), and the fetcher
- * that answers handlers' live sources (fetcher.c).  The main thread
+ * that answers handlers' live sources (fetcher.c), and the exporter that
+ * writes the daily files (exporter.c).  The main thread
  * only waits for signals.
  */
 #ifndef BARAZA_DAEMON_H
@@ -19,6 +20,7 @@
 struct writer;
 struct sender;
 struct fetcher;
+struct exporter;
 struct http;
 struct poller;
 
@@ -44,6 +46,7 @@ struct daemon {
 	struct writer *writer;
 	struct sender *sender;
 	struct fetcher *fetcher;
+	struct exporter *exporter;
 	struct http *http;
 	struct poller *poller;
 };

@@ -55,6 +55,20 @@ const char *lwords_first(const struct lwords *w, int lang);
 bool lwords_has(const struct lwords *w, const char *folded);
 void lwords_done(struct lwords *w);
 
+/* What a route's records look like in the daily exports: a survey's
+ * survey-NAME.csv has one column per question, in this order.  Borrowed
+ * from the route's state. */
+struct hexport {
+	const char *dataset;        /* NAME */
+	const char *const *columns; /* question ids */
+	const char *const *kinds;   /* per column: "choice", "number",
+				       "yesno" (charted in summary.html) or
+				       "text" (never charted) */
+	const char *const *labels;  /* per column: the question as asked,
+				       in the default language */
+	size_t ncolumns;
+};
+
 struct hconf; /* configure() context: settings, languages, diagnostics */
 struct hctx;  /* one message being handled */
 
@@ -85,6 +99,9 @@ struct handler {
 	 * the same handler is asked); -EINVAL: a usage error, already
 	 * printed to stderr; other negative errnos: the store failed. */
 	int (*command)(void *state, struct hctx *ctx, int argc, char **argv);
+	/* Optional.  The columns of the records this route keeps, for the
+	 * daily exports; 0, or HANDLER_DECLINED when it keeps none. */
+	int (*exports)(void *state, struct hexport *ret);
 };
 
 /* --- configure() side ------------------------------------------------- */

@@ -11,12 +11,11 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "fetch.h"
 #include "hctx.h"
 #include "provider_util.h"
+#include "pseudonym.h"
 #include "router.h"
 #include "text.h"
 
@@ -335,7 +334,8 @@ hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
 	    store_response_totals(ctx->st, survey, ret_complete, ret_partial);
 
 	if (rc == 0)
-		rc = store_survey_tally(ctx->st, survey, ret, ret_n);
+		rc = store_survey_tally(ctx->st, survey, 0, INT64_MAX, ret,
+		    ret_n);
 	return keep(ctx, rc);
 }
 
@@ -386,19 +386,13 @@ hctx_complaint_events(struct hctx *ctx, const char *ref,
 char *
 hctx_pseudonym(struct hctx *ctx, const char *number)
 {
-	/* the complaint reference alphabet: no 0/O, 1/I */
-	static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-	unsigned char key[32], mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0;
-	char out[15] = "p-";
+	unsigned char key[PSEUDONYM_KEY_LEN];
+	char out[PSEUDONYM_LEN + 1];
 
-	if (keep(ctx, store_secret(ctx->st, "pseudonym", key, sizeof(key))) < 0)
+	if (keep(ctx,
+		store_secret(ctx->st, PSEUDONYM_SECRET, key, sizeof(key))) < 0)
 		return NULL;
-	HMAC(EVP_sha256(), key, (int)sizeof(key), (const unsigned char *)number,
-	    strlen(number), mac, &maclen);
-	for (int i = 0; i < 12; i++)
-		out[2 + i] = alphabet[mac[i] & 31];
-	out[14] = '\0';
+	pseudonym_make(key, number, out);
 	return xstrdup(out);
 }
 

@@ -34,6 +34,8 @@ static const struct command {
 	    "send --to NUMBER [--via NAME] TEXT queue one outbound message" },
 	{ "queue", cli_queue,
 	    "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
+	{ "export", cli_export,
+	    "export [--date D | --from D --to D] [--out DIR]  the daily CSV exports" },
 	{ "complaint", cli_complaint,
 	    "complaint list [--status S] [--category C] [--since DATE] [--overdue]\n"
 	    "  baraza complaint show REF | update REF --status S [--note TEXT] [--by NAME]" },

@@ -26,7 +26,7 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -244,9 +244,9 @@ int store_response_count(struct store *st, const char *survey,
 /* Responses to survey: completed and partial. */
 int store_response_totals(struct store *st, const char *survey,
     int64_t *ret_complete, int64_t *ret_partial);
-/* Answers of completed responses, per question and value. */
-int store_survey_tally(struct store *st, const char *survey, struct tally **ret,
-    size_t *ret_n);
+/* Answers of responses completed in [from, to), per question and value. */
+int store_survey_tally(struct store *st, const char *survey, int64_t from,
+    int64_t to, struct tally **ret, size_t *ret_n);
 
 /* --- complaints (records.h) ---------------------------------------------- */
 
@@ -299,6 +299,67 @@ void fetch_reqs_free(struct fetch_req *v, size_t n);
 /* The answer (body NULL when failed), kept until expires_at. */
 int store_fetch_put(struct store *st, const char *url, bool ok,
     const char *body, int64_t now, int64_t expires_at);
+
+/* --- exports: rows of a time range, streamed ------------------------------
+ * Each *_each() calls fn for every row in order, with pointers valid for
+ * the call only; a nonzero return from fn stops it and is returned.
+ * Memory does not grow with the number of rows.
+ */
+
+/* Messages created in [from, to), by time then id. */
+int store_messages_each(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct msg *m, void *arg), void *arg);
+
+struct answer_row {
+	int64_t response;
+	const char *number; /* NULL once erased */
+	const char *lang;
+	const char *channel;
+	const char *status; /* "complete" or "partial" */
+	int64_t started_at;
+	int64_t completed_at; /* 0 while partial */
+	const char *question; /* NULL for a response without answers */
+	const char *value;
+	const char *raw;
+};
+
+/* The answers of responses to survey started in [from, to), by response
+ * then time of answer. */
+int store_answers_each(struct store *st, const char *survey, int64_t from,
+    int64_t to, int (*fn)(const struct answer_row *a, void *arg), void *arg);
+/* The questions answered in responses to survey started in [from, to),
+ * in the order first answered (strv_free): the columns of a survey that
+ * is no longer configured. */
+int store_survey_questions(struct store *st, const char *survey, int64_t from,
+    int64_t to, char ***ret, size_t *ret_n);
+/* Surveys with responses started in [from, to), by name (strv_free). */
+int store_survey_names(struct store *st, int64_t from, int64_t to, char ***ret,
+    size_t *ret_n);
+
+/* Complaints filed or changed in [from, to), by reference. */
+int store_complaints_each(struct store *st, int64_t from, int64_t to,
+    int (*fn)(const struct complaint *c, void *arg), void *arg);
+
+/* Counts of a range, grouped: messages by direction, route, provider and
+ * status ("route" "" when none); complaints filed by category and their
+ * status now. */
+struct group_count {
+	char *key[4];
+	int64_t count;
+};
+int store_message_groups(struct store *st, int64_t from, int64_t to,
+    struct group_count **ret, size_t *ret_n);
+int store_complaint_groups(struct store *st, int64_t from, int64_t to,
+    struct group_count **ret, size_t *ret_n);
+void group_counts_free(struct group_count *v, size_t n);
+
+/* Erases the texts citizens wrote before a time -- messages, parts of
+ * long messages, survey answers' raw text -- keeping every row and count. */
+int store_erase_texts(struct store *st, int64_t before, int64_t *ret_n);
+
+/* A named value the daemon keeps; -ENOENT when never set. */
+int store_state_get(struct store *st, const char *name, char **ret);
+int store_state_set(struct store *st, const char *name, const char *value);
 
 /* A random secret kept in the database (made on first use), e.g. the key
  * of pseudonyms.  Fills exactly len bytes. */

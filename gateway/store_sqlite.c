@@ -150,6 +150,13 @@ static const char *const migrations[] = {
 	"  expires_at INTEGER NOT NULL);"
 	"CREATE INDEX fetch_cache_pending ON fetch_cache (status)"
 	"  WHERE status = 'pending';",
+	/* 7: small named values the daemon keeps (the last exported day) */
+	"CREATE TABLE state ("
+	"  name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL);"
+	"CREATE INDEX survey_responses_started ON survey_responses (survey,"
+	"  started_at);"
+	"CREATE INDEX complaint_events_at ON complaint_events (at);",
 };
 
 enum stmt {
@@ -196,11 +203,6 @@ enum stmt {
 	S_CURSOR_SET,
 	S_COUNT
 };
-
-#define MSG_COLS                                                               \
-	"id, direction, provider, provider_id, number, peer, text, status,"    \
-	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
-	" created_at, updated_at, cost"
 
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -589,7 +591,7 @@ sq_col_text(sqlite3_stmt *s, int i)
 	return t != NULL ? xstrdup((const char *)t) : NULL;
 }
 
-static void
+void
 row_to_msg(sqlite3_stmt *s, struct msg *m)
 {
 	m->id = sqlite3_column_int64(s, 0);

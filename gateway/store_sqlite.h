@@ -28,5 +28,18 @@ void sq_bind_text(sqlite3_stmt *s, int i, const char *v);
 int sq_exec(sqlite3_stmt *s);
 /* A copy of a text column, or NULL. */
 char *sq_col_text(sqlite3_stmt *s, int i);
+/* Row readers shared by the files of the store. */
+struct msg;
+struct complaint;
+void row_to_msg(sqlite3_stmt *s, struct msg *m);
+void row_to_complaint(sqlite3_stmt *s, struct complaint *c);
+#define COMPLAINT_COLS                                                      \
+	"ref, desk, category, number, pseudonym, anonymous, lang, channel," \
+	" description, location, status, note, created_at, updated_at,"     \
+	" coalesce(closed_at, 0)"
+#define MSG_COLS                                                               \
+	"id, direction, provider, provider_id, number, peer, text, status,"    \
+	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
+	" created_at, updated_at, cost"
 
 #endif

@@ -42,11 +42,6 @@ enum rec_stmt {
 
 _Static_assert(R_COUNT <= STORE_REC_STMTS, "raise STORE_REC_STMTS");
 
-#define COMPLAINT_COLS                                                      \
-	"ref, desk, category, number, pseudonym, anonymous, lang, channel," \
-	" description, location, status, note, created_at, updated_at,"     \
-	" coalesce(closed_at, 0)"
-
 static const char *const rec_sql[R_COUNT] = {
 	[R_RESP_BEGIN] =
 	    "INSERT INTO survey_responses (survey, number, lang, channel,"
@@ -67,7 +62,8 @@ static const char *const rec_sql[R_COUNT] = {
 			  " survey_responses WHERE survey = ?1",
 	[R_TALLY] = "SELECT a.question, a.value, count(*) FROM survey_answers"
 		    " a JOIN survey_responses r ON r.id = a.response_id WHERE"
-		    " r.survey = ?1 AND r.status = 'complete' GROUP BY"
+		    " r.survey = ?1 AND r.status = 'complete' AND"
+		    " r.completed_at >= ?2 AND r.completed_at < ?3 GROUP BY"
 		    " a.question, a.value ORDER BY a.question, a.value",
 	[R_C_ADD] = "INSERT INTO complaints (ref, desk, category, number,"
 		    " pseudonym, anonymous, lang, channel, description,"
@@ -237,8 +233,8 @@ tallies_free(struct tally *v, size_t n)
 }
 
 int
-store_survey_tally(struct store *st, const char *survey, struct tally **ret,
-    size_t *ret_n)
+store_survey_tally(struct store *st, const char *survey, int64_t from,
+    int64_t to, struct tally **ret, size_t *ret_n)
 {
 	sqlite3_stmt *s = rec(st, R_TALLY);
 	struct tally *v = NULL;
@@ -248,6 +244,8 @@ store_survey_tally(struct store *st, const char *survey, struct tally **ret,
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, survey);
+	sqlite3_bind_int64(s, 2, from);
+	sqlite3_bind_int64(s, 3, to);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -305,7 +303,7 @@ complaint_events_free(struct complaint_event *v, size_t n)
 	free(v);
 }
 
-static void
+void
 row_to_complaint(sqlite3_stmt *s, struct complaint *c)
 {
 	const unsigned char *ref = sqlite3_column_text(s, 0);

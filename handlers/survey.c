@@ -70,6 +70,9 @@ survey_free(void *state)
 		free(q->opts);
 	}
 	free(s->qs);
+	free(s->ids);
+	free(s->kinds);
+	free(s->labels);
 	lwords_done(&s->yes);
 	lwords_done(&s->no);
 	for (int i = 0; i < S_COUNT; i++)
@@ -398,6 +401,19 @@ survey_configure(struct hconf *hc, void **ret_state)
 		survey_free(s);
 		return err;
 	}
+	if ((s->ids = calloc(s->nqs, sizeof(*s->ids))) == NULL ||
+	    (s->kinds = calloc(s->nqs, sizeof(*s->kinds))) == NULL ||
+	    (s->labels = calloc(s->nqs, sizeof(*s->labels))) == NULL)
+		abort();
+	for (size_t i = 0; i < s->nqs; i++) {
+		static const char *const names[] = { [Q_CHOICE] = "choice",
+			[Q_NUMBER] = "number",
+			[Q_YESNO] = "yesno",
+			[Q_TEXT] = "text" };
+		s->ids[i] = s->qs[i].id;
+		s->kinds[i] = names[s->qs[i].type];
+		s->labels[i] = ltext_get(&s->qs[i].prompt, 0);
+	}
 	*ret_state = s;
 	return 0;
 }
@@ -677,6 +693,19 @@ survey_cmd(void *state, struct hctx *ctx, int argc, char **argv)
 	return survey_command(state, ctx, argc, argv);
 }
 
+static int
+survey_exports(void *state, struct hexport *ret)
+{
+	struct survey *s = state;
+
+	ret->dataset = s->name;
+	ret->columns = s->ids;
+	ret->kinds = s->kinds;
+	ret->labels = s->labels;
+	ret->ncolumns = s->nqs;
+	return HANDLER_OK;
+}
+
 /* The opening (intro and first question) must fit one SMS. */
 static void
 survey_check(void *state, struct hconf *hc)
@@ -701,4 +730,5 @@ const struct handler survey_handler = {
 	.help = survey_help,
 	.check = survey_check,
 	.command = survey_cmd,
+	.exports = survey_exports,
 };

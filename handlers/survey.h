@@ -61,6 +61,9 @@ struct survey {
 	int invite_per_min;
 	int hours_from, hours_to; /* minutes of the local day */
 	int invite_expiry_h;
+	const char **ids;    /* the questions' ids, for the exports */
+	const char **kinds;  /* and their types */
+	const char **labels; /* and prompts */
 };
 
 /* The question after answering q (with a choice option, or yes/no). */

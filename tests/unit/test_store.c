@@ -269,6 +269,7 @@ test_migrations(void **state)
 			     "DROP TABLE complaints;"
 			     "DROP TABLE secrets;"
 			     "DROP TABLE fetch_cache;"
+			     "DROP TABLE state;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

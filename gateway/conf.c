@@ -1215,6 +1215,13 @@ apply_override(struct conf_errors *ce, config_t *cfg,
 		    dot ? xstrndup(ov->path, (size_t)(dot - ov->path)) : NULL;
 		parent = ppath ? config_lookup(cfg, ppath)
 			       : config_root_setting(cfg);
+		/* a top-level group the file leaves out (export = { }) */
+		if (parent == NULL && ppath != NULL &&
+		    strchr(ppath, '.') == NULL &&
+		    (strcmp(ppath, "gateway") == 0 ||
+			strcmp(ppath, "export") == 0))
+			parent = config_setting_add(config_root_setting(cfg),
+			    ppath, CONFIG_TYPE_GROUP);
 		free(ppath);
 		if (parent == NULL ||
 		    config_setting_type(parent) != CONFIG_TYPE_GROUP) {

@@ -82,6 +82,7 @@ cli_open_store(const struct conf *c, int *ret_code)
 		*ret_code = EXIT_ENV;
 		return NULL;
 	}
+	store_set_max_size(st, (int64_t)c->gw.database_max_mb * 1024 * 1024);
 	*ret_code = EXIT_OK;
 	return st;
 }

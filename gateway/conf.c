@@ -29,7 +29,8 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"prefix_digits", "http_threads", "body_max_bytes", "flood_messages",
 	"flood_window_s", "dedup_window_s", "concat_timeout_s",
 	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
-	"retention_days", NULL };
+	"retention_days", "max_connections", "max_connections_per_addr",
+	"client_timeout_s", "database_max_mb", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", "bom",
 	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
@@ -75,6 +76,14 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, retry_base_ms) },
 	{ "retention_days", 0, 36500, 0,
 	    offsetof(struct gateway_conf, retention_days) },
+	{ "max_connections", 16, 65536, 1024,
+	    offsetof(struct gateway_conf, max_connections) },
+	{ "max_connections_per_addr", 0, 65536, 0,
+	    offsetof(struct gateway_conf, max_connections_per_addr) },
+	{ "client_timeout_s", 1, 3600, 30,
+	    offsetof(struct gateway_conf, client_timeout_s) },
+	{ "database_max_mb", 0, 16777216, 0,
+	    offsetof(struct gateway_conf, database_max_mb) },
 	{ "retry_cap_ms", 10, 86400000, 600000,
 	    offsetof(struct gateway_conf, retry_cap_ms) },
 };

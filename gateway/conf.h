@@ -83,7 +83,11 @@ struct gateway_conf {
 	int retry_cap_ms;
 	int retention_days; /* message texts older than this are erased; 0: kept
 			     */
-	char **deny;        /* numbers never answered; NULL-terminated */
+	int max_connections;          /* open webhook connections */
+	int max_connections_per_addr; /* from one client address; 0: off */
+	int client_timeout_s;         /* an idle or slow connection is closed */
+	int database_max_mb; /* writes past it fail as on a full disk */
+	char **deny;         /* numbers never answered; NULL-terminated */
 };
 
 struct export_conf {

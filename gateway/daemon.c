@@ -96,6 +96,23 @@ reload(struct daemon *d)
 	conf_errors_done(&ce);
 }
 
+int
+daemon_store_open(const struct daemon *d, struct store **ret, char **ret_err)
+{
+	struct store *st;
+
+	if (store_open(d->conf->gw.database, &st, ret_err) < 0)
+		return -EIO;
+	if (store_set_max_size(st,
+		(int64_t)d->conf->gw.database_max_mb * 1024 * 1024) < 0) {
+		*ret_err = xstrdup("cannot cap the database size");
+		store_close(st);
+		return -EIO;
+	}
+	*ret = st;
+	return 0;
+}
+
 static void
 stop_all(struct daemon *d)
 {
@@ -170,7 +187,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
-	if (store_open(d.conf->gw.database, &d.read_store, &err) < 0 ||
+	if (daemon_store_open(&d, &d.read_store, &err) < 0 ||
 	    (d.writer = writer_start(&d, &err)) == NULL ||
 	    (d.sender = sender_start(&d, &err)) == NULL ||
 	    (d.fetcher = fetcher_start(&d, &err)) == NULL ||

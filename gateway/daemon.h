@@ -51,6 +51,11 @@ struct daemon {
 	struct poller *poller;
 };
 
+/* Opens a connection of the daemon's (each thread has its own), with the
+ * database's size cap applied. */
+int daemon_store_open(const struct daemon *d, struct store **ret,
+    char **ret_err);
+
 /* The current routing, held until released; never NULL. */
 struct routing *daemon_routing_acquire(struct daemon *d);
 void daemon_routing_release(struct daemon *d, struct routing *r);

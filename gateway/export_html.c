@@ -116,6 +116,14 @@ by_count(const void *a, const void *b)
 	return strcmp(x->label, y->label);
 }
 
+/* qsort() wants a non-NULL base even for no elements. */
+static void
+sort_bars(struct bar *v, size_t n, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp);
+}
+
 static int
 by_number(const void *a, const void *b)
 {
@@ -201,7 +209,7 @@ messages(struct store *st, const struct conf *c, int64_t from, int64_t to,
 	fig(f, "sent out", out);
 	fig(f, "not answered (flood, loop guard)", ignored);
 	fputs("</div>\n<h3>Received, by route</h3>\n", f);
-	qsort(routes, nroutes, sizeof(*routes), by_count);
+	sort_bars(routes, nroutes, by_count);
 	chart(f, "Messages received by route", routes, nroutes, 1);
 	free(routes);
 
@@ -272,10 +280,10 @@ complaints(struct store *st, const struct conf *c, int64_t from, int64_t to,
 	fputs("<h2>Complaints filed</h2>\n<div class=\"figs\">\n", f);
 	fig(f, "filed", total);
 	fputs("</div>\n<h3>By category</h3>\n", f);
-	qsort(cats, ncats, sizeof(*cats), by_count);
+	sort_bars(cats, ncats, by_count);
 	chart(f, "Complaints by category", cats, ncats, c->export.min_group);
 	fputs("<h3>By status now</h3>\n", f);
-	qsort(stats, nstats, sizeof(*stats), by_count);
+	sort_bars(stats, nstats, by_count);
 	chart(f, "Complaints by status", stats, nstats, c->export.min_group);
 	free(cats);
 	free(stats);
@@ -329,7 +337,7 @@ survey(struct store *st, const struct conf *c, const struct export_survey *sv,
 			esc(f, sv->labels[k]);
 			fputs("</p>\n", f);
 		}
-		qsort(bars, nb, sizeof(*bars),
+		sort_bars(bars, nb,
 		    is(sv->kinds[k], "number") ? by_number : by_count);
 		chart(f, q, bars, nb, c->export.min_group);
 		free(bars);

@@ -164,7 +164,7 @@ exporter_start(struct daemon *d, char **ret_err)
 	struct exporter *e = xcalloc(1, sizeof(*e));
 
 	e->d = d;
-	if (store_open(d->conf->gw.database, &e->st, ret_err) < 0) {
+	if (daemon_store_open(d, &e->st, ret_err) < 0) {
 		free(e);
 		return NULL;
 	}

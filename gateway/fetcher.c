@@ -117,7 +117,7 @@ fetcher_start(struct daemon *d, char **ret_err)
 	struct fetcher *f = xcalloc(1, sizeof(*f));
 
 	f->d = d;
-	if (store_open(d->conf->gw.database, &f->st, ret_err) < 0) {
+	if (daemon_store_open(d, &f->st, ret_err) < 0) {
 		free(f);
 		return NULL;
 	}

@@ -23,9 +23,7 @@
 #include "log.h"
 #include "writer.h"
 
-#define HTTP_MAX_CONNECTIONS 1024
-#define HTTP_TIMEOUT_S       30
-#define HTTP_MAX_QUERY       32
+#define HTTP_MAX_QUERY 32
 
 enum endpoint {
 	EP_UNKNOWN,
@@ -535,10 +533,13 @@ http_start(struct daemon *d, char **ret_err)
 	h->mhd = MHD_start_daemon(flags, (uint16_t)d->conf->gw.listen_port,
 	    NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)d->conf->gw.http_threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, h, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)d->conf->gw.max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)d->conf->gw.max_connections_per_addr,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)d->conf->gw.client_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
+	    MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->mhd == NULL) {
 		*ret_err = xasprintf(

@@ -226,7 +226,7 @@ poller_start(struct daemon *d, char **ret_err)
 		any |= d->conf->providers[i].poll_interval_s > 0;
 	if (!any)
 		return p;
-	if (store_open(d->conf->gw.database, &p->st, ret_err) < 0) {
+	if (daemon_store_open(d, &p->st, ret_err) < 0) {
 		poller_stop(p);
 		return NULL;
 	}

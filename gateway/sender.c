@@ -436,7 +436,7 @@ sender_start(struct daemon *d, char **ret_err)
 
 	s->d = d;
 	s->rnd = (unsigned)now_ms();
-	if (store_open(d->conf->gw.database, &s->st, ret_err) < 0) {
+	if (daemon_store_open(d, &s->st, ret_err) < 0) {
 		free(s);
 		return NULL;
 	}

@@ -35,6 +35,9 @@ void store_close(struct store *st);
 /* How long a write waits for another process's lock before -EBUSY
  * (default 5000 ms). */
 void store_set_busy_timeout(struct store *st, int ms);
+/* Caps the database file (0: no cap); past it writes fail with -ENOSPC, as
+ * on a full disk. */
+int store_set_max_size(struct store *st, int64_t bytes);
 /* The last error's text from the database, for logs; never NULL. */
 const char *store_errmsg(struct store *st);
 

@@ -537,6 +537,29 @@ store_set_busy_timeout(struct store *st, int ms)
 	sqlite3_busy_timeout(st->db, ms);
 }
 
+int
+store_set_max_size(struct store *st, int64_t bytes)
+{
+	sqlite3_stmt *s;
+	int64_t page = 4096;
+	char *pragma;
+	int rc;
+
+	if (bytes <= 0)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		page = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	pragma = xasprintf("PRAGMA max_page_count = %lld",
+	    (long long)(bytes / (page > 0 ? page : 4096)));
+	rc = sqlite3_exec(st->db, pragma, NULL, NULL, NULL);
+	free(pragma);
+	return rc == SQLITE_OK ? 0 : -EIO;
+}
+
 const char *
 store_errmsg(struct store *st)
 {

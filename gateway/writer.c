@@ -457,7 +457,7 @@ writer_start(struct daemon *d, char **ret_err)
 	struct writer *w = xcalloc(1, sizeof(*w));
 
 	w->d = d;
-	if (store_open(d->conf->gw.database, &w->st, ret_err) < 0) {
+	if (daemon_store_open(d, &w->st, ret_err) < 0) {
 		free(w);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "provider_util.h"
 #include "text.h"
+#include "ussd.h"
 
 #define SIM_PROVIDER "sim"
 #define SIM_NUMBER   "+10000000000"
@@ -68,6 +69,96 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 	return EXIT_OK;
 }
 
+/* One USSD step: path is every input so far; prints the screen. */
+static int
+sim_ussd_step(struct store *st, const struct conf *c, const char *session,
+    const char *from, const char *code, const char *path, bool *ret_end)
+{
+	struct ussd_step u = { .provider = SIM_PROVIDER,
+		.session = session,
+		.number = from,
+		.code = code,
+		.text = path,
+		.fetch_inline = true };
+	char *screen = NULL;
+	int rc;
+
+	if ((rc = store_begin(st)) < 0 ||
+	    (rc = ussd_run(st, c->routing, c, &u, &screen)) < 0 ||
+	    (rc = store_commit(st)) < 0) {
+		fprintf(stderr, "baraza sim: the database failed: %s\n",
+		    store_errmsg(st));
+		store_rollback(st);
+		return EXIT_ENV;
+	}
+	printf("%s\n", screen);
+	fflush(stdout);
+	*ret_end = strncmp(screen, "END", 3) == 0;
+	free(screen);
+	return EXIT_OK;
+}
+
+/* `sim --ussd CODE [INPUT*INPUT...]`: the dial, then each input (from the
+ * argument, or one per line), as a handset would send them. */
+static int
+sim_ussd(struct store *st, const struct conf *c, const char *from,
+    const char *code, int argc, char **argv)
+{
+	char session[64];
+	struct buf path;
+	bool end = false;
+	int rc;
+
+	if (c->routing->ussd == NULL) {
+		fprintf(stderr,
+		    "baraza sim: --ussd: no 'ussd' menus in the configuration\n");
+		return EXIT_USER;
+	}
+	snprintf(session, sizeof(session), "sim-%d-%lld", (int)getpid(),
+	    (long long)now_ms());
+	buf_init(&path);
+	buf_puts(&path, "");
+	rc = sim_ussd_step(st, c, session, from, code, "", &end);
+	if (argc > 0) {
+		char *inputs = xstrdup(argv[0]), *p = inputs, *next;
+		for (; rc == EXIT_OK && !end && p != NULL; p = next) {
+			if ((next = strchr(p, '*')) != NULL)
+				*next++ = '\0';
+			if (path.len > 0)
+				buf_putc(&path, '*');
+			buf_puts(&path, p);
+			printf("> %s\n", p);
+			rc = sim_ussd_step(st, c, session, from, code,
+			    path.data, &end);
+		}
+		free(inputs);
+	} else {
+		char *line = NULL;
+		size_t cap = 0;
+		ssize_t n;
+
+		while (rc == EXIT_OK && !end) {
+			if (isatty(STDIN_FILENO)) {
+				printf("> ");
+				fflush(stdout);
+			}
+			if ((n = getline(&line, &cap, stdin)) < 0)
+				break;
+			while (n > 0 &&
+			    (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = '\0';
+			if (path.len > 0)
+				buf_putc(&path, '*');
+			buf_puts(&path, line);
+			rc = sim_ussd_step(st, c, session, from, code,
+			    path.data, &end);
+		}
+		free(line);
+	}
+	buf_free(&path);
+	return rc;
+}
+
 int
 cli_sim(struct cli *cli)
 {
@@ -84,9 +175,11 @@ cli_sim(struct cli *cli)
 	ussd = cli_take_opt(cli, "--ussd", &code);
 	if (code != 0 || (code = cli_no_unknown_opts(cli, "sim")) != 0)
 		return code;
-	if (ussd != NULL) {
+	if (ussd != NULL &&
+	    (ussd[0] == '\0' || strspn(ussd, "*#0123456789") != strlen(ussd))) {
 		fprintf(stderr,
-		    "baraza sim: --ussd: USSD menus are not configured in this version\n");
+		    "baraza sim: --ussd: '%s' is not a USSD code (*384*1#)\n",
+		    ussd);
 		return EXIT_USER;
 	}
 	if (from_arg == NULL)
@@ -104,7 +197,9 @@ cli_sim(struct cli *cli)
 		return code;
 	}
 	from = number_normalize(from_arg);
-	if (cli->argc > 0) {
+	if (ussd != NULL) {
+		code = sim_ussd(st, c, from, ussd, cli->argc, cli->argv);
+	} else if (cli->argc > 0) {
 		for (int i = 0; i < cli->argc; i++) {
 			if (i > 0)
 				buf_putc(&text, ' ');

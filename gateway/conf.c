@@ -21,9 +21,10 @@
 #include "conf.h"
 #include "router.h"
 #include "text.h"
+#include "ussd.h"
 
 static const char *const top_keys[] = { "gateway", "export", "providers",
-	"languages", "replies", "routes", NULL };
+	"languages", "replies", "routes", "ussd", NULL };
 static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"metrics_token", "addr_rate_per_s", "prefix_cap_per_hour",
 	"prefix_digits", "http_threads", "body_max_bytes", "flood_messages",
@@ -514,6 +515,7 @@ routing_free(struct routing *r)
 {
 	if (r == NULL)
 		return;
+	ussd_menu_free(r->ussd);
 	for (int i = 0; i < r->nlangs; i++) {
 		free(r->lang_code[i]);
 		free(r->lang_name[i]);
@@ -888,6 +890,8 @@ parse_routing(struct conf_errors *ce, const config_setting_t *root,
 		parse_replies(ce, root, r);
 		parse_routes(ce, root, handlers, r, &sites);
 		warn_close_keywords(ce, root, r);
+		if (ce->errors == 0)
+			ussd_conf_parse(ce, root, r);
 	}
 	free(sites);
 	return r;

@@ -50,6 +50,8 @@ struct keyword {
 	int reserved; /* enum reserved when route == -1 */
 };
 
+struct ussd_menu; /* ussd.h */
+
 struct routing {
 	int refs; /* guarded by the owner's lock (see daemon.c) */
 	int nlangs;
@@ -61,6 +63,7 @@ struct routing {
 	int default_route; /* for unknown keywords and HELP */
 	struct keyword *keywords;
 	size_t nkeywords;
+	struct ussd_menu *ussd; /* NULL when no USSD menus are configured */
 };
 
 struct gateway_conf {

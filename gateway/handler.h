@@ -175,7 +175,8 @@ int hctx_lang_of(const struct hctx *ctx, const char *code);
 /* Another route's keyword starts this message (sessions may decline). */
 bool hctx_other_keyword(const struct hctx *ctx);
 /* This route's own keyword starts it, though the route holds a session
- * (the citizen sent SURVEY again in the middle of the survey). */
+ * (the citizen sent SURVEY again in the middle of the survey); then
+ * hctx_args() is what follows the keyword, as without a session. */
 bool hctx_restarted(const struct hctx *ctx);
 /* The time the message is handled at, in ms since the epoch. */
 int64_t hctx_now(const struct hctx *ctx);

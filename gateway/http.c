@@ -166,6 +166,9 @@ answer_job(struct request *rq)
 	if (j->err < 0)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
+	if (j->kind == JOB_USSD)
+		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+		    j->reply != NULL ? j->reply : "END");
 	if (j->kind == JOB_INBOUND && j->reply != NULL &&
 	    rq->provider->type->format_reply != NULL) {
 		struct buf b;
@@ -243,7 +246,11 @@ start_job(struct request *rq, const char *method)
 	}
 	rq->job.provider = rq->provider;
 	rq->job.at = now_ms();
-	if (rq->ep == EP_SMS) {
+	if (rq->ep == EP_USSD) {
+		rq->job.kind = JOB_USSD;
+		rc = rq->provider->type->parse_ussd(rq->provider->state, &wr,
+		    &rq->job.ussd, &err);
+	} else if (rq->ep == EP_SMS) {
 		rq->job.kind = JOB_INBOUND;
 		rq->job.sync = rq->provider->type->sync_reply != NULL &&
 		    rq->provider->type->sync_reply(rq->provider->state);
@@ -261,8 +268,10 @@ start_job(struct request *rq, const char *method)
 					       : MHD_HTTP_BAD_REQUEST,
 		    err.data ? err.data : "malformed request");
 		log_info("http: %s /%s/%s refused: %s", method,
-		    rq->ep == EP_SMS ? "sms" : "dlr", rq->provider->name,
-		    err.data ? err.data : "malformed");
+		    rq->ep == EP_SMS       ? "sms"
+			: rq->ep == EP_DLR ? "dlr"
+					   : "ussd",
+		    rq->provider->name, err.data ? err.data : "malformed");
 		metrics_in(mx, pi, M_IN_REJECTED);
 		buf_free(&err);
 		return r;
@@ -467,7 +476,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	if ((rq->ep == EP_SMS && rq->provider->type->parse_inbound == NULL) ||
 	    (rq->ep == EP_DLR && rq->provider->type->parse_dlr == NULL) ||
-	    rq->ep == EP_USSD)
+	    (rq->ep == EP_USSD && rq->provider->type->parse_ussd == NULL))
 		return respond_error(conn, MHD_HTTP_NOT_FOUND,
 		    "this provider does not take that callback");
 	return start_job(rq, method);
@@ -495,6 +504,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	inbound_done(&rq->job.in);
 	dlr_done(&rq->job.dlr);
+	ussd_req_done(&rq->job.ussd);
 	free(rq->job.reply);
 	buf_free(&rq->body);
 	free(rq);

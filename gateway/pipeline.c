@@ -154,10 +154,11 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	}
 	if (sroute >= 0) {
 		ctx->session = sess_state;
-		ctx->args = ctx->text;
 		ctx->other_keyword =
 		    m.kind == MATCH_ROUTE && !m.guessed && m.route != sroute;
 		ctx->restarted = m.kind == MATCH_ROUTE && m.route == sroute;
+		/* the route's own keyword again: what follows it */
+		ctx->args = ctx->restarted ? m.args : ctx->text;
 		out->route = r->routes[sroute].name;
 		rc = run_handler(st, ctx, sroute, false, now);
 		if (rc != HANDLER_DECLINED)
@@ -232,7 +233,7 @@ pipeline_process(struct store *st, const struct routing *r,
 	struct contact contact = { 0 };
 	int64_t now = now_ms();
 	int rc, count = 0;
-	bool repeat = false;
+	bool repeat = false, ussd;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.r = r;
@@ -254,7 +255,10 @@ pipeline_process(struct store *st, const struct routing *r,
 		out.status = "ignored";
 		out.reason = "deny list";
 	}
-	if (out.reason == NULL && gw->dedup_window_s > 0) {
+	/* a USSD session's steps repeat ("1", "1") and come fast: the repeat
+	 * and flood guards are for SMS */
+	ussd = strcmp(opts->channel, "ussd") == 0;
+	if (out.reason == NULL && gw->dedup_window_s > 0 && !ussd) {
 		rc = store_inbound_repeat(st, m->number, m->text,
 		    m->created_at - (int64_t)gw->dedup_window_s * 1000, m->id,
 		    &repeat);
@@ -265,7 +269,7 @@ pipeline_process(struct store *st, const struct routing *r,
 			out.reason = "repeated text";
 		}
 	}
-	if (out.reason == NULL) {
+	if (out.reason == NULL && !ussd) {
 		rc = store_inbound_count_since(st, m->number,
 		    m->created_at - (int64_t)gw->flood_window_s * 1000, m->id,
 		    &count);
@@ -337,6 +341,7 @@ pipeline_process(struct store *st, const struct routing *r,
 		o.segments = out.segments;
 		o.encoding = out.encoding;
 		o.at = now;
+		o.channel = opts->channel;
 		if ((rc = store_outbound_add(st, &o, &out.reply_id)) < 0)
 			goto fail;
 	}

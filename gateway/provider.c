@@ -288,6 +288,62 @@ inbound_fill(const struct form *f, const struct inbound_fields *names,
 	return 0;
 }
 
+void
+ussd_req_done(struct ussd_req *u)
+{
+	free(u->session);
+	free(u->number);
+	free(u->code);
+	free(u->text);
+	memset(u, 0, sizeof(*u));
+}
+
+int
+ussd_fill(const struct webreq *req, struct ussd_req *ret, struct buf *err)
+{
+	struct form f;
+	const char *session, *code, *number, *text;
+	int rc;
+
+	if ((rc = webreq_fields(req, &f, err)) < 0)
+		return rc;
+	session = form_get(&f, "sessionId");
+	code = form_get(&f, "serviceCode");
+	number = form_get(&f, "phoneNumber");
+	text = form_get(&f, "text");
+	if (text == NULL)
+		text = ""; /* the first step may leave it out */
+	if (session == NULL)
+		buf_puts(err, "missing field 'sessionId'");
+	else if ((rc = check_id("sessionId", session, err)) < 0)
+		;
+	else if ((rc = check_number("phoneNumber", number, err)) < 0)
+		;
+	else if (code == NULL || *code == '\0' ||
+	    strlen(code) > USSD_CODE_MAX ||
+	    strspn(code, "*#0123456789") != strlen(code))
+		buf_printf(err,
+		    "field 'serviceCode' must be 1..%d of *, # and digits",
+		    USSD_CODE_MAX);
+	else if (strlen(text) > USSD_TEXT_MAX ||
+	    !utf8_valid(text, strlen(text)))
+		buf_printf(err,
+		    "field 'text' must be valid UTF-8 of at most %d bytes",
+		    USSD_TEXT_MAX);
+	else if (strpbrk(text, "\r\n") != NULL)
+		buf_puts(err, "field 'text' must be one line");
+	else {
+		ret->session = xstrdup(session);
+		ret->number = number_normalize(number);
+		ret->code = xstrdup(code);
+		ret->text = xstrdup(text);
+		form_done(&f);
+		return 0;
+	}
+	form_done(&f);
+	return -EINVAL;
+}
+
 int
 generic_inbound(const struct webreq *req, struct inbound *ret, struct buf *err)
 {

@@ -64,6 +64,20 @@ struct inbound {
 
 void inbound_done(struct inbound *in);
 
+#define USSD_TEXT_MAX 1024 /* bytes of a session's joined inputs */
+#define USSD_CODE_MAX 32   /* bytes of a service code (*384*1#) */
+
+/* One USSD step (Africa's Talking's callback); strings owned, freed by
+ * ussd_req_done(). */
+struct ussd_req {
+	char *session; /* the provider's session id, constant for a session */
+	char *number;  /* the citizen */
+	char *code;    /* the service code dialled */
+	char *text;    /* every input of the session joined by '*'; "" first */
+};
+
+void ussd_req_done(struct ussd_req *u);
+
 enum dlr_status {
 	DLR_SENT,
 	DLR_DELIVERED,
@@ -143,6 +157,10 @@ struct provider_type {
 	/* Optional.  A webhook on /sms/NAME; err gets a one-line reason. */
 	int (*parse_inbound)(void *state, const struct webreq *req,
 	    struct inbound *ret, struct buf *err);
+	/* Optional.  A USSD step on /ussd/NAME: the answer is the screen,
+	 * "CON text" or "END text", as text/plain. */
+	int (*parse_ussd)(void *state, const struct webreq *req,
+	    struct ussd_req *ret, struct buf *err);
 	/* Optional.  A webhook on /dlr/NAME. */
 	int (*parse_dlr)(void *state, const struct webreq *req, struct dlr *ret,
 	    struct buf *err);

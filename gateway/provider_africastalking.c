@@ -123,6 +123,17 @@ at_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 	return rc;
 }
 
+static int
+at_parse_ussd(void *state, const struct webreq *req, struct ussd_req *ret,
+    struct buf *err)
+{
+	int rc;
+
+	if ((rc = at_check_source(state, req, err)) < 0)
+		return rc;
+	return ussd_fill(req, ret, err);
+}
+
 static const struct dlr_map at_dlr_statuses[] = {
 	{ "Sent", DLR_SENT },
 	{ "Submitted", DLR_SENT },
@@ -371,6 +382,7 @@ const struct provider_type provider_africastalking = {
 	.configure = at_configure,
 	.free_state = at_free,
 	.parse_inbound = at_parse_inbound,
+	.parse_ussd = at_parse_ussd,
 	.parse_dlr = at_parse_dlr,
 	.prepare_send = at_prepare,
 	.classify = at_classify,

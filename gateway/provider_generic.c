@@ -80,6 +80,17 @@ generic_parse_inbound(void *state, const struct webreq *req,
 }
 
 static int
+generic_parse_ussd(void *state, const struct webreq *req, struct ussd_req *ret,
+    struct buf *err)
+{
+	if (!webhook_token_ok(req, ((struct generic *)state)->token)) {
+		buf_puts(err, "missing or wrong token");
+		return WEBHOOK_DENIED;
+	}
+	return ussd_fill(req, ret, err);
+}
+
+static int
 generic_parse_dlr(void *state, const struct webreq *req, struct dlr *ret,
     struct buf *err)
 {
@@ -189,6 +200,7 @@ const struct provider_type provider_generic = {
 	.configure = generic_configure,
 	.free_state = generic_free,
 	.parse_inbound = generic_parse_inbound,
+	.parse_ussd = generic_parse_ussd,
 	.parse_dlr = generic_parse_dlr,
 	.prepare_send = generic_prepare,
 	.classify = generic_classify,

@@ -64,6 +64,11 @@ struct dlr_map {
 /* Index of name in map (n entries), or -1 (also for NULL). */
 int dlr_map_find(const struct dlr_map *map, size_t n, const char *name);
 
+/* A USSD step in Africa's Talking's fields (sessionId, serviceCode,
+ * phoneNumber, text), which the generic provider shares.  0, or -EINVAL
+ * with err naming the field. */
+int ussd_fill(const struct webreq *req, struct ussd_req *ret, struct buf *err);
+
 /* The generic format: from, to, text, optional id (SPEC §3). */
 int generic_inbound(const struct webreq *req, struct inbound *ret,
     struct buf *err);

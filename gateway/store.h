@@ -26,7 +26,7 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
@@ -64,7 +64,8 @@ struct msg {
 	char *lang;
 	int segments;
 	char *encoding;
-	char *cost; /* the provider's price, when it says */
+	char *cost;    /* the provider's price, when it says */
+	char *channel; /* "sms" or "ussd" */
 	int attempts;
 	int64_t next_attempt_at;
 	int64_t created_at;
@@ -81,6 +82,7 @@ struct inbound_new {
 	const char *peer;
 	const char *text;
 	int64_t at;
+	const char *channel; /* NULL: "sms" */
 };
 
 /* Inserts an inbound message; *ret_dup is set when (provider, id) exists,
@@ -155,7 +157,8 @@ struct outbound_new {
 	int segments;
 	const char *encoding;
 	int64_t at;
-	int64_t not_before; /* first send attempt; 0: at once */
+	int64_t not_before;  /* first send attempt; 0: at once */
+	const char *channel; /* NULL: "sms" */
 };
 
 int store_outbound_add(struct store *st, const struct outbound_new *out,
@@ -359,6 +362,27 @@ void group_counts_free(struct group_count *v, size_t n);
 /* Erases the texts citizens wrote before a time -- messages, parts of
  * long messages, survey answers' raw text -- keeping every row and count. */
 int store_erase_texts(struct store *st, int64_t before, int64_t *ret_n);
+
+/* --- USSD sessions ----------------------------------------------------------
+ */
+
+struct ussd_row {
+	char *number;
+	char *code;
+	char *path;   /* the text already answered */
+	char *state;  /* the engine's (ussd.c) */
+	char *screen; /* the last answer, for a step sent twice */
+	int64_t updated_at;
+};
+
+void ussd_row_done(struct ussd_row *u);
+/* The session's row, or -ENOENT. */
+int store_ussd_get(struct store *st, const char *provider, const char *session,
+    struct ussd_row *ret);
+int store_ussd_put(struct store *st, const char *provider, const char *session,
+    const struct ussd_row *u, int64_t at);
+/* Forgets sessions untouched since a time. */
+int store_ussd_prune(struct store *st, int64_t before);
 
 /* A named value the daemon keeps; -ENOENT when never set. */
 int store_state_get(struct store *st, const char *name, char **ret);

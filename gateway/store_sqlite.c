@@ -157,6 +157,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX survey_responses_started ON survey_responses (survey,"
 	"  started_at);"
 	"CREATE INDEX complaint_events_at ON complaint_events (at);",
+	/* 8: USSD sessions; the channel of each message */
+	"CREATE TABLE ussd_sessions ("
+	"  provider TEXT NOT NULL,"
+	"  session TEXT NOT NULL,"
+	"  number TEXT NOT NULL,"
+	"  code TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  screen TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, session));"
+	"CREATE INDEX ussd_sessions_updated ON ussd_sessions (updated_at);"
+	"ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';",
 };
 
 enum stmt {
@@ -211,11 +224,10 @@ static const char *const sql[S_COUNT] = {
 	[S_SAVEPOINT] = "SAVEPOINT one",
 	[S_RELEASE] = "RELEASE one",
 	[S_ROLLBACK_TO] = "ROLLBACK TO one",
-	[S_IN_ADD] =
-	    "INSERT OR IGNORE INTO messages (direction, provider,"
-	    " provider_id, number, peer, text, status, created_at,"
-	    " updated_at) VALUES ('in', ?1, ?2, ?3, ?4, ?5, 'received',"
-	    " ?6, ?6)",
+	[S_IN_ADD] = "INSERT OR IGNORE INTO messages (direction, provider,"
+		     " provider_id, number, peer, text, status, created_at,"
+		     " updated_at, channel) VALUES ('in', ?1, ?2, ?3, ?4, ?5,"
+		     " 'received', ?6, ?6, coalesce(?7, 'sms'))",
 	[S_IN_FIND] = "SELECT id FROM messages WHERE direction = 'in' AND"
 		      " provider = ?1 AND provider_id = ?2",
 	[S_IN_PENDING] =
@@ -232,9 +244,9 @@ static const char *const sql[S_COUNT] = {
 	[S_OUT_ADD] =
 	    "INSERT INTO messages (direction, provider, number, peer,"
 	    " text, status, route, lang, reply_to, segments, encoding,"
-	    " attempts, next_attempt_at, created_at, updated_at) VALUES"
-	    " ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0,"
-	    " max(?11, ?12), ?11, ?11)",
+	    " attempts, next_attempt_at, created_at, updated_at, channel)"
+	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0,"
+	    " max(?11, ?12), ?11, ?11, coalesce(?13, 'sms'))",
 	[S_OUT_PREFIX] =
 	    "SELECT count(*) FROM messages WHERE number >= ?1 AND"
 	    " number < ?1 || '~' AND created_at >= ?2 AND direction"
@@ -635,6 +647,7 @@ row_to_msg(sqlite3_stmt *s, struct msg *m)
 	m->created_at = sqlite3_column_int64(s, 15);
 	m->updated_at = sqlite3_column_int64(s, 16);
 	m->cost = sq_col_text(s, 17);
+	m->channel = sq_col_text(s, 18);
 }
 
 void
@@ -652,6 +665,7 @@ msg_done(struct msg *m)
 	free(m->lang);
 	free(m->encoding);
 	free(m->cost);
+	free(m->channel);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -702,6 +716,7 @@ store_inbound_add(struct store *st, const struct inbound_new *in,
 	sq_bind_text(s, 4, in->peer);
 	sq_bind_text(s, 5, in->text);
 	sqlite3_bind_int64(s, 6, in->at);
+	sq_bind_text(s, 7, in->channel);
 	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	if (sqlite3_changes(st->db) == 1) {
@@ -950,6 +965,7 @@ store_outbound_add(struct store *st, const struct outbound_new *o,
 	sq_bind_text(s, 10, o->encoding);
 	sqlite3_bind_int64(s, 11, o->at);
 	sqlite3_bind_int64(s, 12, o->not_before);
+	sq_bind_text(s, 13, o->channel);
 	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	*ret_id = sqlite3_last_insert_rowid(st->db);

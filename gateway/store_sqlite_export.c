@@ -340,3 +340,16 @@ store_state_set(struct store *st, const char *name, const char *value)
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : sq_err(rc);
 }
+
+/* --- USSD sessions ----------------------------------------------------- */
+
+void
+ussd_row_done(struct ussd_row *u)
+{
+	free(u->number);
+	free(u->code);
+	free(u->path);
+	free(u->state);
+	free(u->screen);
+	memset(u, 0, sizeof(*u));
+}

@@ -37,6 +37,9 @@ enum rec_stmt {
 	R_FETCH_REQUEST,
 	R_FETCH_PENDING,
 	R_FETCH_PUT,
+	R_USSD_GET,
+	R_USSD_PUT,
+	R_USSD_PRUNE,
 	R_COUNT
 };
 
@@ -113,6 +116,15 @@ static const char *const rec_sql[R_COUNT] = {
 	    " deadline, cache_ms, expires_at) VALUES (?1, ?2, ?3, ?4, ?4, 0,"
 	    " ?5) ON CONFLICT (url) DO UPDATE SET status = ?2, body = ?3,"
 	    " expires_at = ?5",
+	[R_USSD_GET] = "SELECT number, code, path, state, screen, updated_at"
+		       " FROM ussd_sessions WHERE provider = ?1 AND session ="
+		       " ?2",
+	[R_USSD_PUT] = "INSERT INTO ussd_sessions (provider, session, number,"
+		       " code, path, state, screen, updated_at) VALUES (?1,"
+		       " ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (provider,"
+		       " session) DO UPDATE SET path = ?5, state = ?6, screen"
+		       " = ?7, updated_at = ?8",
+	[R_USSD_PRUNE] = "DELETE FROM ussd_sessions WHERE updated_at < ?1",
 };
 
 static sqlite3_stmt *
@@ -647,5 +659,61 @@ store_fetch_put(struct store *st, const char *url, bool ok, const char *body,
 	sq_bind_text(s, 3, body);
 	sqlite3_bind_int64(s, 4, now);
 	sqlite3_bind_int64(s, 5, expires_at);
+	return sq_exec(s);
+}
+
+/* --- USSD sessions ----------------------------------------------------- */
+
+int
+store_ussd_get(struct store *st, const char *provider, const char *session,
+    struct ussd_row *ret)
+{
+	sqlite3_stmt *s = rec(st, R_USSD_GET);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, session);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ret->number = sq_col_text(s, 0);
+		ret->code = sq_col_text(s, 1);
+		ret->path = sq_col_text(s, 2);
+		ret->state = sq_col_text(s, 3);
+		ret->screen = sq_col_text(s, 4);
+		ret->updated_at = sqlite3_column_int64(s, 5);
+	}
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
+}
+
+int
+store_ussd_put(struct store *st, const char *provider, const char *session,
+    const struct ussd_row *u, int64_t at)
+{
+	sqlite3_stmt *s = rec(st, R_USSD_PUT);
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, session);
+	sq_bind_text(s, 3, u->number);
+	sq_bind_text(s, 4, u->code);
+	sq_bind_text(s, 5, u->path);
+	sq_bind_text(s, 6, u->state);
+	sq_bind_text(s, 7, u->screen);
+	sqlite3_bind_int64(s, 8, at);
+	return sq_exec(s);
+}
+
+int
+store_ussd_prune(struct store *st, int64_t before)
+{
+	sqlite3_stmt *s = rec(st, R_USSD_PRUNE);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
 	return sq_exec(s);
 }

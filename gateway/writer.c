@@ -17,6 +17,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "sender.h"
+#include "ussd.h"
 #include "writer.h"
 
 #define WRITER_BATCH_MAX  512 /* jobs in one transaction */
@@ -214,6 +215,39 @@ process_sync(struct writer *w, struct job *j)
 	daemon_routing_release(d, r);
 }
 
+/* A USSD step, in a savepoint of the batch's transaction: a step that
+ * fails leaves the others. */
+static int
+ussd_job(struct writer *w, struct job *j)
+{
+	struct daemon *d = w->d;
+	struct routing *r = daemon_routing_acquire(d);
+	struct ussd_step u = { .provider = j->provider->name,
+		.session = j->ussd.session,
+		.number = j->ussd.number,
+		.code = j->ussd.code,
+		.text = j->ussd.text };
+	int rc;
+
+	if (r->ussd == NULL) {
+		j->reply = xstrdup("END USSD menus are not configured.");
+		daemon_routing_release(d, r);
+		return 0;
+	}
+	if ((rc = store_savepoint(w->st)) == 0) {
+		rc = ussd_run(w->st, r, d->conf, &u, &j->reply);
+		if (rc == 0)
+			rc = store_savepoint_release(w->st);
+		else
+			store_savepoint_rollback(w->st);
+	}
+	daemon_routing_release(d, r);
+	if (rc < 0)
+		log_error("writer: ussd step not answered: %s",
+		    store_errmsg(w->st));
+	return rc;
+}
+
 static void
 commit_jobs(struct writer *w, struct job *jobs)
 {
@@ -228,6 +262,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 			rc = add_inbound(w, j);
 		} else if (j->kind == JOB_POLL) {
 			rc = add_polled(w, j);
+		} else if (j->kind == JOB_USSD) {
+			j->err = ussd_job(w, j);
 		} else {
 			rc = store_outbound_report(w->st, j->provider->name,
 			    j->dlr.our_id, j->dlr.provider_id,
@@ -239,7 +275,9 @@ commit_jobs(struct writer *w, struct job *jobs)
 		rc = store_commit(w->st);
 	if (rc < 0) {
 		log_error("writer: cannot commit %s: %s",
-		    jobs->kind == JOB_INBOUND ? "inbound messages" : "reports",
+		    jobs->kind == JOB_INBOUND    ? "inbound messages"
+			: jobs->kind == JOB_USSD ? "ussd steps"
+						 : "reports",
 		    store_errmsg(w->st));
 		store_rollback(w->st);
 	}
@@ -248,7 +286,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 		int p = metrics_provider(mx, j->provider->name);
 
 		next = j->next;
-		j->err = rc;
+		if (j->kind != JOB_USSD || rc < 0)
+			j->err = rc;
 		if (j->kind == JOB_POLL)
 			metrics_in(mx, p,
 			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);

@@ -22,6 +22,7 @@ enum job_kind {
 	JOB_INBOUND,
 	JOB_DLR,
 	JOB_POLL, /* a page of polled messages and the cursor after it */
+	JOB_USSD, /* a USSD step: the screen is the reply */
 };
 
 struct job {
@@ -29,12 +30,14 @@ struct job {
 	const struct provider *provider; /* lives as long as the daemon */
 	struct inbound in;
 	struct dlr dlr;
+	struct ussd_req ussd;
 	struct inbound *polled; /* JOB_POLL: borrowed */
 	size_t npolled;
 	const char *cursor; /* JOB_POLL: borrowed, NULL keeps the old one */
 	int added;          /* JOB_POLL: messages new to the store */
 	bool sync;          /* JOB_INBOUND: process now and return the reply */
-	char *reply;        /* the reply when sync (owned; NULL: none) */
+	char *reply; /* the reply when sync, the USSD screen (owned; NULL:
+			none) */
 	int64_t at;
 	/* outcome, valid in done() */
 	int err;    /* 0, or a negative errno: nothing was stored */

@@ -6,7 +6,8 @@
  * the nearest names by Damerau distance or by prefix: one clear best is
  * answered, several make a "did you mean" list, none the not-found text.
  * The table is read at configure time (and again on SIGHUP); handle()
- * only reads memory.
+ * only reads memory.  CLINIC alone asks which place, and the next message
+ * is the answer (a short session), so a USSD screen can ask it too.
  *
  * With a `source`, the query first goes to a live HTTP source (the URL
  * template with {query} escaped; the reply at a JSON pointer), fetched off
@@ -25,6 +26,7 @@
 #define LOOKUP_NAME_MAX        64  /* folded bytes text_distance compares */
 #define LOOKUP_ECHO_MAX        24  /* bytes of the query a reply repeats */
 #define LOOKUP_SOURCE_MAX      480 /* bytes of a live source's reply sent */
+#define LOOKUP_ASK_S           300 /* "which place?" waits this long */
 #define SOURCE_NONE            10
 #define SOURCE_FAILED          11
 
@@ -405,8 +407,18 @@ lookup_handle(void *state, struct hctx *ctx)
 	size_t n = 0;
 	int rc = SOURCE_NONE;
 
+	if (hctx_session(ctx) != NULL) {
+		/* the answer to "which place?" (or CLINIC and a place again);
+		 * another route's keyword is not one */
+		if (hctx_other_keyword(ctx)) {
+			free(q);
+			return HANDLER_DECLINED;
+		}
+		hctx_session_end(ctx);
+	}
 	if (q[0] == '\0') {
 		free(q);
+		hctx_session_set(ctx, "ask", LOOKUP_ASK_S);
 		hctx_reply_template(ctx, &l->prompt, NULL);
 		return HANDLER_OK;
 	}
@@ -459,6 +471,7 @@ lookup_handle(void *state, struct hctx *ctx)
 	} else if (n > 1) {
 		char *choices = key_list(l, rows, n);
 		const char *vars[] = { "choices", choices, NULL };
+		hctx_session_set(ctx, "ask", LOOKUP_ASK_S); /* the name next */
 		hctx_reply_template(ctx, &l->did_you_mean, vars);
 		free(choices);
 	} else if (rc == SOURCE_FAILED) {

@@ -156,7 +156,8 @@ class ExportTest(unittest.TestCase):
             last = time.strftime("%Y-%m-%d", time.gmtime(now - 3 * 86400))
             missed = [time.strftime("%Y-%m-%d", time.gmtime(now - d * 86400)) for d in (2, 1)]
             con = __import__("sqlite3").connect(gw.db)
-            con.execute("INSERT INTO state (name, value) VALUES ('export_last_day', ?)", (last,))
+            con.execute("INSERT OR REPLACE INTO state (name, value) VALUES ('export_last_day', ?)",
+                        (last,))
             con.execute("UPDATE messages SET created_at = created_at - 100 * 86400000")
             con.commit()
             con.close()

@@ -478,7 +478,12 @@ test_lookup(void **state)
 	contains(say(fx, n, "CLINIC ngog"), "Ngong");
 	contains(say(fx, n, "CLINIC k"),
 	    "We found no clinic for k. Send CLINIC");
-	contains(say(fx, n, "CLINIC"), "Send CLINIC and your area");
+	/* the keyword alone asks which place; the next message answers */
+	contains(say(fx, n, "CLINIC"), "Which area? Send its name");
+	contains(say(fx, n, "Kayole"), "Kayole Health Centre");
+	contains(say(fx, n, "Kayole"), "Send one word"); /* asked once */
+	contains(say(fx, n, "KLINIKI"), "Eneo gani?");
+	contains(say(fx, n, "SURVEY"), "Water survey"); /* a keyword leaves */
 	contains(say(fx, n, "CLINIC zzzzzz"), "for example CLINIC KIBERA");
 	/* Swahili, from the reply_sw column */
 	contains(say(fx, n, "KLINIKI embakasi"), "Kituo cha Afya Embakasi");
@@ -492,7 +497,9 @@ test_lookup_did_you_mean(void **state)
 
 	/* two names two edits away and none nearer: ask */
 	contains(say(fx, n, "CLINIC kaseran"),
-	    "Did you mean KASARANI, KISERIAN? Send CLINIC");
+	    "Did you mean KASARANI, KISERIAN? Send one of these names");
+	/* the next message is the name */
+	contains(say(fx, n, "kiserian"), "Kiserian Dispensary");
 	/* one of them clearly nearer: answer it */
 	contains(say(fx, n, "CLINIC kasaran"), "Kasarani Maternity");
 	contains(say(fx, n, "KLINIKI kaseran"),

@@ -59,7 +59,7 @@ test_inbound(void **state)
 {
 	struct store *st = *state;
 	struct inbound_new in = { "generic", "abc", "+254700000001", "22384",
-		"maji'; DROP TABLE messages;--", 1000 };
+		"maji'; DROP TABLE messages;--", 1000, NULL };
 	struct msg *v;
 	size_t n;
 	int64_t id1, id2, id3;
@@ -260,6 +260,7 @@ test_migrations(void **state)
 	*state = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+			     "ALTER TABLE messages DROP COLUMN channel;"
 			     "ALTER TABLE messages DROP COLUMN cost;"
 			     "DROP TABLE inbound_parts;"
 			     "DROP TABLE poll_cursors;"
@@ -270,6 +271,7 @@ test_migrations(void **state)
 			     "DROP TABLE secrets;"
 			     "DROP TABLE fetch_cache;"
 			     "DROP TABLE state;"
+			     "DROP TABLE ussd_sessions;"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ussd: menu sessions on a USSD code (docs/ussd.md).  The menus come from
+ * conf (`ussd` in routes.conf, ussd_conf.c) and reach any route's handler:
+ * a survey's questions, a complaint's steps and a lookup become screens,
+ * stored like SMS with the channel "ussd".  Each step is one transaction.
+ *
+ * The text the provider resends -- every input of the session joined by
+ * '*' -- is the source of truth: the session's row keeps the text already
+ * answered, so a step sent twice gets the same screen, a restart or a
+ * second gateway process on the same database picks up where the last
+ * left off, and a row lost makes the menus replay from the path.
+ */
+#ifndef BARAZA_USSD_H
+#define BARAZA_USSD_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+#include "store.h"
+
+#define USSD_SCREEN_MAX  182 /* characters a handset shows */
+#define USSD_OPTIONS_MAX 30
+
+enum ussd_action {
+	UA_SCREEN, /* another screen */
+	UA_ROUTE,  /* a route's handler, screen by screen */
+	UA_TEXT,   /* a closing text */
+	UA_LANG,   /* the citizen's language */
+};
+
+struct ussd_option {
+	struct ltext label;
+	enum ussd_action action;
+	int target;        /* screen or route index, or language */
+	struct ltext text; /* UA_TEXT */
+	bool sms_copy;     /* UA_ROUTE: the last screen also goes by SMS */
+};
+
+struct ussd_screen {
+	char *id;
+	struct ltext title;
+	struct ussd_option *opts;
+	size_t nopts;
+};
+
+enum ussd_text {
+	UT_INVALID, /* "Invalid choice." */
+	UT_BACK,    /* "Back" */
+	UT_MORE,    /* "More" */
+	UT_HOME,    /* "Home" */
+	UT_PENDING, /* the answer will come by SMS (a slow live source) */
+	UT_ENDED,   /* a step with nothing to show */
+	UT_COUNT
+};
+
+struct ussd_service {
+	char *code;
+	int home;
+};
+
+struct ussd_menu {
+	struct ussd_screen *screens;
+	size_t nscreens;
+	struct ussd_service *services;
+	size_t nservices;
+	int home; /* for codes not listed */
+	struct ltext t[UT_COUNT];
+};
+
+/* Reads `ussd` from the routing file into r->ussd (left NULL without
+ * one); diagnostics to ce.  Needs r's routes. */
+void ussd_conf_parse(struct conf_errors *ce, const config_setting_t *root,
+    struct routing *r);
+void ussd_menu_free(struct ussd_menu *m);
+
+struct ussd_step {
+	const char *provider; /* the provider's name (reply and session key) */
+	const char *session;
+	const char *number;
+	const char *code;
+	const char *text;
+	bool fetch_inline; /* sim: a live source is fetched on the spot */
+};
+
+/*
+ * One step of a session: returns 0 with the screen in *ret ("CON ..." or
+ * "END ...", owned), or a store error (the caller rolls back; the provider
+ * gets 503 and retries).  Runs in the caller's transaction.
+ */
+int ussd_run(struct store *st, const struct routing *r, const struct conf *c,
+    const struct ussd_step *u, char **ret);
+
+#endif

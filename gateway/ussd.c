@@ -215,6 +215,14 @@ as_screen(const char *text, bool end)
 	return buf_steal(&b);
 }
 
+/* The answer of this step so far (a later input may replace it). */
+static void
+set_screen(struct step *x, char *screen)
+{
+	free(x->screen);
+	x->screen = screen;
+}
+
 /* --- a handler's step ---------------------------------------------------- */
 
 /* The number's live session is this route's: the handler goes on. */
@@ -297,10 +305,11 @@ run_handler(struct step *x, const char *text)
 	if ((rc = in_route(x, x->s.route, &goes_on)) < 0)
 		goto out;
 	x->ended = !goes_on;
-	x->screen = as_screen(oc.reply != NULL && oc.reply[0] != '\0'
-		? oc.reply
-		: ltext_get(&x->m->t[UT_ENDED], x->lang),
-	    x->ended);
+	set_screen(x,
+	    as_screen(oc.reply != NULL && oc.reply[0] != '\0'
+		    ? oc.reply
+		    : ltext_get(&x->m->t[UT_ENDED], x->lang),
+		x->ended));
 	if (x->ended && opt->sms_copy && oc.reply != NULL)
 		rc = sms_copy(x, oc.reply);
 out:
@@ -326,7 +335,7 @@ choose(struct step *x, int n)
 		x->s.page = 0;
 		return 0;
 	case UA_TEXT:
-		x->screen = as_screen(ltext_get(&opt->text, x->lang), true);
+		set_screen(x, as_screen(ltext_get(&opt->text, x->lang), true));
 		x->ended = true;
 		return 0;
 	case UA_LANG: /* then home, in that language */
@@ -355,6 +364,7 @@ menu_input(struct step *x, const char *in)
 	long n;
 
 	x->invalid = false;
+	set_screen(x, NULL); /* a menu again: rendered at the end */
 	if (strcmp(in, "00") == 0) {
 		state_home(x);
 		return 0;
@@ -388,6 +398,7 @@ handler_input(struct step *x, const char *in)
 {
 	if (strcmp(in, "00") == 0) { /* home; the handler's session stays */
 		state_home(x);
+		set_screen(x, NULL);
 		return 0;
 	}
 	return run_handler(x, in);

@@ -27,6 +27,13 @@ log_parse_inbound(void *state, const struct webreq *req, struct inbound *ret,
 	return generic_inbound(req, ret, err);
 }
 
+static int
+log_parse_ussd(void *state, const struct webreq *req, struct ussd_req *ret,
+    struct buf *err)
+{
+	return ussd_fill(req, ret, err);
+}
+
 static enum send_result
 log_send(void *state, const struct outmsg *m, struct send_outcome *ret)
 {
@@ -50,5 +57,6 @@ const struct provider_type provider_log = {
 	.authenticated = log_authenticated,
 	.configure = log_configure,
 	.parse_inbound = log_parse_inbound,
+	.parse_ussd = log_parse_ussd,
 	.send_direct = log_send,
 };

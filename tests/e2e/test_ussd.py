@@ -147,8 +147,8 @@ class UssdTest(unittest.TestCase):
         self.assertEqual(status, 200)
         status, out = self.gw.get("/healthz")
         self.assertEqual(status, 200)
-        # a provider that takes no USSD
-        status, out = self.gw.post("/ussd/log", "sessionId=x", {})
+        # no such provider
+        status, out = self.gw.post("/ussd/nosuch", "sessionId=x", {})
         self.assertEqual(status, 404)
 
     def test_sim_walks_the_menus(self):

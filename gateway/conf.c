@@ -363,6 +363,12 @@ hconf_keyword_list(const struct hconf *hc, int lang)
 	return routing_keyword_list(hc->r, lang);
 }
 
+char *
+hconf_menu_list(const struct hconf *hc, int lang)
+{
+	return ussd_sms_menu_list(hc->r, lang);
+}
+
 void
 hconf_check_text(struct hconf *hc, const char *key, int lang, const char *tmpl,
     const char *const *vars)
@@ -844,6 +850,9 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 	if (r->default_route < 0)
 		conf_error(ce, l,
 		    "no default route: mark one 'default = true' or add a 'help' route");
+	/* the menus name routes; handlers' checks may list the menus */
+	if (ce->errors == 0)
+		ussd_conf_parse(ce, root, r);
 	for (int i = 0; ce->errors == 0 && i < n; i++) {
 		struct route *rt = &r->routes[i];
 		struct hconf hc = { ce, config_setting_get_elem(l, (unsigned)i),
@@ -890,8 +899,6 @@ parse_routing(struct conf_errors *ce, const config_setting_t *root,
 		parse_replies(ce, root, r);
 		parse_routes(ce, root, handlers, r, &sites);
 		warn_close_keywords(ce, root, r);
-		if (ce->errors == 0)
-			ussd_conf_parse(ce, root, r);
 	}
 	free(sites);
 	return r;

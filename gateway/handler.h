@@ -157,6 +157,8 @@ int hconf_words(struct hconf *hc, const config_setting_t *parent,
 
 /* The keyword list hctx_keyword_list() would give in lang.  Caller frees. */
 char *hconf_keyword_list(const struct hconf *hc, int lang);
+/* The menu list hctx_menu_list() would give in lang.  Caller frees. */
+char *hconf_menu_list(const struct hconf *hc, int lang);
 /* Warns when tmpl, expanded with vars, needs more than one SMS segment. */
 void hconf_check_text(struct hconf *hc, const char *key, int lang,
     const char *tmpl, const char *const *vars);
@@ -192,6 +194,9 @@ void hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
 /* "SURVEY, COMPLAIN, STATUS": the first keyword of each listed route in
  * the citizen's language.  Caller frees. */
 char *hctx_keyword_list(const struct hctx *ctx);
+/* "1 Water survey, 2 Make a complaint": the USSD home screen's options,
+ * which a numbered SMS reply walks; "" without menus.  Caller frees. */
+char *hctx_menu_list(const struct hctx *ctx);
 
 /* This route's session state for the number, or NULL when none/expired. */
 const char *hctx_session(const struct hctx *ctx);

@@ -18,6 +18,7 @@
 #include "pseudonym.h"
 #include "router.h"
 #include "text.h"
+#include "ussd.h"
 
 void
 hctx_done(struct hctx *ctx)
@@ -118,6 +119,12 @@ char *
 hctx_keyword_list(const struct hctx *ctx)
 {
 	return routing_keyword_list(ctx->r, ctx->lang);
+}
+
+char *
+hctx_menu_list(const struct hctx *ctx)
+{
+	return ussd_sms_menu_list(ctx->r, ctx->lang);
 }
 
 /* --- the reply and the session ----------------------------------------- */

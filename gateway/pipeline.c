@@ -14,9 +14,12 @@
 #include "pipeline.h"
 #include "router.h"
 #include "text.h"
+#include "ussd.h"
 
 /* run_handler(): the handler failed (its errors are not the store's). */
 #define HANDLER_FAILED 2
+/* A citizen walking the menus by SMS has this long between replies. */
+#define MENU_SESSION_MS (30 * 60 * 1000)
 /* A deferred message is looked at again this long after its source's
  * deadline, when the fetcher has not woken it before. */
 #define DEFER_SLACK_MS 200
@@ -95,6 +98,64 @@ reply_ltext(struct hctx *ctx, const struct ltext *t, const char *const *vars)
 	hctx_reply_template(ctx, t, vars);
 }
 
+/* The message is a menu input (a number, 0, 00, 98), spaces aside. */
+static bool
+menu_input_of(const char *text)
+{
+	char word[8];
+	size_t n;
+
+	while (*text == ' ')
+		text++;
+	n = strcspn(text, " ");
+	if (n >= sizeof(word) || text[n + strspn(text + n, " ")] != '\0')
+		return false;
+	memcpy(word, text, n);
+	word[n] = '\0';
+	return ussd_sms_input(word);
+}
+
+/* One step of the menus by SMS: a screen (kept in the pseudo-route's
+ * session), a closing text, or a route run as if its keyword was sent. */
+static int
+sms_menu(struct store *st, const struct routing *r, struct hctx *ctx,
+    struct outcome *out, const char *state, int64_t now)
+{
+	struct menu_sms ms;
+	char input[8];
+	const char *t = ctx->text;
+	size_t n;
+	int rc = 0;
+
+	t += strspn(t, " ");
+	n = strcspn(t, " ");
+	snprintf(input, sizeof(input), "%.*s", (int)n, t);
+	ussd_sms_step(r, state, input, ctx->lang, &ms);
+	ctx->lang = ms.lang;
+	switch (ms.result) {
+	case MENU_SCREEN:
+		out->route = "menu";
+		hctx_reply(ctx, ms.text);
+		rc = store_session_put(st, ctx->number, USSD_SMS_ROUTE,
+		    ms.state, now + MENU_SESSION_MS, now);
+		break;
+	case MENU_END:
+		out->route = "menu";
+		hctx_reply(ctx, ms.text);
+		rc = store_session_delete(st, ctx->number);
+		break;
+	case MENU_ROUTE:
+		if ((rc = store_session_delete(st, ctx->number)) < 0)
+			break;
+		out->route = r->routes[ms.route].name;
+		ctx->args = ""; /* as its keyword alone */
+		rc = run_handler(st, ctx, ms.route, false, now);
+		break;
+	}
+	menu_sms_done(&ms);
+	return rc;
+}
+
 /* Routes the message and runs what it reaches; fills ctx->reply. */
 static int
 route_message(struct store *st, const struct routing *r, struct hctx *ctx,
@@ -103,6 +164,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	struct match m;
 	char *sess_route = NULL, *sess_state = NULL;
 	int rc, sroute = -1;
+	bool menu;
 
 	router_match(r, ctx->text, &m);
 	if (m.lang >= 0)
@@ -110,7 +172,8 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	rc = store_session_get(st, ctx->number, now, &sess_route, &sess_state);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
-	if (rc == 0 && (sroute = find_route(r, sess_route)) < 0)
+	menu = rc == 0 && strcmp(sess_route, USSD_SMS_ROUTE) == 0;
+	if (rc == 0 && !menu && (sroute = find_route(r, sess_route)) < 0)
 		store_session_delete(st,
 		    ctx->number); /* route gone on reload */
 	free(sess_route);
@@ -152,6 +215,14 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 			goto done;
 		}
 	}
+	/* the menus by SMS: a numbered reply walks them */
+	if (r->ussd != NULL && sroute < 0 && m.kind == MATCH_NONE &&
+	    menu_input_of(ctx->text)) {
+		rc = sms_menu(st, r, ctx, out, menu ? sess_state : NULL, now);
+		goto done;
+	}
+	if (menu && (rc = store_session_delete(st, ctx->number)) < 0)
+		goto done; /* a word leaves the menu */
 	if (sroute >= 0) {
 		ctx->session = sess_state;
 		ctx->other_keyword =

@@ -43,9 +43,11 @@ struct step {
 	int64_t now;
 	int lang;
 	struct state s;
-	bool invalid; /* the last input was not an option */
-	bool ended;   /* END */
-	char *screen; /* set when a handler or a text answered */
+	bool invalid;   /* the last input was not an option */
+	bool sms;       /* walked by SMS: a route is left to the pipeline */
+	unsigned limit; /* characters of a screen */
+	bool ended;     /* END */
+	char *screen;   /* set when a handler or a text answered */
 };
 
 /* --- state ------------------------------------------------------------- */
@@ -149,7 +151,7 @@ page_bounds(const struct step *x, const struct ussd_screen *sc, int p,
 			size_t len = b.len;
 			buf_printf(&b, "\n%zu %s", to + 1,
 			    ltext_get(&sc->opts[to].label, x->lang));
-			if (units(b.data) > USSD_SCREEN_MAX && to > from) {
+			if (units(b.data) > x->limit && to > from) {
 				b.len = len;
 				b.data[len] = '\0';
 				break;
@@ -177,7 +179,8 @@ render_menu(struct step *x)
 		page_bounds(x, sc, 0, &from, &to);
 	}
 	buf_init(&b);
-	buf_puts(&b, "CON ");
+	if (!x->sms)
+		buf_puts(&b, "CON ");
 	if (x->invalid)
 		buf_printf(&b, "%s\n",
 		    ltext_get(&x->m->t[UT_INVALID], x->lang));
@@ -341,12 +344,16 @@ choose(struct step *x, int n)
 	case UA_LANG: /* then home, in that language */
 		x->lang = opt->target;
 		state_home(x);
+		if (x->sms)
+			return 0; /* the pipeline remembers it */
 		return store_contact_set_lang(x->st, x->u->number,
 		    x->r->lang_code[x->lang], x->now);
 	case UA_ROUTE:
 		x->s.kind = 'H';
 		x->s.route = opt->target;
 		x->s.option = n;
+		if (x->sms)
+			return 0; /* the pipeline runs the route */
 		/* the route's keyword, as if texted: a survey left half way
 		 * goes on at its next question */
 		rc = run_handler(x,
@@ -438,7 +445,12 @@ int
 ussd_run(struct store *st, const struct routing *r, const struct conf *c,
     const struct ussd_step *u, char **ret)
 {
-	struct step x = { .st = st, .r = r, .m = r->ussd, .c = c, .u = u };
+	struct step x = { .st = st,
+		.r = r,
+		.m = r->ussd,
+		.c = c,
+		.u = u,
+		.limit = USSD_SCREEN_MAX };
 	struct ussd_row row = { 0 };
 	struct contact contact = { 0 };
 	const char *fresh = NULL;
@@ -501,4 +513,73 @@ out:
 	free(x.screen);
 	ussd_row_done(&row);
 	return rc;
+}
+
+/* --- the same menus over SMS --------------------------------------------- */
+
+#define SMS_SCREEN_MAX 160 /* one GSM-7 segment */
+
+bool
+ussd_sms_input(const char *text)
+{
+	size_t n = strlen(text);
+
+	return n > 0 && n <= 3 && strspn(text, "0123456789") == n;
+}
+
+void
+menu_sms_done(struct menu_sms *m)
+{
+	free(m->text);
+	free(m->state);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+ussd_sms_step(const struct routing *r, const char *state, const char *input,
+    int lang, struct menu_sms *ret)
+{
+	struct ussd_step u = { .code = "" };
+	struct step x = { .r = r,
+		.m = r->ussd,
+		.u = &u,
+		.lang = lang,
+		.sms = true,
+		.limit = SMS_SCREEN_MAX };
+
+	memset(ret, 0, sizeof(*ret));
+	if (state == NULL || !state_load(&x, state) || x.s.kind == 'H')
+		state_home(&x);
+	menu_input(&x, input);
+	ret->lang = x.lang;
+	ret->lang_changed = x.lang != lang;
+	if (x.s.kind == 'H') {
+		ret->result = MENU_ROUTE;
+		ret->route = x.s.route;
+	} else if (x.ended) {
+		ret->result = MENU_END;
+		ret->text = xstrdup(x.screen != NULL ? x.screen + 4 : "");
+	} else {
+		ret->result = MENU_SCREEN;
+		ret->text = render_menu(&x);
+		ret->state = state_save(&x.s);
+	}
+	free(x.screen);
+}
+
+char *
+ussd_sms_menu_list(const struct routing *r, int lang)
+{
+	const struct ussd_screen *sc;
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "");
+	if (r->ussd == NULL)
+		return buf_steal(&b);
+	sc = &r->ussd->screens[r->ussd->home];
+	for (size_t i = 0; i < sc->nopts; i++)
+		buf_printf(&b, "%s%zu %s", i > 0 ? ", " : "", i + 1,
+		    ltext_get(&sc->opts[i].label, lang));
+	return buf_steal(&b);
 }

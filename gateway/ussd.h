@@ -91,4 +91,38 @@ struct ussd_step {
 int ussd_run(struct store *st, const struct routing *r, const struct conf *c,
     const struct ussd_step *u, char **ret);
 
+/* --- the same menus over SMS ---------------------------------------------
+ * For citizens who cannot remember keywords: the help reply lists the home
+ * screen's options ({menu}), and a reply with a number walks the menus,
+ * screen by screen, as SMS replies.  Pure: the pipeline keeps the state
+ * (a session of the pseudo-route USSD_SMS_ROUTE) and does what it says.
+ */
+#define USSD_SMS_ROUTE "~menu" /* never a route's name */
+
+enum menu_result {
+	MENU_SCREEN, /* text is the next screen; keep state */
+	MENU_END,    /* text is a closing text */
+	MENU_ROUTE,  /* go to route, as if its keyword was sent */
+};
+
+struct menu_sms {
+	enum menu_result result;
+	char *text;  /* owned */
+	char *state; /* MENU_SCREEN, owned */
+	int route;
+	int lang; /* the language from now on */
+	bool lang_changed;
+};
+
+/* True for what a menu takes by SMS: a number, 0, 00 or 98. */
+bool ussd_sms_input(const char *text);
+/* One numbered reply; state NULL is the home screen (what the help reply
+ * listed). */
+void ussd_sms_step(const struct routing *r, const char *state,
+    const char *input, int lang, struct menu_sms *ret);
+void menu_sms_done(struct menu_sms *m);
+/* "1 Water survey, 2 Make a complaint, ..." of the home screen, for the
+ * help reply's {menu}; "" without menus.  Caller frees. */
+char *ussd_sms_menu_list(const struct routing *r, int lang);
+
 #endif

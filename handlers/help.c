@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * help: answers with the route's text in the citizen's language, where
- * {keywords} becomes the list of keywords they can send next.  It is the
- * usual default route, so unknown words get it too.
+ * {keywords} becomes the list of keywords they can send next and {menu}
+ * the numbered options of the menus (a numbered reply walks them).  It is
+ * the usual default route, so unknown words get it too.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,11 +46,12 @@ static int
 help_handle(void *state, struct hctx *ctx)
 {
 	struct help *h = state;
-	char *keywords = hctx_keyword_list(ctx);
-	const char *vars[] = { "keywords", keywords, NULL };
+	char *keywords = hctx_keyword_list(ctx), *menu = hctx_menu_list(ctx);
+	const char *vars[] = { "keywords", keywords, "menu", menu, NULL };
 
 	hctx_reply_template(ctx, &h->reply, vars);
 	free(keywords);
+	free(menu);
 	return HANDLER_OK;
 }
 
@@ -61,11 +63,14 @@ help_check(void *state, struct hconf *hc)
 
 	for (int lang = 0; lang < hconf_nlangs(hc); lang++) {
 		char *keywords = hconf_keyword_list(hc, lang);
-		const char *vars[] = { "keywords", keywords, NULL };
+		char *menu = hconf_menu_list(hc, lang);
+		const char *vars[] = { "keywords", keywords, "menu", menu,
+			NULL };
 
 		hconf_check_text(hc, "reply", lang, ltext_get(&h->reply, lang),
 		    vars);
 		free(keywords);
+		free(menu);
 	}
 }
 

@@ -137,7 +137,7 @@ class KannelTest(unittest.TestCase):
     def test_keyword_reply_and_delivery_report(self):
         got = self.phone("+254711000401 22384 text HELP")
         self.assertEqual(len(got), 1, got)
-        self.assertIn("<22384 +254711000401 text Send one word: SURVEY, COMPLAIN, STATUS, CLINIC, ABOUT, CONTACT.", got[0])
+        self.assertIn("<22384 +254711000401 text Send one word: SURVEY, COMPLAIN, STATUS, CLINIC, MENU, ABOUT, CONTACT.", got[0])
         row = self.gw.wait_until(lambda: self.gw.query(
             "SELECT status, reason FROM messages WHERE direction='out' AND number=?"
             " AND status='delivered'", "+254711000401"), 10)

@@ -238,7 +238,9 @@ test_survey_leaving(void **state)
 	contains(say(fx, n, "SURVEY"), "1. How often");
 	/* another route's keyword where an option is expected: go there */
 	contains(say(fx, n, "CLINIC kibera"), "Kibera Health Centre");
-	contains(say(fx, n, "2"), "Send one word");
+	/* the survey is left: a number is no longer its answer (it walks the
+	 * menus: 2 is the complaint) */
+	contains(say(fx, n, "2"), "What is the problem about?");
 	/* QUIT leaves; the partial response is kept as such */
 	contains(say(fx, n, "SURVEY"), "1. How often");
 	contains(say(fx, n, "rarely"), "2. Last week");
@@ -357,7 +359,7 @@ test_complaint_guided(void **state)
 	contains(say(fx, n, "4"), "Where is it?");
 	contains(say(fx, n, "Gikomba"), "Reply 1 YES to send your RUBBISH");
 	contains(say(fx, n, "2"), "was not sent");
-	contains(say(fx, n, "2"), "Send one word");
+	contains(say(fx, n, "whatever"), "Send one word");
 }
 
 static void
@@ -506,6 +508,38 @@ test_lookup_did_you_mean(void **state)
 	    "Ulimaanisha KASARANI, KISERIAN?");
 }
 
+/* --- the USSD menus by SMS --------------------------------------------- */
+
+static void
+test_menu_by_sms(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711400001";
+
+	contains(say(fx, n, "MENU"),
+	    "Reply with a number: 1 Water survey, 2 Make a complaint");
+	/* a number walks the menus, screen by screen */
+	contains(say(fx, n, "5"), "More\n1 About Baraza");
+	contains(say(fx, n, "9"), "Invalid choice.\nMore");
+	contains(say(fx, n, "0"), "Baraza: your county listens\n1 Water");
+	/* a route's option: as if its keyword was sent */
+	contains(say(fx, n, "2"), "What is the problem about?");
+	/* in the route's steps, numbers are answers again */
+	contains(say(fx, n, "1"), "Describe the WATER problem");
+	/* a bare number without any conversation starts at the home screen */
+	contains(say(fx, "+254711400002", " 4 "), "Which area?");
+	/* a language, then home in it */
+	say(fx, "+254711400003", "5");
+	contains(say(fx, "+254711400003", "3"), "Language / Lugha");
+	contains(say(fx, "+254711400003", "2"),
+	    "Baraza: kaunti yako inasikiliza");
+	contains(say(fx, "+254711400003", "zzz"), "Tuma neno moja");
+	/* a word leaves the menu */
+	say(fx, "+254711400004", "5");
+	contains(say(fx, "+254711400004", "ABOUT"), "Baraza lets you");
+	contains(say(fx, "+254711400004", "2"), "What is the problem about?");
+}
+
 /* --- what `baraza check` says of broken settings ------------------------- */
 
 static void
@@ -558,6 +592,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lookup_did_you_mean, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_menu_by_sms, setup,
 		    teardown),
 		cmocka_unit_test(test_check_diagnostics),
 	};

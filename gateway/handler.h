@@ -102,6 +102,10 @@ struct handler {
 	/* Optional.  The columns of the records this route keeps, for the
 	 * daily exports; 0, or HANDLER_DECLINED when it keeps none. */
 	int (*exports)(void *state, struct hexport *ret);
+	/* Optional.  The i-th entry a citizen can pick (a lookup's places),
+	 * for a USSD list; NULL past the last.  Sending the route's keyword
+	 * and the entry picks it. */
+	const char *(*item)(void *state, size_t i);
 };
 
 /* --- configure() side ------------------------------------------------- */

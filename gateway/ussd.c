@@ -75,8 +75,9 @@ state_save(const struct state *s)
 	struct buf b;
 
 	buf_init(&b);
-	if (s->kind == 'H') {
-		buf_printf(&b, "H %d %d %d", s->route, s->screen, s->option);
+	if (s->kind == 'H' || s->kind == 'L') {
+		buf_printf(&b, "%c %d %d %d %d", s->kind, s->route, s->screen,
+		    s->option, s->page);
 		return buf_steal(&b);
 	}
 	buf_printf(&b, "M %d %d", s->screen, s->page);
@@ -96,10 +97,14 @@ state_load(struct step *x, const char *text)
 	memset(&s, 0, sizeof(s));
 	if (text == NULL)
 		return false;
-	if (sscanf(p, "H %d %d %d", &s.route, &s.screen, &s.option) == 3) {
-		s.kind = 'H';
+	if (sscanf(p, "%c %d %d %d %d", &s.kind, &s.route, &s.screen, &s.option,
+		&s.page) == 5 &&
+	    (s.kind == 'H' || s.kind == 'L')) {
 		if (s.route < 0 || (size_t)s.route >= x->r->nroutes ||
-		    s.screen < 0 || (size_t)s.screen >= x->m->nscreens)
+		    s.screen < 0 || (size_t)s.screen >= x->m->nscreens ||
+		    s.option < 0 ||
+		    (size_t)s.option >= x->m->screens[s.screen].nopts ||
+		    s.page < 0)
 			return false;
 		x->s = s;
 		return true;
@@ -349,9 +354,12 @@ choose(struct step *x, int n)
 		return store_contact_set_lang(x->st, x->u->number,
 		    x->r->lang_code[x->lang], x->now);
 	case UA_ROUTE:
-		x->s.kind = 'H';
+		x->s.kind = opt->list && !x->sms ? 'L' : 'H';
 		x->s.route = opt->target;
 		x->s.option = n;
+		x->s.page = 0;
+		if (x->s.kind == 'L')
+			return 0; /* the list is the next screen */
 		if (x->sms)
 			return 0; /* the pipeline runs the route */
 		/* the route's keyword, as if texted: a survey left half way
@@ -400,6 +408,123 @@ menu_input(struct step *x, const char *in)
 	return choose(x, (int)n - 1);
 }
 
+/* --- a route's entries, as a paged list ---------------------------------- */
+
+static const char *
+item(const struct step *x, size_t i)
+{
+	const struct route *rt = &x->r->routes[x->s.route];
+
+	return rt->handler->item(rt->state, i);
+}
+
+/* The entries page p shows: [*ret_from, *ret_to); *ret_more when more. */
+static void
+list_bounds(const struct step *x, const char *title, int p, size_t *ret_from,
+    size_t *ret_to, bool *ret_more)
+{
+	size_t from = 0, to = 0;
+
+	for (int page = 0; page <= p; page++) {
+		struct buf b;
+		buf_init(&b);
+		buf_printf(&b, "%s\n%s\n0 %s\n%s %s",
+		    ltext_get(&x->m->t[UT_INVALID], x->lang), title,
+		    ltext_get(&x->m->t[UT_BACK], x->lang), USSD_MORE,
+		    ltext_get(&x->m->t[UT_MORE], x->lang));
+		for (to = from; item(x, to) != NULL; to++) {
+			size_t len = b.len;
+			buf_printf(&b, "\n%zu %s", to + 1, item(x, to));
+			if (units(b.data) > x->limit && to > from) {
+				b.len = len;
+				b.data[len] = '\0';
+				break;
+			}
+		}
+		buf_free(&b);
+		if (page < p)
+			from = to;
+	}
+	*ret_from = from;
+	*ret_to = to;
+	*ret_more = item(x, to) != NULL;
+}
+
+static const char *
+list_title(const struct step *x)
+{
+	return ltext_get(&x->m->screens[x->s.screen].opts[x->s.option].label,
+	    x->lang);
+}
+
+static char *
+render_list(struct step *x)
+{
+	size_t from, to;
+	bool more;
+	struct buf b;
+
+	list_bounds(x, list_title(x), x->s.page, &from, &to, &more);
+	buf_init(&b);
+	buf_puts(&b, "CON ");
+	if (x->invalid)
+		buf_printf(&b, "%s\n",
+		    ltext_get(&x->m->t[UT_INVALID], x->lang));
+	buf_puts(&b, list_title(x));
+	for (size_t i = from; i < to; i++)
+		buf_printf(&b, "\n%zu %s", i + 1, item(x, i));
+	if (more)
+		buf_printf(&b, "\n%s %s", USSD_MORE,
+		    ltext_get(&x->m->t[UT_MORE], x->lang));
+	buf_printf(&b, "\n0 %s", ltext_get(&x->m->t[UT_BACK], x->lang));
+	return buf_steal(&b);
+}
+
+/* In a list: a number picks an entry, a name is typed, 0 back, 98 more. */
+static int
+list_input(struct step *x, const char *in)
+{
+	const char *keyword = route_keyword(&x->r->routes[x->s.route], x->lang);
+	const char *pick = in;
+	char *end, *text;
+	long n;
+	int rc;
+
+	x->invalid = false;
+	set_screen(x, NULL);
+	if (strcmp(in, "00") == 0) {
+		state_home(x);
+		return 0;
+	}
+	if (strcmp(in, "0") == 0) {
+		x->s.kind = 'M';
+		x->s.page = 0;
+		return 0;
+	}
+	if (strcmp(in, USSD_MORE) == 0) {
+		size_t from, to;
+		bool more;
+		list_bounds(x, list_title(x), x->s.page, &from, &to, &more);
+		if (more)
+			x->s.page++;
+		else
+			x->invalid = true;
+		return 0;
+	}
+	n = strtol(in, &end, 10);
+	if (in[0] >= '1' && in[0] <= '9' && *end == '\0' &&
+	    (pick = item(x, (size_t)n - 1)) == NULL) {
+		x->invalid = true;
+		return 0;
+	}
+	/* the entry, as if texted after the route's keyword */
+	text = xasprintf("%s %s", keyword, pick);
+	x->s.kind = 'H';
+	rc = run_handler(x, text);
+	free(text);
+	return rc;
+}
+
 static int
 handler_input(struct step *x, const char *in)
 {
@@ -426,6 +551,18 @@ feed(struct step *x, const char *inputs, bool replay)
 				break;
 			rc = handler_input(x, p);
 			break;
+		}
+		if (x->s.kind == 'L') {
+			if (replay)
+				break;
+			/* numbers split on '*'; a typed name is whole */
+			next = NULL;
+			if (strspn(p, "0123456789*") == strlen(p) &&
+			    (next = strchr(p, '*')) != NULL)
+				*next++ = '\0';
+			rc = list_input(x, p);
+			p = next;
+			continue;
 		}
 		if ((next = strchr(p, '*')) != NULL)
 			*next++ = '\0';
@@ -498,7 +635,7 @@ ussd_run(struct store *st, const struct routing *r, const struct conf *c,
 	if (fresh[0] != '\0' && (rc = feed(&x, fresh, replay)) < 0)
 		goto out;
 	if (x.screen == NULL)
-		x.screen = render_menu(&x);
+		x.screen = x.s.kind == 'L' ? render_list(&x) : render_menu(&x);
 	ussd_row_done(&row);
 	row.number = xstrdup(u->number);
 	row.code = xstrdup(u->code);

@@ -35,6 +35,7 @@ struct ussd_option {
 	int target;        /* screen or route index, or language */
 	struct ltext text; /* UA_TEXT */
 	bool sms_copy;     /* UA_ROUTE: the last screen also goes by SMS */
+	bool list;         /* UA_ROUTE: a paged list of the route's entries */
 };
 
 struct ussd_screen {

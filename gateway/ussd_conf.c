@@ -19,7 +19,7 @@ static const char *const ussd_keys[] = { "home", "services", "screens",
 	"invalid", "back", "more", "home_label", "pending", "ended", NULL };
 static const char *const screen_keys[] = { "id", "title", "options", NULL };
 static const char *const option_keys[] = { "label", "screen", "route", "text",
-	"lang", "sms_copy", NULL };
+	"lang", "sms_copy", "list", NULL };
 static const char *const text_keys[UT_COUNT] = {
 	[UT_INVALID] = "invalid",
 	[UT_BACK] = "back",
@@ -111,6 +111,13 @@ read_option(struct hconf *hc, struct ussd_menu *m, const config_setting_t *o,
 		    "an option leads to one of: screen, route, text, lang");
 	if (config_setting_lookup_bool(o, "sms_copy", &copy))
 		opt->sms_copy = copy != 0;
+	if (config_setting_lookup_bool(o, "list", &copy) && copy) {
+		opt->list = true;
+		if (opt->action != UA_ROUTE || opt->target < 0 ||
+		    hc->r->routes[opt->target].handler->item == NULL)
+			conf_error(hc->ce, o,
+			    "'list' is for a route whose handler has entries to pick (a lookup)");
+	}
 }
 
 static void

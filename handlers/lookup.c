@@ -490,6 +490,16 @@ lookup_handle(void *state, struct hctx *ctx)
 	return HANDLER_OK;
 }
 
+static const char *
+lookup_item(void *state, size_t i)
+{
+	struct lookup *l = state;
+
+	if (l->table == NULL || i >= table_nrows(l->table))
+		return NULL;
+	return table_cell(l->table, i, l->col_key);
+}
+
 const struct handler lookup_handler = {
 	.name = "lookup",
 	.abi = HANDLER_ABI,
@@ -497,4 +507,5 @@ const struct handler lookup_handler = {
 	.configure = lookup_configure,
 	.free_state = lookup_free,
 	.handle = lookup_handle,
+	.item = lookup_item,
 };

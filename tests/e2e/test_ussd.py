@@ -91,8 +91,20 @@ class UssdTest(unittest.TestCase):
         s = self.walk("s-clinic", n, ["5", "3", "2", "4", "kiberra"])
         self.assertIn("Lugha", s[2])
         self.assertTrue(s[3].startswith("CON Baraza: kaunti yako"), s[3])
-        self.assertIn("Eneo gani?", s[4])
+        # the clinics, as a list to pick from or a name to type
+        self.assertTrue(s[4].startswith("CON Tafuta kliniki (chagua au andika eneo)\n1 Kibera\n"), s[4])
+        self.assertIn("\n98 Zaidi\n0 Rudi", s[4])
         self.assertTrue(s[5].startswith("END Kituo cha Afya Kibera"), s[5])
+
+    def test_clinic_list_paged(self):
+        n = "+254766000011"
+        s = self.walk("s-list", n, ["4", "98", "2"])
+        self.assertIn("\n11 ", s[2])
+        self.assertNotIn("\n1 Kibera", s[2])
+        # numbers are the list's: 2 is still Mathare from the second page
+        self.assertTrue(s[3].startswith("END Mathare Clinic"), s[3])
+        self.assertTrue(self.gw.wait_until(lambda: self.sink.texts_to(n), 10))
+        self.assertIn("Mathare Clinic", self.sink.texts_to(n)[0])
 
     def test_step_sent_twice_and_a_crash_mid_session(self):
         n = "+254766000005"

@@ -165,8 +165,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	base = argv[1];
-	sessions = atoi(argv[2]);
-	rounds = atoi(argv[3]);
+	sessions = (int)strtol(argv[2], NULL, 10);
+	rounds = (int)strtol(argv[3], NULL, 10);
 	inputs = argv + 4;
 	ninputs = argc - 4;
 	lat = calloc((size_t)sessions * (size_t)rounds * (size_t)(ninputs + 1),

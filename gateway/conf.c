@@ -363,6 +363,27 @@ hconf_keyword_list(const struct hconf *hc, int lang)
 	return routing_keyword_list(hc->r, lang);
 }
 
+int
+hconf_int(struct hconf *hc, const config_setting_t *parent, const char *key,
+    int min, int max, int def, int *ret)
+{
+	const config_setting_t *v =
+	    config_setting_get_member(parent != NULL ? parent : hc->route, key);
+
+	*ret = def;
+	if (v == NULL)
+		return 0;
+	if (config_setting_type(v) != CONFIG_TYPE_INT ||
+	    config_setting_get_int(v) < min ||
+	    config_setting_get_int(v) > max) {
+		hconf_error(hc, v, "'%s' must be a whole number from %d to %d",
+		    key, min, max);
+		return -EINVAL;
+	}
+	*ret = config_setting_get_int(v);
+	return 0;
+}
+
 char *
 hconf_menu_list(const struct hconf *hc, int lang)
 {

@@ -159,6 +159,15 @@ void table_free(struct table *t);
 int hconf_words(struct hconf *hc, const config_setting_t *parent,
     const char *key, bool required, struct lwords *ret);
 
+/*
+ * Reads a whole number setting of parent (the route when NULL) within
+ * [min, max]; def when absent.  0, or -EINVAL after an error.
+ */
+int hconf_int(struct hconf *hc, const config_setting_t *parent, const char *key,
+    int min, int max, int def, int *ret);
+/* True for an id of 1..32 lower-case letters, digits, '_' or '-'. */
+bool handler_valid_id(const char *s);
+
 /* The keyword list hctx_keyword_list() would give in lang.  Caller frees. */
 char *hconf_keyword_list(const struct hconf *hc, int lang);
 /* The menu list hctx_menu_list() would give in lang.  Caller frees. */
@@ -297,6 +306,16 @@ char *handler_fold(const char *s);
  * frees.  hctx_reply_template() is this, as the reply. */
 char *handler_expand(const struct ltext *tmpl, int lang,
     const char *const *vars);
+/* Moves *s past the next word (spaces around it skipped), copied into word
+ * (cut to size). */
+void handler_word(const char **s, char *word, size_t size);
+/* A copy of at most max bytes of UTF-8 text, cut between characters.
+ * Caller frees. */
+char *handler_cut(const char *text, size_t max);
+/* A time as "2026-11-27 09:14 +0300", local. */
+void handler_local_time(int64_t ms, char *out, size_t size);
+/* A YYYY-MM-DD local day's first millisecond; -EINVAL when not a date. */
+int handler_parse_day(const char *day, int64_t *ret);
 /* A text %-escaped for a URL's query or path.  Caller frees. */
 char *handler_url_escape(const char *s);
 /* The value at a JSON pointer (RFC 6901, "/data/0/reply") of a JSON text,

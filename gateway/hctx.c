@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "export.h"
 #include "fetch.h"
 #include "hctx.h"
 #include "provider_util.h"
@@ -559,6 +561,57 @@ handler_fold(const char *s)
 
 	text_fold(s, strlen(s), out, sizeof(out));
 	return xstrdup(out);
+}
+
+bool
+handler_valid_id(const char *s)
+{
+	if (s == NULL || *s == '\0' || strlen(s) > 32)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			*s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+void
+handler_word(const char **s, char *word, size_t size)
+{
+	const char *p = *s;
+	size_t n;
+
+	p += strspn(p, " \t\r\n");
+	n = strcspn(p, " \t\r\n");
+	snprintf(word, size, "%.*s", (int)(n < size ? n : size - 1), p);
+	p += n;
+	p += strspn(p, " \t\r\n");
+	*s = p;
+}
+
+char *
+handler_cut(const char *text, size_t max)
+{
+	return xstrndup_utf8(text, max);
+}
+
+void
+handler_local_time(int64_t ms, char *out, size_t size)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M %z", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+int
+handler_parse_day(const char *day, int64_t *ret)
+{
+	int64_t to;
+
+	return export_day_bounds(day, ret, &to);
 }
 
 char *

@@ -135,18 +135,6 @@ desk_free(struct desk *d)
 	free(d);
 }
 
-static bool
-valid_id(const char *s)
-{
-	if (s == NULL || *s == '\0' || strlen(s) > 32)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 /* Reads an id; checks it is well formed. */
 static char *
 read_id(struct hconf *hc, const config_setting_t *g, const char *what)
@@ -154,7 +142,8 @@ read_id(struct hconf *hc, const config_setting_t *g, const char *what)
 	const char *id = NULL;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
-	    !config_setting_lookup_string(g, "id", &id) || !valid_id(id)) {
+	    !config_setting_lookup_string(g, "id", &id) ||
+	    !handler_valid_id(id)) {
 		hconf_error(hc, g,
 		    "each of '%s' needs an 'id' of lower-case letters, digits, '_' or '-'",
 		    what);
@@ -280,26 +269,6 @@ read_officers(struct hconf *hc, struct desk *d)
 }
 
 static int
-read_int(struct hconf *hc, const char *key, int min, int max, int def, int *ret)
-{
-	const config_setting_t *s =
-	    config_setting_get_member(hconf_route(hc), key);
-
-	*ret = def;
-	if (s == NULL)
-		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT ||
-	    config_setting_get_int(s) < min ||
-	    config_setting_get_int(s) > max) {
-		hconf_error(hc, s, "'%s' must be a whole number from %d to %d",
-		    key, min, max);
-		return -EINVAL;
-	}
-	*ret = config_setting_get_int(s);
-	return 0;
-}
-
-static int
 read_desk(struct hconf *hc, struct desk *d)
 {
 	const config_setting_t *route = hconf_route(hc);
@@ -313,9 +282,9 @@ read_desk(struct hconf *hc, struct desk *d)
 		err = -EINVAL;
 	if (config_setting_lookup_bool(route, "ask_location", &ask))
 		d->ask_location = ask != 0;
-	if (read_int(hc, "expiry_min", 1, 1440, 30, &expiry) < 0 ||
-	    read_int(hc, "escalate_after_days", 1, 365, 7, &d->escalate_days) <
-		0)
+	if (hconf_int(hc, NULL, "expiry_min", 1, 1440, 30, &expiry) < 0 ||
+	    hconf_int(hc, NULL, "escalate_after_days", 1, 365, 7,
+		&d->escalate_days) < 0)
 		err = -EINVAL;
 	d->expiry_s = expiry * 60;
 	if (hconf_words(hc, NULL, "yes", true, &d->yes) < 0 ||
@@ -425,16 +394,8 @@ draft_done(struct draft *f)
 static char *
 clean(const char *s)
 {
-	size_t n = strlen(s);
-	char *c;
+	char *c = handler_cut(s, DESCRIPTION_MAX);
 
-	if (n > DESCRIPTION_MAX) {
-		n = DESCRIPTION_MAX;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--;
-	}
-	if ((c = strndup(s, n)) == NULL)
-		abort();
 	for (char *p = c; *p != '\0'; p++)
 		if (*p == '\t')
 			*p = ' ';
@@ -531,22 +492,6 @@ match_category(const struct desk *d, const char *word)
 	if (found == NULL && guesses == 1)
 		found = guess;
 	return found;
-}
-
-/* The first word of s into word (bounded); returns what follows it. */
-static const char *
-first_word(const char *s, char *word, size_t size)
-{
-	size_t n;
-
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	n = strcspn(s, " \t\r\n");
-	snprintf(word, size, "%.*s", (int)(n < size ? n : size - 1), s);
-	s += n;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-		s++;
-	return s;
 }
 
 static char *
@@ -659,9 +604,10 @@ start(const struct desk *d, struct hctx *ctx)
 {
 	struct draft f = { 0 };
 	char word[64];
-	const char *rest = first_word(hctx_args(ctx), word, sizeof(word));
+	const char *rest = hctx_args(ctx);
 	int rc = HANDLER_OK;
 
+	handler_word(&rest, word, sizeof(word));
 	if (word[0] != '\0' && (f.cat = match_category(d, word)) != NULL) {
 		if (rest[0] != '\0') {
 			f.description = clean(rest);
@@ -695,7 +641,7 @@ next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 
 	switch (f->step) {
 	case STEP_CATEGORY:
-		first_word(text, word, sizeof(word));
+		handler_word(&text, word, sizeof(word));
 		if ((f->cat = match_category(d, word)) == NULL) {
 			char *cats;
 			if (hctx_other_keyword(ctx))
@@ -714,7 +660,7 @@ next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 		f->step = STEP_CONFIRM;
 		break;
 	default:
-		first_word(text, word, sizeof(word));
+		handler_word(&text, word, sizeof(word));
 		folded = handler_fold(word);
 		if (strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded)) {
 			free(folded);
@@ -799,7 +745,10 @@ status_handle(const struct desk *d, struct hctx *ctx)
 	char word[64], ref[REF_LEN + 1];
 	int rc;
 
-	first_word(hctx_args(ctx), word, sizeof(word));
+	{
+		const char *a = hctx_args(ctx);
+		handler_word(&a, word, sizeof(word));
+	}
 	if (word[0] == '\0') {
 		/* no reference: the number's newest complaint */
 		rc = hctx_complaint_latest(ctx, d->name, hctx_number(ctx), &c);
@@ -819,13 +768,10 @@ status_handle(const struct desk *d, struct hctx *ctx)
 	if (rc < 0)
 		rc = ref_parse(word, ref);
 	if (rc < 0) {
-		char echo[ECHO_MAX + 1];
+		char *echo = handler_cut(word, ECHO_MAX);
 		const char *vars[] = { "ref", echo, NULL };
-		size_t n = strlen(word) > ECHO_MAX ? ECHO_MAX : strlen(word);
-		while (n > 0 && ((unsigned char)word[n] & 0xC0) == 0x80)
-			n--;
-		snprintf(echo, sizeof(echo), "%.*s", (int)n, word);
 		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
+		free(echo);
 		return HANDLER_OK;
 	}
 	rc = hctx_complaint_get(ctx, ref, &c);

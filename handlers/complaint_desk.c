@@ -77,23 +77,6 @@ is_officer(const struct desk *d, const char *number)
 	return false;
 }
 
-/* The next word of *s into word (bounded); *s moves past it. */
-static void
-take_word(const char **s, char *word, size_t size)
-{
-	const char *p = *s;
-	size_t n;
-
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	n = strcspn(p, " \t\r\n");
-	snprintf(word, size, "%.*s", (int)(n < size ? n : size - 1), p);
-	p += n;
-	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-		p++;
-	*s = p;
-}
-
 int
 desk_sms_update(const struct desk *d, struct hctx *ctx)
 {
@@ -106,13 +89,13 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	/* from anyone else, UPDATE is just an unknown word */
 	if (!is_officer(d, hctx_number(ctx)))
 		return HANDLER_DECLINED;
-	take_word(&rest, word, sizeof(word));
+	handler_word(&rest, word, sizeof(word));
 	if (ref_parse(word, ref) < 0) {
 		const char *vars[] = { "ref", word, NULL };
 		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
 		return HANDLER_OK;
 	}
-	take_word(&rest, word, sizeof(word));
+	handler_word(&rest, word, sizeof(word));
 	if ((to = desk_status_word(d, word)) == NULL) {
 		char *list = desk_status_list(d, hctx_lang(ctx));
 		const char *vars[] = { "statuses", list, NULL };
@@ -139,41 +122,6 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 }
 
 /* --- `baraza complaint` ------------------------------------------------ */
-
-static void
-local_time(int64_t ms, char *out, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%d %H:%M %z", &tm) == 0)
-		snprintf(out, size, "?");
-}
-
-/* YYYY-MM-DD as local midnight, in ms; -EINVAL when not a date. */
-static int
-parse_date(const char *s, int64_t *ret)
-{
-	struct tm tm;
-	int y, m, day;
-	char tail;
-	time_t t;
-
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &day, &tail) != 3 ||
-	    strlen(s) != 10)
-		return -EINVAL;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = day;
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != day ||
-	    tm.tm_mon != m - 1)
-		return -EINVAL;
-	*ret = (int64_t)t * 1000;
-	return 0;
-}
 
 /* A one-line, bounded view of a citizen's text. */
 static void
@@ -268,7 +216,7 @@ cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		    f.category);
 		return -EINVAL;
 	}
-	if (since != NULL && parse_date(since, &f.since) < 0) {
+	if (since != NULL && handler_parse_day(since, &f.since) < 0) {
 		fprintf(stderr,
 		    "baraza complaint list: --since: '%s' is not a date (YYYY-MM-DD)\n",
 		    since);
@@ -280,7 +228,7 @@ cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	    "STATUS", "CATEGORY", "CITIZEN", "DESCRIPTION");
 	for (size_t i = 0; i < n; i++) {
 		char when[32], text[LIST_TEXT_MAX + 4];
-		local_time(v[i].created_at, when, sizeof(when));
+		handler_local_time(v[i].created_at, when, sizeof(when));
 		one_line(v[i].description, text, sizeof(text));
 		fprintf(out, "%-8s %-22s %-12s %-11s %-15s %s\n", v[i].ref,
 		    when, v[i].status, v[i].category, citizen_of(&v[i]), text);
@@ -329,7 +277,7 @@ cmd_show(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		complaint_done(&c);
 		return rc;
 	}
-	local_time(c.created_at, when, sizeof(when));
+	handler_local_time(c.created_at, when, sizeof(when));
 	fprintf(out, "Reference:   %s\n", c.ref);
 	fprintf(out, "Category:    %s%s\n", c.category,
 	    c.anonymous ? " (anonymous)" : "");
@@ -349,7 +297,7 @@ cmd_show(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		fprintf(out, "Last note:   %s\n", c.note);
 	fprintf(out, "History:\n");
 	for (size_t i = 0; i < n; i++) {
-		local_time(ev[i].at, when, sizeof(when));
+		handler_local_time(ev[i].at, when, sizeof(when));
 		fprintf(out, "  %s  %-12s %s%s%s%s\n", when, ev[i].status,
 		    ev[i].note ? ev[i].note : "", ev[i].by ? "  by " : "",
 		    ev[i].by ? ev[i].by : "",

@@ -153,26 +153,6 @@ index_rows(struct hconf *hc, struct lookup *l)
 	return err;
 }
 
-static int
-source_int(struct hconf *hc, const config_setting_t *g, const char *key,
-    int min, int max, int def, int *ret)
-{
-	const config_setting_t *v = config_setting_get_member(g, key);
-
-	*ret = def;
-	if (v == NULL)
-		return 0;
-	if (config_setting_type(v) != CONFIG_TYPE_INT ||
-	    config_setting_get_int(v) < min ||
-	    config_setting_get_int(v) > max) {
-		hconf_error(hc, v, "'source.%s' must be from %d to %d", key,
-		    min, max);
-		return -EINVAL;
-	}
-	*ret = config_setting_get_int(v);
-	return 0;
-}
-
 /* source = { url = "http://.../clinics?q={query}"; field = "/reply";
  *            timeout_ms = 2000; cache_s = 300; } */
 static int
@@ -216,9 +196,9 @@ read_source(struct hconf *hc, struct lookup *l)
 		    "'source.field' must be a JSON pointer to the reply, e.g. \"/reply\"");
 		err = -EINVAL;
 	}
-	if (source_int(hc, g, "timeout_ms", 100, 10000, 2000, &l->timeout_ms) <
+	if (hconf_int(hc, g, "timeout_ms", 100, 10000, 2000, &l->timeout_ms) <
 		0 ||
-	    source_int(hc, g, "cache_s", 0, 86400, 300, &l->cache_s) < 0)
+	    hconf_int(hc, g, "cache_s", 0, 86400, 300, &l->cache_s) < 0)
 		err = -EINVAL;
 	if (hconf_ltext(hc, NULL, "unavailable", true, &l->unavailable) < 0)
 		err = -EINVAL;
@@ -343,24 +323,6 @@ key_list(const struct lookup *l, const size_t *rows, size_t n)
 	return s;
 }
 
-/* The citizen's words, cut to fit in a reply without splitting a
- * character. */
-static char *
-echo(const char *text)
-{
-	size_t n = strlen(text);
-	char *s;
-
-	if (n > LOOKUP_ECHO_MAX) {
-		n = LOOKUP_ECHO_MAX;
-		while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-			n--;
-	}
-	if ((s = strndup(text, n)) == NULL)
-		abort();
-	return s;
-}
-
 /* The live source's answer: 0 (replied), SOURCE_NONE or SOURCE_FAILED
  * (the table answers), HANDLER_DEFER, or a store error. */
 static int
@@ -428,7 +390,7 @@ lookup_handle(void *state, struct hctx *ctx)
 		return rc;
 	}
 	if (l->table == NULL) {
-		char *query = echo(hctx_args(ctx));
+		char *query = handler_cut(hctx_args(ctx), LOOKUP_ECHO_MAX);
 		const char *vars[] = { "query", query, "examples", "", NULL };
 		free(q);
 		hctx_reply_template(ctx,
@@ -480,7 +442,7 @@ lookup_handle(void *state, struct hctx *ctx)
 		size_t ex[1] = { 0 };
 		size_t nex = table_nrows(l->table) > 0 ? 1 : 0;
 		char *examples = key_list(l, ex, nex),
-		     *query = echo(hctx_args(ctx));
+		     *query = handler_cut(hctx_args(ctx), LOOKUP_ECHO_MAX);
 		const char *vars[] = { "query", query, "examples", examples,
 			NULL };
 		hctx_reply_template(ctx, &l->not_found, vars);

@@ -82,18 +82,6 @@ survey_free(void *state)
 	free(s);
 }
 
-static bool
-valid_id(const char *s)
-{
-	if (s == NULL || *s == '\0' || strlen(s) > 32)
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			*s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 static int
 find_question(const struct survey *s, const char *id)
 {
@@ -161,7 +149,7 @@ read_options(struct hconf *hc, struct question *q, const config_setting_t *g)
 
 		if (config_setting_type(o) != CONFIG_TYPE_GROUP ||
 		    !config_setting_lookup_string(o, "value", &value) ||
-		    !valid_id(value)) {
+		    !handler_valid_id(value)) {
 			hconf_error(hc, o,
 			    "question '%s': each option needs a 'value' of lower-case letters, digits, '_' or '-'",
 			    q->id);
@@ -185,7 +173,8 @@ read_question(struct hconf *hc, struct survey *s, const config_setting_t *g)
 	int min = 0, max = 0;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP ||
-	    !config_setting_lookup_string(g, "id", &id) || !valid_id(id)) {
+	    !config_setting_lookup_string(g, "id", &id) ||
+	    !handler_valid_id(id)) {
 		hconf_error(hc, g,
 		    "each question needs an 'id' of lower-case letters, digits, '_' or '-'");
 		return -EINVAL;
@@ -279,26 +268,6 @@ read_questions(struct hconf *hc, struct survey *s)
 	return err == 0 ? read_branches(hc, s, l) : err;
 }
 
-static int
-read_int(struct hconf *hc, const char *key, int min, int max, int def, int *ret)
-{
-	const config_setting_t *v =
-	    config_setting_get_member(hconf_route(hc), key);
-
-	*ret = def;
-	if (v == NULL)
-		return 0;
-	if (config_setting_type(v) != CONFIG_TYPE_INT ||
-	    config_setting_get_int(v) < min ||
-	    config_setting_get_int(v) > max) {
-		hconf_error(hc, v, "'%s' must be a whole number from %d to %d",
-		    key, min, max);
-		return -EINVAL;
-	}
-	*ret = config_setting_get_int(v);
-	return 0;
-}
-
 /* "HH:MM-HH:MM", local: when invitations may go out. */
 static int
 read_hours(struct hconf *hc, struct survey *s)
@@ -352,11 +321,11 @@ read_policy(struct hconf *hc, struct survey *s)
 		err = -EINVAL;
 	}
 	s->give_up_ends = strcmp(give_up, "end") == 0;
-	if (read_int(hc, "expiry_min", 1, 7 * 1440, 60, &expiry) < 0 ||
-	    read_int(hc, "max_tries", 1, 10, 2, &s->max_tries) < 0 ||
-	    read_int(hc, "invite_per_min", 1, 6000, 60, &s->invite_per_min) <
-		0 ||
-	    read_int(hc, "invite_expiry_h", 1, 24 * 30, 72,
+	if (hconf_int(hc, NULL, "expiry_min", 1, 7 * 1440, 60, &expiry) < 0 ||
+	    hconf_int(hc, NULL, "max_tries", 1, 10, 2, &s->max_tries) < 0 ||
+	    hconf_int(hc, NULL, "invite_per_min", 1, 6000, 60,
+		&s->invite_per_min) < 0 ||
+	    hconf_int(hc, NULL, "invite_expiry_h", 1, 24 * 30, 72,
 		&s->invite_expiry_h) < 0 ||
 	    read_hours(hc, s) < 0)
 		err = -EINVAL;
@@ -378,7 +347,7 @@ survey_configure(struct hconf *hc, void **ret_state)
 	config_setting_lookup_string(route, "survey", &name);
 	if (name == NULL)
 		name = rname;
-	if (!valid_id(name)) {
+	if (!handler_valid_id(name)) {
 		hconf_error(hc, config_setting_get_member(route, "survey"),
 		    "'survey' (the name results and exports use) must be lower-case letters, digits, '_' or '-'");
 		err = -EINVAL;
@@ -494,15 +463,7 @@ parse_answer(const struct survey *s, const struct question *q, const char *text)
 	while (*text == ' ' || *text == '\t' || *text == '\r' || *text == '\n')
 		text++;
 	if (q->type == Q_TEXT) {
-		n = strlen(text);
-		if (n == 0)
-			return NULL;
-		if (n > ANSWER_MAX) {
-			n = ANSWER_MAX;
-			while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
-				n--;
-		}
-		return strndup(text, n);
+		return text[0] != '\0' ? handler_cut(text, ANSWER_MAX) : NULL;
 	}
 	n = strcspn(text, " \t\r\n.,;:!?");
 	snprintf(word, sizeof(word), "%.*s",

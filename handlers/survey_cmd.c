@@ -138,17 +138,6 @@ waking(const struct survey *s, int64_t t)
 	return (int64_t)mktime(&tm) * 1000;
 }
 
-static void
-local_time(int64_t ms, char *out, size_t size)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, size, "%Y-%m-%d %H:%M %z", &tm) == 0)
-		snprintf(out, size, "?");
-}
-
 struct invite_counts {
 	size_t invited, stopped, answered, busy, repeated;
 };
@@ -231,8 +220,8 @@ invite(const struct survey *s, struct hctx *ctx, int argc, char **argv)
 			break;
 		if (rc == 0) {
 			if (c.invited == 1)
-				local_time(when, first, sizeof(first));
-			local_time(when, last, sizeof(last));
+				handler_local_time(when, first, sizeof(first));
+			handler_local_time(when, last, sizeof(last));
 			at = when + (step > 0 ? step : 1);
 		}
 		rc = 0;

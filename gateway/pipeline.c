@@ -44,15 +44,6 @@ denied(const struct gateway_conf *gw, const char *number)
 	return false;
 }
 
-static int
-find_route(const struct routing *r, const char *name)
-{
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (strcmp(r->routes[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* Calls a route's handler (or its help hook) in a savepoint and applies its
  * session changes.  Returns the handler's result or a store error; what a
  * handler wrote is undone when it failed or declined. */
@@ -173,7 +164,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	menu = rc == 0 && strcmp(sess_route, USSD_SMS_ROUTE) == 0;
-	if (rc == 0 && !menu && (sroute = find_route(r, sess_route)) < 0)
+	if (rc == 0 && !menu && (sroute = routing_route(r, sess_route)) < 0)
 		store_session_delete(st,
 		    ctx->number); /* route gone on reload */
 	free(sess_route);

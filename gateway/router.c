@@ -96,6 +96,15 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 	}
 }
 
+int
+routing_route(const struct routing *r, const char *name)
+{
+	for (size_t i = 0; i < r->nroutes; i++)
+		if (strcmp(r->routes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 const char *
 route_keyword(const struct route *rt, int lang)
 {

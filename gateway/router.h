@@ -46,6 +46,9 @@ int router_lookup(const struct routing *r, const char *folded);
 /* "SURVEY or SURVIVE": the choices' first keywords in lang.  Caller frees. */
 char *router_choices(const struct routing *r, const struct match *m, int lang);
 
+/* A route's index by its name, or -1. */
+int routing_route(const struct routing *r, const char *name);
+
 /* The first keyword of a route in lang (falling back to any), or "". */
 const char *route_keyword(const struct route *rt, int lang);
 

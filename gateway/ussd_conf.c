@@ -62,15 +62,6 @@ find_screen(const struct ussd_menu *m, const char *id)
 	return -1;
 }
 
-static int
-find_route(const struct routing *r, const char *name)
-{
-	for (size_t i = 0; i < r->nroutes; i++)
-		if (strcmp(r->routes[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 /* Options are read once every screen id is known. */
 static void
 read_option(struct hconf *hc, struct ussd_menu *m, const config_setting_t *o,
@@ -91,7 +82,7 @@ read_option(struct hconf *hc, struct ussd_menu *m, const config_setting_t *o,
 	if (config_setting_lookup_string(o, "route", &route)) {
 		given++;
 		opt->action = UA_ROUTE;
-		if ((opt->target = find_route(hc->r, route)) < 0)
+		if ((opt->target = routing_route(hc->r, route)) < 0)
 			conf_error(hc->ce, o, "there is no route '%s'", route);
 	}
 	if (config_setting_get_member(o, "text") != NULL) {

@@ -969,7 +969,7 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 	gw->database = db != NULL
 	    ? conf_resolve_path(ce, config_setting_get_member(g, "database"),
 		  db)
-	    : xstrdup("var/baraza.db");
+	    : conf_default_path(ce, "var/baraza.db");
 	{
 		const char *mt = NULL;
 		get_string(ce, g, "metrics_token", false, &mt);
@@ -1033,7 +1033,7 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 	}
 	ex->dir = dir != NULL
 	    ? conf_resolve_path(ce, config_setting_get_member(g, "dir"), dir)
-	    : xstrdup("var/exports");
+	    : conf_default_path(ce, "var/exports");
 	if (time != NULL &&
 	    (sscanf(time, "%2d:%2d%n", &hh, &mm, &end) != 2 || end != 5 ||
 		hh > 23 || mm > 59 || hh < 0 || mm < 0))

@@ -65,6 +65,18 @@ conf_resolve_path(const struct conf_errors *ce, const config_setting_t *s,
 	return r;
 }
 
+char *
+conf_default_path(const struct conf_errors *ce, const char *value)
+{
+	const char *slash =
+	    ce->main_file != NULL ? strrchr(ce->main_file, '/') : NULL;
+
+	if (slash == NULL)
+		return xstrdup(value);
+	return xasprintf("%.*s/%s", (int)(slash - ce->main_file), ce->main_file,
+	    value);
+}
+
 void
 conf_errorv(struct conf_errors *ce, int warning, const config_setting_t *where,
     const char *fmt, va_list ap)

@@ -50,6 +50,10 @@ char *conf_source_file(const struct conf_errors *ce, const config_setting_t *s);
 char *conf_resolve_path(const struct conf_errors *ce, const config_setting_t *s,
     const char *value);
 
+/* A default path (a setting left out) next to the main configuration
+ * file, as a path usable from the cwd.  Caller frees. */
+char *conf_default_path(const struct conf_errors *ce, const char *value);
+
 /* Reports settings of group s not in the NULL-terminated lists. */
 void conf_reject_unknown(struct conf_errors *ce, const config_setting_t *s,
     const char *const *keys, const char *const *more);

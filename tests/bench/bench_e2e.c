@@ -299,10 +299,13 @@ main(int argc, char **argv)
 	    gport, sport);
 	fclose(f);
 	{
-		char cmd[512];
+		char cmd[1024];
+		const char *src =
+		    getenv("BARAZA_SRC") ? getenv("BARAZA_SRC") : ".";
+		/* the shipped routes and the data tables they name */
 		snprintf(cmd, sizeof(cmd),
-		    "cp %s/conf/routes.conf %s/routes.conf",
-		    getenv("BARAZA_SRC") ? getenv("BARAZA_SRC") : ".", dir);
+		    "cp %s/conf/routes.conf %s/routes.conf && cp -r %s/conf/data %s/data",
+		    src, dir, src, dir);
 		if (system(cmd) != 0)
 			return 2;
 	}

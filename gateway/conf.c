@@ -38,11 +38,11 @@ static const char *const provider_common_keys[] = { "name", "type", "default",
 	"from", "concurrency", "rate_per_s", "timeout_ms", "prefixes",
 	"poll_interval_s", NULL };
 static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
-	"start", "quit" };
+	"start", "quit", "forget" };
 static const char *const lang_keys[] = { "name", "help", "stop", "start",
-	"quit", NULL };
+	"quit", "forget", NULL };
 static const char *const reply_names[REPLY_COUNT + 1] = { "stop", "start",
-	"quit", "ambiguous", NULL };
+	"quit", "ambiguous", "forget_ask", "forget_done", "forget_kept", NULL };
 static const char *const route_core_keys[] = { "name", "handler", "keywords",
 	"listed", "default", NULL };
 
@@ -723,12 +723,16 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 				reserved_names[w]);
 			char **words;
 
+			if (s == NULL && w == RESERVED_FORGET)
+				continue; /* optional */
 			if (s == NULL) {
 				conf_error(ce, order[i],
 				    "language '%s' has no '%s' words (reserved words are needed in every language)",
 				    r->lang_code[i], reserved_names[w]);
 				continue;
 			}
+			if (w == RESERVED_FORGET)
+				r->forget = true;
 			words = read_words(ce, r, sites, s, i, -1, w);
 			for (char **p = words; p != NULL && *p != NULL; p++)
 				free(*p);
@@ -749,8 +753,10 @@ parse_replies(struct conf_errors *ce, const config_setting_t *root,
 		return;
 	}
 	conf_reject_unknown(ce, g, reply_names, NULL);
+	/* the FORGET texts are needed when a language has FORGET words */
 	for (int i = 0; i < REPLY_COUNT; i++)
-		read_ltext(ce, r, g, reply_names[i], true, &r->replies[i]);
+		read_ltext(ce, r, g, reply_names[i],
+		    i < REPLY_FORGET_ASK || r->forget, &r->replies[i]);
 }
 
 static void

@@ -22,15 +22,19 @@ enum reserved {
 	RESERVED_STOP,
 	RESERVED_START,
 	RESERVED_QUIT,
+	RESERVED_FORGET, /* optional: right to be forgotten (SPEC §5) */
 	RESERVED_COUNT,
 };
 
 /* Texts the router itself sends. */
 enum reply_id {
-	REPLY_STOP,      /* after STOP */
-	REPLY_START,     /* after START */
-	REPLY_QUIT,      /* after QUIT with a session */
-	REPLY_AMBIGUOUS, /* a typo close to two keywords; {choices} */
+	REPLY_STOP,        /* after STOP */
+	REPLY_START,       /* after START */
+	REPLY_QUIT,        /* after QUIT with a session */
+	REPLY_AMBIGUOUS,   /* a typo close to two keywords; {choices} */
+	REPLY_FORGET_ASK,  /* FORGET: reply 1 to confirm */
+	REPLY_FORGET_DONE, /* after the erasure */
+	REPLY_FORGET_KEPT, /* FORGET not confirmed */
 	REPLY_COUNT,
 };
 
@@ -64,6 +68,7 @@ struct routing {
 	struct keyword *keywords;
 	size_t nkeywords;
 	struct ussd_menu *ussd; /* NULL when no USSD menus are configured */
+	bool forget;            /* some language has FORGET words */
 };
 
 struct gateway_conf {

@@ -39,6 +39,7 @@ struct hctx {
 	enum sess_op sess_op;
 	char *sess_state;
 	int sess_ttl;
+	bool forgotten;    /* FORGET confirmed: keep nothing more */
 	bool fetch_inline; /* sim: fetch on this thread, now */
 	char *fetch_url;   /* a live source asked for (HANDLER_DEFER) */
 	int fetch_timeout_ms;

@@ -89,6 +89,40 @@ reply_ltext(struct hctx *ctx, const struct ltext *t, const char *const *vars)
 	hctx_reply_template(ctx, t, vars);
 }
 
+/* FORGET waits this long for its confirmation. */
+#define FORGET_ROUTE  "~forget" /* the pseudo-route of that wait */
+#define FORGET_ASK_MS (10 * 60 * 1000)
+
+/* After FORGET: "1" erases what the gateway holds of the number (texts,
+ * identity, sessions; counts stay, under a pseudonym); anything else
+ * keeps it. */
+static int
+forget_answer(struct store *st, const struct routing *r, struct hctx *ctx,
+    struct outcome *out, int64_t now)
+{
+	const char *t = ctx->text + strspn(ctx->text, " ");
+	char *p;
+	int64_t n = 0;
+	int rc;
+
+	out->route = "forget";
+	if ((rc = store_session_delete(st, ctx->number)) < 0)
+		return rc;
+	if (strncmp(t, "1", 1) != 0 || t[1 + strspn(t + 1, " ")] != '\0') {
+		reply_ltext(ctx, &r->replies[REPLY_FORGET_KEPT], NULL);
+		return 0;
+	}
+	if ((p = hctx_pseudonym(ctx, ctx->number)) == NULL)
+		return ctx->store_rc < 0 ? ctx->store_rc : -EIO;
+	rc = store_forget(st, ctx->number, p, now, &n);
+	free(p);
+	if (rc < 0)
+		return rc;
+	ctx->forgotten = true;
+	reply_ltext(ctx, &r->replies[REPLY_FORGET_DONE], NULL);
+	return 0;
+}
+
 /* The message is a menu input (a number, 0, 00, 98), spaces aside. */
 static bool
 menu_input_of(const char *text)
@@ -155,7 +189,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	struct match m;
 	char *sess_route = NULL, *sess_state = NULL;
 	int rc, sroute = -1;
-	bool menu;
+	bool menu, forget;
 
 	router_match(r, ctx->text, &m);
 	if (m.lang >= 0)
@@ -164,13 +198,27 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
 	menu = rc == 0 && strcmp(sess_route, USSD_SMS_ROUTE) == 0;
-	if (rc == 0 && !menu && (sroute = routing_route(r, sess_route)) < 0)
+	forget = rc == 0 && strcmp(sess_route, FORGET_ROUTE) == 0;
+	if (rc == 0 && !menu && !forget &&
+	    (sroute = routing_route(r, sess_route)) < 0)
 		store_session_delete(st,
 		    ctx->number); /* route gone on reload */
 	free(sess_route);
 
+	if (forget) { /* the answer to FORGET: 1 erases, anything else not */
+		rc = forget_answer(st, r, ctx, out, now);
+		goto done;
+	}
 	if (m.kind == MATCH_RESERVED) {
 		switch (m.reserved) {
+		case RESERVED_FORGET:
+			out->route = "forget";
+			if ((rc = store_session_put(st, ctx->number,
+				 FORGET_ROUTE, "ask", now + FORGET_ASK_MS,
+				 now)) < 0)
+				goto done;
+			reply_ltext(ctx, &r->replies[REPLY_FORGET_ASK], NULL);
+			goto done;
 		case RESERVED_STOP:
 			out->route = "stop";
 			if ((rc = store_contact_set_optout(st, ctx->number,
@@ -361,7 +409,8 @@ pipeline_process(struct store *st, const struct routing *r,
 			free(ctx.reply);
 			ctx.reply = NULL;
 		}
-		if (ctx.lang != before &&
+		/* after FORGET, nothing of the number is kept */
+		if (ctx.lang != before && !ctx.forgotten &&
 		    (rc = store_contact_set_lang(st, m->number,
 			 r->lang_code[ctx.lang], now)) < 0)
 			goto fail;

@@ -384,6 +384,16 @@ int store_ussd_put(struct store *st, const char *provider, const char *session,
 /* Forgets sessions untouched since a time. */
 int store_ussd_prune(struct store *st, int64_t before);
 
+/*
+ * The right to be forgotten: every text number sent or got is erased and
+ * the number replaced by pseudonym wherever it stands (messages, parts,
+ * survey responses, complaints); free-text answers go, chosen ones stay
+ * (anonymous counts); its contact, sessions and USSD sessions are deleted
+ * and messages still queued to it cancelled.  *ret_n: messages touched.
+ */
+int store_forget(struct store *st, const char *number, const char *pseudonym,
+    int64_t at, int64_t *ret_n);
+
 /* A named value the daemon keeps; -ENOENT when never set. */
 int store_state_get(struct store *st, const char *name, char **ret);
 int store_state_set(struct store *st, const char *name, const char *value);

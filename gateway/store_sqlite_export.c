@@ -353,3 +353,52 @@ ussd_row_done(struct ussd_row *u)
 	free(u->screen);
 	memset(u, 0, sizeof(*u));
 }
+
+/* --- the right to be forgotten ------------------------------------------- */
+
+int
+store_forget(struct store *st, const char *number, const char *pseudonym,
+    int64_t at, int64_t *ret_n)
+{
+	static const char *const sql[] = {
+		"UPDATE messages SET status = 'cancelled', updated_at = ?3"
+		" WHERE number = ?1 AND direction = 'out' AND status ="
+		" 'queued'",
+		"UPDATE messages SET text = '', number = ?2 WHERE number = ?1",
+		"UPDATE inbound_parts SET text = '', number = ?2 WHERE number ="
+		" ?1",
+		/* free text goes; a chosen value (not what was typed, or a
+		 * number) stays for the counts */
+		"UPDATE survey_answers SET raw = NULL, value = CASE WHEN value ="
+		" raw AND value GLOB '*[^0-9]*' THEN NULL ELSE value END"
+		" WHERE response_id IN (SELECT id FROM survey_responses WHERE"
+		" number = ?1)",
+		"UPDATE survey_responses SET number = NULL WHERE number = ?1",
+		"UPDATE complaints SET pseudonym = coalesce(pseudonym, ?2),"
+		" number = NULL, description = '', location = NULL WHERE"
+		" number = ?1",
+		"DELETE FROM contacts WHERE number = ?1",
+		"DELETE FROM sessions WHERE number = ?1",
+		"DELETE FROM ussd_sessions WHERE number = ?1",
+	};
+	int64_t n = 0;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		sqlite3_stmt *s;
+		int rc;
+		if (prepare(st, sql[i], &s) < 0)
+			return -EIO;
+		sq_bind_text(s, 1, number);
+		sq_bind_text(s, 2, pseudonym);
+		if (sqlite3_bind_parameter_count(s) >= 3)
+			sqlite3_bind_int64(s, 3, at);
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE)
+			return sq_err(rc);
+		if (i == 1)
+			n = sqlite3_changes(st->db);
+	}
+	*ret_n = n;
+	return 0;
+}

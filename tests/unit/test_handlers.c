@@ -540,6 +540,56 @@ test_menu_by_sms(void **state)
 	contains(say(fx, "+254711400004", "2"), "What is the problem about?");
 }
 
+/* --- the right to be forgotten (SPEC §5) ---------------------------------- */
+
+static void
+test_forget(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711500001";
+	char ref[REF_LEN + 1];
+	struct complaint c;
+	struct msg *v;
+	size_t nv;
+	int done = -1;
+
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), ref);
+	say(fx, n, "SURVEY");
+	say(fx, n, "2");
+	say(fx, n, "4");
+	say(fx, n, "1");
+	contains(say(fx, n, "My name is Amina, call me"), "Thank you");
+	/* asked, then not confirmed: nothing is erased */
+	contains(say(fx, n, "FORGET"), "Reply 1 to erase");
+	contains(say(fx, n, "no"), "Nothing was erased");
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.number, n);
+	complaint_done(&c);
+	/* asked and confirmed */
+	contains(say(fx, n, "SAHAU"), "Jibu 1 kufuta");
+	contains(say(fx, n, "1"), "Imekamilika");
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_null(c.number);
+	assert_string_equal(c.description, "");
+	assert_int_equal(strncmp(c.pseudonym, "p-", 2), 0);
+	complaint_done(&c);
+	/* the answers count, anonymously; the free text is gone */
+	assert_int_equal(run(fx, "survey", "results", "water", NULL), 0);
+	contains(fx->out, "1 completed response");
+	contains(fx->out, "2 some_days 1 100.0%");
+	contains(fx->out, "0 free-text answers");
+	assert_int_equal(store_response_count(fx->st, "water", n, 0, &done), 0);
+	assert_int_equal(done, 0);
+	/* no message of the number keeps its text or the number, but the
+	 * last reply, which must still reach it */
+	assert_int_equal(store_outbound_list(fx->st, "queued", 100, &v, &nv),
+	    0);
+	for (size_t i = 0; i < nv; i++)
+		if (strcmp(v[i].number, n) == 0)
+			contains(v[i].text, "Imekamilika");
+	msgs_free(v, nv);
+}
+
 /* --- what `baraza check` says of broken settings ------------------------- */
 
 static void
@@ -595,6 +645,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_menu_by_sms, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_forget, setup, teardown),
 		cmocka_unit_test(test_check_diagnostics),
 	};
 

@@ -28,7 +28,7 @@
 #include <curl/curl.h>
 #include <microhttpd.h>
 
-static int64_t *post_us, *reply_us;
+static int64_t *post_us, *reply_us, *ack_us;
 static atomic_long replies;
 static int nmsg;
 
@@ -120,14 +120,18 @@ discard(char *d, size_t s, size_t n, void *u)
 	return s * n;
 }
 
-/* Posts n messages to url with conc connections; returns acks/s. */
+/* Posts n messages to url with conc connections -- as fast as they go,
+ * or at rate per second when rate > 0 (an offered load); returns acks/s
+ * and records each message's post and acknowledgement times. */
 static double
-load(const char *url, int n, int conc, long *ret_bad)
+load(const char *url, int n, int conc, double rate, long *ret_bad)
 {
 	CURLM *m = curl_multi_init();
 	CURL **easy = calloc((size_t)conc, sizeof(*easy));
+	int *msg_of = calloc((size_t)conc, sizeof(*msg_of));
+	int *idle = calloc((size_t)conc, sizeof(*idle));
 	char(*bodies)[128] = calloc((size_t)conc, sizeof(*bodies));
-	int next = 0, running = 0, done = 0;
+	int next = 0, running = 0, done = 0, nidle = 0;
 	int64_t t0 = now_us();
 	long bad = 0;
 
@@ -137,18 +141,32 @@ load(const char *url, int n, int conc, long *ret_bad)
 		curl_easy_setopt(easy[k], CURLOPT_URL, url);
 		curl_easy_setopt(easy[k], CURLOPT_WRITEFUNCTION, discard);
 		curl_easy_setopt(easy[k], CURLOPT_PRIVATE, (char *)(intptr_t)k);
-	}
-	for (int k = 0; k < conc && next < n; k++, next++) {
-		snprintf(bodies[k], sizeof(bodies[k]),
-		    "from=%%2B2547%08d&to=22384&text=about&id=b%d", next, next);
-		curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS, bodies[k]);
-		post_us[next] = now_us();
-		curl_multi_add_handle(m, easy[k]);
+		idle[nidle++] = k;
 	}
 	while (done < n) {
 		CURLMsg *msg;
-		int left;
+		int left, wait_ms = 100;
 
+		/* start what is due on the connections that are free */
+		while (nidle > 0 && next < n) {
+			int64_t due =
+			    rate > 0 ? t0 + (int64_t)(next * 1e6 / rate) : 0;
+			int k;
+			if (due > now_us()) {
+				wait_ms = (int)((due - now_us()) / 1000) + 1;
+				break;
+			}
+			k = idle[--nidle];
+			snprintf(bodies[k], sizeof(bodies[k]),
+			    "from=%%2B2547%08d&to=22384&text=about&id=b%d",
+			    next, next);
+			curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS,
+			    bodies[k]);
+			msg_of[k] = next;
+			post_us[next] = now_us();
+			next++;
+			curl_multi_add_handle(m, easy[k]);
+		}
 		curl_multi_perform(m, &running);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
 			char *p;
@@ -162,28 +180,27 @@ load(const char *url, int n, int conc, long *ret_bad)
 			curl_easy_getinfo(msg->easy_handle,
 			    CURLINFO_RESPONSE_CODE, &code);
 			k = (int)(intptr_t)p;
+			ack_us[msg_of[k]] = now_us();
 			if (msg->data.result != CURLE_OK || code != 200)
 				bad++;
 			done++;
 			curl_multi_remove_handle(m, easy[k]);
-			if (next < n) {
-				snprintf(bodies[k], sizeof(bodies[k]),
-				    "from=%%2B2547%08d&to=22384&text=about&id=b%d",
-				    next, next);
-				curl_easy_setopt(easy[k], CURLOPT_POSTFIELDS,
-				    bodies[k]);
-				post_us[next] = now_us();
-				next++;
-				curl_multi_add_handle(m, easy[k]);
-			}
+			idle[nidle++] = k;
 		}
-		if (done < n)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+		/* wait only when nothing can start now */
+		if (done < n &&
+		    !(nidle > 0 && next < n &&
+			(rate <= 0 ||
+			    t0 + (int64_t)(next * 1e6 / rate) <= now_us())))
+			curl_multi_poll(m, NULL, 0,
+			    wait_ms < 100 ? wait_ms : 100, NULL);
 	}
 	for (int k = 0; k < conc; k++)
 		curl_easy_cleanup(easy[k]);
 	curl_multi_cleanup(m);
 	free(easy);
+	free(msg_of);
+	free(idle);
 	free(bodies);
 	*ret_bad = bad;
 	return n / ((now_us() - t0) / 1e6);
@@ -228,6 +245,20 @@ collect(int n, double *ret_rate, double *ret_p50, double *ret_p99,
 	return 0;
 }
 
+/* Webhook -> durable 200, per message. */
+static void
+ack_percentiles(int n, double *ret_p50, double *ret_p99)
+{
+	int64_t *lat = calloc((size_t)n, sizeof(*lat));
+
+	for (int i = 0; i < n; i++)
+		lat[i] = ack_us[i] - post_us[i];
+	qsort(lat, (size_t)n, sizeof(*lat), cmp64);
+	*ret_p50 = lat[n / 2] / 1000.0;
+	*ret_p99 = lat[(n * 99) / 100] / 1000.0;
+	free(lat);
+}
+
 static long
 peak_rss_kb(pid_t pid)
 {
@@ -245,10 +276,134 @@ peak_rss_kb(pid_t pid)
 	return kb;
 }
 
+/* Starts `baraza run -c conf`; returns its pid once /healthz answers. */
+static pid_t
+start_baraza(const char *baraza, const char *conf, int gport)
+{
+	char listen[64];
+	pid_t pid;
+
+	snprintf(listen, sizeof(listen), "http://127.0.0.1:%d/healthz", gport);
+	if ((pid = fork()) == 0) {
+		execl(baraza, baraza, "run", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100; i++) {
+		CURL *e = curl_easy_init();
+		long code = 0;
+		curl_easy_setopt(e, CURLOPT_URL, listen);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+		if (curl_easy_perform(e) == CURLE_OK)
+			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_cleanup(e);
+		if (code == 200)
+			break;
+		usleep(50000);
+	}
+	return pid;
+}
+
+/*
+ * `bench-e2e BARAZA drain N`: N messages already queued (as a backlog or a
+ * big invitation leaves them) drained to the sink at provider concurrency
+ * 1, 8 and 32; the baseline is the load generator posting N to the sink
+ * over as many connections.
+ */
+static int
+drain(const char *baraza, int n)
+{
+	static const int concs[] = { 1, 8, 32 };
+	int sport = free_port();
+	struct MHD_Daemon *d;
+
+	nmsg = n;
+	post_us = calloc((size_t)n, sizeof(*post_us));
+	ack_us = calloc((size_t)n, sizeof(*ack_us));
+	reply_us = calloc((size_t)n, sizeof(*reply_us));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
+	    (uint16_t)sport, NULL, NULL, sink, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, sink_done, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_END);
+	if (d == NULL)
+		return 2;
+	printf(
+	    "bench-e2e drain: %d queued messages to the sink, loopback, synchronous=FULL\n",
+	    n);
+	printf("%-13s %14s %14s %8s\n", "concurrency", "baseline msg/s",
+	    "baraza msg/s", "ratio");
+	for (size_t c = 0; c < sizeof(concs) / sizeof(concs[0]); c++) {
+		char dir[] = "/tmp/baraza-drain-XXXXXX", conf[256], url[128],
+		     cmd[1024];
+		double base, rate, p50, p99;
+		int gport = free_port();
+		long bad = 0;
+		int64_t t0;
+		pid_t pid;
+		FILE *f;
+
+		/* baseline: as many connections posting straight to the sink */
+		memset(reply_us, 0, (size_t)n * sizeof(*reply_us));
+		atomic_store(&replies, 0);
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", sport);
+		load(url, n, concs[c], 0, &bad);
+		if (collect(n, &base, &p50, &p99, 120) < 0)
+			return 2;
+
+		memset(reply_us, 0, (size_t)n * sizeof(*reply_us));
+		atomic_store(&replies, 0);
+		if (mkdtemp(dir) == NULL)
+			return 2;
+		snprintf(conf, sizeof(conf), "%s/baraza.conf", dir);
+		f = fopen(conf, "w");
+		fprintf(f,
+		    "gateway = { listen = \"127.0.0.1:%d\"; database = \"bench.db\"; };\n"
+		    "export = { dir = \"exports\"; };\n"
+		    "providers = ( { name = \"generic\"; type = \"generic\";"
+		    " base_url = \"http://127.0.0.1:%d/send\"; concurrency = %d; } );\n"
+		    "languages = { en = { help = [\"HELP\"]; stop = [\"STOP\"];"
+		    " start = [\"START\"]; quit = [\"QUIT\"]; }; };\n"
+		    "replies = { stop = \"s\"; start = \"s\"; quit = \"q\"; ambiguous = \"a\"; };\n"
+		    "routes = ( { name = \"help\"; handler = \"help\"; reply = \"h\"; } );\n",
+		    gport, sport, concs[c]);
+		fclose(f);
+		/* the schema, then the backlog in one statement */
+		snprintf(cmd, sizeof(cmd),
+		    "%s queue -c %s >/dev/null && sqlite3 %s/bench.db \""
+		    "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < %d) "
+		    "INSERT INTO messages (direction, provider, number, text, status, segments,"
+		    " encoding, attempts, next_attempt_at, created_at, updated_at)"
+		    " SELECT 'out', 'generic', printf('+2547%%08d', x), 'The water point is fixed.',"
+		    " 'queued', 1, 'gsm7', 0, 0, 0, 0 FROM i\"",
+		    baraza, conf, dir, n - 1);
+		if (system(cmd) != 0)
+			return 2;
+		t0 = now_us();
+		for (int i = 0; i < n; i++)
+			post_us[i] = t0;
+		pid = start_baraza(baraza, conf, gport);
+		if (collect(n, &rate, &p50, &p99, 300) < 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, NULL, 0);
+			return 2;
+		}
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		(void)!system(cmd);
+		printf("%-13d %14.0f %14.0f %8.3f\n", concs[c], base, rate,
+		    rate / base);
+	}
+	MHD_stop_daemon(d);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *baraza = argc > 1 ? argv[1] : "build/baraza";
+	double offered = argc > 4 ? strtod(argv[4], NULL) : 0, ack_p50 = 0,
+	       ack_p99 = 0;
 	int conc = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 64,
 	    sport = free_port(), gport = free_port();
 	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128],
@@ -260,12 +415,16 @@ main(int argc, char **argv)
 	pid_t pid;
 	FILE *f;
 
+	if (argc > 3 && strcmp(argv[2], "drain") == 0)
+		return drain(baraza, (int)strtol(argv[3], NULL, 10));
 	nmsg = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 20000;
 	if (nmsg <= 0 || conc <= 0) {
-		fprintf(stderr, "usage: bench-e2e BARAZA [N] [CONCURRENCY]\n");
+		fprintf(stderr,
+		    "usage: bench-e2e BARAZA [N] [CONCURRENCY] [OFFERED_PER_S]\n");
 		return 1;
 	}
 	post_us = calloc((size_t)nmsg, sizeof(*post_us));
+	ack_us = calloc((size_t)nmsg, sizeof(*ack_us));
 	reply_us = calloc((size_t)nmsg, sizeof(*reply_us));
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
@@ -279,7 +438,7 @@ main(int argc, char **argv)
 
 	/* baseline: the same load straight to the sink */
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", sport);
-	base_ack = load(url, nmsg, conc, &bad);
+	base_ack = load(url, nmsg, conc, offered, &bad);
 	if (collect(nmsg, &base_rate, &base_p50, &base_p99, 60) < 0)
 		return 2;
 	memset(reply_us, 0, (size_t)nmsg * sizeof(*reply_us));
@@ -327,7 +486,8 @@ main(int argc, char **argv)
 		usleep(50000);
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/generic", gport);
-	ack_rate = load(url, nmsg, conc, &bad);
+	ack_rate = load(url, nmsg, conc, offered, &bad);
+	ack_percentiles(nmsg, &ack_p50, &ack_p99);
 	if (collect(nmsg, &rate, &p50, &p99, 120) < 0) {
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
@@ -345,16 +505,16 @@ main(int argc, char **argv)
 	MHD_stop_daemon(d);
 
 	printf(
-	    "bench-e2e: %d messages, %d connections, loopback, synchronous=FULL\n",
-	    nmsg, conc);
+	    "bench-e2e: %d messages, %d connections, loopback, synchronous=FULL, offered %s\n",
+	    nmsg, conc, offered > 0 ? argv[4] : "as fast as they go");
 	printf("%-34s %10s %10s %10s\n", "", "msg/s", "p50 ms", "p99 ms");
 	printf("%-34s %10.0f %10.2f %10.2f\n", "baseline: POST to the sink",
 	    base_rate, base_p50, base_p99);
 	printf("%-34s %10.0f %10.2f %10.2f\n",
 	    "baraza: webhook -> reply at sink", rate, p50, p99);
 	printf(
-	    "baraza acks (webhook -> 200): %.0f msg/s (baseline %.0f); non-200 answers: %ld\n",
-	    ack_rate, base_ack, bad);
+	    "baraza acks (webhook -> 200): %.0f msg/s (baseline %.0f), p50 %.2f ms, p99 %.2f ms; non-200 answers: %ld\n",
+	    ack_rate, base_ack, ack_p50, ack_p99, bad);
 	printf("ratio baraza/baseline: %.3f\n", rate / base_rate);
 	printf("baraza peak RSS: %.1f MiB\n", rss / 1024.0);
 	return bad > 0 ? 1 : 0;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -403,11 +404,13 @@ main(int argc, char **argv)
 {
 	const char *baraza = argc > 1 ? argv[1] : "build/baraza";
 	double offered = argc > 4 ? strtod(argv[4], NULL) : 0, ack_p50 = 0,
-	       ack_p99 = 0;
+	       ack_p99 = 0, db_mib = 0;
+	long prefill = getenv("BENCH_PREFILL")
+	    ? strtol(getenv("BENCH_PREFILL"), NULL, 10)
+	    : 0;
 	int conc = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 64,
 	    sport = free_port(), gport = free_port();
-	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128],
-	     listen[64];
+	char dir[] = "/tmp/baraza-bench-XXXXXX", conf[256], url[128];
 	double base_rate, base_p50, base_p99, rate, p50, p99, ack_rate,
 	    base_ack;
 	struct MHD_Daemon *d;
@@ -468,23 +471,29 @@ main(int argc, char **argv)
 		if (system(cmd) != 0)
 			return 2;
 	}
-	snprintf(listen, sizeof(listen), "http://127.0.0.1:%d/healthz", gport);
-	if ((pid = fork()) == 0) {
-		execl(baraza, baraza, "run", "-c", conf, (char *)NULL);
-		_exit(127);
+	if (prefill > 0) {
+		/* growth: a database that already holds this many messages
+		 * (half received and answered, half replies delivered) */
+		char cmd[1400];
+		struct stat sb;
+		snprintf(cmd, sizeof(cmd),
+		    "%s queue -c %s >/dev/null && sqlite3 %s/bench.db \""
+		    "WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < %ld) "
+		    "INSERT INTO messages (direction, provider, provider_id, number, peer, text,"
+		    " status, route, lang, segments, encoding, attempts, created_at, updated_at)"
+		    " SELECT CASE x %% 2 WHEN 0 THEN 'in' ELSE 'out' END, 'generic',"
+		    " 'old' || x, printf('+2557%%08d', x / 2), '22384',"
+		    " 'Habari, maji yamekatika Kibera tangu Jumatatu', CASE x %% 2 WHEN 0"
+		    " THEN 'processed' ELSE 'delivered' END, 'survey', 'sw', 1, 'gsm7', 1,"
+		    " 1700000000000 + x * 1000, 1700000000000 + x * 1000 FROM i\"",
+		    baraza, conf, dir, prefill - 1);
+		if (system(cmd) != 0)
+			return 2;
+		snprintf(cmd, sizeof(cmd), "%s/bench.db", dir);
+		if (stat(cmd, &sb) == 0)
+			db_mib = sb.st_size / 1048576.0;
 	}
-	for (int i = 0; i < 100; i++) {
-		CURL *e = curl_easy_init();
-		long code = 0;
-		curl_easy_setopt(e, CURLOPT_URL, listen);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
-		if (curl_easy_perform(e) == CURLE_OK)
-			curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-		curl_easy_cleanup(e);
-		if (code == 200)
-			break;
-		usleep(50000);
-	}
+	pid = start_baraza(baraza, conf, gport);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms/generic", gport);
 	ack_rate = load(url, nmsg, conc, offered, &bad);
 	ack_percentiles(nmsg, &ack_p50, &ack_p99);
@@ -517,5 +526,9 @@ main(int argc, char **argv)
 	    ack_rate, base_ack, ack_p50, ack_p99, bad);
 	printf("ratio baraza/baseline: %.3f\n", rate / base_rate);
 	printf("baraza peak RSS: %.1f MiB\n", rss / 1024.0);
+	if (prefill > 0)
+		printf(
+		    "stored before the run: %ld messages, database %.1f MiB\n",
+		    prefill, db_mib);
 	return bad > 0 ? 1 : 0;
 }

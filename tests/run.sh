@@ -12,8 +12,8 @@ BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev kannel kannel-extras" sh .ci/dep
 # the browser that renders summary.html in a test, with what it recommends
 # (fonts, GL shims), as a user's machine would have it
 if ! command -v chromium >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
-	    fonts-dejavu-core >/dev/null || {
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; } || {
 		echo "0 passed, 1 failed"
 		exit 1
 	}

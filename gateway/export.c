@@ -266,6 +266,7 @@ message_row(const struct msg *m, void *arg)
 	cell_int(o, m->id);
 	cell_time(o, m->created_at);
 	cell(o, m->direction);
+	cell(o, m->channel);
 	cell(o, m->provider);
 	cell(o, phone(x, m->number, false, num, sizeof(num)));
 	cell(o, m->route);
@@ -284,25 +285,41 @@ message_row(const struct msg *m, void *arg)
 }
 
 static int
-write_messages(struct ctx *x, const char *dir, int64_t from, int64_t to,
-    char **ret_err)
+each_message(struct ctx *x, int64_t from, int64_t to)
 {
-	static const char *const cols[] = { "id", "time", "direction",
-		"provider", "number", "route", "language", "text", "status",
-		"reason", "segments", "encoding", "cost", "status_time", NULL };
+	return store_messages_each(x->st, from, to, message_row, x);
+}
+
+/* One CSV of the day: the header, then a row per record rows() streams. */
+static int
+write_csv(struct ctx *x, const char *dir, const char *name,
+    const char *const *cols, int (*rows)(struct ctx *, int64_t, int64_t),
+    int64_t from, int64_t to, char **ret_err)
+{
 	int rc;
 
-	if ((rc = out_open(&x->out, dir, "messages.csv", x->c->export.bom,
-		 ret_err)) < 0)
+	if ((rc = out_open(&x->out, dir, name, x->c->export.bom, ret_err)) < 0)
 		return rc;
-	if ((rc = header(&x->out, cols)) < 0 ||
-	    (rc = store_messages_each(x->st, from, to, message_row, x)) != 0) {
+	if ((rc = header(&x->out, cols)) < 0 || (rc = rows(x, from, to)) != 0) {
 		out_abort(&x->out);
-		*ret_err = xasprintf("messages.csv: %s",
+		*ret_err = xasprintf("%s: %s", name,
 		    rc == -EIO ? store_errmsg(x->st) : strerror(-rc));
 		return rc < 0 ? rc : -EIO;
 	}
 	return out_close(&x->out, ret_err);
+}
+
+static int
+write_messages(struct ctx *x, const char *dir, int64_t from, int64_t to,
+    char **ret_err)
+{
+	static const char *const cols[] = { "id", "time", "direction",
+		"channel", "provider", "number", "route", "language", "text",
+		"status", "reason", "segments", "encoding", "cost",
+		"status_time", NULL };
+
+	return write_csv(x, dir, "messages.csv", cols, each_message, from, to,
+	    ret_err);
 }
 
 /* --- complaints.csv ---------------------------------------------------- */
@@ -336,6 +353,12 @@ complaint_row(const struct complaint *cp, void *arg)
 }
 
 static int
+each_complaint(struct ctx *x, int64_t from, int64_t to)
+{
+	return store_complaints_each(x->st, from, to, complaint_row, x);
+}
+
+static int
 write_complaints(struct ctx *x, const char *dir, int64_t from, int64_t to,
     char **ret_err)
 {
@@ -343,20 +366,9 @@ write_complaints(struct ctx *x, const char *dir, int64_t from, int64_t to,
 		"category", "status", "closed", "citizen", "anonymous",
 		"language", "channel", "location", "description", "last_note",
 		NULL };
-	int rc;
 
-	if ((rc = out_open(&x->out, dir, "complaints.csv", x->c->export.bom,
-		 ret_err)) < 0)
-		return rc;
-	if ((rc = header(&x->out, cols)) < 0 ||
-	    (rc = store_complaints_each(x->st, from, to, complaint_row, x)) !=
-		0) {
-		out_abort(&x->out);
-		*ret_err = xasprintf("complaints.csv: %s",
-		    rc == -EIO ? store_errmsg(x->st) : strerror(-rc));
-		return rc < 0 ? rc : -EIO;
-	}
-	return out_close(&x->out, ret_err);
+	return write_csv(x, dir, "complaints.csv", cols, each_complaint, from,
+	    to, ret_err);
 }
 
 /* --- survey-NAME.csv --------------------------------------------------- */
@@ -542,25 +554,12 @@ export_surveys_free(struct export_survey *v, size_t n)
 static int
 make_dir(const char *path, char **ret_err)
 {
-	char *p = xstrdup(path);
-	int err = 0;
+	int rc = mkdir_p(path);
 
-	for (char *s = p + 1; err == 0; s++) {
-		bool last = *s == '\0';
-		if (*s != '/' && !last)
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0750) < 0 && errno != EEXIST)
-			err = errno;
-		if (last)
-			break;
-		*s = '/';
-	}
-	if (err != 0)
+	if (rc < 0)
 		*ret_err =
-		    xasprintf("cannot create '%s': %s", path, strerror(err));
-	free(p);
-	return -err;
+		    xasprintf("cannot create '%s': %s", path, strerror(-rc));
+	return rc;
 }
 
 int

@@ -472,19 +472,14 @@ fail:
 	return -EIO;
 }
 
-/* Creates the directories above path, as `mkdir -p` would. */
+/* Creates the directories above path. */
 static int
 make_parents(const char *path)
 {
-	char *dir = xstrdup(path), *p;
-	int rc = 0;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int rc =
+	    slash != NULL && slash != dir ? (*slash = '\0', mkdir_p(dir)) : 0;
 
-	for (p = dir + 1; rc == 0 && (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-			rc = -errno;
-		*p = '/';
-	}
 	free(dir);
 	return rc;
 }

@@ -6,9 +6,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "util.h"
@@ -238,4 +240,25 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int err = 0;
+
+	for (char *s = p + 1; err == 0; s++) {
+		bool last = *s == '\0';
+		if (*s != '/' && !last)
+			continue;
+		*s = '\0';
+		if (p[0] != '\0' && mkdir(p, 0750) < 0 && errno != EEXIST)
+			err = -errno;
+		if (last)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return err;
 }

@@ -47,6 +47,10 @@ size_t strlcpy_(char *dst, const char *src, size_t size);
 /* Parses a whole decimal integer within [min, max]; 0 or -EINVAL/-ERANGE. */
 int parse_int64(const char *s, int64_t min, int64_t max, int64_t *ret);
 
+/* Creates a directory and the ones above it, as `mkdir -p` (mode 0750);
+ * 0 or a negative errno. */
+int mkdir_p(const char *dir);
+
 /* Wall clock in milliseconds since the epoch, and a monotonic clock. */
 int64_t now_ms(void);
 int64_t mono_ms(void);

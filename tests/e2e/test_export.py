@@ -78,7 +78,7 @@ class ExportTest(unittest.TestCase):
         first = msgs[0]
         self.assertEqual(first["text"], "Habari, maji ni \"safi\", asante 💧\nmstari wa pili")
         self.assertRegex(first["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+03:00$")
-        self.assertEqual(first["direction"], "in")
+        self.assertEqual((first["direction"], first["channel"]), ("in", "sms"))
         self.assertEqual(first["provider"], "generic")
         reply = msgs[1]
         self.assertEqual((reply["direction"], reply["segments"], reply["encoding"]),

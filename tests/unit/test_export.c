@@ -174,11 +174,12 @@ test_days_and_cells(void **state)
 	n = records(data, rec, 8);
 	assert_int_equal(n, 3); /* header and the two of the day */
 	assert_string_equal(rec[1].field[1], "2026-11-26T00:00:00+03:00");
-	assert_string_equal(rec[1].field[4], "'+254700000002");
-	assert_string_equal(rec[1].field[7], "Maji, \"safi\"\nleo 💧 ñ");
+	assert_string_equal(rec[1].field[3], "sms"); /* the channel */
+	assert_string_equal(rec[1].field[5], "'+254700000002");
+	assert_string_equal(rec[1].field[8], "Maji, \"safi\"\nleo 💧 ñ");
 	assert_string_equal(rec[2].field[1], "2026-11-26T23:59:59+03:00");
 	/* a formula is text */
-	assert_string_equal(rec[2].field[7],
+	assert_string_equal(rec[2].field[8],
 	    "'=HYPERLINK(\"http://evil\",\"x\")");
 	for (size_t i = 0; i < n; i++)
 		csv_record_done(&rec[i]);
@@ -252,7 +253,7 @@ test_phones(void **state)
 	data = slurp(fx->dir, "2026-11-26", "messages.csv", NULL);
 	n = records(data, rec, 4);
 	assert_int_equal(n, 2);
-	assert_string_equal(rec[1].field[4], "'+2547****0006");
+	assert_string_equal(rec[1].field[5], "'+2547****0006");
 	csv_record_done(&rec[0]);
 	csv_record_done(&rec[1]);
 	free(data);
@@ -262,12 +263,12 @@ test_phones(void **state)
 	export_ok(fx, "2026-11-26");
 	data = slurp(fx->dir, "2026-11-26", "messages.csv", NULL);
 	n = records(data, rec, 4);
-	assert_int_equal(strncmp(rec[1].field[4], "p-", 2), 0);
-	assert_int_equal(strlen(rec[1].field[4]), 14);
+	assert_int_equal(strncmp(rec[1].field[5], "p-", 2), 0);
+	assert_int_equal(strlen(rec[1].field[5]), 14);
 	assert_null(strstr(data, "0006"));
 	{
 		/* the same pseudonym on another day */
-		char *keep = strdup(rec[1].field[4]), *other;
+		char *keep = strdup(rec[1].field[5]), *other;
 		inbound(fx, "+254700000006", "y", DAY_TO + 1000);
 		export_ok(fx, "2026-11-27");
 		other = slurp(fx->dir, "2026-11-27", "messages.csv", NULL);

@@ -163,6 +163,9 @@ answer_job(struct request *rq)
 	if (j->err == -ESHUTDOWN)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "shutting down; retry later");
+	if (j->kind == JOB_USSD && j->err == -ENOENT)
+		return respond_error(rq->conn, MHD_HTTP_NOT_FOUND,
+		    "no USSD menus are configured ('ussd' in the routes)");
 	if (j->err < 0)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");

@@ -229,10 +229,9 @@ ussd_job(struct writer *w, struct job *j)
 		.text = j->ussd.text };
 	int rc;
 
-	if (r->ussd == NULL) {
-		j->reply = xstrdup("END USSD menus are not configured.");
+	if (r->ussd == NULL) { /* the HTTP side answers 404 */
 		daemon_routing_release(d, r);
-		return 0;
+		return -ENOENT;
 	}
 	if ((rc = store_savepoint(w->st)) == 0) {
 		rc = ussd_run(w->st, r, d->conf, &u, &j->reply);

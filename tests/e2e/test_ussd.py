@@ -6,7 +6,9 @@ reaching the survey, a complaint (its reference also by SMS) and the
 clinic lookup; a step sent twice; a kill -9 mid-session; a survey resumed
 on the next dial; bad input."""
 
+import os
 import signal
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -162,6 +164,28 @@ class UssdTest(unittest.TestCase):
         # no such provider
         status, out = self.gw.post("/ussd/nosuch", "sessionId=x", {})
         self.assertEqual(status, 404)
+
+    def test_no_menus_configured_is_404(self):
+        routes = tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False)
+        with open(os.path.join(os.environ.get("BARAZA_SRC", "."), "conf", "routes.conf")) as f:
+            text = f.read()
+        start = text.index("ussd = {")
+        end = text.index("\n};\n", start) + 4
+        routes.write(text[:start] + text[end:])
+        routes.close()
+        sink = Sink()
+        gw = Gateway(sink, routes=routes.name)
+        try:
+            gw.start()
+            status, out = gw.post("/ussd/generic", urllib.parse.urlencode(
+                {"sessionId": "x", "serviceCode": CODE, "phoneNumber": "+254766000012",
+                 "text": ""}), {"Content-Type": "application/x-www-form-urlencoded"})
+            self.assertEqual(status, 404, out)
+            self.assertIn("no USSD menus", out)
+        finally:
+            gw.close()
+            sink.close()
+            os.unlink(routes.name)
 
     def test_sim_walks_the_menus(self):
         rc, out, err = self.gw.cli("sim", "--from", "+254766000010", "--ussd", CODE, "4*kayole")

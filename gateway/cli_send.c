@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cli_send: `baraza send --to NUMBER [--via PROVIDER] TEXT` queues one
- * message on the default provider (or the one named); a running daemon
+ * message on the provider for the number (its `prefixes`, else the
+ * default) or the one named; a running daemon
  * sends it within a second or two.
  * Numbers that sent STOP are refused: they opted out of messages that are
  * not replies.
@@ -71,11 +72,18 @@ cli_send(struct cli *cli)
 		text = prepared;
 	}
 	sms_measure(text, &info);
-	p = via != NULL ? conf_provider(c, via)
-			: &c->providers[c->default_provider];
+	/* like every message baraza starts: by the number's prefixes, else
+	 * the default provider */
+	p = via != NULL ? conf_provider(c, via) : conf_provider_for(c, to);
 	if (p == NULL) {
-		fprintf(stderr, "baraza send: --via: no provider named '%s'\n",
-		    via);
+		if (via != NULL)
+			fprintf(stderr,
+			    "baraza send: --via: no provider named '%s'\n",
+			    via);
+		else
+			fprintf(stderr,
+			    "baraza send: no provider's prefixes match %s and none is the default\n",
+			    to);
 		code = EXIT_USER;
 		goto close;
 	}

@@ -69,6 +69,24 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 	return EXIT_OK;
 }
 
+/* The next line a person types ("> " first at a terminal), without its
+ * line ending; -1 at the end of input.  *line is reused. */
+static ssize_t
+read_line(char **line, size_t *cap)
+{
+	ssize_t n;
+
+	if (isatty(STDIN_FILENO)) {
+		printf("> ");
+		fflush(stdout);
+	}
+	if ((n = getline(line, cap, stdin)) < 0)
+		return -1;
+	while (n > 0 && ((*line)[n - 1] == '\n' || (*line)[n - 1] == '\r'))
+		(*line)[--n] = '\0';
+	return n;
+}
+
 /* One USSD step: path is every input so far; prints the screen. */
 static int
 sim_ussd_step(struct store *st, const struct conf *c, const char *session,
@@ -135,18 +153,8 @@ sim_ussd(struct store *st, const struct conf *c, const char *from,
 	} else {
 		char *line = NULL;
 		size_t cap = 0;
-		ssize_t n;
 
-		while (rc == EXIT_OK && !end) {
-			if (isatty(STDIN_FILENO)) {
-				printf("> ");
-				fflush(stdout);
-			}
-			if ((n = getline(&line, &cap, stdin)) < 0)
-				break;
-			while (n > 0 &&
-			    (line[n - 1] == '\n' || line[n - 1] == '\r'))
-				line[--n] = '\0';
+		while (rc == EXIT_OK && !end && read_line(&line, &cap) >= 0) {
 			if (path.len > 0)
 				buf_putc(&path, '*');
 			buf_puts(&path, line);
@@ -210,18 +218,8 @@ cli_sim(struct cli *cli)
 		char *line = NULL;
 		size_t cap = 0;
 		ssize_t n;
-		int tty = isatty(STDIN_FILENO);
 
-		for (;;) {
-			if (tty) {
-				printf("> ");
-				fflush(stdout);
-			}
-			if ((n = getline(&line, &cap, stdin)) < 0)
-				break;
-			while (n > 0 &&
-			    (line[n - 1] == '\n' || line[n - 1] == '\r'))
-				line[--n] = '\0';
+		while ((n = read_line(&line, &cap)) >= 0) {
 			if (n == 0)
 				continue;
 			if ((code = sim_one(st, c, from, line)) == EXIT_ENV)

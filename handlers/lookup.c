@@ -281,7 +281,7 @@ row_reply(const struct lookup *l, size_t row, int lang)
 static unsigned
 score(const char *q, const char *name)
 {
-	size_t lq = strlen(q);
+	size_t lq = strlen(q), ln = strlen(name);
 	unsigned allowed = lq < 4 ? 0 : lq <= 6 ? 1 : 2;
 	unsigned d;
 
@@ -289,8 +289,10 @@ score(const char *q, const char *name)
 		return 0;
 	if (lq >= 3 && strncmp(q, name, lq) == 0)
 		return 1;
-	if (allowed == 0 || lq > LOOKUP_NAME_MAX ||
-	    strlen(name) > LOOKUP_NAME_MAX)
+	/* lengths further apart than the allowance cannot be within it: a
+	 * big table is not run through the distance for every query */
+	if (allowed == 0 || lq > LOOKUP_NAME_MAX || ln > LOOKUP_NAME_MAX ||
+	    (lq > ln ? lq - ln : ln - lq) > allowed)
 		return UINT32_MAX;
 	d = handler_distance(q, name, allowed);
 	return d <= allowed ? 1 + d : UINT32_MAX;

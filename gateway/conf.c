@@ -1144,6 +1144,9 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 		return;
 	}
 	conf_reject_unknown(ce, s, provider_common_keys, p->type->keys);
+	if (config_setting_get_member(s, "concurrency") == NULL &&
+	    p->type->default_concurrency > 0)
+		p->concurrency = p->type->default_concurrency;
 	if (ce->errors == before && p->type->configure(s, ce, &p->state) < 0 &&
 	    ce->errors == before)
 		conf_error(ce, s, "provider '%s' rejected its settings",

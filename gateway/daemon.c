@@ -23,6 +23,7 @@
 #include "exporter.h"
 #include "fetcher.h"
 #include "http.h"
+#include "links.h"
 #include "log.h"
 #include "poller.h"
 #include "sender.h"
@@ -131,6 +132,9 @@ stop_all(struct daemon *d)
 	}
 	http_stop(d->http);
 	d->http = NULL;
+	/* after the drain: no link waits on a commit; before the sender,
+	 * which their outcomes go to */
+	links_stop(d);
 	/* they wake each other: both threads end before either is freed */
 	fetcher_stop(d->fetcher);
 	writer_stop(d->writer);
@@ -193,6 +197,7 @@ daemon_run(const char *conf_path, const struct conf_override *ov, size_t nov,
 	    (d.fetcher = fetcher_start(&d, &err)) == NULL ||
 	    (d.exporter = exporter_start(&d, &err)) == NULL ||
 	    (d.poller = poller_start(&d, &err)) == NULL ||
+	    links_start(&d, &err) < 0 ||
 	    (d.http = http_start(&d, &err)) == NULL) {
 		log_error("run: %s", err ? err : "cannot start");
 		free(err);

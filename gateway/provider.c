@@ -24,6 +24,7 @@ extern const struct provider_type provider_africastalking;
 extern const struct provider_type provider_twilio;
 extern const struct provider_type provider_kannel;
 extern const struct provider_type provider_vonage;
+extern const struct provider_type provider_smpp;
 
 const struct provider_type *const provider_types[] = {
 	&provider_log,
@@ -32,6 +33,7 @@ const struct provider_type *const provider_types[] = {
 	&provider_twilio,
 	&provider_kannel,
 	&provider_vonage,
+	&provider_smpp,
 	NULL,
 };
 

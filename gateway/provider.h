@@ -21,6 +21,8 @@
 
 #define PROVIDER_ABI 1
 
+struct provider;
+
 /* Limits on what a provider's caller controls. */
 #define MSG_TEXT_MAX   4096 /* bytes of UTF-8 in one message */
 #define MSG_NUMBER_MAX 32   /* bytes of a phone number or sender id */
@@ -129,6 +131,25 @@ struct send_outcome {
 
 void send_outcome_done(struct send_outcome *o);
 
+/*
+ * Where a provider that keeps its own connection (SMPP) reports, from its
+ * own thread.  inbound() and report() take the strings of what they are
+ * given and call committed(cookie, err) once it is durable (err 0) or
+ * could not be stored (err < 0), on another thread; sent() gives the
+ * outcome of a message handed over by submit(), taking out's strings;
+ * ready() says the provider takes messages again.
+ */
+struct provider_sink {
+	void *arg;
+	void (*inbound)(void *arg, const struct provider *p, struct inbound *in,
+	    void (*committed)(void *cookie, int err), void *cookie);
+	void (*report)(void *arg, const struct provider *p, struct dlr *dlr,
+	    void (*committed)(void *cookie, int err), void *cookie);
+	void (*sent)(void *arg, const struct provider *p, int64_t id,
+	    int attempts, enum send_result r, struct send_outcome *out);
+	void (*ready)(void *arg, const struct provider *p);
+};
+
 /* Webhook parse outcomes besides 0. */
 #define WEBHOOK_BAD    (-EINVAL) /* 400, err says what */
 #define WEBHOOK_DENIED (-EACCES) /* 403 */
@@ -165,13 +186,26 @@ struct provider_type {
 	int (*parse_dlr)(void *state, const struct webreq *req, struct dlr *ret,
 	    struct buf *err);
 
-	/* Exactly one of send_direct or prepare_send+classify. */
+	/* Exactly one of send_direct, prepare_send+classify, or
+	 * start+stop+room+submit. */
 	enum send_result (*send_direct)(void *state, const struct outmsg *m,
 	    struct send_outcome *ret);
 	int (*prepare_send)(void *state, const struct outmsg *m,
 	    struct sendreq *ret);
 	enum send_result (*classify)(void *state, long http_status,
 	    const char *body, size_t len, struct send_outcome *ret);
+
+	/* A provider with its own connection and thread (SMPP): start()
+	 * when the daemon starts, stop() before it stops; room() says how
+	 * many more messages it takes now, submit() hands one over (copied)
+	 * whose outcome comes through sink->sent(). */
+	int (*start)(void *state, const struct provider *p,
+	    const struct provider_sink *sink, char **ret_err);
+	void (*stop)(void *state);
+	int (*room)(void *state);
+	int (*submit)(void *state, const struct outmsg *m, int attempts);
+	/* Sends in flight when `concurrency` is not set (0: 4). */
+	int default_concurrency;
 
 	/* Optional.  True when this instance answers a webhook with the
 	 * reply itself (Twilio's TwiML, Kannel's response body); then

@@ -43,6 +43,16 @@ struct transfer {
 	struct transfer *prev, *next; /* in sender.transfers */
 };
 
+/* An outcome reported by a provider's own thread. */
+struct completion {
+	int provider;
+	int64_t id;
+	int attempts;
+	enum send_result res;
+	struct send_outcome out;
+	struct completion *next;
+};
+
 struct pstate {
 	const struct provider *p;
 	int inflight;
@@ -65,6 +75,8 @@ struct sender {
 	struct result *results;
 	size_t nresults, capresults;
 	unsigned rnd;
+	pthread_mutex_t completed_lock;
+	struct completion *completed; /* guarded by completed_lock */
 };
 
 int64_t
@@ -169,6 +181,13 @@ start_send(struct sender *s, int pi, const struct msg *m)
 		add_result(s, m->id, pi, m->attempts + 1, r, &out);
 		return;
 	}
+	if (p->type->submit != NULL) {
+		/* the slot first: the outcome may be reported at once */
+		take_slot(ps, m->id);
+		if (p->type->submit(p->state, &om, m->attempts + 1) < 0)
+			release_slot(ps, m->id);
+		return;
+	}
 	t = xcalloc(1, sizeof(*t));
 	t->id = m->id;
 	t->provider = pi;
@@ -256,6 +275,46 @@ finish_transfers(struct sender *s)
 		add_result(s, t->id, t->provider, t->attempts, r, &out);
 		release_slot(&s->ps[t->provider], t->id);
 		transfer_free(s, t);
+		n++;
+	}
+	return n;
+}
+
+void
+sender_complete(struct sender *s, const struct provider *p, int64_t id,
+    int attempts, enum send_result r, struct send_outcome *out)
+{
+	struct completion *c = xcalloc(1, sizeof(*c));
+
+	c->provider = (int)(p - s->d->conf->providers);
+	c->id = id;
+	c->attempts = attempts;
+	c->res = r;
+	c->out = *out;
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->completed_lock);
+	c->next = s->completed;
+	s->completed = c;
+	pthread_mutex_unlock(&s->completed_lock);
+	sender_wake(s);
+}
+
+/* Collects the outcomes providers' own threads reported. */
+static int
+take_completions(struct sender *s)
+{
+	struct completion *c, *next;
+	int n = 0;
+
+	pthread_mutex_lock(&s->completed_lock);
+	c = s->completed;
+	s->completed = NULL;
+	pthread_mutex_unlock(&s->completed_lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		add_result(s, c->id, c->provider, c->attempts, c->res, &c->out);
+		release_slot(&s->ps[c->provider], c->id);
+		free(c);
 		n++;
 	}
 	return n;
@@ -367,6 +426,11 @@ fill(struct sender *s)
 					wait = ms;
 			}
 		}
+		if (p->type->room != NULL) {
+			int room = p->type->room(p->state);
+			if (room < avail)
+				avail = room; /* 0 until it is connected */
+		}
 		if (avail <= 0)
 			continue;
 		limit = ps->inflight + avail;
@@ -411,7 +475,7 @@ sender_main(void *arg)
 		atomic_store(&s->woken, false);
 		wait = stopping ? 100 : fill(s);
 		curl_multi_perform(s->multi, &running);
-		finished = finish_transfers(s);
+		finished = finish_transfers(s) + take_completions(s);
 		if (record_results(s) < 0) {
 			finished =
 			    0; /* back off: the database is not writable */
@@ -436,6 +500,7 @@ sender_start(struct daemon *d, char **ret_err)
 
 	s->d = d;
 	s->rnd = (unsigned)now_ms();
+	pthread_mutex_init(&s->completed_lock, NULL);
 	if (daemon_store_open(d, &s->st, ret_err) < 0) {
 		free(s);
 		return NULL;
@@ -490,6 +555,13 @@ sender_stop(struct sender *s)
 	while (s->transfers != NULL)
 		transfer_free(s, s->transfers);
 	curl_multi_cleanup(s->multi);
+	/* outcomes never recorded: those messages are still queued */
+	for (struct completion *c = s->completed, *next; c != NULL; c = next) {
+		next = c->next;
+		send_outcome_done(&c->out);
+		free(c);
+	}
+	pthread_mutex_destroy(&s->completed_lock);
 	for (size_t i = 0; i < s->nps; i++)
 		free(s->ps[i].ids);
 	free(s->ps);

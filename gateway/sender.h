@@ -2,7 +2,8 @@
 /*
  * sender: the thread that drains the outbound queue.  For each provider it
  * starts at most `concurrency` sends and at most `rate_per_s` per second,
- * over libcurl's multi interface (never on an HTTP thread), classifies each
+ * over libcurl's multi interface (never on an HTTP thread) or by handing
+ * the message to a provider's own connection (SMPP), classifies each
  * answer, and records the attempt: sent, retried later with exponential
  * backoff and jitter, or failed after retry_max_attempts.  Results are
  * written in one transaction per loop.  A message is sent at least once: a
@@ -11,12 +12,19 @@
 #ifndef BARAZA_SENDER_H
 #define BARAZA_SENDER_H
 
+#include "provider.h"
+
 struct daemon;
 struct sender;
 
 struct sender *sender_start(struct daemon *d, char **ret_err);
 /* New messages are queued: look now rather than at the next tick. */
 void sender_wake(struct sender *s);
+/* The outcome of a message handed to a provider with its own connection
+ * (provider_type.submit), from that provider's thread; takes out's
+ * strings. */
+void sender_complete(struct sender *s, const struct provider *p, int64_t id,
+    int attempts, enum send_result r, struct send_outcome *out);
 /* Lets sends in flight finish (a few seconds at most), then joins. */
 void sender_stop(struct sender *s);
 

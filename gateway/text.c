@@ -763,6 +763,32 @@ utf16be_to_utf8(const unsigned char *p, size_t n, struct buf *out)
 }
 
 int
+gsm7_to_utf8(const unsigned char *p, size_t n, struct buf *out)
+{
+	char u[4];
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t cp;
+
+		if (p[i] > 0x7F)
+			return -EINVAL;
+		cp = gsm7_basic[p[i]];
+		if (p[i] == 0x1B && i + 1 < n && p[i + 1] <= 0x7F) {
+			/* an unknown extension reads as its basic character
+			 * (3GPP TS 23.038 6.2.1.1) */
+			cp = gsm7_basic[p[++i]];
+			for (size_t k = 0; k < ARRAY_LEN(gsm7_ext); k++)
+				if (gsm7_ext[k].code == p[i])
+					cp = gsm7_ext[k].cp;
+		} else if (p[i] == 0x1B) {
+			cp = ' '; /* a lone escape at the end */
+		}
+		buf_append(out, u, utf8_put(cp, u));
+	}
+	return 0;
+}
+
+int
 latin1_to_utf8(const unsigned char *p, size_t n, struct buf *out)
 {
 	/* Windows-1252's 0x80..0x9F; 0 where undefined (kept as Latin-1) */

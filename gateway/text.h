@@ -70,6 +70,10 @@ size_t text_fold(const char *word, size_t len, char *out, size_t size);
 /* Converts UTF-16BE bytes (surrogate pairs joined) to UTF-8 in out;
  * -EINVAL for an odd length, a lone surrogate or a NUL character. */
 int utf16be_to_utf8(const unsigned char *p, size_t n, struct buf *out);
+/* Converts unpacked GSM 03.38 septets (one per byte, an extension
+ * character as 0x1B and its code) to UTF-8 in out; -EINVAL for a byte
+ * above 0x7F. */
+int gsm7_to_utf8(const unsigned char *p, size_t n, struct buf *out);
 /* Converts Windows-1252 / ISO-8859-1 bytes to UTF-8 in out; -EINVAL for
  * a NUL byte. */
 int latin1_to_utf8(const unsigned char *p, size_t n, struct buf *out);

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * provider_smpp: a direct SMPP 3.4 bind to a mobile operator's SMSC
+ * (../shared/protocols.md §5).  This file reads the settings and plugs an
+ * smpp_link (the session, in its own thread) into the provider interface;
+ * smpp_pdu.c and smpp_msg.c hold the protocol.  No webhooks: inbound
+ * messages and receipts arrive on the bind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider_util.h"
+#include "smpp_link.h"
+
+struct smpp {
+	struct smpp_conf c;
+	struct smpp_link *link;
+};
+
+static const char *const smpp_keys[] = { "host", "port", "system_id",
+	"password", "system_type", "address_range", "service_type", "bind",
+	"source_ton", "source_npi", "dest_ton", "dest_npi", "alphabet",
+	"long_messages", "receipts", "enquire_link_s", "response_timeout_s",
+	"reconnect_max_s", "throttle_pause_ms", "redelivery_window_s", NULL };
+
+static void
+smpp_free(void *state)
+{
+	struct smpp *s = state;
+
+	if (s == NULL)
+		return;
+	free(s->c.host);
+	free(s->c.port);
+	free(s->c.system_id);
+	free(s->c.password);
+	free(s->c.system_type);
+	free(s->c.address_range);
+	free(s->c.service_type);
+	free(s);
+}
+
+/* An optional integer setting within [min, max]. */
+static void
+opt_int(struct conf_errors *ce, const config_setting_t *s, const char *key,
+    int min, int max, int *ret)
+{
+	const config_setting_t *v = config_setting_get_member(s, key);
+
+	if (v == NULL)
+		return;
+	if (config_setting_type(v) != CONFIG_TYPE_INT ||
+	    config_setting_get_int(v) < min || config_setting_get_int(v) > max)
+		conf_error(ce, v, "smpp: '%s' must be a whole number %d..%d",
+		    key, min, max);
+	else
+		*ret = config_setting_get_int(v);
+}
+
+/* An optional string setting of at most max bytes. */
+static char *
+opt_str(struct conf_errors *ce, const config_setting_t *s, const char *key,
+    size_t max, const char *def)
+{
+	const config_setting_t *v = config_setting_get_member(s, key);
+	const char *str;
+
+	if (v == NULL)
+		return def != NULL ? xstrdup(def) : NULL;
+	str = config_setting_get_string(v);
+	if (str == NULL || strlen(str) > max) {
+		conf_error(ce, v,
+		    "smpp: '%s' must be a string of at most %zu "
+		    "characters",
+		    key, max);
+		return NULL;
+	}
+	return xstrdup(str);
+}
+
+/* An optional word among choices; its index. */
+static void
+opt_word(struct conf_errors *ce, const config_setting_t *s, const char *key,
+    const char *const *choices, const char *hint, int *ret)
+{
+	const config_setting_t *v = config_setting_get_member(s, key);
+	const char *str;
+
+	if (v == NULL)
+		return;
+	str = config_setting_get_string(v);
+	for (int i = 0; str != NULL && choices[i] != NULL; i++)
+		if (strcmp(str, choices[i]) == 0) {
+			*ret = i;
+			return;
+		}
+	conf_error(ce, v, "smpp: '%s' must be %s", key, hint);
+}
+
+static int
+smpp_configure(const config_setting_t *set, struct conf_errors *ce,
+    void **ret_state)
+{
+	static const char *const binds[] = { "transceiver",
+		"transmitter+receiver", NULL };
+	static const char *const alphabets[] = { "gsm", "latin1", "ascii",
+		NULL };
+	static const char *const longs[] = { "udh", "sar", "payload", NULL };
+	struct smpp *s = xcalloc(1, sizeof(*s));
+	struct smpp_conf *c = &s->c;
+	int before = ce->errors, port = 2775, pair = 0, alpha = 0, lng = 0;
+	int receipts = 1;
+
+	c->host = opt_str(ce, set, "host", 253, NULL);
+	if (c->host == NULL && ce->errors == before)
+		conf_error(ce, set,
+		    "smpp: 'host' (the SMSC's address) is "
+		    "required");
+	opt_int(ce, set, "port", 1, 65535, &port);
+	c->port = xasprintf("%d", port);
+	c->system_id = opt_str(ce, set, "system_id", 15, NULL);
+	if (c->system_id == NULL && ce->errors == before)
+		conf_error(ce, set, "smpp: 'system_id' is required");
+	c->password = opt_str(ce, set, "password", 8, "");
+	c->system_type = opt_str(ce, set, "system_type", 12, "");
+	c->address_range = opt_str(ce, set, "address_range", 40, "");
+	c->service_type = opt_str(ce, set, "service_type", 5, "");
+	opt_word(ce, set, "bind", binds,
+	    "\"transceiver\" or \"transmitter+receiver\"", &pair);
+	c->pair = pair == 1;
+	c->src_ton = c->src_npi = c->dst_ton = c->dst_npi = -1;
+	opt_int(ce, set, "source_ton", 0, 6, &c->src_ton);
+	opt_int(ce, set, "source_npi", 0, 18, &c->src_npi);
+	opt_int(ce, set, "dest_ton", 0, 6, &c->dst_ton);
+	opt_int(ce, set, "dest_npi", 0, 18, &c->dst_npi);
+	opt_word(ce, set, "alphabet", alphabets,
+	    "\"gsm\", \"latin1\" or \"ascii\" (what data_coding 0 means to "
+	    "this SMSC)",
+	    &alpha);
+	c->alphabet = (enum smpp_alphabet)alpha;
+	opt_word(ce, set, "long_messages", longs,
+	    "\"udh\", \"sar\" or \"payload\"", &lng);
+	c->long_mode = (enum smpp_long)lng;
+	if (config_setting_get_member(set, "receipts") != NULL &&
+	    !config_setting_lookup_bool(set, "receipts", &receipts))
+		conf_error(ce, config_setting_get_member(set, "receipts"),
+		    "smpp: 'receipts' must be true or false");
+	c->receipts = receipts;
+	c->enquire_link_s = 30;
+	c->response_s = 30;
+	c->reconnect_max_s = 60;
+	c->throttle_ms = 1000;
+	c->redelivery_s = 120;
+	opt_int(ce, set, "enquire_link_s", 1, 3600, &c->enquire_link_s);
+	opt_int(ce, set, "response_timeout_s", 1, 600, &c->response_s);
+	opt_int(ce, set, "reconnect_max_s", 1, 3600, &c->reconnect_max_s);
+	opt_int(ce, set, "throttle_pause_ms", 10, 60000, &c->throttle_ms);
+	opt_int(ce, set, "redelivery_window_s", 0, 3600, &c->redelivery_s);
+	if (ce->errors > before) {
+		smpp_free(s);
+		return -EINVAL;
+	}
+	*ret_state = s;
+	return 0;
+}
+
+static int
+smpp_start(void *state, const struct provider *p,
+    const struct provider_sink *sink, char **ret_err)
+{
+	struct smpp *s = state;
+
+	s->link = smpp_link_start(&s->c, p, sink, ret_err);
+	return s->link != NULL ? 0 : -EIO;
+}
+
+static void
+smpp_stop(void *state)
+{
+	struct smpp *s = state;
+
+	smpp_link_stop(s->link);
+	s->link = NULL;
+}
+
+static int
+smpp_room(void *state)
+{
+	struct smpp *s = state;
+
+	return s->link != NULL ? smpp_link_room(s->link) : 0;
+}
+
+static int
+smpp_submit(void *state, const struct outmsg *m, int attempts)
+{
+	struct smpp *s = state;
+
+	return s->link != NULL ? smpp_link_submit(s->link, m, attempts)
+			       : -EAGAIN;
+}
+
+const struct provider_type provider_smpp = {
+	.name = "smpp",
+	.abi = PROVIDER_ABI,
+	.keys = smpp_keys,
+	.configure = smpp_configure,
+	.free_state = smpp_free,
+	.start = smpp_start,
+	.stop = smpp_stop,
+	.room = smpp_room,
+	.submit = smpp_submit,
+	.default_concurrency = 10,
+};

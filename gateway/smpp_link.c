@@ -1,0 +1,1185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * smpp_link: see smpp_link.h.  Everything here runs on the link's thread
+ * except smpp_link_submit/room (the sender's thread) and committed() (the
+ * writer's thread); those meet the thread through `lock` and a wake-up
+ * pipe.  A connection is a struct conn; `gen` numbers its lives, so an
+ * answer committed for a deliver_sm of a connection since closed is not
+ * sent on its successor (the SMSC redelivers, and the redelivery is
+ * caught: see struct recent).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "log.h"
+#include "provider_util.h"
+#include "smpp_link.h"
+
+#define LINK_TICK_MS    100
+#define LINK_UNBIND_MS  2000 /* wait for unbind_resp at shutdown */
+#define RECENT_MAX      512  /* inbound messages remembered for redelivery */
+#define RESP_RISK_MS    5000 /* an answer this close to a drop may be lost */
+#define READ_CHUNK      16384
+#define BACKOFF_BASE_MS 1000
+
+enum conn_state {
+	C_DOWN,
+	C_CONNECTING,
+	C_BINDING,
+	C_BOUND,
+	C_UNBINDING, /* we sent unbind */
+	C_DONE,      /* unbound: close once the output is out */
+};
+
+struct conn {
+	int fd;
+	enum conn_state state;
+	uint32_t bind_cmd;
+	bool tx, rx;
+	unsigned gen;
+	struct buf in, out;
+	size_t out_off;
+	int64_t last_rx, bind_sent, enquire_sent;
+	uint32_t enquire_seq;
+	int64_t retry_at;
+	int failures;
+};
+
+/* A message handed over, until its outcome is reported. */
+struct omsg {
+	int64_t id;
+	int attempts;
+	char *to, *from;
+	struct smpp_parts parts;
+	uint8_t *state; /* per part: 0 to send, 1 in the window, 2 answered */
+	size_t answered;
+	enum send_result res;
+	char *provider_id; /* the first part's message_id */
+	char *reason;
+	struct omsg *next;
+};
+
+struct pending {
+	uint32_t seq;
+	struct omsg *m;
+	size_t part;
+	int64_t at;
+	int conn;
+};
+
+/* A committed inbound deliver_sm waiting for its deliver_sm_resp. */
+struct ack {
+	struct smpp_link *l;
+	int conn;
+	unsigned gen;
+	uint32_t seq, cmd;
+	int recent; /* slot in l->recent, -1 for receipts */
+	int err;
+	struct ack *next;
+};
+
+/* An inbound message, remembered to catch the SMSC's redelivery of one
+ * whose answer may not have reached it before the connection dropped. */
+struct recent {
+	uint64_t hash;
+	int conn;
+	unsigned gen;
+	bool answered;
+	int64_t answered_at;
+	int64_t suspect_until; /* set when its connection drops */
+};
+
+struct smpp_link {
+	const struct smpp_conf *c;
+	const struct provider *p;
+	struct provider_sink sink;
+	pthread_t thread;
+	int wake[2];
+	atomic_bool stop;
+	atomic_int bound_tx; /* a connection that sends is bound */
+
+	pthread_mutex_t lock; /* guards inbox, acks, waiting */
+	struct omsg *inbox, **inbox_tail;
+	struct ack *acks;
+	int waiting; /* commits not yet answered */
+	int held;    /* messages handed over and not yet reported */
+
+	/* the thread's own */
+	struct omsg *queue, **queue_tail;
+	struct pending *win;
+	size_t nwin;
+	struct conn conns[2];
+	int nconns;
+	uint32_t seq;
+	int64_t paused_until;
+	unsigned ref;
+	struct recent recent[RECENT_MAX];
+	size_t nrecent;
+	unsigned rnd;
+};
+
+static void
+wake(struct smpp_link *l)
+{
+	char c = 1;
+	ssize_t n = write(l->wake[1], &c, 1);
+
+	(void)n; /* a full pipe is already a wake-up */
+}
+
+static uint32_t
+next_seq(struct smpp_link *l)
+{
+	l->seq = l->seq >= 0x7FFFFFFF ? 1 : l->seq + 1;
+	return l->seq;
+}
+
+/* --- the sender's side ---------------------------------------------- */
+
+int
+smpp_link_room(struct smpp_link *l)
+{
+	int room;
+
+	if (!atomic_load(&l->bound_tx))
+		return 0;
+	pthread_mutex_lock(&l->lock);
+	room = l->p->concurrency - l->held;
+	pthread_mutex_unlock(&l->lock);
+	return room > 0 ? room : 0;
+}
+
+static void
+omsg_free(struct omsg *m)
+{
+	free(m->to);
+	free(m->from);
+	smpp_parts_free(&m->parts);
+	free(m->state);
+	free(m->provider_id);
+	free(m->reason);
+	free(m);
+}
+
+int
+smpp_link_submit(struct smpp_link *l, const struct outmsg *om, int attempts)
+{
+	struct omsg *m;
+	int rc;
+
+	if (!atomic_load(&l->bound_tx))
+		return -EAGAIN;
+	m = xcalloc(1, sizeof(*m));
+	m->id = om->id;
+	m->attempts = attempts;
+	m->to = xstrdup(om->to);
+	m->from = xstrdup(om->from != NULL ? om->from : "");
+	pthread_mutex_lock(&l->lock);
+	l->ref = (l->ref + 1) & 0xFF;
+	rc = smpp_text_encode(om->text, l->c->alphabet, l->c->long_mode, l->ref,
+	    &m->parts);
+	if (rc == 0) {
+		m->state = xcalloc(m->parts.n, 1);
+		*l->inbox_tail = m;
+		l->inbox_tail = &m->next;
+		l->held++;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (rc < 0) {
+		struct send_outcome out = { .reason =
+						xstrdup("too long for SMPP") };
+		l->sink.sent(l->sink.arg, l->p, m->id, attempts, SEND_PERMFAIL,
+		    &out);
+		omsg_free(m);
+		return 0;
+	}
+	wake(l);
+	return 0;
+}
+
+/* Reports a message's outcome and forgets it. */
+static void
+report(struct smpp_link *l, struct omsg *m)
+{
+	struct send_outcome out = {
+		.provider_id = m->res == SEND_OK ? m->provider_id : NULL,
+		.reason = m->reason,
+	};
+
+	if (m->res == SEND_OK)
+		m->provider_id = NULL;
+	m->reason = NULL;
+	l->sink.sent(l->sink.arg, l->p, m->id, m->attempts, m->res, &out);
+	send_outcome_done(&out);
+	pthread_mutex_lock(&l->lock);
+	l->held--;
+	pthread_mutex_unlock(&l->lock);
+	omsg_free(m);
+}
+
+static void
+unqueue(struct smpp_link *l, struct omsg *m)
+{
+	struct omsg **pp = &l->queue;
+
+	while (*pp != NULL && *pp != m)
+		pp = &(*pp)->next;
+	if (*pp == NULL)
+		return;
+	*pp = m->next;
+	if (l->queue_tail == &m->next)
+		l->queue_tail = pp;
+	m->next = NULL;
+}
+
+static bool
+in_window(const struct smpp_link *l, const struct omsg *m)
+{
+	for (size_t i = 0; i < l->nwin; i++)
+		if (l->win[i].m == m)
+			return true;
+	return false;
+}
+
+/* Reports a message once every part is answered, or one failed and no
+ * part of it is still in the window. */
+static void
+settle(struct smpp_link *l, struct omsg *m)
+{
+	if (m->answered < m->parts.n && m->res == SEND_OK)
+		return;
+	if (in_window(l, m))
+		return;
+	unqueue(l, m);
+	report(l, m);
+}
+
+static void
+fail_msg(struct omsg *m, enum send_result r, const char *why)
+{
+	if (m->res == SEND_OK || r == SEND_PERMFAIL)
+		m->res = r;
+	if (m->reason == NULL)
+		m->reason = xstrdup(why);
+}
+
+/* --- connections ---------------------------------------------------- */
+
+static void
+conn_send(struct conn *cn, const struct buf *pdu)
+{
+	buf_append(&cn->out, pdu->data, pdu->len);
+}
+
+static void
+put_header(struct conn *cn, uint32_t cmd, uint32_t status, uint32_t seq)
+{
+	struct buf b;
+
+	buf_init(&b);
+	smpp_put_header(&b, cmd, status, seq);
+	conn_send(cn, &b);
+	buf_free(&b);
+}
+
+static int64_t
+backoff(struct smpp_link *l, int failures)
+{
+	int64_t d = BACKOFF_BASE_MS,
+		cap = (int64_t)l->c->reconnect_max_s * 1000;
+
+	for (int i = 1; i < failures && d < cap; i++)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	return d / 2 + (int64_t)(rand_r(&l->rnd) % (unsigned)(d / 2 + 1));
+}
+
+/* Closes a connection: what it had in the window goes back to the
+ * sender as a temporary failure, inbound answers it owed are risked. */
+static void
+conn_close(struct smpp_link *l, int ci, const char *why)
+{
+	struct conn *cn = &l->conns[ci];
+	int64_t now = mono_ms();
+
+	if (cn->fd >= 0) {
+		close(cn->fd);
+		cn->fd = -1;
+	}
+	if (cn->state == C_BOUND)
+		log_warn("smpp %s: connection closed: %s", l->p->name, why);
+	else if (cn->state == C_DONE)
+		log_info("smpp %s: unbound", l->p->name);
+	cn->state = C_DOWN;
+	cn->failures++;
+	cn->retry_at = now + backoff(l, cn->failures);
+	buf_reset(&cn->in);
+	buf_reset(&cn->out);
+	cn->out_off = 0;
+	cn->enquire_seq = 0;
+	if (cn->tx)
+		atomic_store(&l->bound_tx, false);
+	for (size_t i = 0; i < l->nrecent; i++) {
+		struct recent *r = &l->recent[i];
+
+		if (r->conn == ci && r->gen == cn->gen &&
+		    (!r->answered || now - r->answered_at < RESP_RISK_MS))
+			r->suspect_until =
+			    now + (int64_t)l->c->redelivery_s * 1000;
+	}
+	cn->gen++;
+	/* the window's messages: their outcome is unknown, try again */
+	for (size_t i = 0; i < l->nwin;) {
+		if (l->win[i].conn != ci) {
+			i++;
+			continue;
+		}
+		struct omsg *m = l->win[i].m;
+
+		l->win[i] = l->win[--l->nwin];
+		fail_msg(m, SEND_TEMPFAIL, "SMPP connection lost");
+		settle(l, m);
+	}
+	/* partly sent messages cannot resume on another connection */
+	for (struct omsg *m = l->queue, *next; m != NULL; m = next) {
+		bool started = false;
+
+		next = m->next;
+		for (size_t k = 0; k < m->parts.n; k++)
+			started |= m->state[k] != 0;
+		if (started && cn->tx) {
+			fail_msg(m, SEND_TEMPFAIL, "SMPP connection lost");
+			settle(l, m);
+		}
+	}
+}
+
+static int
+conn_open(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM },
+			*ai = NULL;
+	int fd = -1, one = 1, rc;
+
+	rc = getaddrinfo(l->c->host, l->c->port, &hints, &ai);
+	if (rc != 0) {
+		if (cn->failures == 0)
+			log_error("smpp %s: cannot resolve %s: %s", l->p->name,
+			    l->c->host, gai_strerror(rc));
+		return -EHOSTUNREACH;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		freeaddrinfo(ai);
+		return -errno;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (rc < 0 && errno != EINPROGRESS) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	cn->fd = fd;
+	cn->state = C_CONNECTING;
+	cn->bind_sent = mono_ms();
+	return 0;
+}
+
+static void
+send_bind(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	struct smpp_bind b = {
+		.cmd = cn->bind_cmd,
+		.system_id = l->c->system_id,
+		.password = l->c->password,
+		.system_type = l->c->system_type,
+		.address_range = l->c->address_range,
+	};
+	struct buf pdu;
+
+	buf_init(&pdu);
+	smpp_put_bind(&pdu, next_seq(l), &b);
+	conn_send(cn, &pdu);
+	buf_free(&pdu);
+	cn->state = C_BINDING;
+	cn->bind_sent = mono_ms();
+}
+
+/* --- submitting ----------------------------------------------------- */
+
+static uint8_t
+number_ton(const char *n, int ton_conf, bool source)
+{
+	bool digits = n[0] != '\0';
+
+	if (ton_conf >= 0)
+		return (uint8_t)ton_conf;
+	if (n[0] == '+')
+		return 1;
+	for (const char *p = n; *p != '\0'; p++)
+		if (*p < '0' || *p > '9')
+			digits = false;
+	if (!digits)
+		return source ? 5 : 0;           /* alphanumeric sender id */
+	return source && strlen(n) <= 8 ? 3 : 0; /* short code */
+}
+
+static uint8_t
+number_npi(const char *n, uint8_t ton, int npi_conf)
+{
+	if (npi_conf >= 0)
+		return (uint8_t)npi_conf;
+	return ton == 5 || (ton == 3 && n[0] != '+') ? 0 : 1;
+}
+
+static void
+submit_part(struct smpp_link *l, int ci, struct omsg *m, size_t k)
+{
+	const struct smpp_part *pt = &m->parts.v[k];
+	const char *to = m->to[0] == '+' ? m->to + 1 : m->to;
+	const char *from = m->from[0] == '+' ? m->from + 1 : m->from;
+	uint8_t dton = number_ton(m->to, l->c->dst_ton, false);
+	uint8_t ston = number_ton(m->from, l->c->src_ton, true);
+	struct smpp_submit s = {
+		.service_type = l->c->service_type,
+		.src_ton = ston,
+		.src_npi = number_npi(m->from, ston, l->c->src_npi),
+		.src = from,
+		.dst_ton = dton,
+		.dst_npi = number_npi(m->to, dton, l->c->dst_npi),
+		.dst = to,
+		.esm_class = pt->esm_class,
+		.registered_delivery = l->c->receipts ? 1 : 0,
+		.data_coding = pt->data_coding,
+		.sm = pt->sm,
+		.sm_len = pt->len,
+		.payload = pt->payload,
+		.sar_ref = pt->sar_ref,
+		.sar_total = pt->sar_total,
+		.sar_seq = pt->sar_seq,
+		.ussd_op = -1,
+	};
+	struct pending *w = &l->win[l->nwin++];
+	struct buf pdu;
+
+	w->seq = next_seq(l);
+	w->m = m;
+	w->part = k;
+	w->at = mono_ms();
+	w->conn = ci;
+	m->state[k] = 1;
+	buf_init(&pdu);
+	smpp_put_submit(&pdu, w->seq, &s);
+	conn_send(&l->conns[ci], &pdu);
+	buf_free(&pdu);
+}
+
+/* Fills the window from the queue, oldest message first. */
+static void
+fill_window(struct smpp_link *l)
+{
+	int ci = 0; /* conns[0] sends, alone or as the transmitter */
+	size_t window = (size_t)l->p->concurrency;
+
+	pthread_mutex_lock(&l->lock);
+	if (l->inbox != NULL) {
+		*l->queue_tail = l->inbox;
+		l->queue_tail = l->inbox_tail;
+		l->inbox = NULL;
+		l->inbox_tail = &l->inbox;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (l->conns[ci].state != C_BOUND || mono_ms() < l->paused_until)
+		return;
+	for (struct omsg *m = l->queue; m != NULL && l->nwin < window;
+	     m = m->next) {
+		if (m->res != SEND_OK)
+			continue; /* failed; waits for its parts in flight */
+		for (size_t k = 0; k < m->parts.n && l->nwin < window; k++)
+			if (m->state[k] == 0)
+				submit_part(l, ci, m, k);
+	}
+}
+
+static bool
+status_temporary(uint32_t st)
+{
+	return st == ESME_RSYSERR || st == ESME_RX_T_APPN;
+}
+
+static void
+on_submit_resp(struct smpp_link *l, const struct smpp_pdu *pdu)
+{
+	struct pending w;
+	size_t i;
+	char tmp[12];
+
+	for (i = 0; i < l->nwin; i++)
+		if (l->win[i].seq == pdu->seq)
+			break;
+	if (i == l->nwin) {
+		log_warn("smpp %s: %s for no request (sequence %u)", l->p->name,
+		    smpp_cmd_name(pdu->cmd), (unsigned)pdu->seq);
+		return;
+	}
+	w = l->win[i];
+	l->win[i] = l->win[--l->nwin];
+	if (pdu->status == ESME_RTHROTTLED || pdu->status == ESME_RMSGQFUL) {
+		/* the SMSC asks us to slow down: pause, resend this part */
+		w.m->state[w.part] = 0;
+		l->paused_until = mono_ms() + l->c->throttle_ms;
+		log_info("smpp %s: %s, pausing %d ms", l->p->name,
+		    smpp_status_name(pdu->status, tmp), l->c->throttle_ms);
+		return;
+	}
+	w.m->state[w.part] = 2;
+	w.m->answered++;
+	if (pdu->status == ESME_ROK) {
+		if (w.part == 0 && pdu->message_id[0] != '\0')
+			w.m->provider_id = xstrdup(pdu->message_id);
+	} else {
+		char why[64];
+
+		snprintf(why, sizeof(why), "SMSC answered %s",
+		    smpp_status_name(pdu->status, tmp));
+		fail_msg(w.m,
+		    status_temporary(pdu->status) ? SEND_TEMPFAIL
+						  : SEND_PERMFAIL,
+		    why);
+	}
+	settle(l, w.m);
+}
+
+/* --- receiving ------------------------------------------------------ */
+
+static uint64_t
+hash_mo(const struct smpp_pdu *p)
+{
+	uint64_t h = 1469598103934665603ull;
+	const uint8_t *o = p->payload != NULL ? p->payload : p->sm;
+	size_t n = p->payload != NULL ? p->payload_len : p->sm_len;
+	const char *s[] = { p->src, p->dst };
+
+	for (size_t k = 0; k < 2; k++)
+		for (const char *c = s[k]; *c != '\0'; c++)
+			h = (h ^ (uint8_t)*c) * 1099511628211ull;
+	h = (h ^ p->esm_class) * 1099511628211ull;
+	h = (h ^ p->data_coding) * 1099511628211ull;
+	h = (h ^ (uint32_t)(p->sar_ref + 1)) * 1099511628211ull;
+	h = (h ^ (uint32_t)(p->sar_seq + 1)) * 1099511628211ull;
+	for (size_t i = 0; o != NULL && i < n; i++)
+		h = (h ^ o[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool
+redelivered(struct smpp_link *l, uint64_t h)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = 0; i < l->nrecent; i++)
+		if (l->recent[i].hash == h &&
+		    l->recent[i].suspect_until > now) {
+			l->recent[i].suspect_until = 0; /* caught once */
+			return true;
+		}
+	return false;
+}
+
+static int
+remember(struct smpp_link *l, uint64_t h, int ci)
+{
+	size_t i;
+
+	if (l->nrecent < RECENT_MAX) {
+		i = l->nrecent++;
+	} else { /* the oldest answered entry makes room */
+		i = 0;
+		for (size_t k = 1; k < RECENT_MAX; k++)
+			if (l->recent[k].answered &&
+			    (!l->recent[i].answered ||
+				l->recent[k].answered_at <
+				    l->recent[i].answered_at))
+				i = k;
+	}
+	l->recent[i] =
+	    (struct recent){ .hash = h, .conn = ci, .gen = l->conns[ci].gen };
+	return (int)i;
+}
+
+/* Called on the writer's thread once an inbound PDU is stored. */
+static void
+committed(void *cookie, int err)
+{
+	struct ack *a = cookie;
+	struct smpp_link *l = a->l;
+
+	a->err = err;
+	pthread_mutex_lock(&l->lock);
+	a->next = l->acks;
+	l->acks = a;
+	pthread_mutex_unlock(&l->lock);
+	wake(l);
+}
+
+static void
+answer(struct conn *cn, uint32_t cmd, uint32_t status, uint32_t seq)
+{
+	struct buf b;
+
+	buf_init(&b);
+	smpp_put_resp_id(&b, cmd | SMPP_RESP, status, seq);
+	conn_send(cn, &b);
+	buf_free(&b);
+}
+
+/* Sends the answers the writer's commits allow. */
+static void
+send_acks(struct smpp_link *l)
+{
+	struct ack *a, *next;
+	int64_t now = mono_ms();
+
+	pthread_mutex_lock(&l->lock);
+	a = l->acks;
+	l->acks = NULL;
+	pthread_mutex_unlock(&l->lock);
+	for (; a != NULL; a = next) {
+		struct conn *cn = &l->conns[a->conn];
+
+		next = a->next;
+		if (a->recent >= 0 && a->err == 0 &&
+		    l->recent[a->recent].gen == a->gen &&
+		    l->recent[a->recent].conn == a->conn) {
+			l->recent[a->recent].answered = true;
+			l->recent[a->recent].answered_at = now;
+		}
+		if (cn->gen == a->gen && cn->fd >= 0)
+			answer(cn, a->cmd,
+			    a->err == 0 ? ESME_ROK : ESME_RX_T_APPN, a->seq);
+		pthread_mutex_lock(&l->lock);
+		l->waiting--;
+		pthread_mutex_unlock(&l->lock);
+		free(a);
+	}
+}
+
+static struct ack *
+new_ack(struct smpp_link *l, int ci, const struct smpp_pdu *pdu, int recent)
+{
+	struct ack *a = xcalloc(1, sizeof(*a));
+
+	a->l = l;
+	a->conn = ci;
+	a->gen = l->conns[ci].gen;
+	a->seq = pdu->seq;
+	a->cmd = pdu->cmd;
+	a->recent = recent;
+	pthread_mutex_lock(&l->lock);
+	l->waiting++;
+	pthread_mutex_unlock(&l->lock);
+	return a;
+}
+
+static void
+on_receipt(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
+{
+	struct smpp_receipt rc;
+	struct dlr d = { 0 };
+
+	if (smpp_receipt_parse(pdu, &rc) < 0) {
+		log_warn("smpp %s: a receipt without an id or a state; ignored",
+		    l->p->name);
+		answer(&l->conns[ci], pdu->cmd, ESME_ROK, pdu->seq);
+		return;
+	}
+	d.provider_id = xstrdup(rc.id);
+	d.status = rc.status;
+	d.reason = rc.reason[0] ? xstrdup(rc.reason) : NULL;
+	l->sink.report(l->sink.arg, l->p, &d, committed,
+	    new_ack(l, ci, pdu, -1));
+}
+
+static char *
+inbound_number(const char *addr, uint8_t ton)
+{
+	if (ton == 1 && addr[0] != '+' && addr[0] != '\0')
+		return xasprintf("+%s", addr);
+	return xstrdup(addr);
+}
+
+static void
+on_mo(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
+{
+	struct conn *cn = &l->conns[ci];
+	struct smpp_text t;
+	struct inbound in = { 0 };
+	struct buf err;
+	const char *why = NULL;
+	uint64_t h;
+
+	if (pdu->ussd_op >= 0) {
+		log_warn(
+		    "smpp %s: USSD over SMPP (ussd_service_op %d) is not supported; refused",
+		    l->p->name, pdu->ussd_op);
+		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		return;
+	}
+	if (smpp_text_decode(pdu, l->c->alphabet, &t, &why) < 0) {
+		log_warn("smpp %s: refused a message from %s: %s", l->p->name,
+		    pdu->src, why);
+		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		return;
+	}
+	in.from = inbound_number(pdu->src, pdu->src_ton);
+	in.to = xstrdup(pdu->dst);
+	in.text = t.text;
+	t.text = NULL;
+	buf_init(&err);
+	if (check_number("source_addr", in.from, &err) < 0) {
+		log_warn("smpp %s: refused a message: %s", l->p->name,
+		    err.data);
+		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		buf_free(&err);
+		inbound_done(&in);
+		return;
+	}
+	buf_free(&err);
+	if (t.total > 0) {
+		in.concat_ref = xstrdup(t.ref);
+		in.concat_total = t.total;
+		in.concat_part = t.part;
+	}
+	h = hash_mo(pdu);
+	if (redelivered(l, h)) {
+		log_info("smpp %s: a redelivery from %s caught (stored before)",
+		    l->p->name, pdu->src);
+		answer(cn, pdu->cmd, ESME_ROK, pdu->seq);
+		inbound_done(&in);
+		return;
+	}
+	l->sink.inbound(l->sink.arg, l->p, &in, committed,
+	    new_ack(l, ci, pdu, remember(l, h, ci)));
+}
+
+static void
+on_pdu(struct smpp_link *l, int ci, const uint8_t *p, size_t n)
+{
+	struct conn *cn = &l->conns[ci];
+	struct smpp_pdu pdu;
+	char tmp[12];
+	int rc = smpp_pdu_decode(p, n, &pdu);
+
+	if (rc < 0 && !(pdu.cmd & SMPP_RESP)) {
+		log_warn("smpp %s: undecodable %s; answered generic_nack",
+		    l->p->name, smpp_cmd_name(pdu.cmd));
+		put_header(cn, SMPP_GENERIC_NACK, ESME_RINVCMDLEN, pdu.seq);
+		return;
+	}
+	switch (pdu.cmd) {
+	case SMPP_BIND_TRANSCEIVER | SMPP_RESP:
+	case SMPP_BIND_TRANSMITTER | SMPP_RESP:
+	case SMPP_BIND_RECEIVER | SMPP_RESP:
+		if (cn->state != C_BINDING)
+			break;
+		if (pdu.status != ESME_ROK) {
+			log_error("smpp %s: bind refused: %s", l->p->name,
+			    smpp_status_name(pdu.status, tmp));
+			cn->state = C_DOWN; /* quietly: logged here */
+			conn_close(l, ci, "bind refused");
+			return;
+		}
+		cn->state = C_BOUND;
+		cn->failures = 0;
+		log_info("smpp %s: bound to %s:%s (%s) as %s", l->p->name,
+		    l->c->host, l->c->port, smpp_cmd_name(cn->bind_cmd),
+		    pdu.system_id[0] ? pdu.system_id : "?");
+		if (cn->tx) {
+			atomic_store(&l->bound_tx, true);
+			l->sink.ready(l->sink.arg, l->p);
+		}
+		break;
+	case SMPP_SUBMIT_SM | SMPP_RESP:
+		on_submit_resp(l, &pdu);
+		break;
+	case SMPP_GENERIC_NACK:
+		log_warn("smpp %s: generic_nack %s for sequence %u", l->p->name,
+		    smpp_status_name(pdu.status, tmp), (unsigned)pdu.seq);
+		if (pdu.status == ESME_ROK)
+			pdu.status = ESME_RSYSERR;
+		on_submit_resp(l, &pdu);
+		break;
+	case SMPP_DELIVER_SM:
+	case SMPP_DATA_SM:
+		if (cn->state != C_BOUND || !cn->rx)
+			answer(cn, pdu.cmd, ESME_RINVBNDSTS, pdu.seq);
+		else if (smpp_is_receipt(&pdu))
+			on_receipt(l, ci, &pdu);
+		else
+			on_mo(l, ci, &pdu);
+		break;
+	case SMPP_ENQUIRE_LINK:
+		put_header(cn, SMPP_ENQUIRE_LINK | SMPP_RESP, ESME_ROK,
+		    pdu.seq);
+		break;
+	case SMPP_ENQUIRE_LINK | SMPP_RESP:
+		if (pdu.seq == cn->enquire_seq)
+			cn->enquire_seq = 0;
+		break;
+	case SMPP_UNBIND:
+		put_header(cn, SMPP_UNBIND | SMPP_RESP, ESME_ROK, pdu.seq);
+		cn->state = C_DONE; /* closes once the answer is out */
+		cn->failures = 0;
+		break;
+	case SMPP_UNBIND | SMPP_RESP:
+		cn->state = C_DONE;
+		break;
+	case SMPP_OUTBIND:
+	case SMPP_ALERT_NOTIFICATION:
+	case SMPP_DELIVER_SM | SMPP_RESP:
+		break;
+	default:
+		if (!(pdu.cmd & SMPP_RESP))
+			put_header(cn, SMPP_GENERIC_NACK, ESME_RINVCMDID,
+			    pdu.seq);
+		break;
+	}
+}
+
+/* Reads what the socket has and handles each whole PDU. */
+static void
+conn_read(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	uint8_t chunk[READ_CHUNK];
+	size_t off = 0;
+	ssize_t n;
+
+	n = read(cn->fd, chunk, sizeof(chunk));
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		conn_close(l, ci,
+		    n == 0 ? "closed by the SMSC" : strerror(errno));
+		return;
+	}
+	if (n < 0)
+		return;
+	cn->last_rx = mono_ms();
+	buf_append(&cn->in, chunk, (size_t)n);
+	for (;;) {
+		const uint8_t *p = (const uint8_t *)cn->in.data + off;
+		long len = smpp_frame_len(p, cn->in.len - off);
+
+		if (len < 0) {
+			log_error(
+			    "smpp %s: a PDU length no PDU has; reconnecting",
+			    l->p->name);
+			conn_close(l, ci, "framing error");
+			return;
+		}
+		if (len == 0 || (size_t)len > cn->in.len - off)
+			break;
+		on_pdu(l, ci, p, (size_t)len);
+		if (cn->fd < 0)
+			return; /* closed while handling */
+		off += (size_t)len;
+	}
+	if (off > 0) {
+		memmove(cn->in.data, cn->in.data + off, cn->in.len - off);
+		cn->in.len -= off;
+	}
+}
+
+static void
+conn_write(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+
+	while (cn->out_off < cn->out.len) {
+		ssize_t n = send(cn->fd, cn->out.data + cn->out_off,
+		    cn->out.len - cn->out_off, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				conn_close(l, ci, strerror(errno));
+			return;
+		}
+		cn->out_off += (size_t)n;
+	}
+	buf_reset(&cn->out);
+	cn->out_off = 0;
+}
+
+/* Timers: reconnect, bind and response timeouts, enquire_link. */
+static void
+conn_timers(struct smpp_link *l, int ci, bool stopping)
+{
+	struct conn *cn = &l->conns[ci];
+	int64_t now = mono_ms(), limit = (int64_t)l->c->response_s * 1000;
+
+	if (cn->state == C_DOWN) {
+		if (!stopping && now >= cn->retry_at && conn_open(l, ci) < 0)
+			conn_close(l, ci, "cannot connect");
+		return;
+	}
+	if ((cn->state == C_CONNECTING || cn->state == C_BINDING) &&
+	    now - cn->bind_sent > limit) {
+		conn_close(l, ci, "no answer to the bind");
+		return;
+	}
+	if (cn->state != C_BOUND)
+		return;
+	for (size_t i = 0; i < l->nwin; i++)
+		if (l->win[i].conn == ci && now - l->win[i].at > limit) {
+			log_warn(
+			    "smpp %s: no submit_sm_resp in %d s; reconnecting",
+			    l->p->name, l->c->response_s);
+			conn_close(l, ci, "response timeout");
+			return;
+		}
+	if (cn->enquire_seq != 0 && now - cn->enquire_sent > limit) {
+		conn_close(l, ci, "no enquire_link_resp");
+		return;
+	}
+	if (cn->enquire_seq == 0 &&
+	    now - cn->last_rx > (int64_t)l->c->enquire_link_s * 1000 &&
+	    now - cn->enquire_sent > (int64_t)l->c->enquire_link_s * 1000) {
+		cn->enquire_seq = next_seq(l);
+		cn->enquire_sent = now;
+		put_header(cn, SMPP_ENQUIRE_LINK, 0, cn->enquire_seq);
+	}
+}
+
+static void
+on_connected(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err != 0) {
+		if (cn->failures == 0)
+			log_error("smpp %s: cannot connect to %s:%s: %s",
+			    l->p->name, l->c->host, l->c->port, strerror(err));
+		conn_close(l, ci, strerror(err));
+		return;
+	}
+	cn->last_rx = mono_ms();
+	send_bind(l, ci);
+}
+
+/* Sends unbind on every bound connection and waits (bounded) for the
+ * answers; then waits for the writer's answers to commits still owed,
+ * since each holds a pointer to the link. */
+static void
+unbind_all(struct smpp_link *l)
+{
+	int64_t deadline = mono_ms() + LINK_UNBIND_MS;
+
+	for (int i = 0; i < l->nconns; i++) {
+		struct conn *cn = &l->conns[i];
+
+		if (cn->state == C_BOUND) {
+			cn->state = C_UNBINDING;
+			put_header(cn, SMPP_UNBIND, 0, next_seq(l));
+		} else if (cn->fd >= 0) {
+			cn->state = C_DONE;
+		}
+	}
+	for (;;) {
+		struct pollfd pf[2];
+		int map[2], n = 0, waiting;
+		bool late = mono_ms() > deadline;
+
+		send_acks(l);
+		for (int i = 0; i < l->nconns; i++) {
+			struct conn *cn = &l->conns[i];
+
+			if (cn->fd >= 0)
+				conn_write(l, i);
+			if (cn->fd >= 0 && (cn->state == C_DONE || late)) {
+				close(cn->fd);
+				cn->fd = -1;
+			}
+			if (cn->fd >= 0) {
+				pf[n].fd = cn->fd;
+				pf[n].events = POLLIN;
+				map[n++] = i;
+			}
+		}
+		pthread_mutex_lock(&l->lock);
+		waiting = l->waiting;
+		pthread_mutex_unlock(&l->lock);
+		if (n == 0 && waiting == 0)
+			return;
+		if (n == 0) {
+			poll(NULL, 0, 10);
+			continue;
+		}
+		poll(pf, (nfds_t)n, LINK_TICK_MS);
+		for (int k = 0; k < n; k++)
+			if (pf[k].revents != 0)
+				conn_read(l, map[k]);
+	}
+}
+
+static void *
+link_main(void *arg)
+{
+	struct smpp_link *l = arg;
+
+	while (!atomic_load(&l->stop)) {
+		struct pollfd pf[3];
+		int map[3], n = 0;
+
+		for (int i = 0; i < l->nconns; i++)
+			conn_timers(l, i, false);
+		send_acks(l);
+		fill_window(l);
+		for (int i = 0; i < l->nconns; i++) {
+			struct conn *cn = &l->conns[i];
+
+			if (cn->fd < 0)
+				continue;
+			if (cn->state != C_CONNECTING)
+				conn_write(l, i);
+			if (cn->fd < 0)
+				continue;
+			if (cn->state == C_DONE && cn->out.len == 0) {
+				conn_close(l, i, "unbound");
+				cn->retry_at = mono_ms(); /* bind again now */
+				continue;
+			}
+			pf[n].fd = cn->fd;
+			pf[n].events = cn->state == C_CONNECTING ? POLLOUT
+			    : cn->out.len > cn->out_off ? POLLIN | POLLOUT
+							: POLLIN;
+			map[n++] = i;
+		}
+		pf[n].fd = l->wake[0];
+		pf[n].events = POLLIN;
+		map[n++] = -1;
+		if (poll(pf, (nfds_t)n, LINK_TICK_MS) <= 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			int i = map[k];
+
+			if (pf[k].revents == 0)
+				continue;
+			if (i < 0) {
+				char drain[64];
+				while (
+				    read(l->wake[0], drain, sizeof(drain)) > 0)
+					;
+				continue;
+			}
+			if (l->conns[i].state == C_CONNECTING)
+				on_connected(l, i);
+			else if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
+				conn_read(l, i);
+			else if (pf[k].revents & POLLOUT)
+				conn_write(l, i);
+		}
+	}
+	unbind_all(l);
+	return NULL;
+}
+
+struct smpp_link *
+smpp_link_start(const struct smpp_conf *c, const struct provider *p,
+    const struct provider_sink *sink, char **ret_err)
+{
+	struct smpp_link *l = xcalloc(1, sizeof(*l));
+
+	l->c = c;
+	l->p = p;
+	l->sink = *sink;
+	l->rnd = (unsigned)now_ms();
+	l->inbox_tail = &l->inbox;
+	l->queue_tail = &l->queue;
+	l->win = xcalloc((size_t)p->concurrency, sizeof(*l->win));
+	pthread_mutex_init(&l->lock, NULL);
+	l->nconns = c->pair ? 2 : 1;
+	for (int i = 0; i < l->nconns; i++) {
+		struct conn *cn = &l->conns[i];
+
+		cn->fd = -1;
+		buf_init(&cn->in);
+		buf_init(&cn->out);
+		cn->tx = !c->pair || i == 0;
+		cn->rx = !c->pair || i == 1;
+		cn->bind_cmd = !c->pair ? SMPP_BIND_TRANSCEIVER
+		    : i == 0            ? SMPP_BIND_TRANSMITTER
+					: SMPP_BIND_RECEIVER;
+	}
+	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
+		*ret_err = xasprintf("smpp %s: cannot make a pipe", p->name);
+		pthread_mutex_destroy(&l->lock);
+		free(l->win);
+		free(l);
+		return NULL;
+	}
+	if (pthread_create(&l->thread, NULL, link_main, l) != 0) {
+		*ret_err =
+		    xasprintf("smpp %s: cannot start its thread", p->name);
+		close(l->wake[0]);
+		close(l->wake[1]);
+		pthread_mutex_destroy(&l->lock);
+		free(l->win);
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+smpp_link_stop(struct smpp_link *l)
+{
+	if (l == NULL)
+		return;
+	atomic_store(&l->stop, true);
+	wake(l);
+	pthread_join(l->thread, NULL);
+	for (int i = 0; i < l->nconns; i++) {
+		if (l->conns[i].fd >= 0)
+			close(l->conns[i].fd);
+		buf_free(&l->conns[i].in);
+		buf_free(&l->conns[i].out);
+	}
+	/* messages not answered stay queued in the store */
+	for (struct omsg *m = l->queue, *next; m != NULL; m = next) {
+		next = m->next;
+		omsg_free(m);
+	}
+	for (struct omsg *m = l->inbox, *next; m != NULL; m = next) {
+		next = m->next;
+		omsg_free(m);
+	}
+	for (struct ack *a = l->acks, *next; a != NULL; a = next) {
+		next = a->next;
+		free(a);
+	}
+	close(l->wake[0]);
+	close(l->wake[1]);
+	pthread_mutex_destroy(&l->lock);
+	free(l->win);
+	free(l);
+}

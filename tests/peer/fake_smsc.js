@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// fake_smsc: an SMSC for baraza's SMPP tests and benchmarks, built on the
+// npm package smpp (node-smpp 0.5.1, a maintained SMPP client and server).
+// It accepts binds from system_id "gw" / password "secret", answers
+// submit_sm with message ids (and a DELIVRD receipt when asked for one),
+// and takes orders over a small HTTP control port:
+//
+//   GET  /state             binds, unbinds, enquire_links, live sessions,
+//                           and every submit_sm recorded (text decoded)
+//   POST /deliver {...}     sends a deliver_sm to the receiving session;
+//                           answers with the deliver_sm_resp status
+//   POST /mode {...}        throttle: N submit_sm answered ESME_RTHROTTLED;
+//                           hold: true withholds submit_sm_resp;
+//                           refuse_bind: true; receipts: false;
+//                           fail: N submit_sm answered ESME_RINVDSTADR
+//   POST /drop              closes every session (the client reconnects)
+//   POST /reset             forgets what was recorded
+//
+// run: node fake_smsc.js SMPP_PORT CONTROL_PORT [--quiet]
+'use strict';
+
+const http = require('http');
+const smpp = require('smpp');
+
+const smppPort = Number(process.argv[2] || 2775);
+const controlPort = Number(process.argv[3] || 2776);
+const quiet = process.argv.includes('--quiet');
+
+const state = {
+  binds: [], unbinds: 0, enquire_links: 0, submits: [], submit_count: 0,
+  max_window: 0,
+};
+const mode = { throttle: 0, hold: false, refuse_bind: false, receipts: true,
+  fail: 0 };
+const sessions = new Set();
+let nextId = 1;
+
+function receiving() {
+  for (const s of sessions)
+    if (s.bound === 'bind_transceiver' || s.bound === 'bind_receiver')
+      return s;
+  return null;
+}
+
+function hex(b) {
+  return Buffer.isBuffer(b) ? b.toString('hex') : null;
+}
+
+function record(pdu, id, status) {
+  state.submit_count++;
+  if (quiet)
+    return;
+  const sm = pdu.short_message || {};
+  const payload = pdu.message_payload || null;
+  state.submits.push({
+    seq: pdu.sequence_number, id, status,
+    source_addr: pdu.source_addr, source_addr_ton: pdu.source_addr_ton,
+    source_addr_npi: pdu.source_addr_npi,
+    destination_addr: pdu.destination_addr,
+    dest_addr_ton: pdu.dest_addr_ton, dest_addr_npi: pdu.dest_addr_npi,
+    esm_class: pdu.esm_class, data_coding: pdu.data_coding,
+    registered_delivery: pdu.registered_delivery,
+    message: typeof sm.message === 'string' ? sm.message : null,
+    udh: (sm.udh || []).map(hex),
+    sar: pdu.sar_msg_ref_num === undefined ? null
+      : [pdu.sar_msg_ref_num, pdu.sar_total_segments, pdu.sar_segment_seqnum],
+    payload: payload && typeof payload.message === 'string'
+      ? payload.message : null,
+  });
+}
+
+const server = smpp.createServer(function (session) {
+  sessions.add(session);
+  session.outstanding = 0;
+  session.on('close', () => sessions.delete(session));
+  session.on('error', () => sessions.delete(session));
+  for (const kind of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
+    session.on(kind, function (pdu) {
+      const ok = !mode.refuse_bind && pdu.system_id === 'gw' &&
+        pdu.password === 'secret';
+      state.binds.push({ kind, system_id: pdu.system_id, ok,
+        interface_version: pdu.interface_version });
+      session.send(pdu.response({
+        command_status: ok ? 0 : smpp.ESME_RBINDFAIL, system_id: 'FAKESMSC' }));
+      if (!ok) {
+        session.close();
+        return;
+      }
+      session.bound = kind;
+    });
+  }
+  session.on('submit_sm', function (pdu) {
+    session.outstanding++;
+    if (session.outstanding > state.max_window)
+      state.max_window = session.outstanding;
+    if (mode.hold) {
+      record(pdu, null, 'held');
+      return;
+    }
+    // answer on the next turn, so requests sent together overlap
+    setImmediate(() => {
+      session.outstanding--;
+      if (mode.throttle > 0) {
+        mode.throttle--;
+        record(pdu, null, 'throttled');
+        session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+        return;
+      }
+      if (mode.fail > 0) {
+        mode.fail--;
+        record(pdu, null, 'failed');
+        session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
+        return;
+      }
+      const id = 'm' + (nextId++);
+      record(pdu, id, 'ok');
+      session.send(pdu.response({ message_id: id }));
+      const rx = receiving();
+      if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
+        const t = 'id:' + id + ' sub:001 dlvrd:001 submit date:2405011200 ' +
+          'done date:2405011201 stat:DELIVRD err:000 text:';
+        rx.deliver_sm({ source_addr: pdu.destination_addr,
+          destination_addr: pdu.source_addr, esm_class: 0x04,
+          data_coding: 0, short_message: Buffer.from(t, 'ascii'),
+          receipted_message_id: id, message_state: 2 });
+      }
+    });
+  });
+  session.on('enquire_link', function (pdu) {
+    state.enquire_links++;
+    session.send(pdu.response());
+  });
+  session.on('unbind', function (pdu) {
+    state.unbinds++;
+    session.send(pdu.response());
+    session.close();
+  });
+});
+
+function deliver(body, reply) {
+  const rx = receiving();
+  if (!rx) {
+    reply(409, { error: 'no receiving session bound' });
+    return;
+  }
+  const pdu = {
+    source_addr_ton: body.source_addr_ton === undefined ? 1 : body.source_addr_ton,
+    source_addr_npi: 1,
+    source_addr: body.from,
+    destination_addr: body.to || '22384',
+    esm_class: body.esm_class || 0,
+    data_coding: body.data_coding || 0,
+  };
+  if (body.hex !== undefined)
+    pdu.short_message = Buffer.from(body.hex, 'hex');
+  else if (body.udh !== undefined)
+    pdu.short_message = { udh: [Buffer.from(body.udh, 'hex')],
+      message: body.text };
+  else if (body.payload !== undefined)
+    pdu.message_payload = body.payload;
+  else
+    pdu.short_message = body.text;
+  for (const k of ['sar_msg_ref_num', 'sar_total_segments',
+    'sar_segment_seqnum', 'ussd_service_op', 'receipted_message_id',
+    'message_state'])
+    if (body[k] !== undefined)
+      pdu[k] = body[k];
+  let answered = false;
+  const timer = setTimeout(() => {
+    if (!answered)
+      reply(504, { error: 'no deliver_sm_resp' });
+    answered = true;
+  }, body.wait_ms || 5000);
+  rx.deliver_sm(pdu, function (resp) {
+    if (answered)
+      return;
+    answered = true;
+    clearTimeout(timer);
+    reply(200, { command_status: resp.command_status });
+  });
+}
+
+http.createServer(function (req, res) {
+  let data = '';
+  req.on('data', (c) => { data += c; });
+  req.on('end', function () {
+    const reply = (code, obj) => {
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(obj));
+    };
+    let body = {};
+    try {
+      body = data ? JSON.parse(data) : {};
+    } catch (e) {
+      reply(400, { error: 'bad json' });
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/state') {
+      reply(200, Object.assign({ sessions: [...sessions].map((s) => s.bound || null) },
+        state));
+    } else if (req.url === '/deliver') {
+      deliver(body, reply);
+    } else if (req.url === '/mode') {
+      Object.assign(mode, body);
+      reply(200, mode);
+    } else if (req.url === '/drop') {
+      for (const s of sessions)
+        s.close();
+      reply(200, {});
+    } else if (req.url === '/reset') {
+      state.binds = [];
+      state.unbinds = 0;
+      state.enquire_links = 0;
+      state.submits = [];
+      state.submit_count = 0;
+      state.max_window = 0;
+      reply(200, {});
+    } else {
+      reply(404, { error: 'unknown' });
+    }
+  });
+}).listen(controlPort, '127.0.0.1');
+
+server.listen(smppPort, '127.0.0.1', () => {
+  process.stdout.write('ready\n');
+});

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * links: see links.h.  A job here is allocated per inbound PDU and freed
- * in its done() callback, after the provider has been told the outcome.
+ * links: see links.h.  A job here is allocated per inbound message and
+ * freed in its done() callback, after the provider has been told the
+ * outcome.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,19 +58,16 @@ on_inbound(void *arg, const struct provider *p, struct inbound *in,
 	submit(arg, lj);
 }
 
+/* Receipts go through the sender, behind the outcomes reported before
+ * them: a receipt that arrives right after its submit_sm_resp finds the
+ * message's provider id already stored. */
 static void
 on_report(void *arg, const struct provider *p, struct dlr *dlr,
     void (*committed)(void *cookie, int err), void *cookie)
 {
-	struct link_job *lj = xcalloc(1, sizeof(*lj));
+	struct daemon *d = arg;
 
-	lj->job.kind = JOB_DLR;
-	lj->job.provider = p;
-	lj->job.dlr = *dlr;
-	memset(dlr, 0, sizeof(*dlr));
-	lj->committed = committed;
-	lj->cookie = cookie;
-	submit(arg, lj);
+	sender_receipt(d->sender, p, dlr, committed, cookie);
 }
 
 static void

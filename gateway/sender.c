@@ -43,13 +43,19 @@ struct transfer {
 	struct transfer *prev, *next; /* in sender.transfers */
 };
 
-/* An outcome reported by a provider's own thread. */
+/* What a provider's own thread reports, in the order it reports it: an
+ * outcome, or a delivery receipt (dlr set), which therefore never
+ * overtakes the outcome of its own send. */
 struct completion {
 	int provider;
 	int64_t id;
 	int attempts;
 	enum send_result res;
 	struct send_outcome out;
+	struct dlr *dlr;
+	bool found; /* the receipt matched a message */
+	void (*committed)(void *cookie, int err);
+	void *cookie;
 	struct completion *next;
 };
 
@@ -76,7 +82,9 @@ struct sender {
 	size_t nresults, capresults;
 	unsigned rnd;
 	pthread_mutex_t completed_lock;
-	struct completion *completed; /* guarded by completed_lock */
+	struct completion *completed, **completed_tail; /* completed_lock */
+	struct completion *receipts; /* taken, recorded after the results */
+	struct completion **receipts_tail;
 };
 
 int64_t
@@ -280,6 +288,16 @@ finish_transfers(struct sender *s)
 	return n;
 }
 
+static void
+push_completion(struct sender *s, struct completion *c)
+{
+	pthread_mutex_lock(&s->completed_lock);
+	*s->completed_tail = c;
+	s->completed_tail = &c->next;
+	pthread_mutex_unlock(&s->completed_lock);
+	sender_wake(s);
+}
+
 void
 sender_complete(struct sender *s, const struct provider *p, int64_t id,
     int attempts, enum send_result r, struct send_outcome *out)
@@ -292,14 +310,36 @@ sender_complete(struct sender *s, const struct provider *p, int64_t id,
 	c->res = r;
 	c->out = *out;
 	memset(out, 0, sizeof(*out));
-	pthread_mutex_lock(&s->completed_lock);
-	c->next = s->completed;
-	s->completed = c;
-	pthread_mutex_unlock(&s->completed_lock);
-	sender_wake(s);
+	push_completion(s, c);
 }
 
-/* Collects the outcomes providers' own threads reported. */
+void
+sender_receipt(struct sender *s, const struct provider *p, struct dlr *dlr,
+    void (*committed)(void *cookie, int err), void *cookie)
+{
+	struct completion *c = xcalloc(1, sizeof(*c));
+
+	c->provider = (int)(p - s->d->conf->providers);
+	c->dlr = xcalloc(1, sizeof(*c->dlr));
+	*c->dlr = *dlr;
+	memset(dlr, 0, sizeof(*dlr));
+	c->committed = committed;
+	c->cookie = cookie;
+	push_completion(s, c);
+}
+
+static void
+completion_free(struct completion *c)
+{
+	send_outcome_done(&c->out);
+	if (c->dlr != NULL)
+		dlr_done(c->dlr);
+	free(c->dlr);
+	free(c);
+}
+
+/* Collects what providers' own threads reported: outcomes join the
+ * results, receipts wait to be recorded after them. */
 static int
 take_completions(struct sender *s)
 {
@@ -309,15 +349,61 @@ take_completions(struct sender *s)
 	pthread_mutex_lock(&s->completed_lock);
 	c = s->completed;
 	s->completed = NULL;
+	s->completed_tail = &s->completed;
 	pthread_mutex_unlock(&s->completed_lock);
 	for (; c != NULL; c = next) {
 		next = c->next;
+		c->next = NULL;
+		if (c->dlr != NULL) {
+			*s->receipts_tail = c;
+			s->receipts_tail = &c->next;
+			continue;
+		}
 		add_result(s, c->id, c->provider, c->attempts, c->res, &c->out);
 		release_slot(&s->ps[c->provider], c->id);
-		free(c);
+		completion_free(c);
 		n++;
 	}
 	return n;
+}
+
+/* Records the receipts taken, in the transaction of the results; tells
+ * each provider the outcome once committed (rc) and forgets them. */
+static int
+record_receipts(struct sender *s, int64_t now)
+{
+	int rc = 0;
+
+	for (struct completion *c = s->receipts; rc == 0 && c != NULL;
+	     c = c->next) {
+		const struct provider *p = s->ps[c->provider].p;
+
+		rc = store_outbound_report(s->st, p->name, c->dlr->our_id,
+		    c->dlr->provider_id, dlr_status_name(c->dlr->status),
+		    c->dlr->reason, now, &c->found);
+	}
+	return rc;
+}
+
+static void
+receipts_done(struct sender *s, int rc)
+{
+	struct completion *c, *next;
+
+	for (c = s->receipts; c != NULL; c = next) {
+		next = c->next;
+		if (rc == 0 && c->found)
+			metrics_out(&s->d->metrics, c->provider,
+			    c->dlr->status == DLR_DELIVERED
+				? M_OUT_DELIVERED_DLR
+				: c->dlr->status == DLR_SENT
+				? M_OUT_SENT
+				: M_OUT_FAILED_DLR);
+		c->committed(c->cookie, rc);
+		completion_free(c);
+	}
+	s->receipts = NULL;
+	s->receipts_tail = &s->receipts;
 }
 
 /*
@@ -333,7 +419,7 @@ record_results(struct sender *s)
 	int64_t now = now_ms();
 	int rc;
 
-	if (s->nresults == 0)
+	if (s->nresults == 0 && s->receipts == NULL)
 		return 0;
 	pthread_mutex_lock(&s->d->write_lock);
 	rc = store_begin(s->st);
@@ -360,8 +446,12 @@ record_results(struct sender *s)
 		    r->attempts, next, now);
 	}
 	if (rc == 0)
+		rc = record_receipts(s, now);
+	if (rc == 0)
 		rc = store_commit(s->st);
 	if (rc < 0) {
+		/* receipts are not kept: the SMSC delivers them again */
+		receipts_done(s, rc);
 		if (s->record_failures++ == 0)
 			log_error(
 			    "sender: cannot record %zu results, will retry: %s",
@@ -371,6 +461,7 @@ record_results(struct sender *s)
 		return rc;
 	}
 	pthread_mutex_unlock(&s->d->write_lock);
+	receipts_done(s, 0);
 	if (s->record_failures > 0)
 		log_info("sender: results recorded after %d failed tries",
 		    s->record_failures);
@@ -501,6 +592,8 @@ sender_start(struct daemon *d, char **ret_err)
 	s->d = d;
 	s->rnd = (unsigned)now_ms();
 	pthread_mutex_init(&s->completed_lock, NULL);
+	s->completed_tail = &s->completed;
+	s->receipts_tail = &s->receipts;
 	if (daemon_store_open(d, &s->st, ret_err) < 0) {
 		free(s);
 		return NULL;
@@ -558,9 +651,11 @@ sender_stop(struct sender *s)
 	/* outcomes never recorded: those messages are still queued */
 	for (struct completion *c = s->completed, *next; c != NULL; c = next) {
 		next = c->next;
-		send_outcome_done(&c->out);
-		free(c);
+		if (c->dlr != NULL)
+			c->committed(c->cookie, -ESHUTDOWN);
+		completion_free(c);
 	}
+	receipts_done(s, -ESHUTDOWN);
 	pthread_mutex_destroy(&s->completed_lock);
 	for (size_t i = 0; i < s->nps; i++)
 		free(s->ps[i].ids);

@@ -25,6 +25,10 @@ void sender_wake(struct sender *s);
  * strings. */
 void sender_complete(struct sender *s, const struct provider *p, int64_t id,
     int attempts, enum send_result r, struct send_outcome *out);
+/* A delivery receipt from such a provider: recorded after the outcomes
+ * reported before it, then committed(cookie, err) is called. */
+void sender_receipt(struct sender *s, const struct provider *p, struct dlr *dlr,
+    void (*committed)(void *cookie, int err), void *cookie);
 /* Lets sends in flight finish (a few seconds at most), then joins. */
 void sender_stop(struct sender *s);
 

@@ -18,6 +18,20 @@ if ! command -v chromium >/dev/null 2>&1; then
 		exit 1
 	}
 fi
+# Node.js and the npm package smpp: the SMSC the SMPP tests talk to
+if ! command -v npm >/dev/null 2>&1; then
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq nodejs npm >/dev/null; } || {
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+fi
+if [ ! -d tests/peer/node_modules/smpp ]; then
+	(cd tests/peer && npm ci --no-audit --no-fund --loglevel=error) || {
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+fi
 status=0
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 logs=""

@@ -11,9 +11,12 @@
 //   POST /deliver {...}     sends a deliver_sm to the receiving session;
 //                           answers with the deliver_sm_resp status
 //   POST /mode {...}        throttle: N submit_sm answered ESME_RTHROTTLED;
-//                           hold: true withholds submit_sm_resp;
-//                           refuse_bind: true; receipts: false;
+//                           hold: true withholds submit_sm_resp (false
+//                           answers those held); refuse_bind: true;
+//                           receipts: false; receipt_stat: "UNDELIV";
 //                           fail: N submit_sm answered ESME_RINVDSTADR
+//   POST /raw {hex}         writes bytes as they are to the receiving
+//                           session (generic_nacks it gets are recorded)
 //   POST /drop              closes every session (the client reconnects)
 //   POST /reset             forgets what was recorded
 //
@@ -29,10 +32,11 @@ const quiet = process.argv.includes('--quiet');
 
 const state = {
   binds: [], unbinds: 0, enquire_links: 0, submits: [], submit_count: 0,
-  max_window: 0,
+  max_window: 0, nacks: [],
 };
 const mode = { throttle: 0, hold: false, refuse_bind: false, receipts: true,
-  fail: 0 };
+  receipt_stat: 'DELIVRD', fail: 0 };
+const held = [];
 const sessions = new Set();
 let nextId = 1;
 
@@ -90,42 +94,17 @@ const server = smpp.createServer(function (session) {
       session.bound = kind;
     });
   }
+  session.on('generic_nack', (pdu) => state.nacks.push(pdu.command_status));
   session.on('submit_sm', function (pdu) {
     session.outstanding++;
     if (session.outstanding > state.max_window)
       state.max_window = session.outstanding;
     if (mode.hold) {
-      record(pdu, null, 'held');
+      held.push(() => answer(session, pdu));
       return;
     }
     // answer on the next turn, so requests sent together overlap
-    setImmediate(() => {
-      session.outstanding--;
-      if (mode.throttle > 0) {
-        mode.throttle--;
-        record(pdu, null, 'throttled');
-        session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
-        return;
-      }
-      if (mode.fail > 0) {
-        mode.fail--;
-        record(pdu, null, 'failed');
-        session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
-        return;
-      }
-      const id = 'm' + (nextId++);
-      record(pdu, id, 'ok');
-      session.send(pdu.response({ message_id: id }));
-      const rx = receiving();
-      if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
-        const t = 'id:' + id + ' sub:001 dlvrd:001 submit date:2405011200 ' +
-          'done date:2405011201 stat:DELIVRD err:000 text:';
-        rx.deliver_sm({ source_addr: pdu.destination_addr,
-          destination_addr: pdu.source_addr, esm_class: 0x04,
-          data_coding: 0, short_message: Buffer.from(t, 'ascii'),
-          receipted_message_id: id, message_state: 2 });
-      }
-    });
+    setImmediate(() => answer(session, pdu));
   });
   session.on('enquire_link', function (pdu) {
     state.enquire_links++;
@@ -137,6 +116,35 @@ const server = smpp.createServer(function (session) {
     session.close();
   });
 });
+
+function answer(session, pdu) {
+    session.outstanding--;
+    if (mode.throttle > 0) {
+      mode.throttle--;
+      record(pdu, null, 'throttled');
+      session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+      return;
+    }
+    if (mode.fail > 0) {
+      mode.fail--;
+      record(pdu, null, 'failed');
+      session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
+      return;
+    }
+    const id = 'm' + (nextId++);
+    record(pdu, id, 'ok');
+    session.send(pdu.response({ message_id: id }));
+    const rx = receiving();
+    if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
+      const ok = mode.receipt_stat === 'DELIVRD';
+      const t = 'id:' + id + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
+        ' submit date:2405011200 done date:2405011201 stat:' +
+        mode.receipt_stat + ' err:' + (ok ? '000' : '034') + ' text:';
+      rx.deliver_sm({ source_addr: pdu.destination_addr,
+        destination_addr: pdu.source_addr, esm_class: 0x04,
+        data_coding: 0, short_message: Buffer.from(t, 'ascii') });
+    }
+}
 
 function deliver(body, reply) {
   const rx = receiving();
@@ -155,7 +163,7 @@ function deliver(body, reply) {
   if (body.hex !== undefined)
     pdu.short_message = Buffer.from(body.hex, 'hex');
   else if (body.udh !== undefined)
-    pdu.short_message = { udh: [Buffer.from(body.udh, 'hex')],
+    pdu.short_message = { udh: Buffer.from(body.udh, 'hex'),
       message: body.text };
   else if (body.payload !== undefined)
     pdu.message_payload = body.payload;
@@ -200,10 +208,21 @@ http.createServer(function (req, res) {
       reply(200, Object.assign({ sessions: [...sessions].map((s) => s.bound || null) },
         state));
     } else if (req.url === '/deliver') {
-      deliver(body, reply);
+      try {
+        deliver(body, reply);
+      } catch (e) {
+        reply(500, { error: String(e) });
+      }
     } else if (req.url === '/mode') {
       Object.assign(mode, body);
+      if (!mode.hold)
+        held.splice(0).forEach((f) => f());
       reply(200, mode);
+    } else if (req.url === '/raw') {
+      const rx = receiving();
+      if (rx)
+        rx.socket.write(Buffer.from(body.hex, 'hex'));
+      reply(rx ? 200 : 409, {});
     } else if (req.url === '/drop') {
       for (const s of sessions)
         s.close();
@@ -215,6 +234,7 @@ http.createServer(function (req, res) {
       state.submits = [];
       state.submit_count = 0;
       state.max_window = 0;
+      state.nacks = [];
       reply(200, {});
     } else {
       reply(404, { error: 'unknown' });

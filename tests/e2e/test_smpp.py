@@ -1,0 +1,372 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The smpp provider against a real SMPP server: tests/peer/fake_smsc.js,
+built on the npm package smpp (node-smpp), on loopback.  Binds (one
+transceiver, or a transmitter and a receiver), MO -> reply, delivery
+receipts, long messages both ways, the window, throttling, reconnection,
+deliver_sm answered only after the commit, refusals, unbind."""
+
+import json
+import os
+import subprocess
+import time
+import unittest
+import urllib.request
+
+from harness import SRC, Gateway, Sink, free_port, main
+
+PEER = os.path.join(SRC, "tests", "peer")
+
+
+class Smsc:
+    """fake_smsc.js in a child process, and its control port."""
+
+    def __init__(self, quiet=False):
+        if not os.path.isdir(os.path.join(PEER, "node_modules", "smpp")):
+            raise RuntimeError("npm package smpp missing: cd tests/peer && npm ci")
+        self.port = free_port()
+        self.control = free_port()
+        args = ["node", os.path.join(PEER, "fake_smsc.js"), str(self.port),
+                str(self.control)] + (["--quiet"] if quiet else [])
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError("fake SMSC did not start")
+
+    def call(self, path, body=None, timeout=15):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.control, path),
+                                     data=data, method="POST" if data is not None else "GET")
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return dict(json.loads(e.read()), http=e.code)
+
+    def state(self):
+        return self.call("/state")
+
+    def deliver(self, **kw):
+        return self.call("/deliver", kw)
+
+    def mode(self, **kw):
+        return self.call("/mode", kw)
+
+    def bound(self, kinds=1, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            if len([s for s in self.state()["sessions"] if s]) >= kinds:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        if os.environ.get("SMSC_DEBUG"):
+            print(self.proc.stdout.read())
+
+
+def provider(smsc, name="smsc", extra=""):
+    return """,
+  { name = "%s"; type = "smpp"; host = "127.0.0.1"; port = %d; system_id = "gw";
+    password = "secret"; from = "22384"; prefixes = [ "+25479" ];
+    enquire_link_s = 1; reconnect_max_s = 1; throttle_pause_ms = 200; %s }""" % (
+        name, smsc.port, extra)
+
+
+class SmppTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.smsc = Smsc()
+        cls.sink = Sink()
+        cls.gw = Gateway(cls.sink, providers=provider(cls.smsc, extra="concurrency = 5;"))
+        cls.gw.start()
+        if not cls.smsc.bound():
+            raise RuntimeError("no bind: %s" % cls.gw.logtext())
+        cls.first_binds = cls.smsc.state()["binds"]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+        cls.smsc.close()
+        cls.sink.close()
+
+    def setUp(self):
+        self.smsc.mode(throttle=0, hold=False, refuse_bind=False, receipts=True,
+                       receipt_stat="DELIVRD", fail=0)
+        self.smsc.call("/reset", {})
+
+    def submits(self, count, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            s = [x for x in self.smsc.state()["submits"] if x["status"] == "ok"]
+            if len(s) >= count:
+                return s
+            time.sleep(0.05)
+        return [x for x in self.smsc.state()["submits"] if x["status"] == "ok"]
+
+    def out_row(self, number):
+        return self.gw.wait_until(lambda: self.gw.query(
+            "SELECT status, provider_id, attempts FROM messages WHERE direction = 'out'"
+            " AND number = ? ORDER BY id DESC LIMIT 1", number))
+
+    def test_bind_is_smpp_34_transceiver(self):
+        self.assertEqual(self.first_binds, [{"kind": "bind_transceiver", "system_id": "gw",
+                                             "ok": True, "interface_version": 0x34}])
+        self.assertEqual(self.smsc.state()["sessions"], ["bind_transceiver"])
+        self.assertIn("smpp smsc: bound to 127.0.0.1:%d (bind_transceiver) as FAKESMSC"
+                      % self.smsc.port, self.gw.logtext())
+
+    def test_keyword_reply_and_receipt(self):
+        r = self.smsc.deliver(**{"from": "254711000501", "text": "HELP"})
+        self.assertEqual(r["command_status"], 0)
+        got = self.submits(1)
+        self.assertEqual(len(got), 1, got)
+        s = got[0]
+        self.assertEqual(s["destination_addr"], "254711000501")
+        self.assertEqual((s["dest_addr_ton"], s["dest_addr_npi"]), (1, 1))
+        self.assertEqual(s["source_addr"], "22384")
+        self.assertEqual(s["registered_delivery"], 1)
+        self.assertEqual(s["data_coding"], 0)
+        self.assertTrue(s["message"].startswith("Send one word: SURVEY"), s)
+        # stored with the SMSC's message id, then the receipt delivers it
+        row = self.gw.wait_until(lambda: [r for r in self.out_row("+254711000501")
+                                          if r[0] == "delivered"])
+        self.assertEqual(row[0][1], s["id"])
+        self.assertEqual(self.gw.query(
+            "SELECT text FROM messages WHERE direction = 'in' AND number = ?",
+            "+254711000501"), [("HELP",)])
+
+    def test_failed_receipt(self):
+        self.smsc.mode(receipt_stat="UNDELIV")
+        self.assertEqual(self.gw.cli("send", "--to", "+254790000010", "--via", "smsc",
+                                     "Water is back on Monday")[0], 0)
+        row = self.gw.wait_until(lambda: [r for r in self.out_row("+254790000010")
+                                          if r[0] == "failed"])
+        self.assertTrue(row, self.out_row("+254790000010"))
+        reason = self.gw.query("SELECT reason FROM messages WHERE number = ?",
+                               "+254790000010")
+        self.assertEqual(reason, [("stat:UNDELIV err:034",)])
+
+    def test_unicode_both_ways(self):
+        r = self.smsc.deliver(**{"from": "254711000502", "text": "Maji {kibera} €5",
+                                 "data_coding": 0})
+        self.assertEqual(r["command_status"], 0)
+        r = self.smsc.deliver(**{"from": "254711000503", "text": "Habari 😀 ŝ",
+                                 "data_coding": 8})
+        self.assertEqual(r["command_status"], 0)
+        texts = self.gw.wait_until(lambda: dict(self.gw.query(
+            "SELECT number, text FROM messages WHERE direction = 'in'"
+            " AND number IN ('+254711000502', '+254711000503')")) if len(self.gw.query(
+                "SELECT 1 FROM messages WHERE direction = 'in'"
+                " AND number IN ('+254711000502', '+254711000503')")) == 2 else None)
+        self.assertEqual(texts["+254711000502"], "Maji {kibera} €5")
+        self.assertEqual(texts["+254711000503"], "Habari 😀 ŝ")
+        self.gw.cli("send", "--to", "+254790000011", "--via", "smsc", "Asante 😀")
+        got = [s for s in self.submits(3) if s["destination_addr"] == "254790000011"]
+        self.assertEqual(len(got), 1)
+        self.assertEqual(got[0]["data_coding"], 8)
+        self.assertEqual(got[0]["message"], "Asante 😀")
+
+    def test_long_mo_udh_and_sar_joined(self):
+        a, b = "The borehole pump at the market has been broken " * 3, "for two weeks."
+        self.smsc.deliver(**{"from": "254711000504", "udh": "0500032a0201", "text": a})
+        self.smsc.deliver(**{"from": "254711000504", "udh": "0500032a0202", "text": b})
+        self.smsc.deliver(**{"from": "254711000505", "text": "second half", "sar_msg_ref_num": 300,
+                             "sar_total_segments": 2, "sar_segment_seqnum": 2})
+        self.smsc.deliver(**{"from": "254711000505", "text": "first half, ", "sar_msg_ref_num": 300,
+                             "sar_total_segments": 2, "sar_segment_seqnum": 1})
+        rows = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT number, text FROM messages WHERE direction = 'in'"
+            " AND number IN ('+254711000504', '+254711000505') ORDER BY number"))
+        self.gw.wait_until(lambda: len(self.gw.query(
+            "SELECT 1 FROM messages WHERE direction = 'in'"
+            " AND number IN ('+254711000504', '+254711000505')")) == 2)
+        rows = self.gw.query(
+            "SELECT number, text FROM messages WHERE direction = 'in'"
+            " AND number IN ('+254711000504', '+254711000505') ORDER BY number")
+        self.assertEqual(rows, [("+254711000504", a + b),
+                                ("+254711000505", "first half, second half")])
+
+    def test_long_reply_leaves_in_udh_parts(self):
+        text = ("Clinic hours: Monday to Friday 8am to 5pm, Saturday 9am to 1pm. "
+                "Bring your card. Children under five are seen first. ") * 2
+        self.gw.cli("send", "--to", "+254790000012", "--via", "smsc", text.strip())
+        got = self.submits(2)
+        self.assertEqual(len(got), 2, got)
+        self.assertTrue(all(s["esm_class"] & 0x40 for s in got))
+        ref = {s["udh"][0][:8] for s in got}
+        self.assertEqual(len(ref), 1, got)  # one reference, 2 parts
+        self.assertEqual(sorted(s["udh"][0][-2:] for s in got), ["01", "02"])
+        self.assertEqual("".join(s["message"] for s in sorted(got, key=lambda s: s["udh"][0])),
+                         text.strip())
+        row = self.gw.wait_until(lambda: [r for r in self.out_row("+254790000012")
+                                          if r[0] in ("sent", "delivered")])
+        self.assertEqual(row[0][1], sorted(got, key=lambda s: s["udh"][0])[0]["id"])
+
+    def test_window_holds_at_concurrency(self):
+        self.smsc.mode(hold=True)
+        for i in range(12):
+            self.gw.cli("send", "--to", "+2547900001%02d" % i, "--via", "smsc", "Notice %d" % i)
+        self.gw.wait_until(lambda: self.smsc.state()["max_window"] >= 5)
+        time.sleep(1.0)
+        self.assertEqual(self.smsc.state()["max_window"], 5)
+        self.smsc.mode(hold=False)
+        got = self.submits(12, timeout=20)
+        self.assertEqual(len(got), 12)
+        self.assertEqual(self.smsc.state()["max_window"], 5)
+        rows = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE number LIKE '+2547900001%' AND status"
+            " IN ('sent', 'delivered')")[0][0] == 12)
+        self.assertTrue(rows)
+
+    def test_throttled_submits_pause_and_resend(self):
+        self.smsc.mode(throttle=3)
+        for i in range(4):
+            self.gw.cli("send", "--to", "+2547900002%02d" % i, "--via", "smsc", "Meeting %d" % i)
+        got = self.submits(4, timeout=20)
+        self.assertEqual(len(got), 4)
+        throttled = [s for s in self.smsc.state()["submits"] if s["status"] == "throttled"]
+        self.assertEqual(len(throttled), 3)
+        # a throttled submit is not a failed attempt
+        done = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*), max(attempts) FROM messages WHERE number LIKE '+2547900002%'"
+            " AND status IN ('sent', 'delivered')")[0][0] == 4)
+        self.assertTrue(done)
+        self.assertEqual(self.gw.query(
+            "SELECT max(attempts) FROM messages WHERE number LIKE '+2547900002%'")[0][0], 1)
+        self.assertIn("ESME_RTHROTTLED, pausing", self.gw.logtext())
+
+    def test_permanent_error_fails_the_message(self):
+        self.smsc.mode(fail=1)
+        self.gw.cli("send", "--to", "+254790000300", "--via", "smsc", "Hello")
+        row = self.gw.wait_until(lambda: [r for r in self.out_row("+254790000300")
+                                          if r[0] == "failed"])
+        self.assertTrue(row, self.out_row("+254790000300"))
+        self.assertEqual(row[0][2], 1)
+
+    def test_answer_only_after_commit(self):
+        import sqlite3
+        con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
+        con.execute("BEGIN EXCLUSIVE")
+        try:
+            r = self.smsc.deliver(**{"from": "254711000506", "text": "HELP", "wait_ms": 1500})
+            # no ESME_ROK while the database cannot take it
+            self.assertNotEqual(r.get("command_status"), 0, r)
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        if r.get("command_status") == 0x64:  # ESME_RX_T_APPN: the SMSC resends
+            r = self.smsc.deliver(**{"from": "254711000506", "text": "HELP"})
+            self.assertEqual(r["command_status"], 0)
+        n = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE direction = 'in' AND number = ?",
+            "+254711000506")[0][0])
+        self.assertEqual(n, 1)
+
+    def test_refused_input(self):
+        r = self.smsc.deliver(**{"from": "254711000507", "hex": "0102ff", "data_coding": 4})
+        self.assertEqual(r["command_status"], 0x65)  # ESME_RX_P_APPN
+        r = self.smsc.deliver(**{"from": "254711000507", "hex": "09000301", "esm_class": 0x40})
+        self.assertEqual(r["command_status"], 0x65)
+        r = self.smsc.deliver(**{"from": "254711000507", "text": "1", "ussd_service_op": 1})
+        self.assertEqual(r["command_status"], 0x65)
+        self.assertEqual(self.gw.query(
+            "SELECT count(*) FROM messages WHERE number = '+254711000507'")[0][0], 0)
+        # an unknown command gets generic_nack ESME_RINVCMDID; the link stays up
+        self.smsc.call("/raw", {"hex": "00000010000000ff0000000000000063"})
+        self.assertTrue(self.gw.wait_until(lambda: self.smsc.state()["nacks"]))
+        self.assertEqual(self.smsc.state()["nacks"], [3])
+        r = self.smsc.deliver(**{"from": "254711000508", "text": "HELP"})
+        self.assertEqual(r["command_status"], 0)
+
+    def test_reconnect_after_drop_and_redelivery_caught(self):
+        r = self.smsc.deliver(**{"from": "254711000509", "text": "1"})
+        self.assertEqual(r["command_status"], 0)
+        # the same text again on the same connection is a new message
+        r = self.smsc.deliver(**{"from": "254711000509", "text": "1"})
+        self.assertEqual(r["command_status"], 0)
+        self.smsc.call("/drop", {})
+        self.assertTrue(self.smsc.bound())
+        binds = self.gw.wait_until(lambda: self.smsc.state()["binds"])
+        self.assertEqual(len(binds), 1)
+        # the SMSC, unsure our answer arrived before the drop, redelivers
+        r = self.smsc.deliver(**{"from": "254711000509", "text": "1"})
+        self.assertEqual(r["command_status"], 0)
+        time.sleep(0.5)
+        self.assertEqual(self.gw.query(
+            "SELECT count(*) FROM messages WHERE direction = 'in' AND number = ?",
+            "+254711000509")[0][0], 2)
+        self.assertIn("redelivery from 254711000509 caught", self.gw.logtext())
+        # and sending works on the new connection
+        self.gw.cli("send", "--to", "+254790000400", "--via", "smsc", "Back")
+        self.assertTrue(self.gw.wait_until(lambda: [
+            s for s in self.smsc.state()["submits"] if s["destination_addr"] == "254790000400"]))
+
+    def test_enquire_link_when_idle(self):
+        time.sleep(2.5)
+        self.assertGreaterEqual(self.smsc.state()["enquire_links"], 1)
+
+
+class SmppSessionTest(unittest.TestCase):
+    """Binds that fail, a transmitter+receiver pair, unbind at shutdown."""
+
+    def setUp(self):
+        self.smsc = Smsc()
+        self.sink = Sink()
+        self.gw = None
+
+    def tearDown(self):
+        if self.gw is not None:
+            self.gw.close()
+        self.smsc.close()
+        self.sink.close()
+
+    def test_refused_bind_retries_then_binds(self):
+        self.smsc.mode(refuse_bind=True)
+        self.gw = Gateway(self.sink, providers=provider(self.smsc)).start()
+        self.assertTrue(self.gw.wait_until(lambda: len(self.smsc.state()["binds"]) >= 2))
+        self.assertIn("bind refused: ESME_RBINDFAIL", self.gw.logtext())
+        self.smsc.mode(refuse_bind=False)
+        self.assertTrue(self.smsc.bound(timeout=10))
+
+    def test_transmitter_receiver_pair_and_unbind(self):
+        self.gw = Gateway(self.sink, providers=provider(
+            self.smsc, extra='bind = "transmitter+receiver";')).start()
+        self.assertTrue(self.smsc.bound(kinds=2))
+        self.assertEqual(sorted(self.smsc.state()["sessions"]),
+                         ["bind_receiver", "bind_transmitter"])
+        self.assertTrue(all(b["interface_version"] == 0x34 for b in self.smsc.state()["binds"]))
+        r = self.smsc.deliver(**{"from": "254711000601", "text": "HELP"})
+        self.assertEqual(r["command_status"], 0)
+        got = self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
+                                          if s["destination_addr"] == "254711000601"])
+        self.assertEqual(len(got), 1)
+        self.assertEqual(self.gw.stop(), 0)
+        self.assertEqual(self.smsc.state()["unbinds"], 2)
+
+    def test_smsc_down_at_start_then_up(self):
+        self.smsc.close()
+        port = self.smsc.port
+        self.gw = Gateway(self.sink, providers=provider(self.smsc)).start()
+        self.gw.cli("send", "--to", "+254790000500", "--via", "smsc", "Queued while down")
+        time.sleep(1.5)
+        self.assertEqual(self.gw.query(
+            "SELECT status FROM messages WHERE number = '+254790000500'"), [("queued",)])
+        self.smsc = Smsc()
+        # the new server listens elsewhere: restart on the configured port
+        self.smsc.close()
+        self.smsc.port = port
+        self.smsc.proc = subprocess.Popen(
+            ["node", os.path.join(PEER, "fake_smsc.js"), str(port), str(self.smsc.control)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.assertEqual(self.smsc.proc.stdout.readline().strip(), "ready")
+        self.assertTrue(self.smsc.bound(timeout=10))
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT status FROM messages WHERE number = '+254790000500'"
+            " AND status IN ('sent', 'delivered')"))
+        self.assertTrue(row)
+
+
+if __name__ == "__main__":
+    main()

@@ -62,7 +62,8 @@ struct completion {
 struct pstate {
 	const struct provider *p;
 	int inflight;
-	int64_t *ids; /* in flight, `concurrency` slots, 0 = free */
+	int slots;    /* messages in flight at most */
+	int64_t *ids; /* in flight, `slots` of them, 0 = free */
 	double tokens;
 	int64_t refill_ms;
 };
@@ -121,7 +122,7 @@ add_result(struct sender *s, int64_t id, int provider, int attempts,
 static void
 release_slot(struct pstate *ps, int64_t id)
 {
-	for (int i = 0; i < ps->p->concurrency; i++)
+	for (int i = 0; i < ps->slots; i++)
 		if (ps->ids[i] == id) {
 			ps->ids[i] = 0;
 			ps->inflight--;
@@ -132,7 +133,7 @@ release_slot(struct pstate *ps, int64_t id)
 static bool
 in_flight(const struct pstate *ps, int64_t id)
 {
-	for (int i = 0; i < ps->p->concurrency; i++)
+	for (int i = 0; i < ps->slots; i++)
 		if (ps->ids[i] == id)
 			return true;
 	return false;
@@ -151,7 +152,7 @@ unrecorded(const struct sender *s, int64_t id)
 static void
 take_slot(struct pstate *ps, int64_t id)
 {
-	for (int i = 0; i < ps->p->concurrency; i++)
+	for (int i = 0; i < ps->slots; i++)
 		if (ps->ids[i] == 0) {
 			ps->ids[i] = id;
 			ps->inflight++;
@@ -496,7 +497,7 @@ fill(struct sender *s)
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
-		int avail = p->concurrency - ps->inflight, limit;
+		int avail = ps->slots - ps->inflight, limit;
 		int64_t next;
 		struct msg *v = NULL;
 		size_t n = 0;
@@ -607,8 +608,12 @@ sender_start(struct daemon *d, char **ret_err)
 	names = xcalloc(s->nps + 1, sizeof(*names));
 	for (size_t i = 0; i < s->nps; i++) {
 		s->ps[i].p = &d->conf->providers[i];
-		s->ps[i].ids =
-		    xcalloc((size_t)s->ps[i].p->concurrency, sizeof(int64_t));
+		/* a provider with its own connection gets the next messages
+		 * ahead of its window, so it never waits on our commit */
+		s->ps[i].slots = s->ps[i].p->type->submit != NULL
+		    ? s->ps[i].p->concurrency * 2 + 8
+		    : s->ps[i].p->concurrency;
+		s->ps[i].ids = xcalloc((size_t)s->ps[i].slots, sizeof(int64_t));
 		s->ps[i].tokens = 1;
 		s->ps[i].refill_ms = mono_ms();
 		names[i] = s->ps[i].p->name;

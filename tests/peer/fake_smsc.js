@@ -15,6 +15,10 @@
 //                           answers those held); refuse_bind: true;
 //                           receipts: false; receipt_stat: "UNDELIV";
 //                           fail: N submit_sm answered ESME_RINVDSTADR
+//   POST /roundtrip {n, concurrency}
+//                           benchmark: n MO "HELP" from distinct numbers,
+//                           `concurrency` at a time, each timed from its
+//                           deliver_sm to the reply's submit_sm
 //   POST /raw {hex}         writes bytes as they are to the receiving
 //                           session (generic_nacks it gets are recorded)
 //   POST /drop              closes every session (the client reconnects)
@@ -32,11 +36,13 @@ const quiet = process.argv.includes('--quiet');
 
 const state = {
   binds: [], unbinds: 0, enquire_links: 0, submits: [], submit_count: 0,
-  max_window: 0, nacks: [],
+  max_window: 0, nacks: [], first_ms: 0, last_ms: 0,
 };
 const mode = { throttle: 0, hold: false, refuse_bind: false, receipts: true,
   receipt_stat: 'DELIVRD', fail: 0 };
 const held = [];
+let trip = null; // the /roundtrip in progress
+let tripNumbers = 0; // never the same number twice: no duplicate MO
 const sessions = new Set();
 let nextId = 1;
 
@@ -52,7 +58,10 @@ function hex(b) {
 }
 
 function record(pdu, id, status) {
-  state.submit_count++;
+  const ms = Number(process.hrtime.bigint()) / 1e6;
+  if (state.submit_count++ === 0)
+    state.first_ms = ms;
+  state.last_ms = ms;
   if (quiet)
     return;
   const sm = pdu.short_message || {};
@@ -77,6 +86,7 @@ function record(pdu, id, status) {
 const server = smpp.createServer(function (session) {
   sessions.add(session);
   session.outstanding = 0;
+  session.socket.setNoDelay(true); // as SMSCs do: no Nagle delay on PDUs
   session.on('close', () => sessions.delete(session));
   session.on('error', () => sessions.delete(session));
   for (const kind of ['bind_transceiver', 'bind_transmitter', 'bind_receiver']) {
@@ -118,32 +128,68 @@ const server = smpp.createServer(function (session) {
 });
 
 function answer(session, pdu) {
-    session.outstanding--;
-    if (mode.throttle > 0) {
-      mode.throttle--;
-      record(pdu, null, 'throttled');
-      session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
-      return;
-    }
-    if (mode.fail > 0) {
-      mode.fail--;
-      record(pdu, null, 'failed');
-      session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
-      return;
-    }
-    const id = 'm' + (nextId++);
-    record(pdu, id, 'ok');
-    session.send(pdu.response({ message_id: id }));
-    const rx = receiving();
-    if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
-      const ok = mode.receipt_stat === 'DELIVRD';
-      const t = 'id:' + id + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
-        ' submit date:2405011200 done date:2405011201 stat:' +
-        mode.receipt_stat + ' err:' + (ok ? '000' : '034') + ' text:';
-      rx.deliver_sm({ source_addr: pdu.destination_addr,
-        destination_addr: pdu.source_addr, esm_class: 0x04,
-        data_coding: 0, short_message: Buffer.from(t, 'ascii') });
-    }
+  session.outstanding--;
+  if (mode.throttle > 0) {
+    mode.throttle--;
+    record(pdu, null, 'throttled');
+    session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+    return;
+  }
+  if (mode.fail > 0) {
+    mode.fail--;
+    record(pdu, null, 'failed');
+    session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
+    return;
+  }
+  const id = 'm' + (nextId++);
+  record(pdu, id, 'ok');
+  session.send(pdu.response({ message_id: id }));
+  if (trip && trip.started.has(pdu.destination_addr))
+    tripReply(pdu.destination_addr);
+  const rx = receiving();
+  if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
+    const ok = mode.receipt_stat === 'DELIVRD';
+    const t = 'id:' + id + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
+      ' submit date:2405011200 done date:2405011201 stat:' +
+      mode.receipt_stat + ' err:' + (ok ? '000' : '034') + ' text:';
+    rx.deliver_sm({ source_addr: pdu.destination_addr,
+      destination_addr: pdu.source_addr, esm_class: 0x04,
+      data_coding: 0, short_message: Buffer.from(t, 'ascii') });
+  }
+}
+
+function tripNext() {
+  const rx = receiving();
+  if (trip.sent >= trip.n || !rx)
+    return;
+  const number = String(254700000000 + tripNumbers++);
+  trip.sent++;
+  trip.started.set(number, process.hrtime.bigint());
+  rx.deliver_sm({ source_addr_ton: 1, source_addr_npi: 1, source_addr: number,
+    destination_addr: '22384', data_coding: 0, short_message: 'HELP' });
+}
+
+function tripReply(number) {
+  const t0 = trip.started.get(number);
+  trip.started.delete(number);
+  trip.lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  if (trip.lat.length === trip.n) {
+    const ms = Number(process.hrtime.bigint() - trip.t0) / 1e6;
+    const lat = trip.lat.sort((a, b) => a - b);
+    const pct = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+    trip.reply(200, { n: trip.n, ms, rate: trip.n * 1000 / ms,
+      p50: pct(0.5), p99: pct(0.99) });
+    trip = null;
+    return;
+  }
+  tripNext();
+}
+
+function roundtrip(body, reply) {
+  trip = { n: body.n, sent: 0, started: new Map(), lat: [], reply,
+    t0: process.hrtime.bigint() };
+  for (let i = 0; i < (body.concurrency || 1); i++)
+    tripNext();
 }
 
 function deliver(body, reply) {
@@ -218,6 +264,8 @@ http.createServer(function (req, res) {
       if (!mode.hold)
         held.splice(0).forEach((f) => f());
       reply(200, mode);
+    } else if (req.url === '/roundtrip') {
+      roundtrip(body, reply);
     } else if (req.url === '/raw') {
       const rx = receiving();
       if (rx)
@@ -235,6 +283,7 @@ http.createServer(function (req, res) {
       state.submit_count = 0;
       state.max_window = 0;
       state.nacks = [];
+      state.first_ms = state.last_ms = 0;
       reply(200, {});
     } else {
       reply(404, { error: 'unknown' });

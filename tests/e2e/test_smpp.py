@@ -350,6 +350,22 @@ class SmppSessionTest(unittest.TestCase):
         self.assertEqual(self.gw.stop(), 0)
         self.assertEqual(self.smsc.state()["unbinds"], 2)
 
+    def test_check_names_each_bad_setting(self):
+        self.gw = Gateway(self.sink, providers=""",
+  { name = "smsc"; type = "smpp"; port = 99999; system_id = "averyveryverylongsystemid";
+    bind = "both"; long_messages = "split"; alphabet = "utf8"; receipts = 3; }""")
+        rc, out, err = self.gw.cli("check")
+        self.assertEqual(rc, 1)
+        for want in ["'host' (the SMSC's address) is required",
+                     "'port' must be a whole number 1..65535",
+                     "'system_id' must be a string of at most 15 characters",
+                     "'bind' must be \"transceiver\" or \"transmitter+receiver\"",
+                     "'long_messages' must be \"udh\", \"sar\" or \"payload\"",
+                     "'alphabet' must be \"gsm\", \"latin1\" or \"ascii\"",
+                     "'receipts' must be true or false"]:
+            self.assertIn(want, err)
+        self.assertRegex(err, r"baraza.conf:\d+: smpp: 'host'")
+
     def test_smsc_down_at_start_then_up(self):
         self.smsc.close()
         port = self.smsc.port

@@ -382,7 +382,7 @@ pipeline_process(struct store *st, const struct routing *r,
 	if (out.reason == NULL && !ussd) {
 		rc = store_inbound_count_since(st, m->number,
 		    m->created_at - (int64_t)gw->flood_window_s * 1000, m->id,
-		    &count);
+		    gw->flood_messages, &count);
 		if (rc < 0)
 			return rc;
 		if (count >= gw->flood_messages) {

@@ -138,9 +138,10 @@ int store_inbound_wake(struct store *st, int64_t now);
 int store_inbound_finish(struct store *st, int64_t id, const char *status,
     const char *reason, const char *route, const char *lang);
 /* Inbound messages from number since a time that arrived before the
- * message before_id (so a backlog is judged as it arrived). */
+ * message before_id (so a backlog is judged as it arrived), counted up to
+ * cap at most: a flooding number costs no more to judge than the limit. */
 int store_inbound_count_since(struct store *st, const char *number,
-    int64_t since, int64_t before_id, int *ret);
+    int64_t since, int64_t before_id, int cap, int *ret);
 /* True when number sent the same text since a time, before before_id. */
 int store_inbound_repeat(struct store *st, const char *number, const char *text,
     int64_t since, int64_t before_id, bool *ret);

@@ -236,8 +236,9 @@ static const char *const sql[S_COUNT] = {
 	    " 0) <= ?2 ORDER BY id LIMIT ?1",
 	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
 			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
-	[S_IN_COUNT] = "SELECT count(*) FROM messages WHERE number = ?1 AND"
-		       " created_at >= ?2 AND direction = 'in' AND id < ?3",
+	[S_IN_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE"
+		       " number = ?1 AND created_at >= ?2 AND direction ="
+		       " 'in' AND id < ?3 LIMIT ?4)",
 	[S_IN_REPEAT] = "SELECT 1 FROM messages WHERE number = ?1 AND"
 			" created_at >= ?3 AND direction = 'in' AND text = ?2"
 			" AND id < ?4 LIMIT 1",
@@ -902,7 +903,7 @@ store_inbound_finish(struct store *st, int64_t id, const char *status,
 
 int
 store_inbound_count_since(struct store *st, const char *number, int64_t since,
-    int64_t before_id, int *ret)
+    int64_t before_id, int cap, int *ret)
 {
 	sqlite3_stmt *s = get(st, S_IN_COUNT);
 	int rc;
@@ -912,6 +913,7 @@ store_inbound_count_since(struct store *st, const char *number, int64_t since,
 	sq_bind_text(s, 1, number);
 	sqlite3_bind_int64(s, 2, since);
 	sqlite3_bind_int64(s, 3, before_id);
+	sqlite3_bind_int(s, 4, cap);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		*ret = sqlite3_column_int(s, 0);

@@ -1,9 +1,17 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""bench_kannel: baraza's end-to-end rate against Kannel's static keyword
-reply, measured in the same run on the same machine.
+"""bench_kannel: baraza against Kannel, measured in the same run on the
+same machine.
 
     python3 tests/bench/bench_kannel.py build/baraza [N]
+
+1. Static reply: baraza's end-to-end rate against Kannel's static keyword
+   reply.
+2. The chain fakesmsc -> Kannel -> application (get-url) -> sendsms ->
+   Kannel -> fakesmsc, with baraza (the kannel provider, every message
+   and reply durable) as the application, against the same chain with
+   kannel-forwarder (tests/bench/kannel_forwarder.c: answers 200, sends a
+   fixed reply, stores nothing) in its place.
 
 Kannel (Debian's bearerbox + smsbox, on loopback): fakesmsc pushes N
 messages down its connection (`-i 0 -m N`) to a `keyword = default`
@@ -57,6 +65,51 @@ text = "Baraza lets you tell the county government what you think."
 """
 
 
+CHAIN_CONF = """
+group = core
+admin-port = %(admin)d
+admin-password = secret
+smsbox-port = %(boxport)d
+log-level = 2
+log-file = "%(dir)s/bearerbox.log"
+box-allow-ip = "127.0.0.1"
+
+group = smsc
+smsc = fake
+smsc-id = fake1
+port = %(fake)d
+connect-allow-ip = "127.0.0.1"
+
+group = smsbox
+bearerbox-host = 127.0.0.1
+bearerbox-port = %(boxport)d
+sendsms-port = %(sendsms)d
+log-file = "%(dir)s/smsbox.log"
+log-level = 2
+
+group = sendsms-user
+username = baraza
+password = secret
+max-messages = 3
+
+group = sms-service
+keyword = default
+catch-all = true
+max-messages = 0
+get-url = "http://127.0.0.1:%(app)d/sms/kannel?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c&charset=%%C"
+"""
+
+BARAZA_CONF = """
+gateway = { listen = "127.0.0.1:%(app)d"; database = "bench.db"; flood_messages = 100000;
+  flood_window_s = 1; dedup_window_s = 0; };
+export = { dir = "exports"; };
+providers = ( { name = "kannel"; type = "kannel"; username = "baraza"; password = "secret";
+  sendsms_url = "http://127.0.0.1:%(sendsms)d/cgi-bin/sendsms"; from = "22384";
+  concurrency = 32; } );
+@include "routes.conf"
+"""
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -66,10 +119,13 @@ def free_port():
 
 
 def kannel_run(port, n):
-    """fakesmsc sends n messages; returns seconds until the n-th reply."""
+    """fakesmsc sends n messages, each from one of 1,000 numbers at random
+    (citizens, not one phone flooding); returns seconds until the n-th
+    reply."""
+    senders = ["+2547%08d 22384 text about" % i for i in range(1000)]
     t0 = time.perf_counter()
     p = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(port), "-i", "0",
-                          "-m", str(n), "+254700000001 22384 text about"],
+                          "-m", str(n), *senders],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     got = 0
     for line in p.stdout:
@@ -83,21 +139,71 @@ def kannel_run(port, n):
     return secs if got == n else None
 
 
-def kannel_static(n):
+def start_kannel(conf_text, ports):
     for prog in (BEARERBOX, SMSBOX, FAKESMSC):
         if not os.access(prog, os.X_OK):
             sys.exit("%s is missing: apt-get install kannel kannel-extras" % prog)
-    d = tempfile.mkdtemp(prefix="baraza-bench-kannel-")
-    ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(), "dir": d}
-    conf = os.path.join(d, "kannel.conf")
+    conf = os.path.join(ports["dir"], "kannel.conf")
     with open(conf, "w") as f:
-        f.write(KANNEL_CONF % ports)
+        f.write(conf_text % ports)
     procs = [subprocess.Popen([BEARERBOX, conf], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)]
     time.sleep(1)
     procs.append(subprocess.Popen([SMSBOX, conf], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL))
     time.sleep(1.5)
+    return procs
+
+
+def stop_all(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def chain(baraza, n, app):
+    """The Kannel chain with `app` ('forwarder' or 'baraza') in the middle;
+    msg/s, median of three runs after a warm-up."""
+    d = tempfile.mkdtemp(prefix="baraza-bench-chain-")
+    ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(),
+             "sendsms": free_port(), "app": free_port(), "dir": d}
+    procs = start_kannel(CHAIN_CONF, ports)
+    if app == "forwarder":
+        fwd = os.path.join(os.path.dirname(baraza), "tests", "kannel-forwarder")
+        p = subprocess.Popen([fwd, str(ports["app"]),
+                              "http://127.0.0.1:%d/cgi-bin/sendsms?username=baraza"
+                              "&password=secret" % ports["sendsms"]],
+                             stdout=subprocess.PIPE, text=True)
+        p.stdout.readline()
+    else:
+        with open(os.path.join(d, "baraza.conf"), "w") as f:
+            f.write(BARAZA_CONF % ports)
+        shutil.copy(os.path.join(SRC, "conf", "routes.conf"), d)
+        shutil.copytree(os.path.join(SRC, "conf", "data"), os.path.join(d, "data"))
+        p = subprocess.Popen([baraza, "run", "-c", os.path.join(d, "baraza.conf")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+    procs.insert(0, p)
+    try:
+        kannel_run(ports["fake"], max(n // 10, 100))  # warm-up
+        runs = sorted(r for r in (kannel_run(ports["fake"], n) for _ in range(3))
+                      if r is not None)
+        if not runs:
+            sys.exit("the %s chain answered fewer than %d messages" % (app, n))
+        return n / runs[len(runs) // 2]
+    finally:
+        stop_all(procs)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def kannel_static(n):
+    d = tempfile.mkdtemp(prefix="baraza-bench-kannel-")
+    ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(), "dir": d}
+    procs = start_kannel(KANNEL_CONF, ports)
     try:
         kannel_run(ports["fake"], max(n // 10, 100))  # warm-up
         runs = [kannel_run(ports["fake"], n) for _ in range(3)]
@@ -106,13 +212,7 @@ def kannel_static(n):
             sys.exit("Kannel answered fewer than %d messages" % n)
         return n / runs[len(runs) // 2]
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(d, ignore_errors=True)
 
 
@@ -132,10 +232,15 @@ def main():
     k = kannel_static(n)
     b, out = baraza_e2e(baraza, n)
     print("%d messages, loopback, 2 cores shared by load and servers" % n)
-    print("%-58s %10s" % ("", "msg/s"))
-    print("%-58s %10.0f" % ("Kannel: keyword -> static text (fakesmsc, stores nothing)", k))
-    print("%-58s %10d" % ("baraza: webhook -> router + handler -> reply at sink, durable", b))
-    print("ratio baraza / Kannel: %.2f" % (b / k))
+    print("%-62s %10s" % ("", "msg/s"))
+    print("%-62s %10.0f" % ("Kannel: keyword -> static text (fakesmsc, stores nothing)", k))
+    print("%-62s %10d" % ("baraza: webhook -> router + handler -> reply at sink, durable", b))
+    print("ratio baraza / Kannel: %.2f" % (b / k), flush=True)
+    f = chain(baraza, n, "forwarder")
+    g = chain(baraza, n, "baraza")
+    print("%-62s %10.0f" % ("chain with kannel-forwarder (stores nothing)", f))
+    print("%-62s %10.0f" % ("chain with baraza (kannel provider, durable)", g))
+    print("ratio baraza / forwarder in the chain: %.2f" % (g / f))
 
 
 if __name__ == "__main__":

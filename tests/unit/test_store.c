@@ -92,13 +92,18 @@ test_inbound(void **state)
 	msgs_free(v, n);
 	/* only messages that came before count: a backlog is judged in order */
 	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1,
-			     &count),
+			     100, &count),
 	    0);
 	assert_int_equal(count, 0);
 	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id3,
-			     &count),
+			     100, &count),
 	    0);
 	assert_int_equal(count, 3);
+	/* counted no further than the limit asks */
+	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id3,
+			     2, &count),
+	    0);
+	assert_int_equal(count, 2);
 	assert_int_equal(store_inbound_repeat(st, "+254700000001",
 			     "maji'; DROP TABLE messages;--", 0, id1, &dup),
 	    0);

@@ -5,7 +5,7 @@
 # ends with one line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev kannel kannel-extras" sh .ci/deps || {
+BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev kannel kannel-extras gnuplot-nox" sh .ci/deps || {
 	echo "0 passed, 1 failed"
 	exit 1
 }
@@ -103,5 +103,16 @@ if command -v clang >/dev/null 2>&1; then
 	fi
 fi
 
-python3 tests/summarize.py $logs build-fuzz/fuzz.results
+# the benchmark suite once at a tiny size: it runs, end to end (no timing
+# is asserted; the figures of a tiny run mean nothing)
+echo "== benchmark suite (tiny)"
+if [ -x build-tests/baraza ] && python3 tests/bench/suite.py build-tests/baraza \
+    --tiny --out build-tests/bench-out; then
+	echo "bench-suite ok" >build-tests/bench.results
+else
+	echo "bench-suite FAIL" >build-tests/bench.results
+	status=1
+fi
+
+python3 tests/summarize.py $logs build-fuzz/fuzz.results build-tests/bench.results
 [ $status -eq 0 ] || exit 1

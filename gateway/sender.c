@@ -22,6 +22,7 @@
 #define SENDER_RESP_MAX 65536 /* bytes of a provider's answer kept */
 #define SENDER_STOP_MS  5000  /* wait for sends in flight at shutdown */
 #define SENDER_BUSY_MS  50    /* wait for another process's write lock */
+#define SENDER_IDLE_MAX 64    /* finished easy handles kept for reuse */
 
 struct result {
 	int64_t id;
@@ -77,8 +78,10 @@ struct sender {
 	atomic_bool woken;
 	struct pstate *ps;
 	size_t nps;
-	struct transfer *transfers; /* in flight */
-	int record_failures;        /* consecutive failed record_results() */
+	struct transfer *transfers;  /* in flight */
+	CURL *idle[SENDER_IDLE_MAX]; /* reset, ready for the next send */
+	int nidle;
+	int record_failures; /* consecutive failed record_results() */
 	struct result *results;
 	size_t nresults, capresults;
 	unsigned rnd;
@@ -202,8 +205,12 @@ start_send(struct sender *s, int pi, const struct msg *m)
 	t->provider = pi;
 	t->attempts = m->attempts + 1;
 	buf_init(&t->resp);
+	/* a reused handle saves its setup; connections live in the multi */
+	t->easy = s->nidle > 0 ? s->idle[--s->nidle] : curl_easy_init();
 	if (p->type->prepare_send(p->state, &om, &t->req) < 0 ||
-	    (t->easy = curl_easy_init()) == NULL) {
+	    t->easy == NULL) {
+		if (t->easy != NULL)
+			curl_easy_cleanup(t->easy);
 		out.reason = xstrdup("cannot build the request");
 		add_result(s, m->id, pi, t->attempts, SEND_TEMPFAIL, &out);
 		sendreq_done(&t->req);
@@ -244,7 +251,12 @@ transfer_free(struct sender *s, struct transfer *t)
 	if (t->next != NULL)
 		t->next->prev = t->prev;
 	curl_multi_remove_handle(s->multi, t->easy);
-	curl_easy_cleanup(t->easy);
+	if (s->nidle < SENDER_IDLE_MAX) {
+		curl_easy_reset(t->easy);
+		s->idle[s->nidle++] = t->easy;
+	} else {
+		curl_easy_cleanup(t->easy);
+	}
 	curl_slist_free_all(t->headers);
 	sendreq_done(&t->req);
 	buf_free(&t->resp);
@@ -652,6 +664,8 @@ sender_stop(struct sender *s)
 	/* transfers still in flight after the deadline stay queued on disk */
 	while (s->transfers != NULL)
 		transfer_free(s, s->transfers);
+	while (s->nidle > 0)
+		curl_easy_cleanup(s->idle[--s->nidle]);
 	curl_multi_cleanup(s->multi);
 	/* outcomes never recorded: those messages are still queued */
 	for (struct completion *c = s->completed, *next; c != NULL; c = next) {

@@ -247,70 +247,6 @@ ussd_job(struct writer *w, struct job *j)
 	return rc;
 }
 
-static void
-commit_jobs(struct writer *w, struct job *jobs)
-{
-	struct metrics *mx = &w->d->metrics;
-	struct job *j, *next;
-	int rc;
-
-	pthread_mutex_lock(&w->d->write_lock);
-	rc = store_begin(w->st);
-	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
-		if (j->kind == JOB_INBOUND) {
-			rc = add_inbound(w, j);
-		} else if (j->kind == JOB_POLL) {
-			rc = add_polled(w, j);
-		} else if (j->kind == JOB_USSD) {
-			j->err = ussd_job(w, j);
-		} else {
-			rc = store_outbound_report(w->st, j->provider->name,
-			    j->dlr.our_id, j->dlr.provider_id,
-			    dlr_status_name(j->dlr.status), j->dlr.reason,
-			    j->at, &j->found);
-		}
-	}
-	if (rc == 0)
-		rc = store_commit(w->st);
-	if (rc < 0) {
-		log_error("writer: cannot commit %s: %s",
-		    jobs->kind == JOB_INBOUND    ? "inbound messages"
-			: jobs->kind == JOB_USSD ? "ussd steps"
-						 : "reports",
-		    store_errmsg(w->st));
-		store_rollback(w->st);
-	}
-	pthread_mutex_unlock(&w->d->write_lock);
-	for (j = jobs; j != NULL; j = next) {
-		int p = metrics_provider(mx, j->provider->name);
-
-		next = j->next;
-		if (j->kind != JOB_USSD || rc < 0)
-			j->err = rc;
-		if (j->kind == JOB_POLL)
-			metrics_in(mx, p,
-			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);
-		else if (j->kind == JOB_INBOUND)
-			metrics_in(mx, p,
-			    rc < 0       ? M_IN_UNAVAILABLE
-				: j->dup ? M_IN_DUPLICATE
-					 : M_IN_ACCEPTED);
-		else if (rc == 0 && j->found)
-			metrics_out(mx, p,
-			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
-				: j->dlr.status == DLR_SENT ? M_OUT_SENT
-							    : M_OUT_FAILED_DLR);
-		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
-		    j->id > 0)
-			process_sync(w, j);
-		j->done(j, j->arg);
-		pthread_mutex_lock(&w->lock);
-		if (--w->outstanding == 0)
-			pthread_cond_broadcast(&w->drained);
-		pthread_mutex_unlock(&w->lock);
-	}
-}
-
 static const char *
 reply_provider(const struct daemon *d, const char *name)
 {
@@ -348,24 +284,26 @@ set_aside(struct writer *w, const struct msg *m, int err)
 	return true;
 }
 
-/* One pass over pending inbound messages; returns how many, or -errno. */
+/* What a pass of processing asks for once it is committed. */
+struct pass {
+	int replies, deferred;
+};
+
+/*
+ * Runs the pipeline on each of the n pending inbound messages in v, each
+ * in a savepoint, inside the transaction open on w->st.  Returns how many
+ * were handled -- those stand even when a later one failed, which stays
+ * pending -- or -errno when the first one failed: nothing to keep then.
+ */
 static int
-process_pending(struct writer *w)
+process_within(struct writer *w, const struct msg *v, size_t n, struct pass *ps)
 {
 	struct daemon *d = w->d;
 	struct routing *r;
-	struct msg *v = NULL;
-	size_t n = 0, i;
-	int rc, replies = 0, deferred = 0;
+	size_t i;
+	int rc = 0;
 
-	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
-		 &n)) < 0 ||
-	    n == 0)
-		return rc;
 	r = daemon_routing_acquire(d);
-	pthread_mutex_lock(&d->write_lock);
-	if ((rc = store_begin(w->st)) < 0)
-		goto out;
 	for (i = 0; i < n; i++) {
 		struct pipeline_opts o = {
 			.reply_provider = reply_provider(d, v[i].provider),
@@ -398,30 +336,165 @@ process_pending(struct writer *w)
 		    (b.tv_nsec - a.tv_nsec) / 1000;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
-		replies += oc.reply_id > 0;
-		deferred += strcmp(oc.status, "deferred") == 0;
+		ps->replies += oc.reply_id > 0;
+		ps->deferred += strcmp(oc.status, "deferred") == 0;
 		outcome_done(&oc);
 	}
-	if (i == 0 && rc < 0) {
+	daemon_routing_release(d, r);
+	return i == 0 && rc < 0 ? rc : (int)i;
+}
+
+static void
+after_pass(struct writer *w, const struct pass *ps)
+{
+	if (ps->replies > 0 && w->d->sender != NULL)
+		sender_wake(w->d->sender);
+	if (ps->deferred > 0 && w->d->fetcher != NULL)
+		fetcher_wake(w->d->fetcher);
+}
+
+/* One pass over pending inbound messages in a transaction of its own;
+ * returns how many, or -errno.  Reads first: with nothing pending it
+ * takes no lock, so a database locked elsewhere holds up no one. */
+static int
+process_pending(struct writer *w)
+{
+	struct daemon *d = w->d;
+	struct pass ps = { 0 };
+	struct msg *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
+	    n == 0)
+		return rc;
+	pthread_mutex_lock(&d->write_lock);
+	if ((rc = store_begin(w->st)) < 0)
+		goto out;
+	if ((rc = process_within(w, v, n, &ps)) <= 0) {
 		store_rollback(w->st);
 		goto out;
 	}
-	if ((rc = store_commit(w->st)) < 0) {
+	if (store_commit(w->st) < 0) {
 		log_error("writer: cannot commit processed messages: %s",
 		    store_errmsg(w->st));
 		store_rollback(w->st);
+		rc = -EIO;
 		goto out;
 	}
-	if (replies > 0 && d->sender != NULL)
-		sender_wake(d->sender);
-	if (deferred > 0 && d->fetcher != NULL)
-		fetcher_wake(d->fetcher);
-	rc = (int)i;
+	after_pass(w, &ps);
 out:
 	pthread_mutex_unlock(&d->write_lock);
-	daemon_routing_release(d, r);
 	msgs_free(v, n);
 	return rc;
+}
+
+/* The messages pending, processed inside the open transaction of an
+ * intake batch, in a savepoint: processing that fails leaves the intake
+ * to commit, and the messages pending for the next pass. */
+static int
+process_with_intake(struct writer *w, struct pass *ps)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
+	    n == 0)
+		return rc;
+	if ((rc = store_savepoint(w->st)) == 0) {
+		if ((rc = process_within(w, v, n, ps)) < 0) {
+			store_savepoint_rollback(w->st);
+			memset(ps, 0, sizeof(*ps));
+		} else {
+			rc = store_savepoint_release(w->st);
+		}
+	}
+	msgs_free(v, n);
+	return rc;
+}
+
+static bool
+any_sync(const struct job *jobs)
+{
+	for (const struct job *j = jobs; j != NULL; j = j->next)
+		if (j->sync)
+			return true;
+	return false;
+}
+
+static void
+commit_jobs(struct writer *w, struct job *jobs)
+{
+	struct metrics *mx = &w->d->metrics;
+	struct pass ps = { 0 };
+	struct job *j, *next;
+	int rc;
+
+	pthread_mutex_lock(&w->d->write_lock);
+	rc = store_begin(w->st);
+	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
+		if (j->kind == JOB_INBOUND) {
+			rc = add_inbound(w, j);
+		} else if (j->kind == JOB_POLL) {
+			rc = add_polled(w, j);
+		} else if (j->kind == JOB_USSD) {
+			j->err = ussd_job(w, j);
+		} else {
+			rc = store_outbound_report(w->st, j->provider->name,
+			    j->dlr.our_id, j->dlr.provider_id,
+			    dlr_status_name(j->dlr.status), j->dlr.reason,
+			    j->at, &j->found);
+		}
+	}
+	/* the batch's messages are processed in its own transaction: one
+	 * fsync for both.  Not when a webhook waits for its reply (that is
+	 * process_sync's, after the commit). */
+	if (rc == 0 && jobs->kind == JOB_INBOUND && !any_sync(jobs))
+		(void)process_with_intake(w, &ps);
+	if (rc == 0)
+		rc = store_commit(w->st);
+	if (rc == 0)
+		after_pass(w, &ps);
+	if (rc < 0) {
+		log_error("writer: cannot commit %s: %s",
+		    jobs->kind == JOB_INBOUND    ? "inbound messages"
+			: jobs->kind == JOB_USSD ? "ussd steps"
+						 : "reports",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+	}
+	pthread_mutex_unlock(&w->d->write_lock);
+	for (j = jobs; j != NULL; j = next) {
+		int p = metrics_provider(mx, j->provider->name);
+
+		next = j->next;
+		if (j->kind != JOB_USSD || rc < 0)
+			j->err = rc;
+		if (j->kind == JOB_POLL)
+			metrics_in(mx, p,
+			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);
+		else if (j->kind == JOB_INBOUND)
+			metrics_in(mx, p,
+			    rc < 0       ? M_IN_UNAVAILABLE
+				: j->dup ? M_IN_DUPLICATE
+					 : M_IN_ACCEPTED);
+		else if (rc == 0 && j->found)
+			metrics_out(mx, p,
+			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
+				: j->dlr.status == DLR_SENT ? M_OUT_SENT
+							    : M_OUT_FAILED_DLR);
+		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
+		    j->id > 0)
+			process_sync(w, j);
+		j->done(j, j->arg);
+		pthread_mutex_lock(&w->lock);
+		if (--w->outstanding == 0)
+			pthread_cond_broadcast(&w->drained);
+		pthread_mutex_unlock(&w->lock);
+	}
 }
 
 static void *

@@ -390,46 +390,10 @@ out:
 	return rc;
 }
 
-/* The messages pending, processed inside the open transaction of an
- * intake batch, in a savepoint: processing that fails leaves the intake
- * to commit, and the messages pending for the next pass. */
-static int
-process_with_intake(struct writer *w, struct pass *ps)
-{
-	struct msg *v = NULL;
-	size_t n = 0;
-	int rc;
-
-	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
-		 &n)) < 0 ||
-	    n == 0)
-		return rc;
-	if ((rc = store_savepoint(w->st)) == 0) {
-		if ((rc = process_within(w, v, n, ps)) < 0) {
-			store_savepoint_rollback(w->st);
-			memset(ps, 0, sizeof(*ps));
-		} else {
-			rc = store_savepoint_release(w->st);
-		}
-	}
-	msgs_free(v, n);
-	return rc;
-}
-
-static bool
-any_sync(const struct job *jobs)
-{
-	for (const struct job *j = jobs; j != NULL; j = j->next)
-		if (j->sync)
-			return true;
-	return false;
-}
-
 static void
 commit_jobs(struct writer *w, struct job *jobs)
 {
 	struct metrics *mx = &w->d->metrics;
-	struct pass ps = { 0 };
 	struct job *j, *next;
 	int rc;
 
@@ -449,15 +413,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 			    j->at, &j->found);
 		}
 	}
-	/* the batch's messages are processed in its own transaction: one
-	 * fsync for both.  Not when a webhook waits for its reply (that is
-	 * process_sync's, after the commit). */
-	if (rc == 0 && jobs->kind == JOB_INBOUND && !any_sync(jobs))
-		(void)process_with_intake(w, &ps);
 	if (rc == 0)
 		rc = store_commit(w->st);
-	if (rc == 0)
-		after_pass(w, &ps);
 	if (rc < 0) {
 		log_error("writer: cannot commit %s: %s",
 		    jobs->kind == JOB_INBOUND    ? "inbound messages"

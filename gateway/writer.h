@@ -4,11 +4,9 @@
  * hand it jobs (an inbound message, a delivery report); it commits every
  * job waiting in one transaction (group commit: one fsync for many
  * messages), then reports each job's outcome through its callback, which
- * resumes the suspended HTTP request.  It processes the inbound messages
- * still 'received' -- routing, handler, reply queued and message marked
- * processed, each in a savepoint -- inside that same transaction (one
- * fsync for intake and processing), and between batches those left
- * pending; then it wakes the sender.
+ * resumes the suspended HTTP request.  Between batches it processes the
+ * inbound messages still 'received' -- routing, handler, reply queued and
+ * message marked processed in one transaction -- and wakes the sender.
  */
 #ifndef BARAZA_WRITER_H
 #define BARAZA_WRITER_H

@@ -69,6 +69,30 @@ def run(name, argv, out, env=None, timeout=3600):
     return ok, text
 
 
+def plot(dat, svg):
+    """msg/s achieved and p99 against offered load (the saturation run,
+    offered 0, stays in the table only); True when gnuplot drew it."""
+    script = """
+set terminal svg size 760,420 font "DejaVu Sans,11" background "white"
+set output "%s"
+set title "baraza end to end (webhook -> handler -> reply), 2 cores, synchronous=FULL"
+set xlabel "offered load, msg/s"
+set ylabel "achieved msg/s"
+set y2label "p99 webhook -> reply, ms (log scale)"
+set logscale y2
+set y2tics
+set ytics nomirror
+set key left top
+set grid
+plot "%s" using ($1 > 0 ? $1 : 1/0):2 with linespoints lw 2 pt 7 title "achieved msg/s", \\
+     "%s" using ($1 > 0 ? $1 : 1/0):4 axes x1y2 with linespoints lw 2 pt 5 title "p99 ms"
+""" % (svg, dat, dat)
+    p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
+    if p.returncode != 0:
+        print("gnuplot failed: " + p.stderr)
+    return p.returncode == 0
+
+
 def sweep(baraza, bench, size, out):
     """bench-e2e at each offered load; a table and, with gnuplot, a plot."""
     rows, ok = [], True
@@ -92,27 +116,10 @@ def sweep(baraza, bench, size, out):
               % (offered or "max", rate, p50, p99))
     if shutil.which("gnuplot") and rows:
         svg = os.path.join(out, "sweep.svg")
-        script = """
-set terminal svg size 760,420 font "DejaVu Sans,11" background "white"
-set output "%s"
-set title "baraza end to end (webhook -> handler -> reply), 2 cores, synchronous=FULL"
-set xlabel "offered load, msg/s (rightmost point: as fast as 64 connections go)"
-set ylabel "achieved msg/s"
-set y2label "p99 webhook -> reply, ms (log)"
-set logscale y2
-set y2tics
-set ytics nomirror
-set key left top
-set grid
-plot "%s" using ($1 > 0 ? $1 : $2):2 with linespoints lw 2 pt 7 title "achieved msg/s", \\
-     "%s" using ($1 > 0 ? $1 : $2):4 axes x1y2 with linespoints lw 2 pt 5 title "p99 ms"
-""" % (svg, dat, dat)
-        p = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
-        if p.returncode != 0:
-            print("gnuplot failed: " + p.stderr)
-            ok = False
-        else:
+        if plot(dat, svg):
             print("  plot: %s" % svg)
+        else:
+            ok = False
     return ok
 
 

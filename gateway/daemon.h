@@ -4,8 +4,9 @@
  * swaps, the metrics, and the three parts that run as threads: the HTTP
  * server (http.c), the writer that commits and processes (writer.c) and
  * the sender that drains the outbound queue (sender.c), and the fetcher
- * that answers handlers' live sources (fetcher.c), and the exporter that
- * writes the daily files (exporter.c).  The main thread
+ * that answers handlers' live sources (fetcher.c), the exporter that
+ * writes the daily files (exporter.c), and a thread per provider that
+ * keeps its own connection (SMPP, started by links.c).  The main thread
  * only waits for signals.
  */
 #ifndef BARAZA_DAEMON_H

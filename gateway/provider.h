@@ -5,6 +5,9 @@
  * turns its webhooks into inbound messages and delivery reports, and turns
  * an outbound message into an HTTP request whose answer it classifies.  It
  * never touches the database or sockets: http.c and sender.c do the I/O.
+ * The exception is a provider that keeps its own connection (SMPP): it
+ * runs its socket in its own thread (smpp_link.c) and reports through a
+ * struct provider_sink, which links.c joins to the writer and sender.
  */
 #ifndef BARAZA_PROVIDER_H
 #define BARAZA_PROVIDER_H

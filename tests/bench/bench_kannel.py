@@ -36,7 +36,8 @@ SMSBOX = "/usr/sbin/smsbox"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
-KANNEL_CONF = """
+# bearerbox, the fake SMSC connection and smsbox; the services follow
+KANNEL_BOXES = """
 group = core
 admin-port = %(admin)d
 admin-password = secret
@@ -56,7 +57,9 @@ bearerbox-host = 127.0.0.1
 bearerbox-port = %(boxport)d
 log-file = "%(dir)s/smsbox.log"
 log-level = 2
+"""
 
+KANNEL_CONF = KANNEL_BOXES + """
 group = sms-service
 keyword = default
 catch-all = true
@@ -64,28 +67,7 @@ max-messages = 1
 text = "Baraza lets you tell the county government what you think."
 """
 
-
-CHAIN_CONF = """
-group = core
-admin-port = %(admin)d
-admin-password = secret
-smsbox-port = %(boxport)d
-log-level = 2
-log-file = "%(dir)s/bearerbox.log"
-box-allow-ip = "127.0.0.1"
-
-group = smsc
-smsc = fake
-smsc-id = fake1
-port = %(fake)d
-connect-allow-ip = "127.0.0.1"
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = %(boxport)d
-sendsms-port = %(sendsms)d
-log-file = "%(dir)s/smsbox.log"
-log-level = 2
+CHAIN_CONF = KANNEL_BOXES + """sendsms-port = %(sendsms)d
 
 group = sendsms-user
 username = baraza

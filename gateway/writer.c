@@ -247,149 +247,6 @@ ussd_job(struct writer *w, struct job *j)
 	return rc;
 }
 
-static const char *
-reply_provider(const struct daemon *d, const char *name)
-{
-	const struct provider *p = conf_provider(d->conf, name);
-
-	if (p == NULL && d->conf->default_provider >= 0)
-		p = &d->conf->providers[d->conf->default_provider];
-	return p != NULL ? p->name : name;
-}
-
-/*
- * A message that fails the same way pass after pass would hold every
- * message behind it.  After POISON_STRIKES failures that are not the
- * database being busy or full, it is set aside: marked ignored with the
- * reason "processing failed" (kept, never deleted), and the queue moves on.
- */
-static bool
-set_aside(struct writer *w, const struct msg *m, int err)
-{
-	if (err == -EBUSY || err == -ENOSPC || err == -ENOMEM)
-		return false;
-	if (w->poison_id != m->id) {
-		w->poison_id = m->id;
-		w->poison_strikes = 0;
-	}
-	if (++w->poison_strikes < POISON_STRIKES)
-		return false;
-	if (store_inbound_finish(w->st, m->id, "ignored", "processing failed",
-		NULL, NULL) < 0)
-		return false;
-	log_error(
-	    "writer: message %lld set aside after %d failed tries; it is kept as 'ignored' (processing failed)",
-	    (long long)m->id, POISON_STRIKES);
-	w->poison_id = 0;
-	return true;
-}
-
-/* What a pass of processing asks for once it is committed. */
-struct pass {
-	int replies, deferred;
-};
-
-/*
- * Runs the pipeline on each of the n pending inbound messages in v, each
- * in a savepoint, inside the transaction open on w->st.  Returns how many
- * were handled -- those stand even when a later one failed, which stays
- * pending -- or -errno when the first one failed: nothing to keep then.
- */
-static int
-process_within(struct writer *w, const struct msg *v, size_t n, struct pass *ps)
-{
-	struct daemon *d = w->d;
-	struct routing *r;
-	size_t i;
-	int rc = 0;
-
-	r = daemon_routing_acquire(d);
-	for (i = 0; i < n; i++) {
-		struct pipeline_opts o = {
-			.reply_provider = reply_provider(d, v[i].provider),
-			.reply_status = "queued",
-			.channel = "sms",
-			.conf = d->conf,
-		};
-		struct outcome oc;
-		struct timespec a, b;
-		int64_t us;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		if ((rc = store_savepoint(w->st)) < 0)
-			break;
-		rc = pipeline_process(w->st, r, &d->conf->gw, &v[i], &o, &oc);
-		if (rc < 0) {
-			store_savepoint_rollback(w->st);
-			log_error("writer: message %lld not processed: %s",
-			    (long long)v[i].id, store_errmsg(w->st));
-			if (set_aside(w, &v[i], rc))
-				continue;
-			break;
-		}
-		if ((rc = store_savepoint_release(w->st)) < 0) {
-			outcome_done(&oc);
-			break;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		us = (b.tv_sec - a.tv_sec) * 1000000 +
-		    (b.tv_nsec - a.tv_nsec) / 1000;
-		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
-		    us);
-		ps->replies += oc.reply_id > 0;
-		ps->deferred += strcmp(oc.status, "deferred") == 0;
-		outcome_done(&oc);
-	}
-	daemon_routing_release(d, r);
-	return i == 0 && rc < 0 ? rc : (int)i;
-}
-
-static void
-after_pass(struct writer *w, const struct pass *ps)
-{
-	if (ps->replies > 0 && w->d->sender != NULL)
-		sender_wake(w->d->sender);
-	if (ps->deferred > 0 && w->d->fetcher != NULL)
-		fetcher_wake(w->d->fetcher);
-}
-
-/* One pass over pending inbound messages in a transaction of its own;
- * returns how many, or -errno.  Reads first: with nothing pending it
- * takes no lock, so a database locked elsewhere holds up no one. */
-static int
-process_pending(struct writer *w)
-{
-	struct daemon *d = w->d;
-	struct pass ps = { 0 };
-	struct msg *v = NULL;
-	size_t n = 0;
-	int rc;
-
-	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
-		 &n)) < 0 ||
-	    n == 0)
-		return rc;
-	pthread_mutex_lock(&d->write_lock);
-	if ((rc = store_begin(w->st)) < 0)
-		goto out;
-	if ((rc = process_within(w, v, n, &ps)) <= 0) {
-		store_rollback(w->st);
-		goto out;
-	}
-	if (store_commit(w->st) < 0) {
-		log_error("writer: cannot commit processed messages: %s",
-		    store_errmsg(w->st));
-		store_rollback(w->st);
-		rc = -EIO;
-		goto out;
-	}
-	after_pass(w, &ps);
-out:
-	pthread_mutex_unlock(&d->write_lock);
-	msgs_free(v, n);
-	return rc;
-}
-
 static void
 commit_jobs(struct writer *w, struct job *jobs)
 {
@@ -452,6 +309,119 @@ commit_jobs(struct writer *w, struct job *jobs)
 			pthread_cond_broadcast(&w->drained);
 		pthread_mutex_unlock(&w->lock);
 	}
+}
+
+static const char *
+reply_provider(const struct daemon *d, const char *name)
+{
+	const struct provider *p = conf_provider(d->conf, name);
+
+	if (p == NULL && d->conf->default_provider >= 0)
+		p = &d->conf->providers[d->conf->default_provider];
+	return p != NULL ? p->name : name;
+}
+
+/*
+ * A message that fails the same way pass after pass would hold every
+ * message behind it.  After POISON_STRIKES failures that are not the
+ * database being busy or full, it is set aside: marked ignored with the
+ * reason "processing failed" (kept, never deleted), and the queue moves on.
+ */
+static bool
+set_aside(struct writer *w, const struct msg *m, int err)
+{
+	if (err == -EBUSY || err == -ENOSPC || err == -ENOMEM)
+		return false;
+	if (w->poison_id != m->id) {
+		w->poison_id = m->id;
+		w->poison_strikes = 0;
+	}
+	if (++w->poison_strikes < POISON_STRIKES)
+		return false;
+	if (store_inbound_finish(w->st, m->id, "ignored", "processing failed",
+		NULL, NULL) < 0)
+		return false;
+	log_error(
+	    "writer: message %lld set aside after %d failed tries; it is kept as 'ignored' (processing failed)",
+	    (long long)m->id, POISON_STRIKES);
+	w->poison_id = 0;
+	return true;
+}
+
+/* One pass over pending inbound messages; returns how many, or -errno. */
+static int
+process_pending(struct writer *w)
+{
+	struct daemon *d = w->d;
+	struct routing *r;
+	struct msg *v = NULL;
+	size_t n = 0, i;
+	int rc, replies = 0, deferred = 0;
+
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
+	    n == 0)
+		return rc;
+	r = daemon_routing_acquire(d);
+	pthread_mutex_lock(&d->write_lock);
+	if ((rc = store_begin(w->st)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct pipeline_opts o = {
+			.reply_provider = reply_provider(d, v[i].provider),
+			.reply_status = "queued",
+			.channel = "sms",
+			.conf = d->conf,
+		};
+		struct outcome oc;
+		struct timespec a, b;
+		int64_t us;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		if ((rc = store_savepoint(w->st)) < 0)
+			break;
+		rc = pipeline_process(w->st, r, &d->conf->gw, &v[i], &o, &oc);
+		if (rc < 0) {
+			store_savepoint_rollback(w->st);
+			log_error("writer: message %lld not processed: %s",
+			    (long long)v[i].id, store_errmsg(w->st));
+			if (set_aside(w, &v[i], rc))
+				continue;
+			break;
+		}
+		if ((rc = store_savepoint_release(w->st)) < 0) {
+			outcome_done(&oc);
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		us = (b.tv_sec - a.tv_sec) * 1000000 +
+		    (b.tv_nsec - a.tv_nsec) / 1000;
+		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
+		    us);
+		replies += oc.reply_id > 0;
+		deferred += strcmp(oc.status, "deferred") == 0;
+		outcome_done(&oc);
+	}
+	if (i == 0 && rc < 0) {
+		store_rollback(w->st);
+		goto out;
+	}
+	if ((rc = store_commit(w->st)) < 0) {
+		log_error("writer: cannot commit processed messages: %s",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+		goto out;
+	}
+	if (replies > 0 && d->sender != NULL)
+		sender_wake(d->sender);
+	if (deferred > 0 && d->fetcher != NULL)
+		fetcher_wake(d->fetcher);
+	rc = (int)i;
+out:
+	pthread_mutex_unlock(&d->write_lock);
+	daemon_routing_release(d, r);
+	msgs_free(v, n);
+	return rc;
 }
 
 static void *

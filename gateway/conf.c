@@ -91,9 +91,9 @@ static const struct int_key gateway_ints[] = {
 
 /* --- small readers ---------------------------------------------------- */
 
-static int
-get_int(struct conf_errors *ce, const config_setting_t *group, const char *key,
-    int min, int max, int def, int *ret)
+int
+conf_get_int(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, int min, int max, int def, int *ret)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
 	long long v;
@@ -116,8 +116,8 @@ get_int(struct conf_errors *ce, const config_setting_t *group, const char *key,
 	return 0;
 }
 
-static int
-get_string(struct conf_errors *ce, const config_setting_t *group,
+int
+conf_get_string(struct conf_errors *ce, const config_setting_t *group,
     const char *key, bool required, const char **ret)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
@@ -141,9 +141,9 @@ get_string(struct conf_errors *ce, const config_setting_t *group,
 	return 0;
 }
 
-static int
-get_bool(struct conf_errors *ce, const config_setting_t *group, const char *key,
-    bool def, bool *ret)
+int
+conf_get_bool(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, bool def, bool *ret)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
 
@@ -665,7 +665,7 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 		    "'languages' group is required");
 		return;
 	}
-	get_string(ce, g, "default", false, &def);
+	conf_get_string(ce, g, "default", false, &def);
 	n = config_setting_length(g);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *l =
@@ -714,7 +714,7 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 		const char *name = NULL;
 
 		conf_reject_unknown(ce, order[i], lang_keys, NULL);
-		get_string(ce, order[i], "name", false, &name);
+		conf_get_string(ce, order[i], "name", false, &name);
 		r->lang_name[i] =
 		    xstrdup(name != NULL ? name : r->lang_code[i]);
 		for (int w = 0; w < RESERVED_COUNT; w++) {
@@ -777,10 +777,10 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 		    "a route must be a group { name = ...; handler = ...; }");
 		return;
 	}
-	get_string(ce, s, "name", true, &name);
-	get_string(ce, s, "handler", true, &hname);
-	get_bool(ce, s, "listed", true, &rt->listed);
-	get_bool(ce, s, "default", false, &isdef);
+	conf_get_string(ce, s, "name", true, &name);
+	conf_get_string(ce, s, "handler", true, &hname);
+	conf_get_bool(ce, s, "listed", true, &rt->listed);
+	conf_get_bool(ce, s, "default", false, &isdef);
 	if (name != NULL && !valid_name(name, 32))
 		conf_error(ce, config_setting_get_member(s, "name"),
 		    "route name '%s' must be lower-case letters, digits, '-' or '_'",
@@ -962,30 +962,30 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 	conf_reject_unknown(ce, g, gateway_keys, NULL);
 	for (size_t i = 0; i < ARRAY_LEN(gateway_ints); i++) {
 		const struct int_key *k = &gateway_ints[i];
-		get_int(ce, g, k->key, k->min, k->max, k->def,
+		conf_get_int(ce, g, k->key, k->min, k->max, k->def,
 		    (int *)((char *)gw + k->off));
 	}
-	get_string(ce, g, "listen", false, &listen);
+	conf_get_string(ce, g, "listen", false, &listen);
 	if (parse_listen(listen != NULL ? listen : "127.0.0.1:8080",
 		&gw->listen_host, &gw->listen_port) < 0)
 		conf_error(ce, config_setting_get_member(g, "listen"),
 		    "'listen' is '%s', must be HOST:PORT with a port 1..65535",
 		    listen);
-	get_string(ce, g, "database", false, &db);
+	conf_get_string(ce, g, "database", false, &db);
 	gw->database = db != NULL
 	    ? conf_resolve_path(ce, config_setting_get_member(g, "database"),
 		  db)
 	    : conf_default_path(ce, "var/baraza.db");
 	{
 		const char *mt = NULL;
-		get_string(ce, g, "metrics_token", false, &mt);
+		conf_get_string(ce, g, "metrics_token", false, &mt);
 		if (mt != NULL && strlen(mt) < 8)
 			conf_error(ce,
 			    config_setting_get_member(g, "metrics_token"),
 			    "'metrics_token' must be 8 or more characters");
 		gw->metrics_token = mt != NULL ? xstrdup(mt) : NULL;
 	}
-	get_string(ce, g, "timezone", false, &tz);
+	conf_get_string(ce, g, "timezone", false, &tz);
 	if (tz != NULL && !zone_exists(tz))
 		conf_error(ce, config_setting_get_member(g, "timezone"),
 		    "unknown time zone '%s' (an IANA name such as Africa/Nairobi)",
@@ -1030,12 +1030,12 @@ parse_export(struct conf_errors *ce, const config_setting_t *root,
 	ex->min_group = 5;
 	if (g != NULL) {
 		conf_reject_unknown(ce, g, export_keys, NULL);
-		get_string(ce, g, "dir", false, &dir);
-		get_string(ce, g, "time", false, &time);
-		get_string(ce, g, "phones", false, &phones);
-		get_bool(ce, g, "bom", true, &ex->bom);
-		get_int(ce, g, "keep_days", 0, 36500, 0, &ex->keep_days);
-		get_int(ce, g, "min_group", 1, 1000, 5, &ex->min_group);
+		conf_get_string(ce, g, "dir", false, &dir);
+		conf_get_string(ce, g, "time", false, &time);
+		conf_get_string(ce, g, "phones", false, &phones);
+		conf_get_bool(ce, g, "bom", true, &ex->bom);
+		conf_get_int(ce, g, "keep_days", 0, 36500, 0, &ex->keep_days);
+		conf_get_int(ce, g, "min_group", 1, 1000, 5, &ex->min_group);
 	}
 	ex->dir = dir != NULL
 	    ? conf_resolve_path(ce, config_setting_get_member(g, "dir"), dir)
@@ -1101,13 +1101,14 @@ parse_provider(struct conf_errors *ce, const config_setting_t *s,
 		    "a provider must be a group { name = ...; type = ...; }");
 		return;
 	}
-	get_string(ce, s, "name", true, &name);
-	get_string(ce, s, "type", true, &type);
-	get_string(ce, s, "from", false, &from);
-	get_bool(ce, s, "default", false, &isdef);
-	get_int(ce, s, "concurrency", 1, 1024, 4, &p->concurrency);
-	get_int(ce, s, "timeout_ms", 100, 300000, 10000, &p->timeout_ms);
-	get_int(ce, s, "poll_interval_s", 0, 86400, 0, &p->poll_interval_s);
+	conf_get_string(ce, s, "name", true, &name);
+	conf_get_string(ce, s, "type", true, &type);
+	conf_get_string(ce, s, "from", false, &from);
+	conf_get_bool(ce, s, "default", false, &isdef);
+	conf_get_int(ce, s, "concurrency", 1, 1024, 4, &p->concurrency);
+	conf_get_int(ce, s, "timeout_ms", 100, 300000, 10000, &p->timeout_ms);
+	conf_get_int(ce, s, "poll_interval_s", 0, 86400, 0,
+	    &p->poll_interval_s);
 	rate = config_setting_get_member(s, "rate_per_s");
 	if (rate != NULL) {
 		int t = config_setting_type(rate);

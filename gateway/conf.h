@@ -131,6 +131,18 @@ struct conf_override {
 };
 
 /*
+ * Readers of one optional setting of a group, for conf.c and the types
+ * that read their own settings (providers): each reports a wrong type or
+ * range at its line and leaves *ret at def (or NULL).
+ */
+int conf_get_int(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, int min, int max, int def, int *ret);
+int conf_get_string(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, bool required, const char **ret);
+int conf_get_bool(struct conf_errors *ce, const config_setting_t *group,
+    const char *key, bool def, bool *ret);
+
+/*
  * Loads path with the overrides applied, using the given handler table.
  * Diagnostics go to ce.  Returns the configuration, or NULL when there were
  * errors (ce->errors > 0) or the file could not be read.

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "provider_util.h"
 #include "smpp_link.h"
 
@@ -42,39 +43,21 @@ smpp_free(void *state)
 	free(s);
 }
 
-/* An optional integer setting within [min, max]. */
-static void
-opt_int(struct conf_errors *ce, const config_setting_t *s, const char *key,
-    int min, int max, int *ret)
-{
-	const config_setting_t *v = config_setting_get_member(s, key);
-
-	if (v == NULL)
-		return;
-	if (config_setting_type(v) != CONFIG_TYPE_INT ||
-	    config_setting_get_int(v) < min || config_setting_get_int(v) > max)
-		conf_error(ce, v, "smpp: '%s' must be a whole number %d..%d",
-		    key, min, max);
-	else
-		*ret = config_setting_get_int(v);
-}
-
-/* An optional string setting of at most max bytes. */
+/* An optional string setting of at most max bytes (the field's size in
+ * the bind PDU); a copy, def's when absent. */
 static char *
-opt_str(struct conf_errors *ce, const config_setting_t *s, const char *key,
+opt_str(struct conf_errors *ce, const config_setting_t *set, const char *key,
     size_t max, const char *def)
 {
-	const config_setting_t *v = config_setting_get_member(s, key);
-	const char *str;
+	const char *str = NULL;
 
-	if (v == NULL)
+	if (conf_get_string(ce, set, key, false, &str) < 0)
+		return NULL;
+	if (str == NULL)
 		return def != NULL ? xstrdup(def) : NULL;
-	str = config_setting_get_string(v);
-	if (str == NULL || strlen(str) > max) {
-		conf_error(ce, v,
-		    "smpp: '%s' must be a string of at most %zu "
-		    "characters",
-		    key, max);
+	if (strlen(str) > max) {
+		conf_error(ce, config_setting_get_member(set, key),
+		    "smpp: '%s' must be at most %zu characters", key, max);
 		return NULL;
 	}
 	return xstrdup(str);
@@ -110,15 +93,15 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	static const char *const longs[] = { "udh", "sar", "payload", NULL };
 	struct smpp *s = xcalloc(1, sizeof(*s));
 	struct smpp_conf *c = &s->c;
-	int before = ce->errors, port = 2775, pair = 0, alpha = 0, lng = 0;
-	int receipts = 1;
+	int before = ce->errors, port, pair = 0, alpha = 0, lng = 0;
+	bool receipts;
 
 	c->host = opt_str(ce, set, "host", 253, NULL);
 	if (c->host == NULL && ce->errors == before)
 		conf_error(ce, set,
 		    "smpp: 'host' (the SMSC's address) is "
 		    "required");
-	opt_int(ce, set, "port", 1, 65535, &port);
+	conf_get_int(ce, set, "port", 1, 65535, 2775, &port);
 	c->port = xasprintf("%d", port);
 	c->system_id = opt_str(ce, set, "system_id", 15, NULL);
 	if (c->system_id == NULL && ce->errors == before)
@@ -130,11 +113,11 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	opt_word(ce, set, "bind", binds,
 	    "\"transceiver\" or \"transmitter+receiver\"", &pair);
 	c->pair = pair == 1;
-	c->src_ton = c->src_npi = c->dst_ton = c->dst_npi = -1;
-	opt_int(ce, set, "source_ton", 0, 6, &c->src_ton);
-	opt_int(ce, set, "source_npi", 0, 18, &c->src_npi);
-	opt_int(ce, set, "dest_ton", 0, 6, &c->dst_ton);
-	opt_int(ce, set, "dest_npi", 0, 18, &c->dst_npi);
+	/* -1: by the number's form */
+	conf_get_int(ce, set, "source_ton", 0, 6, -1, &c->src_ton);
+	conf_get_int(ce, set, "source_npi", 0, 18, -1, &c->src_npi);
+	conf_get_int(ce, set, "dest_ton", 0, 6, -1, &c->dst_ton);
+	conf_get_int(ce, set, "dest_npi", 0, 18, -1, &c->dst_npi);
 	opt_word(ce, set, "alphabet", alphabets,
 	    "\"gsm\", \"latin1\" or \"ascii\" (what data_coding 0 means to "
 	    "this SMSC)",
@@ -143,21 +126,17 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	opt_word(ce, set, "long_messages", longs,
 	    "\"udh\", \"sar\" or \"payload\"", &lng);
 	c->long_mode = (enum smpp_long)lng;
-	if (config_setting_get_member(set, "receipts") != NULL &&
-	    !config_setting_lookup_bool(set, "receipts", &receipts))
-		conf_error(ce, config_setting_get_member(set, "receipts"),
-		    "smpp: 'receipts' must be true or false");
+	conf_get_bool(ce, set, "receipts", true, &receipts);
 	c->receipts = receipts;
-	c->enquire_link_s = 30;
-	c->response_s = 30;
-	c->reconnect_max_s = 60;
-	c->throttle_ms = 1000;
-	c->redelivery_s = 120;
-	opt_int(ce, set, "enquire_link_s", 1, 3600, &c->enquire_link_s);
-	opt_int(ce, set, "response_timeout_s", 1, 600, &c->response_s);
-	opt_int(ce, set, "reconnect_max_s", 1, 3600, &c->reconnect_max_s);
-	opt_int(ce, set, "throttle_pause_ms", 10, 60000, &c->throttle_ms);
-	opt_int(ce, set, "redelivery_window_s", 0, 3600, &c->redelivery_s);
+	conf_get_int(ce, set, "enquire_link_s", 1, 3600, 30,
+	    &c->enquire_link_s);
+	conf_get_int(ce, set, "response_timeout_s", 1, 600, 30, &c->response_s);
+	conf_get_int(ce, set, "reconnect_max_s", 1, 3600, 60,
+	    &c->reconnect_max_s);
+	conf_get_int(ce, set, "throttle_pause_ms", 10, 60000, 1000,
+	    &c->throttle_ms);
+	conf_get_int(ce, set, "redelivery_window_s", 0, 3600, 120,
+	    &c->redelivery_s);
 	if (ce->errors > before) {
 		smpp_free(s);
 		return -EINVAL;

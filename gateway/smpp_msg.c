@@ -306,15 +306,17 @@ smpp_text_decode(const struct smpp_pdu *p, enum smpp_alphabet a,
 		return -EINVAL;
 	}
 	buf_init(&b);
-	if (how == DC_UCS2)
+	if (how == DC_UCS2) {
 		rc = utf16be_to_utf8(o, n, &b);
-	else if (how == DC_GSM && (rc = gsm7_to_utf8(o, n, &b)) == 0)
-		;
-	else {
-		/* octets above 0x7F under data_coding 0: the SMSC sent
-		 * 8-bit text; read it as Latin-1 rather than lose it */
-		buf_reset(&b);
-		rc = latin1_to_utf8(o, n, &b);
+	} else {
+		rc = how == DC_GSM ? gsm7_to_utf8(o, n, &b) : -EINVAL;
+		if (rc < 0) {
+			/* Latin-1, or octets above 0x7F where GSM-7 was
+			 * meant: the SMSC sent 8-bit text; read it as
+			 * Latin-1 rather than lose it */
+			buf_reset(&b);
+			rc = latin1_to_utf8(o, n, &b);
+		}
 	}
 	if (rc < 0 || b.len > MSG_TEXT_MAX) {
 		*why = rc < 0 ? "octets that do not decode in its data_coding"

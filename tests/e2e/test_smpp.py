@@ -357,8 +357,8 @@ class SmppSessionTest(unittest.TestCase):
         rc, out, err = self.gw.cli("check")
         self.assertEqual(rc, 1)
         for want in ["'host' (the SMSC's address) is required",
-                     "'port' must be a whole number 1..65535",
-                     "'system_id' must be a string of at most 15 characters",
+                     "'port' is 99999, must be 1..65535",
+                     "'system_id' must be at most 15 characters",
                      "'bind' must be \"transceiver\" or \"transmitter+receiver\"",
                      "'long_messages' must be \"udh\", \"sar\" or \"payload\"",
                      "'alphabet' must be \"gsm\", \"latin1\" or \"ascii\"",

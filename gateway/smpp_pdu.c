@@ -242,13 +242,24 @@ smpp_pdu_decode(const uint8_t *p, size_t n, struct smpp_pdu *ret)
 	return c.bad ? -EINVAL : 0;
 }
 
+struct name {
+	uint32_t code;
+	const char *name;
+};
+
+static const char *
+name_of(const struct name *names, size_t n, uint32_t code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i].code == code)
+			return names[i].name;
+	return NULL;
+}
+
 const char *
 smpp_cmd_name(uint32_t cmd)
 {
-	static const struct {
-		uint32_t cmd;
-		const char *name;
-	} names[] = {
+	static const struct name names[] = {
 		{ SMPP_GENERIC_NACK, "generic_nack" },
 		{ SMPP_BIND_RECEIVER, "bind_receiver" },
 		{ SMPP_BIND_RECEIVER | SMPP_RESP, "bind_receiver_resp" },
@@ -270,19 +281,15 @@ smpp_cmd_name(uint32_t cmd)
 		{ SMPP_ALERT_NOTIFICATION, "alert_notification" },
 	};
 
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (names[i].cmd == cmd)
-			return names[i].name;
-	return "unknown";
+	const char *name = name_of(names, ARRAY_LEN(names), cmd);
+
+	return name != NULL ? name : "unknown";
 }
 
 const char *
 smpp_status_name(uint32_t status, char tmp[12])
 {
-	static const struct {
-		uint32_t status;
-		const char *name;
-	} names[] = {
+	static const struct name names[] = {
 		{ ESME_ROK, "ESME_ROK" },
 		{ ESME_RINVMSGLEN, "ESME_RINVMSGLEN" },
 		{ ESME_RINVCMDLEN, "ESME_RINVCMDLEN" },
@@ -303,9 +310,10 @@ smpp_status_name(uint32_t status, char tmp[12])
 		{ 0xFF, "ESME_RUNKNOWNERR" },
 	};
 
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (names[i].status == status)
-			return names[i].name;
+	const char *name = name_of(names, ARRAY_LEN(names), status);
+
+	if (name != NULL)
+		return name;
 	snprintf(tmp, 12, "0x%08x", (unsigned)status);
 	return tmp;
 }

@@ -121,6 +121,16 @@ def kannel_run(port, n):
     return secs if got == n else None
 
 
+def cpu_seconds(pid):
+    """user + system CPU seconds of a process so far (0 once it is gone)"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def start_kannel(conf_text, ports):
     for prog in (BEARERBOX, SMSBOX, FAKESMSC):
         if not os.access(prog, os.X_OK):
@@ -172,10 +182,15 @@ def chain(baraza, n, app):
     procs.insert(0, p)
     try:
         kannel_run(ports["fake"], max(n // 10, 100))  # warm-up
-        runs = sorted(r for r in (kannel_run(ports["fake"], n) for _ in range(3))
-                      if r is not None)
+        cpu0 = [cpu_seconds(q.pid) for q in procs]
+        runs = [kannel_run(ports["fake"], n) for _ in range(3)]
+        cpu = [(cpu_seconds(q.pid) - c) * 1000 * 1000 / (3 * n)
+               for q, c in zip(procs, cpu0)]
+        runs = sorted(r for r in runs if r is not None)
         if not runs:
             sys.exit("the %s chain answered fewer than %d messages" % (app, n))
+        print("  %s chain, CPU ms per 1,000 messages: %s %.0f, bearerbox %.0f, smsbox %.0f"
+              % (app, app, cpu[0], cpu[1], cpu[2]), flush=True)
         return n / runs[len(runs) // 2]
     finally:
         stop_all(procs)

@@ -127,10 +127,10 @@ discard(char *d, size_t s, size_t n, void *u)
 	return s * n;
 }
 
-/* Posts n messages to url with conc connections -- as fast as they go,
- * or at rate per second when rate > 0 (an offered load); returns acks/s
- * and records each message's post and acknowledgement times. */
-/* Posts n messages from +PREFIX NNNNNNNN (2547: measured, 2548: warm-up). */
+/* Posts n messages from +PREFIXNNNNNNNN (2547: measured, 2548: the
+ * warm-up) to url with conc connections -- as fast as they go, or at rate
+ * per second when rate > 0 (an offered load); returns acks/s and records
+ * each message's post and acknowledgement times. */
 static double
 load(const char *url, int n, int conc, double rate, const char *prefix,
     long *ret_bad)

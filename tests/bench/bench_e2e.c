@@ -285,6 +285,14 @@ peak_rss_kb(pid_t pid)
 	return kb;
 }
 
+/* The sink starts counting the replies to messages 0..n-1 again. */
+static void
+forget_replies(int n)
+{
+	memset(reply_us, 0, (size_t)n * sizeof(*reply_us));
+	atomic_store(&replies, 0);
+}
+
 /* CPU seconds (user + system) the process has used so far. */
 static double
 cpu_seconds(pid_t pid)
@@ -373,15 +381,13 @@ drain(const char *baraza, int n)
 		FILE *f;
 
 		/* baseline: as many connections posting straight to the sink */
-		memset(reply_us, 0, (size_t)n * sizeof(*reply_us));
-		atomic_store(&replies, 0);
+		forget_replies(n);
 		snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", sport);
 		load(url, n, concs[c], 0, "2547", &bad);
 		if (collect(n, &base, &p50, &p99, 120) < 0)
 			return 2;
 
-		memset(reply_us, 0, (size_t)n * sizeof(*reply_us));
-		atomic_store(&replies, 0);
+		forget_replies(n);
 		if (mkdtemp(dir) == NULL)
 			return 2;
 		snprintf(conf, sizeof(conf), "%s/baraza.conf", dir);
@@ -484,8 +490,7 @@ main(int argc, char **argv)
 	} else {
 		base_ack = base_rate = base_p50 = base_p99 = 0;
 	}
-	memset(reply_us, 0, (size_t)nmsg * sizeof(*reply_us));
-	atomic_store(&replies, 0);
+	forget_replies(nmsg);
 
 	/* baraza */
 	if (mkdtemp(dir) == NULL)

@@ -134,14 +134,15 @@ add_polled(struct writer *w, struct job *j)
 	return rc;
 }
 
-/* Routes, as they are, the parts whose missing siblings are overdue. */
-static void
+/* Routes, as they are, the parts whose missing siblings are overdue;
+ * returns how many messages were routed. */
+static size_t
 join_overdue_parts(struct writer *w)
 {
 	int64_t before =
 	    now_ms() - (int64_t)w->d->conf->gw.concat_timeout_s * 1000;
 	char **prov = NULL, **num = NULL, **ref = NULL;
-	size_t n = 0;
+	size_t n = 0, routed = 0;
 	int rc;
 
 	pthread_mutex_lock(&w->d->write_lock);
@@ -162,13 +163,14 @@ join_overdue_parts(struct writer *w)
 		log_info(
 		    "writer: %zu message(s) routed with parts missing after %d s",
 		    n, w->d->conf->gw.concat_timeout_s);
-		w->more = true;
+		routed = n;
 	}
 out:
 	pthread_mutex_unlock(&w->d->write_lock);
 	strv_free(prov, n);
 	strv_free(num, n);
 	strv_free(ref, n);
+	return routed;
 }
 
 /*
@@ -424,6 +426,16 @@ out:
 	return rc;
 }
 
+/* Another pass follows at once: set under the lock, so that neither this
+ * nor a concurrent writer_wake() is lost. */
+static void
+go_on(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->more = true;
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -460,6 +472,7 @@ writer_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
+		w->more = false; /* a writer_wake() from now on sets it again */
 		pthread_mutex_unlock(&w->lock);
 
 		/* inbound and reports commit separately, each batch in order */
@@ -472,19 +485,19 @@ writer_main(void *arg)
 			last->next = NULL;
 			commit_jobs(w, first);
 		}
-		if (mono_ms() < retry_at) {
-			w->more = false;
+		if (mono_ms() < retry_at)
 			continue;
-		}
 		if (mono_ms() >= parts_at) {
-			join_overdue_parts(w);
+			if (join_overdue_parts(w) > 0)
+				go_on(w);
 			parts_at = mono_ms() + 1000;
 		}
 		n = process_pending(w);
 		if (n < 0)
 			retry_at =
 			    mono_ms() + 1000; /* the store failed: back off */
-		w->more = n == PROCESS_BATCH_MAX;
+		if (n == PROCESS_BATCH_MAX)
+			go_on(w);
 	}
 	return NULL;
 }

@@ -23,6 +23,8 @@
 #define SENDER_STOP_MS  5000  /* wait for sends in flight at shutdown */
 #define SENDER_BUSY_MS  50    /* wait for another process's write lock */
 #define SENDER_IDLE_MAX 64    /* finished easy handles kept for reuse */
+#define RECORD_WAIT_MS  5     /* outcomes gather this long to share a commit */
+#define RECORD_MAX      256   /* ... or until this many are waiting */
 
 struct result {
 	int64_t id;
@@ -63,8 +65,9 @@ struct completion {
 struct pstate {
 	const struct provider *p;
 	int inflight;
-	int slots;    /* messages in flight at most */
-	int64_t *ids; /* in flight, `slots` of them, 0 = free */
+	int unrecorded; /* sent, outcome not written yet */
+	int slots;      /* messages in flight at most */
+	int64_t *ids;   /* in flight, `slots` of them, 0 = free */
 	double tokens;
 	int64_t refill_ms;
 };
@@ -82,6 +85,7 @@ struct sender {
 	CURL *idle[SENDER_IDLE_MAX]; /* reset, ready for the next send */
 	int nidle;
 	int record_failures; /* consecutive failed record_results() */
+	int64_t record_at;   /* mono ms to record what waits; 0: nothing */
 	struct result *results;
 	size_t nresults, capresults;
 	unsigned rnd;
@@ -120,6 +124,7 @@ add_result(struct sender *s, int64_t id, int provider, int attempts,
 	r->res = res;
 	r->out = *out; /* takes the strings */
 	memset(out, 0, sizeof(*out));
+	s->ps[provider].unrecorded++;
 }
 
 static void
@@ -494,9 +499,39 @@ record_results(struct sender *s)
 			    (long long)r->id, r->attempts,
 			    r->out.reason ? r->out.reason : "?");
 		send_outcome_done(&r->out);
+		s->ps[r->provider].unrecorded--;
 	}
 	s->nresults = 0;
 	return 0;
+}
+
+/*
+ * Whether the outcomes and receipts taken should be written now.  They
+ * gather for up to RECORD_WAIT_MS, so that a busy sender writes them in
+ * one commit rather than one per loop: nothing waits on them (the slots
+ * are free already, and a message whose outcome is not written yet is not
+ * sent again), and after a crash an unwritten outcome is a message sent
+ * again, as promised (at least once).  Otherwise shortens *wait to when
+ * they are due.
+ */
+static bool
+record_due(struct sender *s, bool stopping, int *wait)
+{
+	int64_t now = mono_ms();
+
+	if (s->nresults == 0 && s->receipts == NULL) {
+		s->record_at = 0;
+		return false;
+	}
+	if (s->record_at == 0)
+		s->record_at = now + RECORD_WAIT_MS;
+	if (stopping || now >= s->record_at || s->nresults >= RECORD_MAX) {
+		s->record_at = 0;
+		return true;
+	}
+	if (s->record_at - now < *wait)
+		*wait = (int)(s->record_at - now);
+	return false;
 }
 
 /* Starts what each provider may start now; returns ms until a token. */
@@ -537,7 +572,8 @@ fill(struct sender *s)
 		}
 		if (avail <= 0)
 			continue;
-		limit = ps->inflight + avail;
+		/* the first rows are those in flight or not yet written */
+		limit = ps->inflight + ps->unrecorded + avail;
 		if (store_outbound_due(s->st, p->name, now, limit, &v, &n) <
 		    0) {
 			log_error("sender: cannot read the queue: %s",
@@ -580,10 +616,11 @@ sender_main(void *arg)
 		wait = stopping ? 100 : fill(s);
 		curl_multi_perform(s->multi, &running);
 		finished = finish_transfers(s) + take_completions(s);
-		if (record_results(s) < 0) {
-			finished =
-			    0; /* back off: the database is not writable */
+		if (record_due(s, stopping, &wait) && record_results(s) < 0) {
+			/* back off: the database is not writable */
+			finished = 0;
 			wait = SENDER_IDLE_MS;
+			s->record_at = mono_ms() + SENDER_IDLE_MS;
 		}
 		if (stopping && (running == 0 || mono_ms() > stop_deadline))
 			break;

@@ -506,18 +506,20 @@ record_results(struct sender *s)
 }
 
 /*
- * Whether the outcomes and receipts taken should be written now.  They
- * gather for up to RECORD_WAIT_MS, so that a busy sender writes them in
- * one commit rather than one per loop: nothing waits on them (the slots
- * are free already, and a message whose outcome is not written yet is not
- * sent again), and after a crash an unwritten outcome is a message sent
- * again, as promised (at least once).  Otherwise shortens *wait to when
- * they are due.
+ * Whether the outcomes and receipts taken should be written now.  While
+ * other sends are in flight they gather for up to RECORD_WAIT_MS, so that
+ * a busy sender writes them in one commit rather than one per loop:
+ * nothing waits on them (the slots are free already, and a message whose
+ * outcome is not written yet is not sent again), and after a crash an
+ * unwritten outcome is a message sent again, as promised (at least once).
+ * An idle sender writes at once, so a quick delivery report finds the
+ * provider's id.  Otherwise shortens *wait to when they are due.
  */
 static bool
 record_due(struct sender *s, bool stopping, int *wait)
 {
 	int64_t now = mono_ms();
+	bool busy = false;
 
 	if (s->nresults == 0 && s->receipts == NULL) {
 		s->record_at = 0;
@@ -525,7 +527,10 @@ record_due(struct sender *s, bool stopping, int *wait)
 	}
 	if (s->record_at == 0)
 		s->record_at = now + RECORD_WAIT_MS;
-	if (stopping || now >= s->record_at || s->nresults >= RECORD_MAX) {
+	for (size_t i = 0; i < s->nps; i++)
+		busy = busy || s->ps[i].inflight > 0;
+	if (stopping || !busy || now >= s->record_at ||
+	    s->nresults >= RECORD_MAX) {
 		s->record_at = 0;
 		return true;
 	}

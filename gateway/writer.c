@@ -34,6 +34,7 @@ struct writer {
 	bool stop;
 	bool closed;       /* intake closed: writer_submit() refuses */
 	bool more;         /* the last processing pass was full: go on */
+	int64_t retry_at;  /* mono ms: processing failed, wait until then */
 	long outstanding;  /* jobs submitted and not yet done */
 	int64_t poison_id; /* the message that failed last, and how often */
 	int poison_strikes;
@@ -249,70 +250,6 @@ ussd_job(struct writer *w, struct job *j)
 	return rc;
 }
 
-static void
-commit_jobs(struct writer *w, struct job *jobs)
-{
-	struct metrics *mx = &w->d->metrics;
-	struct job *j, *next;
-	int rc;
-
-	pthread_mutex_lock(&w->d->write_lock);
-	rc = store_begin(w->st);
-	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
-		if (j->kind == JOB_INBOUND) {
-			rc = add_inbound(w, j);
-		} else if (j->kind == JOB_POLL) {
-			rc = add_polled(w, j);
-		} else if (j->kind == JOB_USSD) {
-			j->err = ussd_job(w, j);
-		} else {
-			rc = store_outbound_report(w->st, j->provider->name,
-			    j->dlr.our_id, j->dlr.provider_id,
-			    dlr_status_name(j->dlr.status), j->dlr.reason,
-			    j->at, &j->found);
-		}
-	}
-	if (rc == 0)
-		rc = store_commit(w->st);
-	if (rc < 0) {
-		log_error("writer: cannot commit %s: %s",
-		    jobs->kind == JOB_INBOUND    ? "inbound messages"
-			: jobs->kind == JOB_USSD ? "ussd steps"
-						 : "reports",
-		    store_errmsg(w->st));
-		store_rollback(w->st);
-	}
-	pthread_mutex_unlock(&w->d->write_lock);
-	for (j = jobs; j != NULL; j = next) {
-		int p = metrics_provider(mx, j->provider->name);
-
-		next = j->next;
-		if (j->kind != JOB_USSD || rc < 0)
-			j->err = rc;
-		if (j->kind == JOB_POLL)
-			metrics_in(mx, p,
-			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);
-		else if (j->kind == JOB_INBOUND)
-			metrics_in(mx, p,
-			    rc < 0       ? M_IN_UNAVAILABLE
-				: j->dup ? M_IN_DUPLICATE
-					 : M_IN_ACCEPTED);
-		else if (rc == 0 && j->found)
-			metrics_out(mx, p,
-			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
-				: j->dlr.status == DLR_SENT ? M_OUT_SENT
-							    : M_OUT_FAILED_DLR);
-		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
-		    j->id > 0)
-			process_sync(w, j);
-		j->done(j, j->arg);
-		pthread_mutex_lock(&w->lock);
-		if (--w->outstanding == 0)
-			pthread_cond_broadcast(&w->drained);
-		pthread_mutex_unlock(&w->lock);
-	}
-}
-
 static const char *
 reply_provider(const struct daemon *d, const char *name)
 {
@@ -350,24 +287,26 @@ set_aside(struct writer *w, const struct msg *m, int err)
 	return true;
 }
 
-/* One pass over pending inbound messages; returns how many, or -errno. */
+/* What a processing pass leaves to do once it is committed. */
+struct pass {
+	int replies;  /* queued: wake the sender */
+	int deferred; /* waiting on a live source: wake the fetcher */
+};
+
+/*
+ * Processes messages v[0..n) (still 'received', oldest first) in the open
+ * transaction, each in a savepoint of its own; returns how many (those set
+ * aside included), or -errno when the store failed before the first.
+ */
 static int
-process_pending(struct writer *w)
+process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 {
 	struct daemon *d = w->d;
 	struct routing *r;
-	struct msg *v = NULL;
-	size_t n = 0, i;
-	int rc, replies = 0, deferred = 0;
+	size_t i;
+	int rc = 0;
 
-	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
-		 &n)) < 0 ||
-	    n == 0)
-		return rc;
 	r = daemon_routing_acquire(d);
-	pthread_mutex_lock(&d->write_lock);
-	if ((rc = store_begin(w->st)) < 0)
-		goto out;
 	for (i = 0; i < n; i++) {
 		struct pipeline_opts o = {
 			.reply_provider = reply_provider(d, v[i].provider),
@@ -400,12 +339,63 @@ process_pending(struct writer *w)
 		    (b.tv_nsec - a.tv_nsec) / 1000;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
-		replies += oc.reply_id > 0;
-		deferred += strcmp(oc.status, "deferred") == 0;
+		pass->replies += oc.reply_id > 0;
+		pass->deferred += strcmp(oc.status, "deferred") == 0;
 		outcome_done(&oc);
 	}
-	if (i == 0 && rc < 0) {
+	daemon_routing_release(d, r);
+	return i == 0 && rc < 0 ? rc : (int)i;
+}
+
+/* Processes up to PROCESS_BATCH_MAX pending messages in the open
+ * transaction; returns how many, or -errno. */
+static int
+process_pending_in(struct writer *w, struct pass *pass)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
+	    n == 0)
+		return rc;
+	rc = process_in(w, v, n, pass);
+	msgs_free(v, n);
+	return rc;
+}
+
+/* After a processing pass is committed. */
+static void
+pass_done(struct writer *w, const struct pass *pass)
+{
+	if (pass->replies > 0 && w->d->sender != NULL)
+		sender_wake(w->d->sender);
+	if (pass->deferred > 0 && w->d->fetcher != NULL)
+		fetcher_wake(w->d->fetcher);
+}
+
+/* A pass of its own over pending inbound messages; returns how many, or
+ * -errno.  The queue is read first, outside the write lock: with nothing
+ * to do, nothing waits on a database another process holds. */
+static int
+process_pending(struct writer *w)
+{
+	struct pass pass = { 0 };
+	struct msg *v = NULL;
+	size_t nv = 0;
+	int n, rc;
+
+	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
+		 &nv)) < 0 ||
+	    nv == 0)
+		return rc;
+	pthread_mutex_lock(&w->d->write_lock);
+	if ((rc = store_begin(w->st)) < 0)
+		goto out;
+	if ((n = process_in(w, v, nv, &pass)) <= 0) {
 		store_rollback(w->st);
+		rc = n;
 		goto out;
 	}
 	if ((rc = store_commit(w->st)) < 0) {
@@ -414,16 +404,99 @@ process_pending(struct writer *w)
 		store_rollback(w->st);
 		goto out;
 	}
-	if (replies > 0 && d->sender != NULL)
-		sender_wake(d->sender);
-	if (deferred > 0 && d->fetcher != NULL)
-		fetcher_wake(d->fetcher);
-	rc = (int)i;
+	pass_done(w, &pass);
+	rc = n;
 out:
-	pthread_mutex_unlock(&d->write_lock);
-	daemon_routing_release(d, r);
-	msgs_free(v, n);
+	pthread_mutex_unlock(&w->d->write_lock);
+	msgs_free(v, nv);
 	return rc;
+}
+
+/*
+ * Commits a batch of jobs of one kind.  New messages are processed in the
+ * same transaction -- those waiting before them first -- so a message, its
+ * reply and their index entries cost one commit, not two; a message that
+ * fails to process leaves the batch as it is (it stays 'received').  Not
+ * when a job wants its reply in the HTTP answer: process_sync() follows.
+ * Returns how many messages were processed, or -1 when none was tried.
+ */
+static int
+commit_jobs(struct writer *w, struct job *jobs)
+{
+	struct metrics *mx = &w->d->metrics;
+	struct pass pass = { 0 };
+	struct job *j, *next;
+	int rc, processed = -1;
+	bool inline_ok =
+	    (jobs->kind == JOB_INBOUND || jobs->kind == JOB_POLL) &&
+	    mono_ms() >= w->retry_at;
+
+	for (j = jobs; j != NULL; j = j->next)
+		inline_ok = inline_ok && !j->sync;
+	pthread_mutex_lock(&w->d->write_lock);
+	rc = store_begin(w->st);
+	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
+		if (j->kind == JOB_INBOUND) {
+			rc = add_inbound(w, j);
+		} else if (j->kind == JOB_POLL) {
+			rc = add_polled(w, j);
+		} else if (j->kind == JOB_USSD) {
+			j->err = ussd_job(w, j);
+		} else {
+			rc = store_outbound_report(w->st, j->provider->name,
+			    j->dlr.our_id, j->dlr.provider_id,
+			    dlr_status_name(j->dlr.status), j->dlr.reason,
+			    j->at, &j->found);
+		}
+	}
+	if (rc == 0 && inline_ok) {
+		processed = process_pending_in(w, &pass);
+		if (processed < 0)
+			w->retry_at = mono_ms() + 1000;
+	}
+	if (rc == 0)
+		rc = store_commit(w->st);
+	if (rc < 0) {
+		processed = -1;
+		log_error("writer: cannot commit %s: %s",
+		    jobs->kind == JOB_INBOUND    ? "inbound messages"
+			: jobs->kind == JOB_USSD ? "ussd steps"
+						 : "reports",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+	} else {
+		pass_done(w, &pass);
+	}
+	pthread_mutex_unlock(&w->d->write_lock);
+	for (j = jobs; j != NULL; j = next) {
+		int p = metrics_provider(mx, j->provider->name);
+
+		next = j->next;
+		if (j->kind != JOB_USSD || rc < 0)
+			j->err = rc;
+		if (j->kind == JOB_POLL)
+			metrics_in(mx, p,
+			    rc < 0 ? M_IN_UNAVAILABLE : M_IN_ACCEPTED);
+		else if (j->kind == JOB_INBOUND)
+			metrics_in(mx, p,
+			    rc < 0       ? M_IN_UNAVAILABLE
+				: j->dup ? M_IN_DUPLICATE
+					 : M_IN_ACCEPTED);
+		else if (rc == 0 && j->found)
+			metrics_out(mx, p,
+			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
+				: j->dlr.status == DLR_SENT ? M_OUT_SENT
+							    : M_OUT_FAILED_DLR);
+		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
+		    j->id > 0)
+			process_sync(w, j);
+		j->done(j, j->arg);
+		pthread_mutex_lock(&w->lock);
+		if (--w->outstanding == 0)
+			pthread_cond_broadcast(&w->drained);
+		pthread_mutex_unlock(&w->lock);
+	}
+	return processed;
 }
 
 /* Another pass follows at once: set under the lock, so that neither this
@@ -440,7 +513,7 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	int64_t retry_at = 0, parts_at = 0;
+	int64_t parts_at = 0;
 
 	for (;;) {
 		struct job *jobs, *j;
@@ -475,27 +548,32 @@ writer_main(void *arg)
 		w->more = false; /* a writer_wake() from now on sets it again */
 		pthread_mutex_unlock(&w->lock);
 
-		/* inbound and reports commit separately, each batch in order */
+		/* inbound and reports commit separately, each batch in order;
+		 * the last inbound batch says whether anything is left */
+		n = -1;
 		while (jobs != NULL) {
 			struct job *first = jobs, *last = jobs;
+			int done;
+
 			while (last->next != NULL &&
 			    last->next->kind == first->kind)
 				last = last->next;
 			jobs = last->next;
 			last->next = NULL;
-			commit_jobs(w, first);
+			if ((done = commit_jobs(w, first)) >= 0)
+				n = done;
 		}
-		if (mono_ms() < retry_at)
+		if (mono_ms() < w->retry_at)
 			continue;
 		if (mono_ms() >= parts_at) {
 			if (join_overdue_parts(w) > 0)
-				go_on(w);
+				n = -1;
 			parts_at = mono_ms() + 1000;
 		}
-		n = process_pending(w);
-		if (n < 0)
-			retry_at =
-			    mono_ms() + 1000; /* the store failed: back off */
+		if (n < 0 || n == PROCESS_BATCH_MAX)
+			n = process_pending(w);
+		if (n < 0) /* the store failed: back off */
+			w->retry_at = mono_ms() + 1000;
 		if (n == PROCESS_BATCH_MAX)
 			go_on(w);
 	}

@@ -4,9 +4,11 @@
  * hand it jobs (an inbound message, a delivery report); it commits every
  * job waiting in one transaction (group commit: one fsync for many
  * messages), then reports each job's outcome through its callback, which
- * resumes the suspended HTTP request.  Between batches it processes the
- * inbound messages still 'received' -- routing, handler, reply queued and
- * message marked processed in one transaction -- and wakes the sender.
+ * resumes the suspended HTTP request.  It processes the inbound messages
+ * still 'received' -- routing, handler, reply queued and message marked
+ * processed -- in the transaction that stores them (oldest first, so those
+ * left from before go first), or in a pass of their own between batches,
+ * and wakes the sender.
  */
 #ifndef BARAZA_WRITER_H
 #define BARAZA_WRITER_H

@@ -64,6 +64,9 @@ class ExportTest(unittest.TestCase):
         self.ask(n, "4")
         self.ask(n, "1")
         self.assertIn("Thank you", self.ask(n, "-1, or \"more\" taps"))
+        # a settled day: the sender has written every reply's outcome
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE status = 'queued'")[0][0] == 0, 5))
         rc, out, err = self.export("--date", self.today, "--out", self.out)
         self.assertEqual(rc, 0, err)
         day = os.path.join(self.out, self.today)

@@ -539,17 +539,32 @@ record_due(struct sender *s, bool stopping, int *wait)
 	return false;
 }
 
+struct taken {
+	const struct sender *s;
+	const struct pstate *ps;
+};
+
+/* In flight, or sent and its outcome not written yet: not read again. */
+static bool
+is_taken(void *arg, int64_t id)
+{
+	const struct taken *t = arg;
+
+	return in_flight(t->ps, id) || unrecorded(t->s, id);
+}
+
 /* Starts what each provider may start now; returns ms until a token. */
 static int
 fill(struct sender *s)
 {
 	int64_t now = now_ms(), mono = mono_ms();
 	int wait = SENDER_IDLE_MS;
+	struct taken taken;
 
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
-		int avail = ps->slots - ps->inflight, limit;
+		int avail = ps->slots - ps->inflight, limit, seen;
 		int64_t next;
 		struct msg *v = NULL;
 		size_t n = 0;
@@ -579,21 +594,21 @@ fill(struct sender *s)
 			continue;
 		/* the first rows are those in flight or not yet written */
 		limit = ps->inflight + ps->unrecorded + avail;
-		if (store_outbound_due(s->st, p->name, now, limit, &v, &n) <
-		    0) {
+		taken.s = s;
+		taken.ps = ps;
+		if ((seen = store_outbound_due(s->st, p->name, now, limit,
+			 is_taken, &taken, &v, &n)) < 0) {
 			log_error("sender: cannot read the queue: %s",
 			    store_errmsg(s->st));
 			return SENDER_IDLE_MS;
 		}
 		for (size_t k = 0; k < n && avail > 0; k++) {
-			if (in_flight(ps, v[k].id) || unrecorded(s, v[k].id))
-				continue;
 			start_send(s, (int)i, &v[k]);
 			avail--;
 			if (p->rate_per_s > 0)
 				ps->tokens -= 1;
 		}
-		if (n > 0 && (int)n == limit) {
+		if (seen == limit) {
 			wait = 0; /* a full batch: more may be waiting */
 		} else if (store_outbound_next_due(s->st, p->name, &next) ==
 			0 &&

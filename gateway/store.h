@@ -167,9 +167,13 @@ int store_outbound_add(struct store *st, const struct outbound_new *out,
 /* Outbound messages since a time to numbers starting with prefix. */
 int store_outbound_count_prefix(struct store *st, const char *prefix,
     int64_t since, int *ret);
-/* Queued messages of a provider due at now, oldest first. */
+/* Queued messages of a provider due at now, oldest first: of the first
+ * limit, those skip (when not NULL) does not pass over -- those it does are
+ * not read.  Returns how many it saw (limit when there may be more), or
+ * -errno. */
 int store_outbound_due(struct store *st, const char *provider, int64_t now,
-    int limit, struct msg **ret, size_t *ret_n);
+    int limit, bool (*skip)(void *arg, int64_t id), void *arg, struct msg **ret,
+    size_t *ret_n);
 /* When the provider's earliest queued message is due; -ENOENT if none. */
 int store_outbound_next_due(struct store *st, const char *provider,
     int64_t *ret);

@@ -989,16 +989,33 @@ store_outbound_count_prefix(struct store *st, const char *prefix, int64_t since,
 
 int
 store_outbound_due(struct store *st, const char *provider, int64_t now,
-    int limit, struct msg **ret, size_t *ret_n)
+    int limit, bool (*skip)(void *arg, int64_t id), void *arg, struct msg **ret,
+    size_t *ret_n)
 {
 	sqlite3_stmt *s = get(st, S_OUT_DUE);
+	struct msg *v = NULL;
+	size_t n = 0;
+	int rc, seen = 0;
 
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, provider);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
-	return fetch_msgs(s, ret, ret_n);
+	v = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof(*v));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seen++;
+		if (skip == NULL || !skip(arg, sqlite3_column_int64(s, 0)))
+			row_to_msg(s, &v[n++]);
+	}
+	sq_done(s);
+	if (rc != SQLITE_DONE) {
+		msgs_free(v, n);
+		return sq_err(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return seen;
 }
 
 int

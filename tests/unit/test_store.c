@@ -114,6 +114,13 @@ test_inbound(void **state)
 	assert_true(dup);
 }
 
+/* A sender's in-flight set of one message. */
+static bool
+skip_id(void *arg, int64_t id)
+{
+	return id == *(const int64_t *)arg;
+}
+
 static void
 test_outbound(void **state)
 {
@@ -133,13 +140,22 @@ test_outbound(void **state)
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
 	assert_int_equal(store_outbound_add(st, &o, &b), 0);
-	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, &v, &n),
+	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, NULL, NULL,
+			     &v, &n),
 	    0);
 	assert_int_equal(n, 0);
 	free(v);
-	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, &v, &n),
-	    0);
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, NULL, NULL,
+			     &v, &n),
+	    2);
 	assert_int_equal(n, 2);
+	msgs_free(v, n);
+	/* one taken (in flight): seen, not read */
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, skip_id,
+			     &a, &v, &n),
+	    2);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, b);
 	msgs_free(v, n);
 	/* a retry waits until its time */
 	assert_int_equal(store_outbound_attempt(st, a, "queued",
@@ -147,8 +163,9 @@ test_outbound(void **state)
 				 .reason = "HTTP 503" },
 			     1, 9000, 5001),
 	    0);
-	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, &v, &n),
-	    0);
+	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, NULL, NULL,
+			     &v, &n),
+	    1);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, b);
 	msgs_free(v, n);

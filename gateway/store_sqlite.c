@@ -170,6 +170,11 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (provider, session));"
 	"CREATE INDEX ussd_sessions_updated ON ussd_sessions (updated_at);"
 	"ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'sms';",
+	/* 9: a number's messages by direction, so that the flood count and
+	 * the pumping cap read the index alone */
+	"DROP INDEX messages_number;"
+	"CREATE INDEX messages_number ON messages (number, direction,"
+	" created_at);",
 };
 
 enum stmt {

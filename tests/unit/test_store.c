@@ -294,6 +294,9 @@ test_migrations(void **state)
 			     "DROP TABLE fetch_cache;"
 			     "DROP TABLE state;"
 			     "DROP TABLE ussd_sessions;"
+			     "DROP INDEX messages_number;"
+			     "CREATE INDEX messages_number ON messages"
+			     " (number, created_at);"
 			     "PRAGMA user_version = 1;",
 			     NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -302,6 +305,16 @@ test_migrations(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT cost FROM messages LIMIT 1", -1, &q, NULL),
 	    SQLITE_OK);
+	sqlite3_finalize(q);
+	/* the flood count reads the index alone */
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT sql FROM sqlite_master WHERE name ="
+			     " 'messages_number'",
+			     -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_non_null(strstr((const char *)sqlite3_column_text(q, 0),
+	    "(number, direction, created_at)"));
 	sqlite3_finalize(q);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99;", NULL,
 			     NULL, NULL),

@@ -435,14 +435,10 @@ record_results(struct sender *s)
 {
 	const struct gateway_conf *gw = &s->d->conf->gw;
 	int64_t now = now_ms();
-	bool receipts = s->receipts != NULL;
 	int rc;
 
-	if (s->nresults == 0 && !receipts)
+	if (s->nresults == 0 && s->receipts == NULL)
 		return 0;
-	/* an SMSC is told its receipt is taken once it is on disk */
-	if (receipts)
-		(void)store_set_commit_sync(s->st, true);
 	pthread_mutex_lock(&s->d->write_lock);
 	rc = store_begin(s->st);
 	for (size_t i = 0; rc == 0 && i < s->nresults; i++) {
@@ -473,19 +469,16 @@ record_results(struct sender *s)
 		rc = store_commit(s->st);
 	if (rc < 0) {
 		/* receipts are not kept: the SMSC delivers them again */
+		receipts_done(s, rc);
 		if (s->record_failures++ == 0)
 			log_error(
 			    "sender: cannot record %zu results, will retry: %s",
 			    s->nresults, store_errmsg(s->st));
 		store_rollback(s->st);
-	}
-	pthread_mutex_unlock(&s->d->write_lock);
-	if (receipts) /* outside the transaction, or SQLite refuses */
-		(void)store_set_commit_sync(s->st, false);
-	if (rc < 0) {
-		receipts_done(s, rc);
+		pthread_mutex_unlock(&s->d->write_lock);
 		return rc;
 	}
+	pthread_mutex_unlock(&s->d->write_lock);
 	receipts_done(s, 0);
 	if (s->record_failures > 0)
 		log_info("sender: results recorded after %d failed tries",
@@ -678,10 +671,6 @@ sender_start(struct daemon *d, char **ret_err)
 	/* never sit in SQLite's busy wait while transfers need driving: a
 	 * failed write is kept and tried again on the next loop */
 	store_set_busy_timeout(s->st, SENDER_BUSY_MS);
-	/* an outcome lost to a power cut is a message sent again (at least
-	 * once): it need not wait for the disk; the writer's next commit
-	 * syncs it */
-	(void)store_set_commit_sync(s->st, false);
 	s->multi = curl_multi_init();
 	s->nps = d->conf->nproviders;
 	s->ps = xcalloc(s->nps, sizeof(*s->ps));

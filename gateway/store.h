@@ -35,10 +35,6 @@ void store_close(struct store *st);
 /* How long a write waits for another process's lock before -EBUSY
  * (default 5000 ms). */
 void store_set_busy_timeout(struct store *st, int ms);
-/* Whether each commit waits for the disk (the default), or only reaches the
- * operating system and the disk with the next commit that waits: survives a
- * crash of the process, not a power loss. */
-int store_set_commit_sync(struct store *st, bool sync);
 /* Caps the database file (0: no cap); past it writes fail with -ENOSPC, as
  * on a full disk. */
 int store_set_max_size(struct store *st, int64_t bytes);

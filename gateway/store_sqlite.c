@@ -551,19 +551,6 @@ store_set_busy_timeout(struct store *st, int ms)
 }
 
 int
-store_set_commit_sync(struct store *st, bool sync)
-{
-	/* WAL: NORMAL syncs at checkpoints; the WAL is one file, so the next
-	 * FULL commit of any connection syncs these frames too */
-	return sqlite3_exec(st->db,
-		   sync ? "PRAGMA synchronous = FULL"
-			: "PRAGMA synchronous = NORMAL",
-		   NULL, NULL, NULL) == SQLITE_OK
-	    ? 0
-	    : -EIO;
-}
-
-int
 store_set_max_size(struct store *st, int64_t bytes)
 {
 	sqlite3_stmt *s;

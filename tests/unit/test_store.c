@@ -269,20 +269,6 @@ test_reopen(void **state)
 	free(err);
 }
 
-/* Commits that need not wait for the disk: the sender's outcomes.  SQLite
- * takes the setting outside a transaction only. */
-static void
-test_commit_sync(void **state)
-{
-	struct store *st = *state;
-
-	assert_int_equal(store_set_commit_sync(st, false), 0);
-	assert_int_equal(store_begin(st), 0);
-	assert_int_equal(store_set_commit_sync(st, true), -EIO);
-	assert_int_equal(store_commit(st), 0);
-	assert_int_equal(store_set_commit_sync(st, true), 0);
-}
-
 /* A database of an older baraza is migrated on open; a newer one refused. */
 static void
 test_migrations(void **state)
@@ -348,8 +334,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_commit_sync, setup,
-		    teardown),
 		cmocka_unit_test_setup_teardown(test_migrations, setup,
 		    teardown),
 	};

@@ -25,6 +25,7 @@
 #define SENDER_IDLE_MAX 64    /* finished easy handles kept for reuse */
 #define RECORD_WAIT_MS  5     /* outcomes gather this long to share a commit */
 #define RECORD_MAX      256   /* ... or until this many are waiting */
+#define RECORD_LOCK_MS  50    /* then wait for the write lock, not before */
 
 struct result {
 	int64_t id;
@@ -84,8 +85,9 @@ struct sender {
 	struct transfer *transfers;  /* in flight */
 	CURL *idle[SENDER_IDLE_MAX]; /* reset, ready for the next send */
 	int nidle;
-	int record_failures; /* consecutive failed record_results() */
-	int64_t record_at;   /* mono ms to record what waits; 0: nothing */
+	int record_failures;  /* consecutive failed record_results() */
+	int64_t record_at;    /* mono ms to record what waits; 0: nothing */
+	int64_t record_since; /* mono ms the oldest unwritten one came */
 	struct result *results;
 	size_t nresults, capresults;
 	unsigned rnd;
@@ -428,10 +430,12 @@ receipts_done(struct sender *s, int rc)
  * Writes the attempts' outcomes in one transaction.  When that fails the
  * outcomes stay in memory, their messages are not sent again, and the next
  * loop tries to record them again: a database locked by an operator's shell
- * must not turn into the same SMS sent over and over.
+ * must not turn into the same SMS sent over and over.  Unless wait_lock,
+ * returns 1 at once while the writer holds the write lock: sends in flight
+ * are driven meanwhile, not stalled behind its commit.
  */
 static int
-record_results(struct sender *s)
+record_results(struct sender *s, bool wait_lock)
 {
 	const struct gateway_conf *gw = &s->d->conf->gw;
 	int64_t now = now_ms();
@@ -439,7 +443,10 @@ record_results(struct sender *s)
 
 	if (s->nresults == 0 && s->receipts == NULL)
 		return 0;
-	pthread_mutex_lock(&s->d->write_lock);
+	if (wait_lock)
+		pthread_mutex_lock(&s->d->write_lock);
+	else if (pthread_mutex_trylock(&s->d->write_lock) != 0)
+		return 1;
 	rc = store_begin(s->st);
 	for (size_t i = 0; rc == 0 && i < s->nresults; i++) {
 		struct result *r = &s->results[i];
@@ -502,6 +509,7 @@ record_results(struct sender *s)
 		s->ps[r->provider].unrecorded--;
 	}
 	s->nresults = 0;
+	s->record_since = 0;
 	return 0;
 }
 
@@ -523,8 +531,11 @@ record_due(struct sender *s, bool stopping, int *wait)
 
 	if (s->nresults == 0 && s->receipts == NULL) {
 		s->record_at = 0;
+		s->record_since = 0;
 		return false;
 	}
+	if (s->record_since == 0)
+		s->record_since = now;
 	if (s->record_at == 0)
 		s->record_at = now + RECORD_WAIT_MS;
 	for (size_t i = 0; i < s->nps; i++)
@@ -627,7 +638,7 @@ sender_main(void *arg)
 	int64_t stop_deadline = 0;
 
 	for (;;) {
-		int running = 0, wait, finished;
+		int running = 0, wait, finished, rc;
 		bool stopping = atomic_load(&s->stop);
 
 		if (stopping && stop_deadline == 0)
@@ -636,11 +647,19 @@ sender_main(void *arg)
 		wait = stopping ? 100 : fill(s);
 		curl_multi_perform(s->multi, &running);
 		finished = finish_transfers(s) + take_completions(s);
-		if (record_due(s, stopping, &wait) && record_results(s) < 0) {
-			/* back off: the database is not writable */
-			finished = 0;
-			wait = SENDER_IDLE_MS;
-			s->record_at = mono_ms() + SENDER_IDLE_MS;
+		if (record_due(s, stopping, &wait) &&
+		    (rc = record_results(s,
+			 stopping || s->nresults >= RECORD_MAX ||
+			     mono_ms() - s->record_since >= RECORD_LOCK_MS)) !=
+			0) {
+			if (rc > 0) { /* the writer is committing: soon */
+				s->record_at = mono_ms() + 1;
+				wait = wait > 1 ? 1 : wait;
+			} else { /* back off: the database is not writable */
+				finished = 0;
+				wait = SENDER_IDLE_MS;
+				s->record_at = mono_ms() + SENDER_IDLE_MS;
+			}
 		}
 		if (stopping && (running == 0 || mono_ms() > stop_deadline))
 			break;

@@ -246,6 +246,15 @@ struct provider {
 	int poll_interval_s; /* 0: no polling */
 };
 
+/* Messages a provider with its own connection (submit) holds at most: its
+ * window twice and 8 more, so the next ones are at hand when an answer
+ * opens the window and it never waits on the sender's commit. */
+static inline int
+provider_hold_max(const struct provider *p)
+{
+	return p->concurrency * 2 + 8;
+}
+
 /* The compiled-in provider types, NULL-terminated. */
 extern const struct provider_type *const provider_types[];
 

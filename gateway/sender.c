@@ -696,10 +696,8 @@ sender_start(struct daemon *d, char **ret_err)
 	names = xcalloc(s->nps + 1, sizeof(*names));
 	for (size_t i = 0; i < s->nps; i++) {
 		s->ps[i].p = &d->conf->providers[i];
-		/* a provider with its own connection gets the next messages
-		 * ahead of its window, so it never waits on our commit */
 		s->ps[i].slots = s->ps[i].p->type->submit != NULL
-		    ? s->ps[i].p->concurrency * 2 + 8
+		    ? provider_hold_max(s->ps[i].p)
 		    : s->ps[i].p->concurrency;
 		s->ps[i].ids = xcalloc((size_t)s->ps[i].slots, sizeof(int64_t));
 		s->ps[i].tokens = 1;

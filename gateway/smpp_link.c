@@ -155,7 +155,7 @@ smpp_link_room(struct smpp_link *l)
 	if (!atomic_load(&l->bound_tx))
 		return 0;
 	pthread_mutex_lock(&l->lock);
-	room = l->p->concurrency * 2 + 8 - l->held; /* the window and more */
+	room = provider_hold_max(l->p) - l->held;
 	pthread_mutex_unlock(&l->lock);
 	return room > 0 ? room : 0;
 }

@@ -44,9 +44,8 @@ struct smpp_link *smpp_link_start(const struct smpp_conf *c,
 /* Unbinds (bounded wait), closes, joins.  Messages not yet answered are
  * not reported: they stay queued in the store. */
 void smpp_link_stop(struct smpp_link *l);
-/* How many more messages the link takes now: 0 until bound; it holds
- * up to twice the window and 8, so the next ones are at hand when an
- * answer opens the window. */
+/* How many more messages the link takes now: 0 until bound; it holds up
+ * to provider_hold_max(). */
 int smpp_link_room(struct smpp_link *l);
 /* Hands over a message (copied); 0, or -EAGAIN when not bound. */
 int smpp_link_submit(struct smpp_link *l, const struct outmsg *m, int attempts);

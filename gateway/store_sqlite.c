@@ -678,14 +678,21 @@ msgs_free(struct msg *v, size_t n)
 	free(v);
 }
 
+/* The rows of s as messages (the id first, MSG_COLS), but for those skip
+ * passes over, which are not decoded; returns how many rows there were, or
+ * -errno. */
 static int
-fetch_msgs(sqlite3_stmt *s, struct msg **ret, size_t *ret_n)
+fetch_msgs_skip(sqlite3_stmt *s, bool (*skip)(void *arg, int64_t id), void *arg,
+    struct msg **ret, size_t *ret_n)
 {
 	struct msg *v = NULL;
 	size_t n = 0, cap = 0;
-	int rc;
+	int rc, seen = 0;
 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		seen++;
+		if (skip != NULL && skip(arg, sqlite3_column_int64(s, 0)))
+			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
 			v = xrealloc(v, cap * sizeof(*v));
@@ -699,7 +706,16 @@ fetch_msgs(sqlite3_stmt *s, struct msg **ret, size_t *ret_n)
 	}
 	*ret = v;
 	*ret_n = n;
-	return 0;
+	return seen;
+}
+
+/* Every row of s as a message (the id first, MSG_COLS); 0 or -errno. */
+static int
+fetch_msgs(sqlite3_stmt *s, struct msg **ret, size_t *ret_n)
+{
+	int rc = fetch_msgs_skip(s, NULL, NULL, ret, ret_n);
+
+	return rc < 0 ? rc : 0;
 }
 
 int
@@ -998,29 +1014,13 @@ store_outbound_due(struct store *st, const char *provider, int64_t now,
     size_t *ret_n)
 {
 	sqlite3_stmt *s = get(st, S_OUT_DUE);
-	struct msg *v = NULL;
-	size_t n = 0;
-	int rc, seen = 0;
 
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, provider);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
-	v = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof(*v));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		seen++;
-		if (skip == NULL || !skip(arg, sqlite3_column_int64(s, 0)))
-			row_to_msg(s, &v[n++]);
-	}
-	sq_done(s);
-	if (rc != SQLITE_DONE) {
-		msgs_free(v, n);
-		return sq_err(rc);
-	}
-	*ret = v;
-	*ret_n = n;
-	return seen;
+	return fetch_msgs_skip(s, skip, arg, ret, ret_n);
 }
 
 int

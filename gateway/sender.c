@@ -33,6 +33,7 @@ struct result {
 	int attempts;
 	enum send_result res;
 	const char *status; /* what record_results() wrote */
+	int64_t next;       /* when a retry is due (wall ms) */
 	struct send_outcome out;
 };
 
@@ -71,6 +72,8 @@ struct pstate {
 	int64_t *ids;   /* in flight, `slots` of them, 0 = free */
 	double tokens;
 	int64_t refill_ms;
+	bool more;       /* the queue may hold due messages not started */
+	int64_t read_at; /* mono ms of the next queue read at the latest */
 };
 
 struct sender {
@@ -79,7 +82,7 @@ struct sender {
 	CURLM *multi;
 	pthread_t thread;
 	atomic_bool stop;
-	atomic_bool woken;
+	atomic_bool woken; /* messages were queued: read the queue */
 	struct pstate *ps;
 	size_t nps;
 	struct transfer *transfers;  /* in flight */
@@ -127,6 +130,14 @@ add_result(struct sender *s, int64_t id, int provider, int attempts,
 	r->out = *out; /* takes the strings */
 	memset(out, 0, sizeof(*out));
 	s->ps[provider].unrecorded++;
+}
+
+/* The provider's queue is read again by mono ms at the latest. */
+static void
+read_by(struct pstate *ps, int64_t at)
+{
+	if (at < ps->read_at)
+		ps->read_at = at;
 }
 
 static void
@@ -315,7 +326,7 @@ push_completion(struct sender *s, struct completion *c)
 	*s->completed_tail = c;
 	s->completed_tail = &c->next;
 	pthread_mutex_unlock(&s->completed_lock);
-	sender_wake(s);
+	curl_multi_wakeup(s->multi); /* a slot, not new messages */
 }
 
 void
@@ -467,6 +478,7 @@ record_results(struct sender *s, bool wait_lock)
 			}
 		}
 		r->status = status;
+		r->next = next;
 		rc = store_outbound_attempt(s->st, r->id, status, &r->out,
 		    r->attempts, next, now);
 	}
@@ -507,6 +519,9 @@ record_results(struct sender *s, bool wait_lock)
 			    r->out.reason ? r->out.reason : "?");
 		send_outcome_done(&r->out);
 		s->ps[r->provider].unrecorded--;
+		if (strcmp(r->status, "queued") == 0)
+			read_by(&s->ps[r->provider],
+			    mono_ms() + (r->next - now));
 	}
 	s->nresults = 0;
 	s->record_since = 0;
@@ -564,9 +579,17 @@ is_taken(void *arg, int64_t id)
 	return in_flight(t->ps, id) || unrecorded(t->s, id);
 }
 
-/* Starts what each provider may start now; returns ms until a token. */
+/*
+ * Starts what each provider may start now; returns ms until there is more
+ * to do.  A provider's queue is read only when it may hold something new:
+ * messages were queued (fresh), the last read left some behind, a retry
+ * comes due, or SENDER_IDLE_MS passed (another process, `baraza send`,
+ * may have queued some).  Not on every finished send: under load that
+ * was several reads per message, each after the writer's commit had
+ * emptied this connection's page cache.
+ */
 static int
-fill(struct sender *s)
+fill(struct sender *s, bool fresh)
 {
 	int64_t now = now_ms(), mono = mono_ms();
 	int wait = SENDER_IDLE_MS;
@@ -575,11 +598,13 @@ fill(struct sender *s)
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
-		int avail = ps->slots - ps->inflight, limit, seen;
+		int avail = ps->slots - ps->inflight, limit, seen, k;
 		int64_t next;
 		struct msg *v = NULL;
 		size_t n = 0;
 
+		if (fresh)
+			ps->more = true; /* kept until a read, tokens or not */
 		if (p->rate_per_s > 0) {
 			double burst = p->rate_per_s < 1 ? 1 : p->rate_per_s;
 			ps->tokens += (double)(mono - ps->refill_ms) *
@@ -603,6 +628,11 @@ fill(struct sender *s)
 		}
 		if (avail <= 0)
 			continue;
+		if (!ps->more && mono < ps->read_at) {
+			if (ps->read_at - mono < wait)
+				wait = (int)(ps->read_at - mono);
+			continue;
+		}
 		/* the first rows are those in flight or not yet written */
 		limit = ps->inflight + ps->unrecorded + avail;
 		taken.s = s;
@@ -611,22 +641,28 @@ fill(struct sender *s)
 			 is_taken, &taken, &v, &n)) < 0) {
 			log_error("sender: cannot read the queue: %s",
 			    store_errmsg(s->st));
+			ps->more = false;
+			ps->read_at = mono + SENDER_IDLE_MS;
 			return SENDER_IDLE_MS;
 		}
-		for (size_t k = 0; k < n && avail > 0; k++) {
+		for (k = 0; k < (int)n && avail > 0; k++) {
 			start_send(s, (int)i, &v[k]);
 			avail--;
 			if (p->rate_per_s > 0)
 				ps->tokens -= 1;
 		}
-		if (seen == limit) {
-			wait = 0; /* a full batch: more may be waiting */
-		} else if (store_outbound_next_due(s->st, p->name, &next) ==
-			0 &&
-		    next > now && next - now < wait) {
-			wait = (int)(next - now); /* a retry comes due */
-		}
 		msgs_free(v, n);
+		/* a full read, or one not all started: more may be waiting */
+		ps->more = seen == limit || k < (int)n;
+		ps->read_at = mono + SENDER_IDLE_MS;
+		if (ps->more)
+			wait = 0;
+		else if (store_outbound_next_due(s->st, p->name, &next) == 0 &&
+		    next > now)
+			read_by(ps,
+			    mono + (next - now)); /* a retry comes due */
+		if (!ps->more && ps->read_at - mono < wait)
+			wait = (int)(ps->read_at - mono);
 	}
 	return wait;
 }
@@ -639,12 +675,12 @@ sender_main(void *arg)
 
 	for (;;) {
 		int running = 0, wait, finished, rc;
-		bool stopping = atomic_load(&s->stop);
+		bool stopping = atomic_load(&s->stop), fresh;
 
 		if (stopping && stop_deadline == 0)
 			stop_deadline = mono_ms() + SENDER_STOP_MS;
-		atomic_store(&s->woken, false);
-		wait = stopping ? 100 : fill(s);
+		fresh = atomic_exchange(&s->woken, false);
+		wait = stopping ? 100 : fill(s, fresh);
 		curl_multi_perform(s->multi, &running);
 		finished = finish_transfers(s) + take_completions(s);
 		if (record_due(s, stopping, &wait) &&

@@ -164,6 +164,9 @@ struct outbound_new {
 
 int store_outbound_add(struct store *st, const struct outbound_new *out,
     int64_t *ret_id);
+/* How many messages were queued through this handle so far (whether or not
+ * their transaction was committed): a change says the sender may have work. */
+int64_t store_outbound_queued(const struct store *st);
 /* Outbound messages since a time to numbers starting with prefix. */
 int store_outbound_count_prefix(struct store *st, const char *prefix,
     int64_t since, int *ret);

@@ -987,7 +987,15 @@ store_outbound_add(struct store *st, const struct outbound_new *o,
 	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	*ret_id = sqlite3_last_insert_rowid(st->db);
+	if (strcmp(o->status, "queued") == 0)
+		st->queued++;
 	return event(st, *ret_id, o->at, o->status, NULL);
+}
+
+int64_t
+store_outbound_queued(const struct store *st)
+{
+	return st->queued;
 }
 
 int

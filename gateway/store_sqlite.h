@@ -16,6 +16,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STORE_STMTS];
 	sqlite3_stmt *rec[STORE_REC_STMTS];
+	int64_t queued; /* outbound messages queued on this connection */
 };
 
 /* An SQLite result code as a negative errno (0 for OK/ROW/DONE). */

@@ -39,6 +39,7 @@ struct writer {
 	int64_t poison_id; /* the message that failed last, and how often */
 	int poison_strikes;
 	pthread_cond_t drained;
+	int64_t queued; /* store_outbound_queued() the sender was told of */
 };
 
 /* Joins the parts of (provider, number, ref) into one inbound message when
@@ -174,6 +175,18 @@ out:
 	return routed;
 }
 
+/* After a commit: messages were queued (replies, notifications, a USSD
+ * step's SMS), so the sender reads its queue. */
+static void
+queued_done(struct writer *w)
+{
+	int64_t n = store_outbound_queued(w->st);
+
+	if (n != w->queued && w->d->sender != NULL)
+		sender_wake(w->d->sender);
+	w->queued = n;
+}
+
 /*
  * A provider that carries the reply in its webhook answer: the message is
  * processed at once and its reply recorded as sent (it leaves in the
@@ -201,6 +214,7 @@ process_sync(struct writer *w, struct job *j)
 	    strcmp(m.status, "received") == 0 &&
 	    (rc = pipeline_process(w->st, r, &d->conf->gw, &m, &o, &oc)) == 0 &&
 	    (rc = store_commit(w->st)) == 0) {
+		queued_done(w);
 		j->reply = oc.reply;
 		oc.reply = NULL;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
@@ -289,7 +303,6 @@ set_aside(struct writer *w, const struct msg *m, int err)
 
 /* What a processing pass leaves to do once it is committed. */
 struct pass {
-	int replies;  /* queued: wake the sender */
 	int deferred; /* waiting on a live source: wake the fetcher */
 };
 
@@ -339,7 +352,6 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 		    (b.tv_nsec - a.tv_nsec) / 1000;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
-		pass->replies += oc.reply_id > 0;
 		pass->deferred += strcmp(oc.status, "deferred") == 0;
 		outcome_done(&oc);
 	}
@@ -369,8 +381,7 @@ process_pending_in(struct writer *w, struct pass *pass)
 static void
 pass_done(struct writer *w, const struct pass *pass)
 {
-	if (pass->replies > 0 && w->d->sender != NULL)
-		sender_wake(w->d->sender);
+	queued_done(w);
 	if (pass->deferred > 0 && w->d->fetcher != NULL)
 		fetcher_wake(w->d->fetcher);
 }

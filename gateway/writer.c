@@ -303,8 +303,21 @@ set_aside(struct writer *w, const struct msg *m, int err)
 
 /* What a processing pass leaves to do once it is committed. */
 struct pass {
-	int deferred; /* waiting on a live source: wake the fetcher */
+	int deferred;     /* waiting on a live source: wake the fetcher */
+	struct job *sync; /* the batch, when some want their reply in the
+			     HTTP answer; NULL otherwise */
 };
+
+/* The job of the batch whose message m is, when it wants its reply in the
+ * HTTP answer. */
+static struct job *
+sync_job(const struct pass *pass, int64_t id)
+{
+	for (struct job *j = pass->sync; j != NULL; j = j->next)
+		if (j->kind == JOB_INBOUND && j->sync && !j->dup && j->id == id)
+			return j;
+	return NULL;
+}
 
 /*
  * Processes messages v[0..n) (still 'received', oldest first) in the open
@@ -321,9 +334,12 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 
 	r = daemon_routing_acquire(d);
 	for (i = 0; i < n; i++) {
+		struct job *sj = sync_job(pass, v[i].id);
 		struct pipeline_opts o = {
-			.reply_provider = reply_provider(d, v[i].provider),
-			.reply_status = "queued",
+			.reply_provider = sj != NULL
+			    ? sj->provider->name
+			    : reply_provider(d, v[i].provider),
+			.reply_status = sj != NULL ? "sent" : "queued",
 			.channel = "sms",
 			.conf = d->conf,
 		};
@@ -353,6 +369,16 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
 		pass->deferred += strcmp(oc.status, "deferred") == 0;
+		if (sj != NULL) { /* it leaves in the HTTP answer */
+			sj->answered = true;
+			sj->reply = oc.reply;
+			oc.reply = NULL;
+			if (sj->reply != NULL)
+				metrics_out(&d->metrics,
+				    metrics_provider(&d->metrics,
+					sj->provider->name),
+				    M_OUT_SENT);
+		}
 		outcome_done(&oc);
 	}
 	daemon_routing_release(d, r);
@@ -427,8 +453,9 @@ out:
  * Commits a batch of jobs of one kind.  New messages are processed in the
  * same transaction -- those waiting before them first -- so a message, its
  * reply and their index entries cost one commit, not two; a message that
- * fails to process leaves the batch as it is (it stays 'received').  Not
- * when a job wants its reply in the HTTP answer: process_sync() follows.
+ * fails to process leaves the batch as it is (it stays 'received').  A job
+ * that wants its reply in the HTTP answer gets it from that pass; when
+ * the pass did not reach it, process_sync() follows the commit.
  * Returns how many messages were processed, or -1 when none was tried.
  */
 static int
@@ -443,7 +470,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 	    mono_ms() >= w->retry_at;
 
 	for (j = jobs; j != NULL; j = j->next)
-		inline_ok = inline_ok && !j->sync;
+		if (j->kind == JOB_INBOUND && j->sync)
+			pass.sync = jobs;
 	pthread_mutex_lock(&w->d->write_lock);
 	rc = store_begin(w->st);
 	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
@@ -469,6 +497,11 @@ commit_jobs(struct writer *w, struct job *jobs)
 		rc = store_commit(w->st);
 	if (rc < 0) {
 		processed = -1;
+		for (j = jobs; j != NULL; j = j->next) {
+			free(j->reply); /* rolled back with the rest */
+			j->reply = NULL;
+			j->answered = false;
+		}
 		log_error("writer: cannot commit %s: %s",
 		    jobs->kind == JOB_INBOUND    ? "inbound messages"
 			: jobs->kind == JOB_USSD ? "ussd steps"
@@ -499,7 +532,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 				: j->dlr.status == DLR_SENT ? M_OUT_SENT
 							    : M_OUT_FAILED_DLR);
 		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
-		    j->id > 0)
+		    j->id > 0 && !j->answered)
 			process_sync(w, j);
 		j->done(j, j->arg);
 		pthread_mutex_lock(&w->lock);

@@ -38,6 +38,7 @@ struct job {
 	const char *cursor; /* JOB_POLL: borrowed, NULL keeps the old one */
 	int added;          /* JOB_POLL: messages new to the store */
 	bool sync;          /* JOB_INBOUND: process now and return the reply */
+	bool answered;      /* sync: processed in the batch's transaction */
 	char *reply; /* the reply when sync, the USSD screen (owned; NULL:
 			none) */
 	int64_t at;

@@ -201,6 +201,32 @@ class TwilioTest(unittest.TestCase):
         status, body = self.webhook("/sms/twx", self.inbound(n, "About", "SM" + "6" * 32))
         self.assertNotIn("<Message>", body)
 
+    def test_twiml_answers_at_once_each_get_their_own_reply(self):
+        # webhooks arriving together share the writer's batch and its
+        # transaction: each answer must still carry its own message's reply
+        numbers = ["+2547110007%02d" % i for i in range(24)]
+        words = {n: ("About", "Contact")[i % 2] for i, n in enumerate(numbers)}
+        answers = {}
+
+        def post(i, n):
+            answers[n] = self.webhook("/sms/twx", self.inbound(n, words[n], "SM7%031d" % i))
+
+        threads = [threading.Thread(target=post, args=(i, n)) for i, n in enumerate(numbers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for n in numbers:
+            status, body = answers[n]
+            self.assertEqual(status, 200, body)
+            start = "Baraza lets you" if words[n] == "About" else "County office:"
+            self.assertIn("<Message>" + start, body)
+            row = self.gw.query("SELECT provider, status FROM messages WHERE number=?"
+                                " AND direction='out'", n)
+            self.assertEqual(row, [("twx", "sent")])
+        time.sleep(0.5)
+        self.assertEqual([n for n in numbers if self.sent_request(n)], [])
+
     def test_polling_lists_inbound_once(self):
         polled = lambda: self.gw.query(
             "SELECT provider_id, number, text FROM messages WHERE provider='twp'"

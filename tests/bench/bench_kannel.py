@@ -12,6 +12,9 @@ same machine.
    and reply durable) as the application, against the same chain with
    kannel-forwarder (tests/bench/kannel_forwarder.c: answers 200, sends a
    fixed reply, stores nothing) in its place.
+3. The same two chains with the reply in the get-url's answer (Kannel's
+   `max-messages = 1`; baraza's `reply_in_response`, the forwarder
+   answering its fixed text): no sendsms leg.
 
 Kannel (Debian's bearerbox + smsbox, on loopback): fakesmsc pushes N
 messages down its connection (`-i 0 -m N`) to a `keyword = default`
@@ -22,7 +25,7 @@ webhook -> handler -> reply at a sink, every message and reply durable
 (synchronous=FULL).  Prints both rates and their ratio, and for each chain
 the CPU time per 1,000 messages of the application, bearerbox and smsbox
 (the chain is CPU-bound: its rate follows their sum).  BENCH_ROUNDS=R runs
-the two chains back to back R times and reports the median ratio.
+each pair of chains back to back R times and reports the median ratio.
 """
 
 import os
@@ -84,13 +87,17 @@ max-messages = 0
 get-url = "http://127.0.0.1:%(app)d/sms/kannel?from=%%p&to=%%P&text=%%b&id=%%I&coding=%%c&charset=%%C"
 """
 
+# the same chain with the reply in the get-url's answer (Kannel sends the
+# answer's body as the reply; no sendsms leg)
+CHAIN_SYNC_CONF = CHAIN_CONF.replace("max-messages = 0", "max-messages = 1")
+
 BARAZA_CONF = """
 gateway = { listen = "127.0.0.1:%(app)d"; database = "bench.db"; flood_messages = 100000;
   flood_window_s = 1; dedup_window_s = 0; };
 export = { dir = "exports"; };
 providers = ( { name = "kannel"; type = "kannel"; username = "baraza"; password = "secret";
   sendsms_url = "http://127.0.0.1:%(sendsms)d/cgi-bin/sendsms"; from = "22384";
-  concurrency = 32; } );
+  concurrency = 32; reply_in_response = %(sync)s; } );
 @include "routes.conf"
 """
 
@@ -160,16 +167,19 @@ def stop_all(procs):
             p.kill()
 
 
-def chain(baraza, n, app):
-    """The Kannel chain with `app` ('forwarder' or 'baraza') in the middle;
-    msg/s, median of three runs after a warm-up."""
+def chain(baraza, n, app, sync=False):
+    """The Kannel chain with `app` ('forwarder' or 'baraza') in the middle,
+    replying through sendsms, or in the get-url's answer when sync; msg/s,
+    median of three runs after a warm-up."""
     d = tempfile.mkdtemp(prefix="baraza-bench-chain-")
     ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(),
-             "sendsms": free_port(), "app": free_port(), "dir": d}
-    procs = start_kannel(CHAIN_CONF, ports)
+             "sendsms": free_port(), "app": free_port(), "dir": d,
+             "sync": "true" if sync else "false"}
+    procs = start_kannel(CHAIN_SYNC_CONF if sync else CHAIN_CONF, ports)
     if app == "forwarder":
         fwd = os.path.join(os.path.dirname(baraza), "tests", "kannel-forwarder")
         p = subprocess.Popen([fwd, str(ports["app"]),
+                              "-" if sync else
                               "http://127.0.0.1:%d/cgi-bin/sendsms?username=baraza"
                               "&password=secret" % ports["sendsms"]],
                              stdout=subprocess.PIPE, text=True)
@@ -192,8 +202,9 @@ def chain(baraza, n, app):
         runs = sorted(r for r in runs if r is not None)
         if not runs:
             sys.exit("the %s chain answered fewer than %d messages" % (app, n))
-        print("  %s chain, CPU ms per 1,000 messages: %s %.0f, bearerbox %.0f, smsbox %.0f"
-              % (app, app, cpu[0], cpu[1], cpu[2]), flush=True)
+        print("  %s chain%s, CPU ms per 1,000 messages: %s %.0f, bearerbox %.0f,"
+              " smsbox %.0f" % (app, " (reply in the answer)" if sync else "", app,
+                                cpu[0], cpu[1], cpu[2]), flush=True)
         return n / runs[len(runs) // 2]
     finally:
         stop_all(procs)
@@ -240,22 +251,25 @@ def main():
     # machine: each round runs the two chains back to back, and the ratio
     # reported is the median of the rounds' ratios
     rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
-    pairs = []
-    for r in range(rounds):
-        f = chain(baraza, n, "forwarder")
-        g = chain(baraza, n, "baraza")
-        pairs.append((f, g))
-        if rounds > 1:
-            print("  round %d: forwarder %.0f, baraza %.0f msg/s, ratio %.2f"
-                  % (r + 1, f, g, g / f), flush=True)
-    mid = len(pairs) // 2
-    print("%-62s %10.0f" % ("chain with kannel-forwarder (stores nothing)",
-                            sorted(p[0] for p in pairs)[mid]))
-    print("%-62s %10.0f" % ("chain with baraza (kannel provider, durable)",
-                            sorted(p[1] for p in pairs)[mid]))
-    print("ratio baraza / forwarder in the chain: %.2f%s"
-          % (sorted(g / f for f, g in pairs)[mid],
-             " (median of %d rounds)" % rounds if rounds > 1 else ""))
+    for sync, how in ((False, "reply through sendsms"),
+                      (True, "reply in the get-url's answer")):
+        pairs = []
+        for r in range(rounds):
+            f = chain(baraza, n, "forwarder", sync)
+            g = chain(baraza, n, "baraza", sync)
+            pairs.append((f, g))
+            if rounds > 1:
+                print("  round %d: forwarder %.0f, baraza %.0f msg/s, ratio %.2f"
+                      % (r + 1, f, g, g / f), flush=True)
+        mid = len(pairs) // 2
+        print("chain, %s:" % how)
+        print("%-62s %10.0f" % ("  with kannel-forwarder (stores nothing)",
+                                sorted(p[0] for p in pairs)[mid]))
+        print("%-62s %10.0f" % ("  with baraza (kannel provider, durable)",
+                                sorted(p[1] for p in pairs)[mid]))
+        print("ratio baraza / forwarder, %s: %.2f%s"
+              % (how, sorted(g / f for f, g in pairs)[mid],
+                 " (median of %d rounds)" % rounds if rounds > 1 else ""), flush=True)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,13 @@
  * get-url, it answers 200 at once and sends a fixed reply back through
  * Kannel's sendsms, up to 32 at a time over libcurl multi.  It stores
  * nothing and routes nothing: the most any application in baraza's place
- * could do in that chain.
+ * could do in that chain.  With '-' for the sendsms URL it answers the
+ * get-url with the reply text instead (Kannel's max-messages = 1: the
+ * answer is the reply) and sends nothing.
  *
  *   kannel-forwarder PORT
  * 'http://127.0.0.1:13013/cgi-bin/sendsms?username=u&password=p'
+ *   kannel-forwarder PORT -
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -56,6 +59,14 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (*state == NULL) {
 		*state = c;
 		return MHD_YES;
+	}
+	if (strcmp(sendsms, "-") == 0) {
+		r = MHD_create_response_from_buffer(strlen(REPLY),
+		    (void *)REPLY, MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "Content-Type", "text/plain");
+		ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+		MHD_destroy_response(r);
+		return ret;
 	}
 	from = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "from");
 	to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "to");

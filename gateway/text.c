@@ -509,7 +509,16 @@ gsm7_encode(uint32_t cp, uint8_t out[2])
 int
 gsm7_cost(uint32_t cp)
 {
+	/* gsm7_sorted's costs below 128, one digit each: most texts are
+	 * ASCII, and every character of every message is measured */
+	static const char ascii[129] = "00000000001021000000000000000000"
+				       "11111111111111111111111111111111"
+				       "11111111111111111111111111122221"
+				       "01111111111111111111111111122220";
 	size_t lo = 0, hi = ARRAY_LEN(gsm7_sorted);
+
+	if (cp < 128)
+		return ascii[cp] - '0';
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;

@@ -73,7 +73,9 @@ struct pstate {
 	double tokens;
 	int64_t refill_ms;
 	bool more;       /* the queue may hold due messages not started */
-	int64_t read_at; /* mono ms of the next queue read at the latest */
+	bool fresh;      /* messages were queued since the last read */
+	int64_t read_at; /* mono ms of the next full read at the latest */
+	int64_t seen_to; /* every message due up to this id was read */
 };
 
 struct sender {
@@ -580,20 +582,54 @@ is_taken(void *arg, int64_t id)
 }
 
 /*
+ * Reads a provider's due messages, those in flight or with their outcome
+ * unwritten passed over.  Messages just queued only (fresh, and nothing
+ * else pending): the rows after the last id read, a short range at the
+ * end of the table.  Otherwise the whole queue in due order.  Returns how
+ * many rows it saw, or -errno.
+ */
+static int
+read_queue(struct sender *s, struct pstate *ps, int64_t now, int64_t mono,
+    int limit, struct msg **v, size_t *n)
+{
+	struct taken taken = { s, ps };
+	int64_t top;
+	int seen, rc;
+
+	if (!ps->more && ps->seen_to > 0 && mono < ps->read_at) {
+		seen = store_outbound_due_after(s->st, ps->p->name, now,
+		    ps->seen_to, limit, is_taken, &taken, v, n);
+		if (seen > 0 && *n > 0 && (*v)[*n - 1].id > ps->seen_to)
+			ps->seen_to = (*v)[*n - 1].id;
+		return seen;
+	}
+	/* ids grow in commit order: every message queued after this one
+	 * is after it, and this read sees all those before */
+	if ((rc = store_message_max_id(s->st, &top)) < 0)
+		return rc;
+	seen = store_outbound_due(s->st, ps->p->name, now, limit, is_taken,
+	    &taken, v, n);
+	if (seen >= 0) {
+		ps->seen_to = top;
+		ps->read_at = mono + SENDER_IDLE_MS;
+	}
+	return seen;
+}
+
+/*
  * Starts what each provider may start now; returns ms until there is more
  * to do.  A provider's queue is read only when it may hold something new:
  * messages were queued (fresh), the last read left some behind, a retry
  * comes due, or SENDER_IDLE_MS passed (another process, `baraza send`,
- * may have queued some).  Not on every finished send: under load that
- * was several reads per message, each after the writer's commit had
- * emptied this connection's page cache.
+ * `baraza queue retry`, may have queued some).  Not on every finished
+ * send: under load that was several reads per message, each after the
+ * writer's commit had emptied this connection's page cache.
  */
 static int
 fill(struct sender *s, bool fresh)
 {
 	int64_t now = now_ms(), mono = mono_ms();
 	int wait = SENDER_IDLE_MS;
-	struct taken taken;
 
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
@@ -604,7 +640,7 @@ fill(struct sender *s, bool fresh)
 		size_t n = 0;
 
 		if (fresh)
-			ps->more = true; /* kept until a read, tokens or not */
+			ps->fresh = true; /* kept until a read, tokens or not */
 		if (p->rate_per_s > 0) {
 			double burst = p->rate_per_s < 1 ? 1 : p->rate_per_s;
 			ps->tokens += (double)(mono - ps->refill_ms) *
@@ -628,23 +664,21 @@ fill(struct sender *s, bool fresh)
 		}
 		if (avail <= 0)
 			continue;
-		if (!ps->more && mono < ps->read_at) {
+		if (!ps->fresh && !ps->more && mono < ps->read_at) {
 			if (ps->read_at - mono < wait)
 				wait = (int)(ps->read_at - mono);
 			continue;
 		}
 		/* the first rows are those in flight or not yet written */
 		limit = ps->inflight + ps->unrecorded + avail;
-		taken.s = s;
-		taken.ps = ps;
-		if ((seen = store_outbound_due(s->st, p->name, now, limit,
-			 is_taken, &taken, &v, &n)) < 0) {
+		if ((seen = read_queue(s, ps, now, mono, limit, &v, &n)) < 0) {
 			log_error("sender: cannot read the queue: %s",
 			    store_errmsg(s->st));
-			ps->more = false;
+			ps->more = ps->fresh = false;
 			ps->read_at = mono + SENDER_IDLE_MS;
 			return SENDER_IDLE_MS;
 		}
+		ps->fresh = false;
 		for (k = 0; k < (int)n && avail > 0; k++) {
 			start_send(s, (int)i, &v[k]);
 			avail--;
@@ -654,7 +688,6 @@ fill(struct sender *s, bool fresh)
 		msgs_free(v, n);
 		/* a full read, or one not all started: more may be waiting */
 		ps->more = seen == limit || k < (int)n;
-		ps->read_at = mono + SENDER_IDLE_MS;
 		if (ps->more)
 			wait = 0;
 		else if (store_outbound_next_due(s->st, p->name, &next) == 0 &&

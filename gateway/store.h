@@ -177,6 +177,13 @@ int store_outbound_count_prefix(struct store *st, const char *prefix,
 int store_outbound_due(struct store *st, const char *provider, int64_t now,
     int limit, bool (*skip)(void *arg, int64_t id), void *arg, struct msg **ret,
     size_t *ret_n);
+/* The same for the messages with an id above after only, oldest first:
+ * those queued since a read that saw every id up to after. */
+int store_outbound_due_after(struct store *st, const char *provider,
+    int64_t now, int64_t after, int limit, bool (*skip)(void *arg, int64_t id),
+    void *arg, struct msg **ret, size_t *ret_n);
+/* The highest message id so far (0: none).  Ids grow in commit order. */
+int store_message_max_id(struct store *st, int64_t *ret);
 /* When the provider's earliest queued message is due; -ENOENT if none. */
 int store_outbound_next_due(struct store *st, const char *provider,
     int64_t *ret);

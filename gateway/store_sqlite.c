@@ -192,6 +192,8 @@ enum stmt {
 	S_IN_REPEAT,
 	S_OUT_ADD,
 	S_OUT_DUE,
+	S_OUT_DUE_AFTER,
+	S_MAX_ID,
 	S_OUT_PREFIX,
 	S_OUT_NEXT_DUE,
 	S_OUT_ATTEMPT,
@@ -261,6 +263,13 @@ static const char *const sql[S_COUNT] = {
 	    "SELECT " MSG_COLS " FROM messages WHERE status ="
 	    " 'queued' AND direction = 'out' AND next_attempt_at <= ?2"
 	    " AND provider = ?1 ORDER BY next_attempt_at, id LIMIT ?3",
+	/* the rows after an id: a range of the table, not a walk of the
+	 * queue's index over the messages in flight */
+	[S_OUT_DUE_AFTER] = "SELECT " MSG_COLS " FROM messages NOT INDEXED"
+			    " WHERE id > ?4 AND status = 'queued' AND"
+			    " direction = 'out' AND next_attempt_at <= ?2"
+			    " AND provider = ?1 ORDER BY id LIMIT ?3",
+	[S_MAX_ID] = "SELECT coalesce(max(id), 0) FROM messages",
 	[S_OUT_NEXT_DUE] = "SELECT min(next_attempt_at) FROM messages WHERE"
 			   " status = 'queued' AND direction = 'out' AND"
 			   " provider = ?1",
@@ -1029,6 +1038,37 @@ store_outbound_due(struct store *st, const char *provider, int64_t now,
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
 	return fetch_msgs_skip(s, skip, arg, ret, ret_n);
+}
+
+int
+store_outbound_due_after(struct store *st, const char *provider, int64_t now,
+    int64_t after, int limit, bool (*skip)(void *arg, int64_t id), void *arg,
+    struct msg **ret, size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_OUT_DUE_AFTER);
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, provider);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, limit);
+	sqlite3_bind_int64(s, 4, after);
+	return fetch_msgs_skip(s, skip, arg, ret, ret_n);
+}
+
+int
+store_message_max_id(struct store *st, int64_t *ret)
+{
+	sqlite3_stmt *s = get(st, S_MAX_ID);
+	int rc;
+
+	*ret = 0;
+	if (s == NULL)
+		return -EIO;
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*ret = sqlite3_column_int64(s, 0);
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
 }
 
 int

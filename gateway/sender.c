@@ -745,6 +745,7 @@ sender_start(struct daemon *d, char **ret_err)
 {
 	struct sender *s = xcalloc(1, sizeof(*s));
 	const char **names;
+	long conns = 0;
 	int n = 0;
 
 	s->d = d;
@@ -772,8 +773,13 @@ sender_start(struct daemon *d, char **ret_err)
 		s->ps[i].tokens = 1;
 		s->ps[i].refill_ms = mono_ms();
 		names[i] = s->ps[i].p->name;
+		conns += s->ps[i].slots;
 	}
 	names[s->nps] = NULL;
+	/* keep a connection per slot: libcurl's default cache follows the
+	 * transfers added at the moment, and closes connections the next
+	 * burst opens again */
+	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, conns);
 	if (store_outbound_orphans(s->st, names, now_ms(), &n) == 0 && n > 0)
 		log_warn(
 		    "sender: %d queued messages name no configured provider; marked failed",

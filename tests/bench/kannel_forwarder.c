@@ -111,6 +111,8 @@ main(int argc, char **argv)
 	sendsms = argv[2];
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	multi = curl_multi_init();
+	/* a connection per slot, kept: baraza's sender does the same */
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)IN_FLIGHT);
 	for (int i = 0; i < IN_FLIGHT; i++) {
 		idle[i] = curl_easy_init();
 		curl_easy_setopt(idle[i], CURLOPT_WRITEFUNCTION, discard);

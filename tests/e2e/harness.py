@@ -73,7 +73,9 @@ class FakeApi:
 
 class Sink:
     """A fake provider: records each JSON POST; answers per `mode`:
-    'ok' (200 with an id), 'fail' (500), 'reject' (400), 'slow' (sleeps)."""
+    'ok' (200 with an id), 'fail' (500), 'reject' (400), 'slow' (sleeps).
+    `delay` seconds before each answer; `clients` the (host, port) of
+    every connection that sent a request."""
 
     def __init__(self):
         self.port = free_port()
@@ -85,6 +87,8 @@ class Sink:
         self.inflight = 0
         self.max_inflight = 0
         self.arrivals = []  # (time, to) of every request that succeeded
+        self.delay = 0
+        self.clients = set()
         sink = self
 
         class H(http.server.BaseHTTPRequestHandler):
@@ -100,9 +104,11 @@ class Sink:
                     sink.attempts += 1
                     sink.inflight += 1
                     sink.max_inflight = max(sink.max_inflight, sink.inflight)
-                    mode = sink.mode
+                    sink.clients.add(self.client_address)
+                    mode, delay = sink.mode, sink.delay
                 if mode == "slow":
                     time.sleep(3)
+                time.sleep(delay)
                 with sink.lock:
                     sink.inflight -= 1
                 if mode == "fail":

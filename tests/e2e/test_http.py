@@ -210,6 +210,28 @@ class HttpTest(unittest.TestCase):
         for a, b in zip(times, times[4:]):
             self.assertGreaterEqual(b - a, 0.95)
 
+    def test_provider_connections_kept_between_bursts(self):
+        # concurrency = 8: replies in bursts with lulls between them reuse
+        # the same connections (over HTTPS each new one is a handshake)
+        self.sink.delay = 0.3
+        try:
+            opened = []  # connections first seen in each burst
+            for burst in range(3):
+                with self.sink.lock:
+                    known = set(self.sink.clients)
+                numbers = ["+2547000004%d%d" % (burst, i) for i in range(8)]
+                for n in numbers:
+                    self.assertEqual(self.gw.sms(n, "about")[0], 200)
+                self.assertTrue(self.gw.wait_until(
+                    lambda: all(self.sink.texts_to(n) for n in numbers), 10))
+                with self.sink.lock:
+                    opened.append(len(self.sink.clients - known))
+                time.sleep(1)
+            # the bursts after the first find their connections open
+            self.assertEqual(opened[1:], [0, 0], opened)
+        finally:
+            self.sink.delay = 0
+
     def test_provider_concurrency_limit(self):
         self.sink.mode = "slow"
         self.sink.max_inflight = 0

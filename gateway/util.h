@@ -54,5 +54,6 @@ int mkdir_p(const char *dir);
 /* Wall clock in milliseconds since the epoch, and a monotonic clock. */
 int64_t now_ms(void);
 int64_t mono_ms(void);
+int64_t mono_us(void);
 
 #endif

@@ -20,9 +20,12 @@
 #include "ussd.h"
 #include "writer.h"
 
-#define WRITER_BATCH_MAX  512 /* jobs in one transaction */
-#define PROCESS_BATCH_MAX 256 /* messages processed in one transaction */
-#define POISON_STRIKES    3   /* failed passes before a message is set aside */
+#define WRITER_BATCH_MAX  512  /* jobs in one transaction */
+#define PROCESS_BATCH_MAX 256  /* messages processed in one transaction */
+#define POISON_STRIKES    3    /* failed passes before a message is set aside */
+#define GATHER_US         2000 /* a small batch waits this long at most ... */
+#define GATHER_MIN        16   /* ... for this many jobs, */
+#define GATHER_EXPECT     4    /* when this many are expected meanwhile */
 
 struct writer {
 	struct daemon *d;
@@ -31,6 +34,9 @@ struct writer {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *head, *tail;
+	int nqueued;     /* jobs from head to tail */
+	int64_t last_us; /* mono us of the last writer_submit() */
+	int64_t gap_us;  /* the gaps between submissions, averaged */
 	bool stop;
 	bool closed;       /* intake closed: writer_submit() refuses */
 	bool more;         /* the last processing pass was full: go on */
@@ -543,6 +549,32 @@ commit_jobs(struct writer *w, struct job *jobs)
 	return processed;
 }
 
+/*
+ * Group commit with company: while jobs come densely (GATHER_EXPECT or
+ * more expected within GATHER_US), a batch smaller than GATHER_MIN waits
+ * up to GATHER_US for more, so that one commit -- its fsync, and the
+ * pages every batch rewrites (the tails of the tables and indexes) --
+ * serves several.  At low rates nothing waits.  Called with w->lock held.
+ */
+static void
+gather(struct writer *w)
+{
+	struct timespec ts;
+
+	if (w->head == NULL || w->stop || w->nqueued >= GATHER_MIN ||
+	    w->gap_us * GATHER_EXPECT >= GATHER_US)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += GATHER_US * 1000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	while (w->nqueued < GATHER_MIN && !w->stop)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
+			break;
+}
+
 /* Another pass follows at once: set under the lock, so that neither this
  * nor a concurrent writer_wake() is lost. */
 static void
@@ -573,6 +605,7 @@ writer_main(void *arg)
 			    0)
 				break;
 		}
+		gather(w);
 		jobs = w->head;
 		for (j = jobs; j != NULL && count < WRITER_BATCH_MAX - 1;
 		     j = j->next)
@@ -580,9 +613,11 @@ writer_main(void *arg)
 		if (j != NULL) {
 			w->head = j->next;
 			j->next = NULL;
+			count++;
 		} else {
 			w->head = w->tail = NULL;
 		}
+		w->nqueued -= count;
 		if (w->head == NULL)
 			w->tail = NULL;
 		if (w->stop && jobs == NULL && !w->more) {
@@ -637,7 +672,8 @@ writer_start(struct daemon *d, char **ret_err)
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
 	pthread_cond_init(&w->drained, NULL);
-	w->more = true; /* resume what a previous run left */
+	w->more = true;      /* resume what a previous run left */
+	w->gap_us = 1000000; /* sparse until shown otherwise */
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		*ret_err = xstrdup("cannot start the writer thread");
 		store_close(w->st);
@@ -650,6 +686,8 @@ writer_start(struct daemon *d, char **ret_err)
 int
 writer_submit(struct writer *w, struct job *job)
 {
+	int64_t now, gap;
+
 	job->next = NULL;
 	pthread_mutex_lock(&w->lock);
 	if (w->closed) {
@@ -661,7 +699,12 @@ writer_submit(struct writer *w, struct job *job)
 	else
 		w->head = job;
 	w->tail = job;
+	w->nqueued++;
 	w->outstanding++;
+	now = mono_us();
+	gap = now - w->last_us;
+	w->gap_us += ((gap < 1000000 ? gap : 1000000) - w->gap_us) / 8;
+	w->last_us = now;
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;

@@ -597,8 +597,8 @@ read_queue(struct sender *s, struct pstate *ps, int64_t now, int64_t mono,
 	int seen, rc;
 
 	if (!ps->more && ps->seen_to > 0 && mono < ps->read_at) {
-		seen = store_outbound_due_after(s->st, ps->p->name, now,
-		    ps->seen_to, limit, is_taken, &taken, v, n);
+		seen = store_outbound_due(s->st, ps->p->name, now, ps->seen_to,
+		    limit, is_taken, &taken, v, n);
 		if (seen > 0 && *n > 0 && (*v)[*n - 1].id > ps->seen_to)
 			ps->seen_to = (*v)[*n - 1].id;
 		return seen;
@@ -607,7 +607,7 @@ read_queue(struct sender *s, struct pstate *ps, int64_t now, int64_t mono,
 	 * is after it, and this read sees all those before */
 	if ((rc = store_message_max_id(s->st, &top)) < 0)
 		return rc;
-	seen = store_outbound_due(s->st, ps->p->name, now, limit, is_taken,
+	seen = store_outbound_due(s->st, ps->p->name, now, 0, limit, is_taken,
 	    &taken, v, n);
 	if (seen >= 0) {
 		ps->seen_to = top;

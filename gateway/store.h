@@ -172,16 +172,12 @@ int store_outbound_count_prefix(struct store *st, const char *prefix,
     int64_t since, int *ret);
 /* Queued messages of a provider due at now, oldest first: of the first
  * limit, those skip (when not NULL) does not pass over -- those it does are
- * not read.  Returns how many it saw (limit when there may be more), or
- * -errno. */
+ * not read.  With after > 0, only those with a greater id, in id order
+ * (the messages queued since a read that saw every id up to after).
+ * Returns how many it saw (limit when there may be more), or -errno. */
 int store_outbound_due(struct store *st, const char *provider, int64_t now,
-    int limit, bool (*skip)(void *arg, int64_t id), void *arg, struct msg **ret,
-    size_t *ret_n);
-/* The same for the messages with an id above after only, oldest first:
- * those queued since a read that saw every id up to after. */
-int store_outbound_due_after(struct store *st, const char *provider,
-    int64_t now, int64_t after, int limit, bool (*skip)(void *arg, int64_t id),
-    void *arg, struct msg **ret, size_t *ret_n);
+    int64_t after, int limit, bool (*skip)(void *arg, int64_t id), void *arg,
+    struct msg **ret, size_t *ret_n);
 /* The highest message id so far (0: none).  Ids grow in commit order. */
 int store_message_max_id(struct store *st, int64_t *ret);
 /* When the provider's earliest queued message is due; -ENOENT if none. */

@@ -1027,32 +1027,18 @@ store_outbound_count_prefix(struct store *st, const char *prefix, int64_t since,
 
 int
 store_outbound_due(struct store *st, const char *provider, int64_t now,
-    int limit, bool (*skip)(void *arg, int64_t id), void *arg, struct msg **ret,
-    size_t *ret_n)
-{
-	sqlite3_stmt *s = get(st, S_OUT_DUE);
-
-	if (s == NULL)
-		return -EIO;
-	sq_bind_text(s, 1, provider);
-	sqlite3_bind_int64(s, 2, now);
-	sqlite3_bind_int(s, 3, limit);
-	return fetch_msgs_skip(s, skip, arg, ret, ret_n);
-}
-
-int
-store_outbound_due_after(struct store *st, const char *provider, int64_t now,
     int64_t after, int limit, bool (*skip)(void *arg, int64_t id), void *arg,
     struct msg **ret, size_t *ret_n)
 {
-	sqlite3_stmt *s = get(st, S_OUT_DUE_AFTER);
+	sqlite3_stmt *s = get(st, after > 0 ? S_OUT_DUE_AFTER : S_OUT_DUE);
 
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, provider);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, limit);
-	sqlite3_bind_int64(s, 4, after);
+	if (after > 0)
+		sqlite3_bind_int64(s, 4, after);
 	return fetch_msgs_skip(s, skip, arg, ret, ret_n);
 }
 

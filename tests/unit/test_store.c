@@ -140,31 +140,45 @@ test_outbound(void **state)
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
 	assert_int_equal(store_outbound_add(st, &o, &b), 0);
-	assert_int_equal(store_outbound_due(st, "generic", 4999, 10, NULL, NULL,
-			     &v, &n),
+	assert_int_equal(store_outbound_due(st, "generic", 4999, 0, 10, NULL,
+			     NULL, &v, &n),
 	    0);
 	assert_int_equal(n, 0);
 	free(v);
-	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, NULL, NULL,
-			     &v, &n),
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 0, 10, NULL,
+			     NULL, &v, &n),
 	    2);
 	assert_int_equal(n, 2);
 	msgs_free(v, n);
 	/* one taken (in flight): seen, not read */
-	assert_int_equal(store_outbound_due(st, "generic", 5000, 10, skip_id,
+	assert_int_equal(store_outbound_due(st, "generic", 5000, 0, 10, skip_id,
 			     &a, &v, &n),
 	    2);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, b);
 	msgs_free(v, n);
+	/* those queued after an id: the sender's read after the writer's */
+	assert_int_equal(store_outbound_queued(st), 2);
+	assert_int_equal(store_message_max_id(st, &next), 0);
+	assert_int_equal(next, b);
+	assert_int_equal(store_outbound_due(st, "generic", 5000, a, 10, NULL,
+			     NULL, &v, &n),
+	    1);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, b);
+	msgs_free(v, n);
+	assert_int_equal(store_outbound_due(st, "generic", 5000, b, 10, NULL,
+			     NULL, &v, &n),
+	    0);
+	free(v);
 	/* a retry waits until its time */
 	assert_int_equal(store_outbound_attempt(st, a, "queued",
 			     &(struct send_outcome){ .provider_id = NULL,
 				 .reason = "HTTP 503" },
 			     1, 9000, 5001),
 	    0);
-	assert_int_equal(store_outbound_due(st, "generic", 6000, 10, NULL, NULL,
-			     &v, &n),
+	assert_int_equal(store_outbound_due(st, "generic", 6000, 0, 10, NULL,
+			     NULL, &v, &n),
 	    1);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, b);

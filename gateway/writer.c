@@ -314,7 +314,7 @@ struct pass {
 			     HTTP answer; NULL otherwise */
 };
 
-/* The job of the batch whose message m is, when it wants its reply in the
+/* The job of the batch whose message is id, when it wants its reply in the
  * HTTP answer. */
 static struct job *
 sync_job(const struct pass *pass, int64_t id)

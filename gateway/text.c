@@ -454,8 +454,15 @@ utf8_next(const char **pp)
 		cp = p[0] & 0x07;
 		n = 3;
 	}
-	for (int i = 1; i <= n; i++)
+	for (int i = 1; i <= n; i++) {
+		if ((p[i] & 0xC0) != 0x80) {
+			/* cut short (a copy truncated mid-character): stop
+			 * before the byte, never past a NUL */
+			*pp = (const char *)p + i;
+			return 0xFFFD;
+		}
 		cp = (cp << 6) | (p[i] & 0x3F);
+	}
 	*pp = (const char *)p + n + 1;
 	return cp;
 }
@@ -643,7 +650,7 @@ is_letter_cp(uint32_t cp)
 		return false;
 	if (cp >= 0x3000 && cp <= 0x303F)
 		return false;
-	if (cp == 0xFEFF)
+	if (cp == 0xFEFF || cp == 0xFFFD) /* 0xFFFD: a character cut short */
 		return false;
 	return true;
 }

@@ -34,7 +34,9 @@ struct sms_info {
  * forms or surrogates. */
 bool utf8_valid(const char *s, size_t len);
 
-/* Decodes one code point at *p (which must be valid UTF-8) and advances. */
+/* Decodes one code point at *p and advances; a sequence cut short (a NUL
+ * or a byte that does not continue it) gives U+FFFD and stops before that
+ * byte. */
 uint32_t utf8_next(const char **p);
 
 /* Appends the UTF-8 form of cp to out (at least 4 bytes); returns length. */

@@ -133,6 +133,29 @@ test_utf8(void **state)
 	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 }
 
+/* A copy cut mid-character (a handler truncating a word to its buffer):
+ * decoding stops at the NUL, never reads past it.  The strings are on the
+ * heap at their exact size, so ASan sees a read past the end (the fuzzer
+ * found one through a survey answer). */
+static void
+test_utf8_cut(void **state)
+{
+	char *cut = xstrdup("a\xe3"), *two = xstrdup("\xe3\xa8");
+	const char *p = cut;
+	char out[16];
+
+	assert_int_equal(utf8_next(&p), 'a');
+	assert_int_equal(utf8_next(&p), 0xFFFD);
+	assert_ptr_equal(p, cut + 2); /* at the NUL */
+	p = two;
+	assert_int_equal(utf8_next(&p), 0xFFFD);
+	assert_ptr_equal(p, two + 2);
+	text_fold(cut, strlen(cut), out, sizeof(out));
+	assert_string_equal(out, "a");
+	free(cut);
+	free(two);
+}
+
 static void
 test_fold(void **state)
 {
@@ -203,6 +226,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_prepare),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_fold),

@@ -196,7 +196,9 @@ class Gateway:
         self.log = open(os.path.join(self.dir, "daemon.log"), "ab")
         self.proc = subprocess.Popen([BARAZA, "run", "-c", self.conf, *extra],
                                      stdout=self.log, stderr=self.log)
-        end = time.time() + 10
+        # generous: a loaded CI machine whose disk stalls has taken more
+        # than 10 s (once, with the suites running two at a time)
+        end = time.time() + 30
         while time.time() < end:
             if self.proc.poll() is not None:
                 raise RuntimeError("daemon exited: %s" % self.logtext())

@@ -35,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BEARERBOX = "/usr/sbin/bearerbox"
@@ -110,19 +111,44 @@ def free_port():
     return port
 
 
+def wait_port(port, proc, secs=20):
+    """Until something listens on port (True), proc exits or secs pass."""
+    end = time.time() + secs
+    while time.time() < end and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+QUIET_S = 30  # no reply for this long: the chain is stuck, give up
+
+
 def kannel_run(port, n):
     """fakesmsc sends n messages, each from one of 1,000 numbers at random
     (citizens, not one phone flooding); returns seconds until the n-th
-    reply."""
+    reply, or None when replies stop coming (QUIET_S without one)."""
     senders = ["+2547%08d 22384 text about" % i for i in range(1000)]
     t0 = time.perf_counter()
     p = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(port), "-i", "0",
                           "-m", str(n), *senders],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    got = 0
+    got, last = 0, [time.time()]
+
+    def watchdog():
+        while p.poll() is None:
+            if time.time() - last[0] > QUIET_S:
+                p.kill()
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     for line in p.stdout:
         if "Got message" in line:
             got += 1
+            last[0] = time.time()
             if got == n:
                 break
     secs = time.perf_counter() - t0
@@ -150,10 +176,20 @@ def start_kannel(conf_text, ports):
         f.write(conf_text % ports)
     procs = [subprocess.Popen([BEARERBOX, conf], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)]
-    time.sleep(1)
+    # smsbox gives up at once when bearerbox is not listening yet
+    if not wait_port(ports["boxport"], procs[0]):
+        stop_all(procs)
+        sys.exit("bearerbox did not come up (%s)" % ports["dir"])
     procs.append(subprocess.Popen([SMSBOX, conf], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL))
-    time.sleep(1.5)
+    if "sendsms" in ports:
+        if not wait_port(ports["sendsms"], procs[1]):
+            stop_all(procs)
+            sys.exit("smsbox did not come up (%s)" % ports["dir"])
+    time.sleep(1)  # smsbox's connection to bearerbox
+    if procs[1].poll() is not None:
+        stop_all(procs)
+        sys.exit("smsbox exited (%s/smsbox.log)" % ports["dir"])
     return procs
 
 

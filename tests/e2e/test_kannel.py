@@ -6,6 +6,7 @@ fakesmsc (a phone network) -> bearerbox -> smsbox -> baraza (get-url)
 
 import os
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -59,6 +60,16 @@ get-url = "http://127.0.0.1:%(gw)d/sms/kannel2?from=%%p&to=%%P&text=%%b&id=%%I&c
 """
 
 
+def wait_port(port, secs=20):
+    end = time.time() + secs
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 class KannelTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -92,10 +103,12 @@ class KannelTest(unittest.TestCase):
         cls.gw.start()
         cls.procs.append(subprocess.Popen([BEARERBOX, cls.kconf], stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
-        time.sleep(1)
+        # smsbox gives up at once when bearerbox is not listening yet
+        wait_port(ports["boxport"])
         cls.procs.append(subprocess.Popen([SMSBOX, cls.kconf], stdout=subprocess.DEVNULL,
                                           stderr=subprocess.DEVNULL))
-        time.sleep(1)
+        wait_port(ports["sendsms"])
+        time.sleep(1)  # smsbox's connection to bearerbox
 
     @classmethod
     def tearDownClass(cls):

@@ -193,6 +193,19 @@ queued_done(struct writer *w)
 	w->queued = n;
 }
 
+/* A reply that leaves in the job's HTTP answer: the job takes it. */
+static void
+answered(struct daemon *d, struct job *j, struct outcome *oc)
+{
+	j->answered = true;
+	j->reply = oc->reply;
+	oc->reply = NULL;
+	if (j->reply != NULL)
+		metrics_out(&d->metrics,
+		    metrics_provider(&d->metrics, j->provider->name),
+		    M_OUT_SENT);
+}
+
 /*
  * A provider that carries the reply in its webhook answer: the message is
  * processed at once and its reply recorded as sent (it leaves in the
@@ -221,14 +234,9 @@ process_sync(struct writer *w, struct job *j)
 	    (rc = pipeline_process(w->st, r, &d->conf->gw, &m, &o, &oc)) == 0 &&
 	    (rc = store_commit(w->st)) == 0) {
 		queued_done(w);
-		j->reply = oc.reply;
-		oc.reply = NULL;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    0);
-		if (j->reply != NULL)
-			metrics_out(&d->metrics,
-			    metrics_provider(&d->metrics, j->provider->name),
-			    M_OUT_SENT);
+		answered(d, j, &oc);
 	} else {
 		store_rollback(w->st);
 	}
@@ -375,16 +383,8 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
 		    us);
 		pass->deferred += strcmp(oc.status, "deferred") == 0;
-		if (sj != NULL) { /* it leaves in the HTTP answer */
-			sj->answered = true;
-			sj->reply = oc.reply;
-			oc.reply = NULL;
-			if (sj->reply != NULL)
-				metrics_out(&d->metrics,
-				    metrics_provider(&d->metrics,
-					sj->provider->name),
-				    M_OUT_SENT);
-		}
+		if (sj != NULL)
+			answered(d, sj, &oc);
 		outcome_done(&oc);
 	}
 	daemon_routing_release(d, r);

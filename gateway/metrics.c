@@ -47,6 +47,14 @@ metrics_out(struct metrics *m, int p, enum metric_out what)
 		BUMP(m->out[p][what]);
 }
 
+enum metric_out
+metric_of_report(const char *status)
+{
+	return strcmp(status, "delivered") == 0 ? M_OUT_DELIVERED_DLR
+	    : strcmp(status, "sent") == 0       ? M_OUT_SENT
+						: M_OUT_FAILED_DLR;
+}
+
 void
 metrics_send_error(struct metrics *m, int p)
 {

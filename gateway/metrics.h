@@ -53,6 +53,9 @@ void metrics_init(struct metrics *m, const char *const *providers, size_t n);
 int metrics_provider(const struct metrics *m, const char *name);
 void metrics_in(struct metrics *m, int provider, enum metric_in what);
 void metrics_out(struct metrics *m, int provider, enum metric_out what);
+/* What a delivery report that found its message counts as, by its
+ * status's name. */
+enum metric_out metric_of_report(const char *status);
 void metrics_send_error(struct metrics *m, int provider);
 void metrics_handled(struct metrics *m, int ignored, int64_t micros);
 /* Renders everything plus the given queue depths. */

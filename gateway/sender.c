@@ -427,11 +427,7 @@ receipts_done(struct sender *s, int rc)
 		next = c->next;
 		if (rc == 0 && c->found)
 			metrics_out(&s->d->metrics, c->provider,
-			    c->dlr->status == DLR_DELIVERED
-				? M_OUT_DELIVERED_DLR
-				: c->dlr->status == DLR_SENT
-				? M_OUT_SENT
-				: M_OUT_FAILED_DLR);
+			    metric_of_report(dlr_status_name(c->dlr->status)));
 		c->committed(c->cookie, rc);
 		completion_free(c);
 	}

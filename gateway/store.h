@@ -26,8 +26,6 @@ struct send_outcome; /* provider.h */
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 8
-
 /* Opens (creating and migrating) the database; ret_err gets a one-line
  * reason on failure, caller frees. */
 int store_open(const char *path, struct store **ret, char **ret_err);
@@ -188,10 +186,23 @@ int store_outbound_next_due(struct store *st, const char *provider,
 int store_outbound_attempt(struct store *st, int64_t id, const char *status,
     const struct send_outcome *out, int attempts, int64_t next, int64_t at);
 /* A delivery report, by our id or the provider's id; *ret_found says
- * whether a message matched. */
+ * whether a message matched.  A report by the provider's id that matches
+ * none is kept (up to REPORTS_WAITING_MAX of them): it may have come
+ * before the send's outcome, and so the provider's id, was written. */
 int store_outbound_report(struct store *st, const char *provider,
     int64_t our_id, const char *provider_id, const char *status,
     const char *reason, int64_t at, bool *ret_found);
+#define REPORTS_WAITING_MAX 10000
+#define REPORTS_RETRY_MAX   500 /* the newest, tried again by a pass */
+/* Whether a pass of store_reports_retry() has work: a kept report now
+ * matches a message, or one came before `before` (ms). */
+int store_reports_ready(struct store *st, int64_t before, bool *ret_ready);
+/* Forgets the kept reports that came before `before`, and applies those
+ * that now match a message, in the order they came, calling applied() for
+ * each.  In the caller's transaction. */
+int store_reports_retry(struct store *st, int64_t before,
+    void (*applied)(void *arg, const char *provider, const char *status),
+    void *arg);
 /* Queued messages for providers not in the NULL-terminated list -> failed. */
 int store_outbound_orphans(struct store *st, const char *const *providers,
     int64_t at, int *ret_n);

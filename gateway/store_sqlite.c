@@ -175,6 +175,14 @@ static const char *const migrations[] = {
 	"DROP INDEX messages_number;"
 	"CREATE INDEX messages_number ON messages (number, direction,"
 	" created_at);",
+	/* 10: delivery reports that came before their send's outcome was
+	 * written (so the provider's id was not yet known) */
+	"CREATE TABLE reports_waiting ("
+	"  provider TEXT NOT NULL,"
+	"  provider_id TEXT NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  reason TEXT,"
+	"  at INTEGER NOT NULL);",
 };
 
 enum stmt {
@@ -200,6 +208,11 @@ enum stmt {
 	S_OUT_REPORT_ID,
 	S_OUT_REPORT_PID,
 	S_EVENT,
+	S_WAIT_ADD,
+	S_WAIT_LIST,
+	S_WAIT_DEL,
+	S_WAIT_READY,
+	S_WAIT_EXPIRE,
 	S_COUNTS,
 	S_OUT_LIST,
 	S_OUT_RETRY_ONE,
@@ -295,6 +308,23 @@ static const char *const sql[S_COUNT] = {
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
+	[S_WAIT_ADD] = "INSERT INTO reports_waiting (provider, provider_id,"
+		       " status, reason, at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE"
+		       " (SELECT count(*) FROM reports_waiting) < ?6",
+	/* the newest ?1, oldest first: the waiting that can end are new */
+	[S_WAIT_LIST] = "SELECT r, provider, provider_id, status, reason, at"
+			" FROM (SELECT rowid AS r, * FROM reports_waiting"
+			" ORDER BY rowid DESC LIMIT ?1) ORDER BY r",
+	[S_WAIT_DEL] = "DELETE FROM reports_waiting WHERE rowid = ?1",
+	[S_WAIT_READY] =
+	    "SELECT (SELECT at FROM reports_waiting ORDER BY rowid LIMIT 1)"
+	    " < ?1 OR EXISTS (SELECT 1 FROM (SELECT provider, provider_id"
+	    " FROM reports_waiting ORDER BY rowid DESC LIMIT ?2) w JOIN"
+	    " messages m ON m.provider = w.provider AND m.provider_id ="
+	    " w.provider_id AND m.direction = 'out')",
+	[S_WAIT_EXPIRE] = "DELETE FROM reports_waiting WHERE rowid IN (SELECT"
+			  " rowid FROM reports_waiting ORDER BY rowid LIMIT"
+			  " ?2) AND at < ?1",
 	[S_COUNTS] = "SELECT direction, status, count(*) FROM messages GROUP BY"
 		     " direction, status ORDER BY direction, status",
 	[S_OUT_LIST] = "SELECT " MSG_COLS " FROM messages WHERE direction ="
@@ -1102,8 +1132,9 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 	    strcmp(status, "queued") == 0 ? "retry" : status, out->reason);
 }
 
-int
-store_outbound_report(struct store *st, const char *provider, int64_t our_id,
+/* Applies a delivery report to the message it names, if any. */
+static int
+report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
     bool *ret_found)
 {
@@ -1133,6 +1164,105 @@ store_outbound_report(struct store *st, const char *provider, int64_t our_id,
 			return rc;
 	*ret_found = n > 0;
 	return 0;
+}
+
+int
+store_outbound_report(struct store *st, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason, int64_t at,
+    bool *ret_found)
+{
+	sqlite3_stmt *s;
+	int rc = report(st, provider, our_id, provider_id, status, reason, at,
+	    ret_found);
+
+	if (rc < 0 || *ret_found || our_id > 0 || provider_id == NULL)
+		return rc;
+	if ((s = get(st, S_WAIT_ADD)) == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, provider_id);
+	sq_bind_text(s, 3, status);
+	sq_bind_text(s, 4, reason);
+	sqlite3_bind_int64(s, 5, at);
+	sqlite3_bind_int(s, 6, REPORTS_WAITING_MAX);
+	return sq_exec(s);
+}
+
+int
+store_reports_ready(struct store *st, int64_t before, bool *ret_ready)
+{
+	sqlite3_stmt *s = get(st, S_WAIT_READY);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, REPORTS_RETRY_MAX);
+	rc = sqlite3_step(s);
+	*ret_ready = rc == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+	sq_done(s);
+	return rc == SQLITE_ROW ? 0 : sq_err(rc);
+}
+
+struct waiting {
+	int64_t rowid, at;
+	char *provider, *provider_id, *status, *reason;
+};
+
+int
+store_reports_retry(struct store *st, int64_t before,
+    void (*applied)(void *arg, const char *provider, const char *status),
+    void *arg)
+{
+	sqlite3_stmt *s = get(st, S_WAIT_EXPIRE);
+	struct waiting *v = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, REPORTS_RETRY_MAX);
+	if ((rc = sq_exec(s)) < 0)
+		return rc;
+	if ((s = get(st, S_WAIT_LIST)) == NULL)
+		return -EIO;
+	sqlite3_bind_int(s, 1, REPORTS_RETRY_MAX);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].rowid = sqlite3_column_int64(s, 0);
+		v[n].provider = sq_col_text(s, 1);
+		v[n].provider_id = sq_col_text(s, 2);
+		v[n].status = sq_col_text(s, 3);
+		v[n].reason = sq_col_text(s, 4);
+		v[n].at = sqlite3_column_int64(s, 5);
+		n++;
+	}
+	sq_done(s);
+	rc = rc == SQLITE_DONE ? 0 : sq_err(rc);
+	for (i = 0; rc == 0 && i < n; i++) {
+		bool found = false;
+
+		rc = report(st, v[i].provider, 0, v[i].provider_id, v[i].status,
+		    v[i].reason, v[i].at, &found);
+		if (rc < 0 || !found)
+			continue;
+		if ((s = get(st, S_WAIT_DEL)) == NULL) {
+			rc = -EIO;
+			break;
+		}
+		sqlite3_bind_int64(s, 1, v[i].rowid);
+		if ((rc = sq_exec(s)) == 0)
+			applied(arg, v[i].provider, v[i].status);
+	}
+	for (i = 0; i < n; i++) {
+		free(v[i].provider);
+		free(v[i].provider_id);
+		free(v[i].status);
+		free(v[i].reason);
+	}
+	free(v);
+	return rc;
 }
 
 int

@@ -26,6 +26,7 @@
 #define GATHER_US         2000 /* a small batch waits this long at most ... */
 #define GATHER_MIN        16   /* ... for this many jobs, */
 #define GATHER_EXPECT     4    /* when this many are expected meanwhile */
+#define REPORT_WAIT_MS    120000 /* a report for no message is kept so long */
 
 struct writer {
 	struct daemon *d;
@@ -179,6 +180,54 @@ out:
 	strv_free(num, n);
 	strv_free(ref, n);
 	return routed;
+}
+
+/* The reports applied by a retry_reports() pass, counted once it is
+ * committed. */
+struct applied {
+	struct metrics *mx;
+	unsigned n[METRICS_MAX_PROVIDERS][M_OUT_COUNT];
+};
+
+static void
+report_applied(void *arg, const char *provider, const char *status)
+{
+	struct applied *a = arg;
+	int p = metrics_provider(a->mx, provider);
+
+	if (p >= 0)
+		a->n[p][metric_of_report(status)]++;
+}
+
+/* Delivery reports kept because they came before their send's outcome was
+ * written: applied once it is, forgotten after REPORT_WAIT_MS.  The check
+ * reads without the write lock, so kept reports for messages that are not
+ * ours (an account shared with other systems) cost no writer time. */
+static void
+retry_reports(struct writer *w)
+{
+	struct applied a = { .mx = &w->d->metrics };
+	int64_t before = now_ms() - REPORT_WAIT_MS;
+	bool ready = false;
+	int rc;
+
+	if (store_reports_ready(w->st, before, &ready) < 0 || !ready)
+		return;
+	pthread_mutex_lock(&w->d->write_lock);
+	if ((rc = store_begin(w->st)) == 0)
+		rc = store_reports_retry(w->st, before, report_applied, &a);
+	if (rc == 0)
+		rc = store_commit(w->st);
+	if (rc < 0) {
+		log_error("writer: cannot apply waiting delivery reports: %s",
+		    store_errmsg(w->st));
+		store_rollback(w->st);
+	}
+	pthread_mutex_unlock(&w->d->write_lock);
+	for (int p = 0; rc == 0 && p < METRICS_MAX_PROVIDERS; p++)
+		for (int k = 0; k < M_OUT_COUNT; k++)
+			for (unsigned i = 0; i < a.n[p][k]; i++)
+				metrics_out(a.mx, p, k);
 }
 
 /* After a commit: messages were queued (replies, notifications, a USSD
@@ -534,9 +583,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 					 : M_IN_ACCEPTED);
 		else if (rc == 0 && j->found)
 			metrics_out(mx, p,
-			    j->dlr.status == DLR_DELIVERED ? M_OUT_DELIVERED_DLR
-				: j->dlr.status == DLR_SENT ? M_OUT_SENT
-							    : M_OUT_FAILED_DLR);
+			    metric_of_report(dlr_status_name(j->dlr.status)));
 		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
 		    j->id > 0 && !j->answered)
 			process_sync(w, j);
@@ -647,6 +694,7 @@ writer_main(void *arg)
 		if (mono_ms() >= parts_at) {
 			if (join_overdue_parts(w) > 0)
 				n = -1;
+			retry_reports(w);
 			parts_at = mono_ms() + 1000;
 		}
 		if (n < 0 || n == PROCESS_BATCH_MAX)

@@ -134,6 +134,37 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(self.gw.post("/dlr/generic", {"status": "delivered"})[0], 400)
         self.assertEqual(self.gw.post("/dlr/log", {"id": our, "status": "delivered"})[0], 404)
 
+    def test_report_before_outcome(self):
+        """A delivery report by the provider's id that comes while the send
+        is still in flight (its id not yet written) is applied once it is."""
+        def delivered():
+            body = self.gw.get("/metrics")[1]
+            key = 'baraza_messages_out_total{provider="generic",status="delivered"}'
+            return int([l for l in body.splitlines() if l.startswith(key)][0].split()[-1])
+
+        before = delivered()
+        self.sink.delay = 1.5
+        try:
+            self.gw.sms("+254700000109", "about")
+            rows = self.gw.wait_until(lambda: self.gw.query(
+                "SELECT id FROM messages WHERE number=? AND direction='out'",
+                "+254700000109"))
+            our = rows[0][0]
+            self.assertEqual(self.gw.post("/dlr/generic", {"provider_id": "P-%d" % our,
+                                                           "status": "delivered"}),
+                             (200, "OK unknown message\n"))
+            self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", our)[0][0],
+                             "queued")
+        finally:
+            self.sink.delay = 0
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT 1 FROM messages WHERE id=? AND status='delivered'", our), timeout=10))
+        hist = [r[0] for r in self.gw.query(
+            "SELECT status FROM message_events WHERE message_id=? ORDER BY rowid", our)]
+        self.assertEqual(hist, ["queued", "sent", "delivered"])
+        self.assertEqual(self.gw.query("SELECT count(*) FROM reports_waiting")[0][0], 0)
+        self.assertEqual(delivered(), before + 1)
+
     def test_health_and_metrics(self):
         status, body = self.gw.get("/healthz")
         self.assertEqual(status, 200)

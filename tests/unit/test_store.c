@@ -122,6 +122,92 @@ skip_id(void *arg, int64_t id)
 }
 
 static void
+count_applied(void *arg, const char *provider, const char *status)
+{
+	int *n = arg;
+
+	assert_string_equal(provider, "generic");
+	assert_string_equal(status, "delivered");
+	(*n)++;
+}
+
+/* A report by the provider's id that comes before the send's outcome is
+ * written waits, and is applied once it is; one for no message of ours is
+ * forgotten after its time. */
+static void
+test_reports_waiting(void **state)
+{
+	struct store *st = *state;
+	struct outbound_new o = { .provider = "generic",
+		.number = "+254700000003",
+		.text = "hello",
+		.status = "queued",
+		.segments = 1,
+		.encoding = "gsm7",
+		.at = 5000 };
+	struct msg m;
+	int64_t a;
+	bool found, ready;
+	int applied = 0;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	assert_int_equal(store_outbound_add(st, &o, &a), 0);
+	/* by our id, for no message: nothing to wait for */
+	assert_int_equal(store_outbound_report(st, "generic", a + 100, NULL,
+			     "delivered", NULL, 5100, &found),
+	    0);
+	assert_false(found);
+	/* by the provider's id before the outcome: kept, not yet ready */
+	assert_int_equal(store_outbound_report(st, "generic", 0, "P-7",
+			     "delivered", "ok", 5200, &found),
+	    0);
+	assert_false(found);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "P-none",
+			     "delivered", NULL, 5300, &found),
+	    0);
+	assert_int_equal(store_reports_ready(st, 5000, &ready), 0);
+	assert_false(ready);
+	assert_int_equal(store_reports_retry(st, 5000, count_applied, &applied),
+	    0);
+	assert_int_equal(applied, 0);
+	assert_int_equal(store_message_get(st, a, &m), 0);
+	assert_string_equal(m.status, "queued");
+	msg_done(&m);
+	/* the outcome names P-7: ready, and the pass applies the report */
+	assert_int_equal(store_outbound_attempt(st, a, "sent",
+			     &(struct send_outcome){ .provider_id = "P-7" }, 1,
+			     0, 5400),
+	    0);
+	assert_int_equal(store_reports_ready(st, 5000, &ready), 0);
+	assert_true(ready);
+	assert_int_equal(store_reports_retry(st, 5000, count_applied, &applied),
+	    0);
+	assert_int_equal(applied, 1);
+	assert_int_equal(store_message_get(st, a, &m), 0);
+	assert_string_equal(m.status, "delivered");
+	assert_string_equal(m.reason, "ok");
+	msg_done(&m);
+	/* P-none (another system's message) waits until its time is past */
+	assert_int_equal(store_reports_ready(st, 5300, &ready), 0);
+	assert_false(ready);
+	assert_int_equal(store_reports_ready(st, 5301, &ready), 0);
+	assert_true(ready);
+	assert_int_equal(store_reports_retry(st, 5301, count_applied, &applied),
+	    0);
+	assert_int_equal(applied, 1);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT count(*) FROM reports_waiting", -1, &q,
+			     NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void
 test_outbound(void **state)
 {
 	struct store *st = *state;
@@ -308,6 +394,7 @@ test_migrations(void **state)
 			     "DROP TABLE fetch_cache;"
 			     "DROP TABLE state;"
 			     "DROP TABLE ussd_sessions;"
+			     "DROP TABLE reports_waiting;"
 			     "DROP INDEX messages_number;"
 			     "CREATE INDEX messages_number ON messages"
 			     " (number, created_at);"
@@ -318,6 +405,11 @@ test_migrations(void **state)
 	store_close(st2);
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT cost FROM messages LIMIT 1", -1, &q, NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT at FROM reports_waiting LIMIT 1", -1, &q,
+			     NULL),
 	    SQLITE_OK);
 	sqlite3_finalize(q);
 	/* the flood count reads the index alone */
@@ -345,6 +437,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reports_waiting, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),

@@ -308,9 +308,13 @@ static const char *const sql[S_COUNT] = {
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
+	/* at most ?6, by the span of their ids (max and min are cheap;
+	 * applied ones leave holes, so this errs on the safe side) */
 	[S_WAIT_ADD] = "INSERT INTO reports_waiting (provider, provider_id,"
 		       " status, reason, at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE"
-		       " (SELECT count(*) FROM reports_waiting) < ?6",
+		       " coalesce((SELECT max(rowid) FROM reports_waiting) -"
+		       " (SELECT min(rowid) FROM reports_waiting), -1) < ?6"
+		       " - 1",
 	/* the newest ?1, oldest first: the waiting that can end are new */
 	[S_WAIT_LIST] = "SELECT r, provider, provider_id, status, reason, at"
 			" FROM (SELECT rowid AS r, * FROM reports_waiting"

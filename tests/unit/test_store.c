@@ -203,6 +203,20 @@ test_reports_waiting(void **state)
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_reset(q);
+	/* a flood of reports for no message: no more than the limit kept */
+	assert_int_equal(store_begin(st), 0);
+	for (int i = 0; i < REPORTS_WAITING_MAX + 50; i++) {
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "X-%d", i);
+		assert_int_equal(store_outbound_report(st, "generic", 0, pid,
+				     "failed", NULL, 6000, &found),
+		    0);
+	}
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), REPORTS_WAITING_MAX);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 }

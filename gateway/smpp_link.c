@@ -467,7 +467,9 @@ submit_part(struct smpp_link *l, int ci, struct omsg *m, size_t k)
 		.dst_npi = number_npi(m->to, dton, l->c->dst_npi),
 		.dst = to,
 		.esm_class = pt->esm_class,
-		.registered_delivery = l->c->receipts ? 1 : 0,
+		/* the first part's id is the message's: only it is asked
+		 * for a receipt, which the message's status follows */
+		.registered_delivery = l->c->receipts && k == 0 ? 1 : 0,
 		.data_coding = pt->data_coding,
 		.sm = pt->sm,
 		.sm_len = pt->len,

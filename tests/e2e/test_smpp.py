@@ -205,9 +205,13 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(sorted(s["udh"][0][-2:] for s in got), ["01", "02"])
         self.assertEqual("".join(s["message"] for s in sorted(got, key=lambda s: s["udh"][0])),
                          text.strip())
+        parts = sorted(got, key=lambda s: s["udh"][0])
+        # a receipt is asked for the first part, whose id is the message's
+        self.assertEqual([s["registered_delivery"] for s in parts], [1, 0])
         row = self.gw.wait_until(lambda: [r for r in self.out_row("+254790000012")
-                                          if r[0] in ("sent", "delivered")])
-        self.assertEqual(row[0][1], sorted(got, key=lambda s: s["udh"][0])[0]["id"])
+                                          if r[0] == "delivered"])
+        self.assertEqual(row[0][1], parts[0]["id"])
+        self.assertEqual(self.gw.query("SELECT count(*) FROM reports_waiting")[0][0], 0)
 
     def test_window_holds_at_concurrency(self):
         self.smsc.mode(hold=True)

@@ -24,7 +24,8 @@ static const char *const smpp_keys[] = { "host", "port", "system_id",
 	"password", "system_type", "address_range", "service_type", "bind",
 	"source_ton", "source_npi", "dest_ton", "dest_npi", "alphabet",
 	"long_messages", "receipts", "enquire_link_s", "response_timeout_s",
-	"reconnect_max_s", "throttle_pause_ms", "redelivery_window_s", NULL };
+	"reconnect_max_s", "throttle_pause_ms", "redelivery_window_s",
+	"message_ids", NULL };
 
 static void
 smpp_free(void *state)
@@ -91,9 +92,15 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	static const char *const alphabets[] = { "gsm", "latin1", "ascii",
 		NULL };
 	static const char *const longs[] = { "udh", "sar", "payload", NULL };
+	/* the bases of submit_sm_resp's id / the receipt's (Kannel's
+	 * msg-id-type 0..3); "as-is" compares them as strings */
+	static const char *const ids[] = { "as-is", "decimal/decimal",
+		"hex/decimal", "decimal/hex", "hex/hex", NULL };
+	static const int id_bases[][2] = { { 0, 0 }, { 10, 10 }, { 16, 10 },
+		{ 10, 16 }, { 16, 16 } };
 	struct smpp *s = xcalloc(1, sizeof(*s));
 	struct smpp_conf *c = &s->c;
-	int before = ce->errors, port, pair = 0, alpha = 0, lng = 0;
+	int before = ce->errors, port, pair = 0, alpha = 0, lng = 0, idf = 0;
 	bool receipts;
 
 	c->host = opt_str(ce, set, "host", 253, NULL);
@@ -128,6 +135,13 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	c->long_mode = (enum smpp_long)lng;
 	conf_get_bool(ce, set, "receipts", true, &receipts);
 	c->receipts = receipts;
+	opt_word(ce, set, "message_ids", ids,
+	    "\"as-is\", \"decimal/decimal\", \"hex/decimal\", "
+	    "\"decimal/hex\" or \"hex/hex\" (the bases of the ids in "
+	    "submit_sm_resp / in receipts)",
+	    &idf);
+	c->id_base_resp = id_bases[idf][0];
+	c->id_base_receipt = id_bases[idf][1];
 	conf_get_int(ce, set, "enquire_link_s", 1, 3600, 30,
 	    &c->enquire_link_s);
 	conf_get_int(ce, set, "response_timeout_s", 1, 600, 30, &c->response_s);

@@ -555,8 +555,13 @@ on_submit_resp(struct smpp_link *l, const struct smpp_pdu *pdu)
 	w.m->state[w.part] = 2;
 	w.m->answered++;
 	if (pdu->status == ESME_ROK) {
-		if (w.part == 0 && pdu->message_id[0] != '\0')
-			w.m->provider_id = xstrdup(pdu->message_id);
+		if (w.part == 0 && pdu->message_id[0] != '\0') {
+			char id[sizeof(pdu->message_id)];
+
+			smpp_id_normalise(pdu->message_id, l->c->id_base_resp,
+			    id, sizeof(id));
+			w.m->provider_id = xstrdup(id);
+		}
 	} else {
 		char why[64];
 
@@ -706,6 +711,7 @@ on_receipt(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 {
 	struct smpp_receipt rc;
 	struct dlr d = { 0 };
+	char id[sizeof(rc.id)];
 
 	if (smpp_receipt_parse(pdu, &rc) < 0) {
 		log_warn("smpp %s: a receipt without an id or a state; ignored",
@@ -713,7 +719,8 @@ on_receipt(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 		answer(&l->conns[ci], pdu->cmd, ESME_ROK, pdu->seq);
 		return;
 	}
-	d.provider_id = xstrdup(rc.id);
+	smpp_id_normalise(rc.id, l->c->id_base_receipt, id, sizeof(id));
+	d.provider_id = xstrdup(id);
 	d.status = rc.status;
 	d.reason = rc.reason[0] ? xstrdup(rc.reason) : NULL;
 	l->sink.report(l->sink.arg, l->p, &d, committed,

@@ -29,6 +29,8 @@ struct smpp_conf {
 	enum smpp_alphabet alphabet;
 	enum smpp_long long_mode;
 	bool receipts;       /* registered_delivery 1 */
+	int id_base_resp;    /* submit_sm_resp's message_id: 10, 16, 0 as is */
+	int id_base_receipt; /* the receipt's id: the same */
 	int enquire_link_s;  /* idle time before an enquire_link */
 	int response_s;      /* wait for any response this long */
 	int reconnect_max_s; /* backoff cap */

@@ -425,3 +425,22 @@ smpp_receipt_parse(const struct smpp_pdu *p, struct smpp_receipt *ret)
 		    stat, err[0] ? err : "-");
 	return 0;
 }
+
+void
+smpp_id_normalise(const char *id, int base, char *out, size_t outlen)
+{
+	unsigned long long v;
+	char *end;
+
+	if (base != 0 && id[0] != '\0' &&
+	    strspn(id, base == 16 ? "0123456789abcdefABCDEF" : "0123456789") ==
+		strlen(id)) {
+		errno = 0;
+		v = strtoull(id, &end, base);
+		if (errno == 0 && *end == '\0') {
+			snprintf(out, outlen, "%llu", v);
+			return;
+		}
+	}
+	snprintf(out, outlen, "%s", id);
+}

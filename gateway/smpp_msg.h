@@ -78,4 +78,10 @@ struct smpp_receipt {
  * -EINVAL when there is no id or no state. */
 int smpp_receipt_parse(const struct smpp_pdu *p, struct smpp_receipt *ret);
 
+/* A message id as the store keeps it: with base 10 or 16, the number in
+ * decimal (so "0A" in a submit_sm_resp and "10" in a receipt meet); with
+ * base 0, or an id that is not a number in that base, the id as it is.
+ * out holds at least 66 bytes. */
+void smpp_id_normalise(const char *id, int base, char *out, size_t outlen);
+
 #endif

@@ -96,7 +96,7 @@ class SmppTest(unittest.TestCase):
         self.gw.wait_until(lambda: self.gw.query(
             "SELECT count(*) FROM messages WHERE status IN ('received', 'queued')")[0][0] == 0)
         self.smsc.mode(throttle=0, hold=False, refuse_bind=False, receipts=True,
-                       receipt_stat="DELIVRD", fail=0)
+                       receipt_stat="DELIVRD", fail=0, ids="plain")
         self.smsc.call("/reset", {})
 
     def submits(self, count, to="", timeout=10):
@@ -354,10 +354,37 @@ class SmppSessionTest(unittest.TestCase):
         self.assertEqual(self.gw.stop(), 0)
         self.assertEqual(self.smsc.state()["unbinds"], 2)
 
+    def test_message_ids_in_two_bases(self):
+        """An SMSC that gives an id in hex in submit_sm_resp and in decimal
+        in its receipt: with message_ids = "hex/decimal" the receipt finds
+        the message; compared as they are, it cannot."""
+        self.smsc.mode(ids="hex-dec")
+        self.gw = Gateway(self.sink, providers=provider(
+            self.smsc, extra='message_ids = "hex/decimal";')).start()
+        self.assertTrue(self.smsc.bound())
+        self.gw.cli("send", "--to", "+254790000701", "--via", "smsc", "Water at 6am")
+        got = self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
+                                          if s["destination_addr"] == "254790000701"])
+        self.assertTrue(got[0]["id"].startswith("0"), got)
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT provider_id FROM messages WHERE number = '+254790000701'"
+            " AND status = 'delivered'"))
+        self.assertEqual(row, [(str(int(got[0]["id"], 16)),)])
+        self.gw.close()
+        # the same SMSC, ids compared as they are: sent, never delivered
+        self.gw = Gateway(self.sink, providers=provider(self.smsc)).start()
+        self.assertTrue(self.smsc.bound())
+        self.gw.cli("send", "--to", "+254790000702", "--via", "smsc", "Water at 6am")
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT 1 FROM reports_waiting")))
+        self.assertEqual(self.gw.query(
+            "SELECT status FROM messages WHERE number = '+254790000702'"), [("sent",)])
+
     def test_check_names_each_bad_setting(self):
         self.gw = Gateway(self.sink, providers=""",
   { name = "smsc"; type = "smpp"; port = 99999; system_id = "averyveryverylongsystemid";
-    bind = "both"; long_messages = "split"; alphabet = "utf8"; receipts = 3; }""")
+    bind = "both"; long_messages = "split"; alphabet = "utf8"; receipts = 3;
+    message_ids = "hexa"; }""")
         rc, out, err = self.gw.cli("check")
         self.assertEqual(rc, 1)
         for want in ["'host' (the SMSC's address) is required",
@@ -366,7 +393,8 @@ class SmppSessionTest(unittest.TestCase):
                      "'bind' must be \"transceiver\" or \"transmitter+receiver\"",
                      "'long_messages' must be \"udh\", \"sar\" or \"payload\"",
                      "'alphabet' must be \"gsm\", \"latin1\" or \"ascii\"",
-                     "'receipts' must be true or false"]:
+                     "'receipts' must be true or false",
+                     "'message_ids' must be \"as-is\", \"decimal/decimal\", \"hex/decimal\""]:
             self.assertIn(want, err)
         self.assertRegex(err, r"baraza.conf:\d+: smpp: 'host'")
 

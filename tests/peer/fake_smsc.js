@@ -14,7 +14,10 @@
 //                           hold: true withholds submit_sm_resp (false
 //                           answers those held); refuse_bind: true;
 //                           receipts: false; receipt_stat: "UNDELIV";
-//                           fail: N submit_sm answered ESME_RINVDSTADR
+//                           fail: N submit_sm answered ESME_RINVDSTADR;
+//                           ids: "hex-dec" gives each id in hex (with a
+//                           leading zero) in submit_sm_resp and in
+//                           decimal in its receipt, as some SMSCs do
 //   POST /roundtrip {n, concurrency}
 //                           benchmark: n MO "HELP" from distinct numbers,
 //                           `concurrency` at a time, each timed from its
@@ -39,7 +42,7 @@ const state = {
   max_window: 0, nacks: [], first_ms: 0, last_ms: 0,
 };
 const mode = { throttle: 0, hold: false, refuse_bind: false, receipts: true,
-  receipt_stat: 'DELIVRD', fail: 0 };
+  receipt_stat: 'DELIVRD', fail: 0, ids: 'plain' };
 const held = [];
 let trip = null; // the /roundtrip in progress
 let tripNumbers = 0; // never the same number twice: no duplicate MO
@@ -141,7 +144,9 @@ function answer(session, pdu) {
     session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
     return;
   }
-  const id = 'm' + (nextId++);
+  const n = 4096 + nextId++;
+  const id = mode.ids === 'hex-dec' ? '0' + n.toString(16).toUpperCase() : 'm' + n;
+  const rid = mode.ids === 'hex-dec' ? String(n) : id;
   record(pdu, id, 'ok');
   session.send(pdu.response({ message_id: id }));
   if (trip && trip.started.has(pdu.destination_addr))
@@ -149,7 +154,7 @@ function answer(session, pdu) {
   const rx = receiving();
   if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
     const ok = mode.receipt_stat === 'DELIVRD';
-    const t = 'id:' + id + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
+    const t = 'id:' + rid + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
       ' submit date:2405011200 done date:2405011201 stat:' +
       mode.receipt_stat + ' err:' + (ok ? '000' : '034') + ' text:';
     rx.deliver_sm({ source_addr: pdu.destination_addr,

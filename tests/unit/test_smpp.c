@@ -461,6 +461,36 @@ test_receipts(void **state)
 	assert_string_equal(r.id, "2");
 }
 
+/* Ids an SMSC gives in hex in one place and in decimal in the other meet
+ * in one form; anything that is not a number in its base stays as it is. */
+static void
+test_id_normalise(void **state)
+{
+	char out[66];
+
+	(void)state;
+	smpp_id_normalise("1A2b", 16, out, sizeof(out));
+	assert_string_equal(out, "6699");
+	smpp_id_normalise("006699", 10, out, sizeof(out));
+	assert_string_equal(out, "6699");
+	smpp_id_normalise("0A", 16, out, sizeof(out));
+	assert_string_equal(out, "10");
+	smpp_id_normalise("0A", 0, out, sizeof(out)); /* as-is */
+	assert_string_equal(out, "0A");
+	smpp_id_normalise("m17", 10, out, sizeof(out)); /* not a number */
+	assert_string_equal(out, "m17");
+	smpp_id_normalise("-5", 10, out, sizeof(out));
+	assert_string_equal(out, "-5");
+	smpp_id_normalise("", 16, out, sizeof(out));
+	assert_string_equal(out, "");
+	/* past 64 bits: kept as it is rather than cut */
+	smpp_id_normalise("123456789012345678901234567890", 10, out,
+	    sizeof(out));
+	assert_string_equal(out, "123456789012345678901234567890");
+	smpp_id_normalise("ffffffffffffffff", 16, out, sizeof(out));
+	assert_string_equal(out, "18446744073709551615");
+}
+
 int
 main(void)
 {
@@ -473,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_too_long),
 		cmocka_unit_test(test_inbound_texts),
 		cmocka_unit_test(test_receipts),
+		cmocka_unit_test(test_id_normalise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,8 +46,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (len <= 0 || (size_t)len > size - off)
 			break;
-		if (smpp_pdu_decode(data + off, (size_t)len, &pdu) == 0 &&
-		    pdu.cmd == SMPP_DELIVER_SM) {
+		if (smpp_pdu_decode(data + off, (size_t)len, &pdu) < 0) {
+			off += (size_t)len;
+			continue;
+		}
+		if (pdu.cmd == SMPP_DELIVER_SM) {
 			if (smpp_text_decode(&pdu, SMPP_ALPHA_GSM, &t, &why) ==
 			    0) {
 				if (!utf8_valid(t.text, strlen(t.text)) ||
@@ -55,7 +58,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 				smpp_text_done(&t);
 			}
-			smpp_receipt_parse(&pdu, &r);
+			if (smpp_receipt_parse(&pdu, &r) == 0) {
+				char id[sizeof(r.id)];
+
+				smpp_id_normalise(r.id, 16, id, sizeof(id));
+				smpp_id_normalise(r.id, 10, id, sizeof(id));
+			}
+		} else if (pdu.cmd == (SMPP_SUBMIT_SM | SMPP_RESP)) {
+			char id[sizeof(pdu.message_id)];
+
+			smpp_id_normalise(pdu.message_id, 16, id, sizeof(id));
 		}
 		off += (size_t)len;
 	}

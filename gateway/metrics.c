@@ -43,8 +43,15 @@ metrics_in(struct metrics *m, int p, enum metric_in what)
 void
 metrics_out(struct metrics *m, int p, enum metric_out what)
 {
-	if (p >= 0 && (size_t)p < m->nproviders)
-		BUMP(m->out[p][what]);
+	metrics_out_n(m, p, what, 1);
+}
+
+void
+metrics_out_n(struct metrics *m, int p, enum metric_out what, unsigned n)
+{
+	if (p >= 0 && (size_t)p < m->nproviders && n > 0)
+		atomic_fetch_add_explicit(&m->out[p][what], n,
+		    memory_order_relaxed);
 }
 
 enum metric_out

@@ -53,6 +53,8 @@ void metrics_init(struct metrics *m, const char *const *providers, size_t n);
 int metrics_provider(const struct metrics *m, const char *name);
 void metrics_in(struct metrics *m, int provider, enum metric_in what);
 void metrics_out(struct metrics *m, int provider, enum metric_out what);
+void metrics_out_n(struct metrics *m, int provider, enum metric_out what,
+    unsigned n);
 /* What a delivery report that found its message counts as, by its
  * status's name. */
 enum metric_out metric_of_report(const char *status);

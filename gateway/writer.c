@@ -226,8 +226,7 @@ retry_reports(struct writer *w)
 	pthread_mutex_unlock(&w->d->write_lock);
 	for (int p = 0; rc == 0 && p < METRICS_MAX_PROVIDERS; p++)
 		for (int k = 0; k < M_OUT_COUNT; k++)
-			for (unsigned i = 0; i < a.n[p][k]; i++)
-				metrics_out(a.mx, p, k);
+			metrics_out_n(a.mx, p, k, a.n[p][k]);
 }
 
 /* After a commit: messages were queued (replies, notifications, a USSD

@@ -62,6 +62,9 @@ class LookupSourceTest(unittest.TestCase):
             return 500, "text/plain", "oops"
         if name == "garbage":
             return 200, "application/json", "{not json"
+        if name.lower() == "kawangware":
+            return 200, "application/json", json.dumps(
+                {"data": {"reply": "Kawangware borehole is open 6am to 7pm."}})
         if name.lower() == "kibera":
             return 200, "application/json", json.dumps(
                 {"data": {"reply": "Kibera water kiosk 4 is open until 6pm. Price 5 shillings."}})
@@ -114,6 +117,20 @@ class LookupSourceTest(unittest.TestCase):
         # webhooks were answered meanwhile
         status, _ = self.gw.sms("+254733000009", "ABOUT")
         self.assertEqual(status, 200)
+
+    def test_slow_source_holds_no_other(self):
+        """While one request waits on a slow answer, another place's answer
+        comes at once: live, not the fallback of a deadline passed in the
+        queue."""
+        status, _ = self.gw.sms("+254733000011", "WATERPOINT slow place")
+        self.assertEqual(status, 200)
+        self.assertTrue(self.gw.wait_until(lambda: self.requests_for("slow place")))
+        t0 = time.time()
+        self.assertEqual(self.ask("+254733000012", "WATERPOINT kawangware"),
+                         "Kawangware borehole is open 6am to 7pm.")
+        self.assertLess(time.time() - t0, 0.6)
+        self.assertTrue(self.gw.wait_until(
+            lambda: self.sink.texts_to("+254733000011"), 6))
 
     def test_sim_fetches_on_the_spot(self):
         rc, out, err = self.gw.cli("sim", "--from", "+254733000010", "WATERPOINT KIBERA")

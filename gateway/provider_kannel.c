@@ -305,8 +305,12 @@ kannel_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 		add_field(&url, "from", m->from);
 	add_field(&url, "to", m->to);
 	add_field(&url, "text", m->text);
-	add_field(&url, "charset", "UTF-8");
-	add_field(&url, "coding", info.encoding == SMS_UCS2 ? "2" : "0");
+	if (info.encoding == SMS_UCS2) {
+		/* else Kannel's defaults: 7-bit coding, the text in UTF-8 (a
+		 * charset named would cost smsbox an iconv per message) */
+		add_field(&url, "charset", "UTF-8");
+		add_field(&url, "coding", "2");
+	}
 	if (k->smsc != NULL)
 		add_field(&url, "smsc", k->smsc);
 	if (k->dlr_mask > 0) {

@@ -168,9 +168,17 @@ class KannelTest(unittest.TestCase):
             rc, out, err = self.gw.cli("send", "--via", "kannel", "--to", "+254711000403",
                                        "Asante \U0001F600")
             self.assertEqual(rc, 0, err)
+            # GSM-7 beyond ASCII leaves as 7-bit text, its letters intact
+            rc, out, err = self.gw.cli("send", "--via", "kannel", "--to", "+254711000405",
+                                       "Bei \u00a35 \u00e0 Kisumu")
+            self.assertEqual(rc, 0, err)
         got = self.phone("+254711000402 22384 ucs2 %00M%00a%00j%00i%00%20%20%AC",
-                         expect=2, meanwhile=send, to=["+254711000402", "+254711000403"])
-        self.assertEqual(len(got), 2, got)
+                         expect=3, meanwhile=send,
+                         to=["+254711000402", "+254711000403", "+254711000405"])
+        self.assertEqual(len(got), 3, got)
+        gsm = [g for g in got if "+254711000405" in g]
+        self.assertEqual(len(gsm), 1, got)
+        self.assertIn("<22384 +254711000405 text Bei \u00a35 \u00e0 Kisumu", gsm[0])
         row = self.gw.query("SELECT text FROM messages WHERE direction='in' AND number=?",
                             "+254711000402")
         self.assertEqual(row[0][0], "Maji \u20ac")

@@ -611,6 +611,8 @@ redelivered(struct smpp_link *l, uint64_t h)
 	return false;
 }
 
+/* Remembers an inbound PDU until well after its answer; returns its slot,
+ * or -1 when every slot still waits for a commit. */
 static int
 remember(struct smpp_link *l, uint64_t h, int ci)
 {
@@ -626,6 +628,11 @@ remember(struct smpp_link *l, uint64_t h, int ci)
 				l->recent[k].answered_at <
 				    l->recent[i].answered_at))
 				i = k;
+		/* all awaiting their commits: an entry still in use is not
+		 * taken (its answer would mark this one); this message goes
+		 * unremembered */
+		if (!l->recent[i].answered)
+			return -1;
 	}
 	l->recent[i] =
 	    (struct recent){ .hash = h, .conn = ci, .gen = l->conns[ci].gen };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "provider_util.h"
@@ -25,7 +26,7 @@ static const char *const smpp_keys[] = { "host", "port", "system_id",
 	"source_ton", "source_npi", "dest_ton", "dest_npi", "alphabet",
 	"long_messages", "receipts", "enquire_link_s", "response_timeout_s",
 	"reconnect_max_s", "throttle_pause_ms", "redelivery_window_s",
-	"message_ids", NULL };
+	"message_ids", "tls", "tls_verify", "tls_ca", NULL };
 
 static void
 smpp_free(void *state)
@@ -41,6 +42,7 @@ smpp_free(void *state)
 	free(s->c.system_type);
 	free(s->c.address_range);
 	free(s->c.service_type);
+	free(s->c.tls_ca);
 	free(s);
 }
 
@@ -101,14 +103,33 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	struct smpp *s = xcalloc(1, sizeof(*s));
 	struct smpp_conf *c = &s->c;
 	int before = ce->errors, port, pair = 0, alpha = 0, lng = 0, idf = 0;
-	bool receipts;
+	bool receipts, tls, tls_verify;
+	const config_setting_t *ca;
 
 	c->host = opt_str(ce, set, "host", 253, NULL);
 	if (c->host == NULL && ce->errors == before)
 		conf_error(ce, set,
 		    "smpp: 'host' (the SMSC's address) is "
 		    "required");
-	conf_get_int(ce, set, "port", 1, 65535, 2775, &port);
+	conf_get_bool(ce, set, "tls", false, &tls);
+	c->tls = tls;
+	conf_get_bool(ce, set, "tls_verify", true, &tls_verify);
+	c->tls_verify = tls_verify;
+	ca = config_setting_get_member(set, "tls_ca");
+	if (ca != NULL && config_setting_get_string(ca) == NULL)
+		conf_error(ce, ca, "smpp: 'tls_ca' must be a file name");
+	else if (ca != NULL) {
+		c->tls_ca =
+		    conf_resolve_path(ce, ca, config_setting_get_string(ca));
+		if (access(c->tls_ca, R_OK) < 0)
+			conf_error(ce, ca, "smpp: cannot read 'tls_ca' %s: %s",
+			    c->tls_ca, strerror(errno));
+	}
+	if ((ca != NULL || config_setting_get_member(set, "tls_verify")) &&
+	    !tls)
+		conf_error(ce, set,
+		    "smpp: 'tls_verify' and 'tls_ca' need 'tls = true'");
+	conf_get_int(ce, set, "port", 1, 65535, tls ? 3550 : 2775, &port);
 	c->port = xasprintf("%d", port);
 	c->system_id = opt_str(ce, set, "system_id", 15, NULL);
 	if (c->system_id == NULL && ce->errors == before)

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "provider_util.h"
 #include "smpp_link.h"
+#include "smpp_tls.h"
 
 #define LINK_TICK_MS    100
 #define LINK_UNBIND_MS  2000 /* wait for unbind_resp at shutdown */
@@ -36,6 +37,7 @@
 enum conn_state {
 	C_DOWN,
 	C_CONNECTING,
+	C_HANDSHAKE, /* TLS */
 	C_BINDING,
 	C_BOUND,
 	C_UNBINDING, /* we sent unbind */
@@ -44,6 +46,8 @@ enum conn_state {
 
 struct conn {
 	int fd;
+	struct smpp_tls *tls; /* NULL: plain TCP */
+	bool tls_want_write;  /* a read waits for the socket to take data */
 	enum conn_state state;
 	uint32_t bind_cmd;
 	bool tx, rx;
@@ -106,6 +110,7 @@ struct smpp_link {
 	struct provider_sink sink;
 	pthread_t thread;
 	int wake[2];
+	struct smpp_tls_ctx *tls; /* NULL: plain TCP */
 	atomic_bool stop;
 	atomic_int bound_tx; /* a connection that sends is bound */
 
@@ -314,6 +319,9 @@ conn_close(struct smpp_link *l, int ci, const char *why)
 	struct conn *cn = &l->conns[ci];
 	int64_t now = mono_ms();
 
+	smpp_tls_free(cn->tls);
+	cn->tls = NULL;
+	cn->tls_want_write = false;
 	if (cn->fd >= 0) {
 		close(cn->fd);
 		cn->fd = -1;
@@ -881,24 +889,55 @@ on_pdu(struct smpp_link *l, int ci, const uint8_t *p, size_t n)
 }
 
 /* Reads what the socket has and handles each whole PDU. */
-static void
-conn_read(struct smpp_link *l, int ci)
+/* Reads what the socket has: > 0 bytes, 0 when the SMSC closed, -EAGAIN
+ * for nothing yet, else an error (*why says it). */
+static ssize_t
+io_read(struct conn *cn, void *buf, size_t n, const char **why)
+{
+	ssize_t r;
+
+	if (cn->tls != NULL) {
+		r = smpp_tls_read(cn->tls, buf, n);
+		cn->tls_want_write = r == SMPP_TLS_WANT_WRITE;
+		if (r == SMPP_TLS_WANT_READ || r == SMPP_TLS_WANT_WRITE)
+			return -EAGAIN;
+		*why = r == 0 ? "closed by the SMSC" : smpp_tls_error(cn->tls);
+		return r > 0 ? r : r == 0 ? 0 : -EPROTO;
+	}
+	r = read(cn->fd, buf, n);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	*why = r == 0 ? "closed by the SMSC" : strerror(errno);
+	return r < 0 ? -errno : r;
+}
+
+/* Writes: bytes taken, -EAGAIN for none yet, else an error (*why). */
+static ssize_t
+io_write(struct conn *cn, const void *buf, size_t n, const char **why)
+{
+	ssize_t r;
+
+	if (cn->tls != NULL) {
+		r = smpp_tls_write(cn->tls, buf, n);
+		if (r == SMPP_TLS_WANT_READ || r == SMPP_TLS_WANT_WRITE)
+			return -EAGAIN;
+		*why = smpp_tls_error(cn->tls);
+		return r > 0 ? r : -EPROTO;
+	}
+	r = send(cn->fd, buf, n, MSG_NOSIGNAL);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return -EAGAIN;
+	*why = strerror(errno);
+	return r < 0 ? -errno : r;
+}
+
+/* Handles the whole PDUs in cn->in; false when the connection closed. */
+static bool
+take_pdus(struct smpp_link *l, int ci)
 {
 	struct conn *cn = &l->conns[ci];
-	uint8_t chunk[READ_CHUNK];
 	size_t off = 0;
-	ssize_t n;
 
-	n = read(cn->fd, chunk, sizeof(chunk));
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_close(l, ci,
-		    n == 0 ? "closed by the SMSC" : strerror(errno));
-		return;
-	}
-	if (n < 0)
-		return;
-	cn->last_rx = mono_ms();
-	buf_append(&cn->in, chunk, (size_t)n);
 	for (;;) {
 		const uint8_t *p = (const uint8_t *)cn->in.data + off;
 		long len = smpp_frame_len(p, cn->in.len - off);
@@ -908,19 +947,45 @@ conn_read(struct smpp_link *l, int ci)
 			    "smpp %s: a PDU length no PDU has; reconnecting",
 			    l->p->name);
 			conn_close(l, ci, "framing error");
-			return;
+			return false;
 		}
 		if (len == 0 || (size_t)len > cn->in.len - off)
 			break;
 		on_pdu(l, ci, p, (size_t)len);
 		if (cn->fd < 0)
-			return; /* closed while handling */
+			return false; /* closed while handling */
 		off += (size_t)len;
 	}
 	if (off > 0) {
 		memmove(cn->in.data, cn->in.data + off, cn->in.len - off);
 		cn->in.len -= off;
 	}
+	return true;
+}
+
+/* Reads once from a plain socket; over TLS until the socket is drained,
+ * since TLS may hold bytes poll() cannot see. */
+static void
+conn_read(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	uint8_t chunk[READ_CHUNK];
+	const char *why = NULL;
+	ssize_t n;
+
+	do {
+		n = io_read(cn, chunk, sizeof(chunk), &why);
+		if (n == -EAGAIN)
+			return;
+		if (n <= 0) {
+			conn_close(l, ci, why);
+			return;
+		}
+		cn->last_rx = mono_ms();
+		buf_append(&cn->in, chunk, (size_t)n);
+		if (!take_pdus(l, ci))
+			return;
+	} while (cn->tls != NULL);
 }
 
 static void
@@ -929,12 +994,13 @@ conn_write(struct smpp_link *l, int ci)
 	struct conn *cn = &l->conns[ci];
 
 	while (cn->out_off < cn->out.len) {
-		ssize_t n = send(cn->fd, cn->out.data + cn->out_off,
-		    cn->out.len - cn->out_off, MSG_NOSIGNAL);
+		const char *why = NULL;
+		ssize_t n = io_write(cn, cn->out.data + cn->out_off,
+		    cn->out.len - cn->out_off, &why);
 
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				conn_close(l, ci, strerror(errno));
+			if (n != -EAGAIN)
+				conn_close(l, ci, why);
 			return;
 		}
 		cn->out_off += (size_t)n;
@@ -955,7 +1021,8 @@ conn_timers(struct smpp_link *l, int ci, bool stopping)
 			conn_close(l, ci, "cannot connect");
 		return;
 	}
-	if ((cn->state == C_CONNECTING || cn->state == C_BINDING) &&
+	if ((cn->state == C_CONNECTING || cn->state == C_HANDSHAKE ||
+		cn->state == C_BINDING) &&
 	    now - cn->bind_sent > limit) {
 		conn_close(l, ci, "no answer to the bind");
 		return;
@@ -983,6 +1050,27 @@ conn_timers(struct smpp_link *l, int ci, bool stopping)
 	}
 }
 
+/* Drives the TLS handshake; binds once it is done. */
+static void
+handshake(struct smpp_link *l, int ci)
+{
+	struct conn *cn = &l->conns[ci];
+	int rc = smpp_tls_handshake(cn->tls);
+
+	cn->tls_want_write = rc == SMPP_TLS_WANT_WRITE;
+	if (rc == SMPP_TLS_WANT_READ || rc == SMPP_TLS_WANT_WRITE)
+		return;
+	if (rc != 0) {
+		if (cn->failures == 0)
+			log_error("smpp %s: TLS with %s:%s failed: %s",
+			    l->p->name, l->c->host, l->c->port,
+			    smpp_tls_error(cn->tls));
+		conn_close(l, ci, smpp_tls_error(cn->tls));
+		return;
+	}
+	send_bind(l, ci);
+}
+
 static void
 on_connected(struct smpp_link *l, int ci)
 {
@@ -999,7 +1087,16 @@ on_connected(struct smpp_link *l, int ci)
 		return;
 	}
 	cn->last_rx = mono_ms();
-	send_bind(l, ci);
+	if (l->tls == NULL) {
+		send_bind(l, ci);
+		return;
+	}
+	if ((cn->tls = smpp_tls_new(l->tls, cn->fd, l->c->host)) == NULL) {
+		conn_close(l, ci, "cannot start TLS");
+		return;
+	}
+	cn->state = C_HANDSHAKE;
+	handshake(l, ci);
 }
 
 /* Sends unbind on every bound connection and waits (bounded) for the
@@ -1075,7 +1172,8 @@ link_main(void *arg)
 
 			if (cn->fd < 0)
 				continue;
-			if (cn->state != C_CONNECTING)
+			if (cn->state != C_CONNECTING &&
+			    cn->state != C_HANDSHAKE)
 				conn_write(l, i);
 			if (cn->fd < 0)
 				continue;
@@ -1086,8 +1184,11 @@ link_main(void *arg)
 			}
 			pf[n].fd = cn->fd;
 			pf[n].events = cn->state == C_CONNECTING ? POLLOUT
-			    : cn->out.len > cn->out_off ? POLLIN | POLLOUT
-							: POLLIN;
+			    : cn->state == C_HANDSHAKE
+			    ? (cn->tls_want_write ? POLLOUT : POLLIN)
+			    : cn->out.len > cn->out_off || cn->tls_want_write
+			    ? POLLIN | POLLOUT
+			    : POLLIN;
 			map[n++] = i;
 		}
 		pf[n].fd = l->wake[0];
@@ -1109,7 +1210,10 @@ link_main(void *arg)
 			}
 			if (l->conns[i].state == C_CONNECTING)
 				on_connected(l, i);
-			else if (pf[k].revents & (POLLIN | POLLHUP | POLLERR))
+			else if (l->conns[i].state == C_HANDSHAKE)
+				handshake(l, i);
+			else if (pf[k].revents & (POLLIN | POLLHUP | POLLERR) ||
+			    l->conns[i].tls_want_write)
 				conn_read(l, i);
 			else if (pf[k].revents & POLLOUT)
 				conn_write(l, i);
@@ -1146,8 +1250,21 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 		    : i == 0            ? SMPP_BIND_TRANSMITTER
 					: SMPP_BIND_RECEIVER;
 	}
+	if (c->tls &&
+	    (l->tls = smpp_tls_ctx_new(c->tls_ca, c->tls_verify, ret_err)) ==
+		NULL) {
+		char *why = *ret_err;
+
+		*ret_err = xasprintf("smpp %s: %s", p->name, why);
+		free(why);
+		pthread_mutex_destroy(&l->lock);
+		free(l->win);
+		free(l);
+		return NULL;
+	}
 	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		*ret_err = xasprintf("smpp %s: cannot make a pipe", p->name);
+		smpp_tls_ctx_free(l->tls);
 		pthread_mutex_destroy(&l->lock);
 		free(l->win);
 		free(l);
@@ -1158,6 +1275,7 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 		    xasprintf("smpp %s: cannot start its thread", p->name);
 		close(l->wake[0]);
 		close(l->wake[1]);
+		smpp_tls_ctx_free(l->tls);
 		pthread_mutex_destroy(&l->lock);
 		free(l->win);
 		free(l);
@@ -1175,6 +1293,7 @@ smpp_link_stop(struct smpp_link *l)
 	wake(l);
 	pthread_join(l->thread, NULL);
 	for (int i = 0; i < l->nconns; i++) {
+		smpp_tls_free(l->conns[i].tls);
 		if (l->conns[i].fd >= 0)
 			close(l->conns[i].fd);
 		buf_free(&l->conns[i].in);
@@ -1195,6 +1314,7 @@ smpp_link_stop(struct smpp_link *l)
 	}
 	close(l->wake[0]);
 	close(l->wake[1]);
+	smpp_tls_ctx_free(l->tls);
 	pthread_mutex_destroy(&l->lock);
 	free(l->win);
 	free(l);

@@ -24,6 +24,9 @@ struct smpp_conf {
 	char *system_id, *password, *system_type, *address_range;
 	char *service_type;
 	bool pair; /* a transmitter and a receiver bind, not one transceiver */
+	bool tls;  /* SMPP over TLS */
+	bool tls_verify;      /* the SMSC's certificate checked (default) */
+	char *tls_ca;         /* the CAs to trust; NULL: the system's */
 	int src_ton, src_npi; /* -1: from the sender id's form */
 	int dst_ton, dst_npi; /* -1: from the number's form */
 	enum smpp_alphabet alphabet;

@@ -7,6 +7,8 @@ deliver_sm answered only after the commit, refusals, unbind."""
 
 import json
 import os
+import shutil
+import tempfile
 import subprocess
 import time
 import unittest
@@ -20,13 +22,14 @@ PEER = os.path.join(SRC, "tests", "peer")
 class Smsc:
     """fake_smsc.js in a child process, and its control port."""
 
-    def __init__(self, quiet=False):
+    def __init__(self, quiet=False, tls=None):
         if not os.path.isdir(os.path.join(PEER, "node_modules", "smpp")):
             raise RuntimeError("npm package smpp missing: cd tests/peer && npm ci")
         self.port = free_port()
         self.control = free_port()
         args = ["node", os.path.join(PEER, "fake_smsc.js"), str(self.port),
-                str(self.control)] + (["--quiet"] if quiet else [])
+                str(self.control)] + (["--quiet"] if quiet else []) + \
+            (["--tls", tls[0], tls[1]] if tls else [])
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         if self.proc.stdout.readline().strip() != "ready":
@@ -64,6 +67,17 @@ class Smsc:
         self.proc.wait()
         if os.environ.get("SMSC_DEBUG"):
             print(self.proc.stdout.read())
+
+
+def self_signed(directory, ip="127.0.0.1"):
+    """A key and a certificate for the address ip (PEM files), made with
+    the openssl command."""
+    key, cert = os.path.join(directory, "key.pem"), os.path.join(directory, "cert.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=" + ip, "-addext",
+                    "subjectAltName=IP:" + ip], check=True, capture_output=True)
+    return key, cert
 
 
 def provider(smsc, name="smsc", extra=""):
@@ -380,11 +394,59 @@ class SmppSessionTest(unittest.TestCase):
         self.assertEqual(self.gw.query(
             "SELECT status FROM messages WHERE number = '+254790000702'"), [("sent",)])
 
+    def tls_smsc(self, ip="127.0.0.1"):
+        """The SMSC again, over TLS, with a certificate for ip."""
+        self.smsc.close()
+        tmp = tempfile.mkdtemp(prefix="baraza-tls-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        key, cert = self_signed(tmp, ip)
+        self.smsc = Smsc(tls=(key, cert))
+        return cert
+
+    def test_tls_bind_round_trip_and_receipt(self):
+        cert = self.tls_smsc()
+        self.gw = Gateway(self.sink, providers=provider(
+            self.smsc, extra='tls = true; tls_ca = "%s";' % cert)).start()
+        self.assertTrue(self.smsc.bound(), self.gw.logtext())
+        r = self.smsc.deliver(**{"from": "254711000611", "text": "HELP"})
+        self.assertEqual(r["command_status"], 0)
+        got = self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
+                                          if s["destination_addr"] == "254711000611"])
+        self.assertEqual(len(got), 1)
+        self.assertIn("SURVEY", got[0]["message"])
+        self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+            "SELECT 1 FROM messages WHERE number = '+254711000611' AND direction = 'out'"
+            " AND status = 'delivered'")))
+        self.assertEqual(self.gw.stop(), 0)
+        self.assertEqual(self.smsc.state()["unbinds"], 1)
+
+    def test_tls_certificate_checked(self):
+        self.tls_smsc()
+        # the system's CAs do not know a self-signed SMSC: no bind
+        self.gw = Gateway(self.sink, providers=provider(self.smsc, extra="tls = true;")).start()
+        self.assertTrue(self.gw.wait_until(
+            lambda: "certificate verify failed" in self.gw.logtext()), self.gw.logtext())
+        self.assertEqual(self.smsc.state()["binds"], [])
+        self.gw.close()
+        # a trusted certificate, but for another address than the host's
+        cert = self.tls_smsc(ip="127.0.0.2")
+        self.gw = Gateway(self.sink, providers=provider(
+            self.smsc, extra='tls = true; tls_ca = "%s";' % cert)).start()
+        self.assertTrue(self.gw.wait_until(
+            lambda: "certificate verify failed: IP address mismatch" in self.gw.logtext()),
+            self.gw.logtext())
+        self.assertEqual(self.smsc.state()["binds"], [])
+        self.gw.close()
+        # told not to verify (a test SMSC), it binds
+        self.gw = Gateway(self.sink, providers=provider(
+            self.smsc, extra="tls = true; tls_verify = false;")).start()
+        self.assertTrue(self.smsc.bound(), self.gw.logtext())
+
     def test_check_names_each_bad_setting(self):
         self.gw = Gateway(self.sink, providers=""",
   { name = "smsc"; type = "smpp"; port = 99999; system_id = "averyveryverylongsystemid";
     bind = "both"; long_messages = "split"; alphabet = "utf8"; receipts = 3;
-    message_ids = "hexa"; }""")
+    message_ids = "hexa"; tls_verify = false; tls_ca = "no-such-ca.pem"; }""")
         rc, out, err = self.gw.cli("check")
         self.assertEqual(rc, 1)
         for want in ["'host' (the SMSC's address) is required",
@@ -394,7 +456,9 @@ class SmppSessionTest(unittest.TestCase):
                      "'long_messages' must be \"udh\", \"sar\" or \"payload\"",
                      "'alphabet' must be \"gsm\", \"latin1\" or \"ascii\"",
                      "'receipts' must be true or false",
-                     "'message_ids' must be \"as-is\", \"decimal/decimal\", \"hex/decimal\""]:
+                     "'message_ids' must be \"as-is\", \"decimal/decimal\", \"hex/decimal\"",
+                     "cannot read 'tls_ca'",
+                     "'tls_verify' and 'tls_ca' need 'tls = true'"]:
             self.assertIn(want, err)
         self.assertRegex(err, r"baraza.conf:\d+: smpp: 'host'")
 

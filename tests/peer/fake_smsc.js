@@ -27,7 +27,8 @@
 //   POST /drop              closes every session (the client reconnects)
 //   POST /reset             forgets what was recorded
 //
-// run: node fake_smsc.js SMPP_PORT CONTROL_PORT [--quiet]
+// run: node fake_smsc.js SMPP_PORT CONTROL_PORT [--quiet] [--tls KEY CERT]
+// (--tls: SMPP over TLS with that key and certificate, PEM files)
 'use strict';
 
 const http = require('http');
@@ -36,6 +37,11 @@ const smpp = require('smpp');
 const smppPort = Number(process.argv[2] || 2775);
 const controlPort = Number(process.argv[3] || 2776);
 const quiet = process.argv.includes('--quiet');
+const tlsAt = process.argv.indexOf('--tls');
+const tlsOptions = tlsAt < 0 ? {} : {
+  key: require('fs').readFileSync(process.argv[tlsAt + 1]),
+  cert: require('fs').readFileSync(process.argv[tlsAt + 2]),
+};
 
 const state = {
   binds: [], unbinds: 0, enquire_links: 0, submits: [], submit_count: 0,
@@ -86,7 +92,7 @@ function record(pdu, id, status) {
   });
 }
 
-const server = smpp.createServer(function (session) {
+const server = smpp.createServer(tlsOptions, function (session) {
   sessions.add(session);
   session.outstanding = 0;
   session.socket.setNoDelay(true); // as SMSCs do: no Nagle delay on PDUs

@@ -5,7 +5,7 @@
 # ends with one line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
-BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev kannel kannel-extras gnuplot-nox" sh .ci/deps || {
+BARAZA_EXTRA_PACKAGES="clang libclang-rt-14-dev kannel kannel-extras gnuplot-nox openssl" sh .ci/deps || {
 	echo "0 passed, 1 failed"
 	exit 1
 }

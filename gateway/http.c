@@ -294,12 +294,34 @@ start_job(struct request *rq, const char *method)
 	return MHD_YES;
 }
 
+/* The providers with a connection of their own (SMPP) and whether each
+ * is up; returns how many (at most max). */
+static size_t
+links(const struct daemon *d, const char **names, bool *up, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->conf->nproviders && n < max; i++) {
+		const struct provider *p = &d->conf->providers[i];
+
+		if (p->type->connected == NULL)
+			continue;
+		names[n] = p->name;
+		up[n++] = p->type->connected(p->state);
+	}
+	return n;
+}
+
 static enum MHD_Result
 serve_healthz(struct request *rq)
 {
 	struct daemon *d = rq->h->d;
 	int64_t received = 0, queued = 0;
-	char body[256];
+	const char *names[METRICS_MAX_PROVIDERS];
+	bool up[METRICS_MAX_PROVIDERS];
+	size_t n = links(d, names, up, METRICS_MAX_PROVIDERS);
+	struct buf body;
+	enum MHD_Result r;
 	int rc;
 
 	pthread_mutex_lock(&d->read_lock);
@@ -309,10 +331,18 @@ serve_healthz(struct request *rq)
 		return respond(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "application/json",
 		    "{\"status\":\"unhealthy\",\"database\":\"error\"}\n");
-	snprintf(body, sizeof(body),
-	    "{\"status\":\"ok\",\"database\":\"ok\",\"queue\":{\"inbound\":%lld,\"outbound\":%lld}}\n",
+	buf_init(&body);
+	buf_printf(&body,
+	    "{\"status\":\"ok\",\"database\":\"ok\",\"queue\":{\"inbound\":%lld,\"outbound\":%lld}",
 	    (long long)received, (long long)queued);
-	return respond(rq->conn, MHD_HTTP_OK, "application/json", body);
+	for (size_t i = 0; i < n; i++) /* names: [a-z0-9_-], no escaping */
+		buf_printf(&body, "%s\"%s\":\"%s\"",
+		    i == 0 ? ",\"links\":{" : ",", names[i],
+		    up[i] ? "up" : "down");
+	buf_puts(&body, n > 0 ? "}}\n" : "}\n");
+	r = respond(rq->conn, MHD_HTTP_OK, "application/json", body.data);
+	buf_free(&body);
+	return r;
 }
 
 /* /metrics: with gateway.metrics_token, for whoever has it; without, for
@@ -349,6 +379,13 @@ serve_metrics(struct request *rq)
 	pthread_mutex_unlock(&d->read_lock);
 	buf_init(&b);
 	metrics_render(&d->metrics, received, queued, &b);
+	{
+		const char *names[METRICS_MAX_PROVIDERS];
+		bool up[METRICS_MAX_PROVIDERS];
+
+		metrics_render_links(names, up,
+		    links(d, names, up, METRICS_MAX_PROVIDERS), &b);
+	}
 	r = respond(rq->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", b.data);
 	buf_free(&b);
 	return r;

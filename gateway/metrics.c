@@ -63,6 +63,20 @@ metric_of_report(const char *status)
 }
 
 void
+metrics_render_links(const char *const *names, const bool *up, size_t n,
+    struct buf *out)
+{
+	if (n == 0)
+		return;
+	buf_puts(out,
+	    "# HELP baraza_provider_up Whether a provider's own connection (SMPP) is up: 1 bound, 0 not.\n"
+	    "# TYPE baraza_provider_up gauge\n");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(out, "baraza_provider_up{provider=\"%s\"} %d\n",
+		    names[i], up[i] ? 1 : 0);
+}
+
+void
 metrics_send_error(struct metrics *m, int p)
 {
 	if (p >= 0 && (size_t)p < m->nproviders)

@@ -8,6 +8,7 @@
 #define BARAZA_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,10 @@ void metrics_out_n(struct metrics *m, int provider, enum metric_out what,
 enum metric_out metric_of_report(const char *status);
 void metrics_send_error(struct metrics *m, int provider);
 void metrics_handled(struct metrics *m, int ignored, int64_t micros);
+/* Renders baraza_provider_up for the n providers with a connection of
+ * their own (SMPP): names[i] and whether it is up. */
+void metrics_render_links(const char *const *names, const bool *up, size_t n,
+    struct buf *out);
 /* Renders everything plus the given queue depths. */
 void metrics_render(const struct metrics *m, int64_t received, int64_t queued,
     struct buf *out);

@@ -207,6 +207,8 @@ struct provider_type {
 	void (*stop)(void *state);
 	int (*room)(void *state);
 	int (*submit)(void *state, const struct outmsg *m, int attempts);
+	/* Optional, with start: whether its connection is up (bound). */
+	bool (*connected)(void *state);
 	/* Sends in flight when `concurrency` is not set (0: 4). */
 	int default_concurrency;
 

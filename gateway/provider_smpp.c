@@ -207,6 +207,14 @@ smpp_room(void *state)
 	return s->link != NULL ? smpp_link_room(s->link) : 0;
 }
 
+static bool
+smpp_connected(void *state)
+{
+	struct smpp *s = state;
+
+	return s->link != NULL && smpp_link_connected(s->link);
+}
+
 static int
 smpp_submit(void *state, const struct outmsg *m, int attempts)
 {
@@ -226,5 +234,6 @@ const struct provider_type provider_smpp = {
 	.stop = smpp_stop,
 	.room = smpp_room,
 	.submit = smpp_submit,
+	.connected = smpp_connected,
 	.default_concurrency = 10,
 };

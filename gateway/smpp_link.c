@@ -113,6 +113,7 @@ struct smpp_link {
 	struct smpp_tls_ctx *tls; /* NULL: plain TCP */
 	atomic_bool stop;
 	atomic_int bound_tx; /* a connection that sends is bound */
+	atomic_bool up;      /* every connection is bound */
 
 	pthread_mutex_t lock; /* guards inbox, acks, waiting */
 	struct omsg *inbox, **inbox_tail;
@@ -151,6 +152,12 @@ next_seq(struct smpp_link *l)
 }
 
 /* --- the sender's side ---------------------------------------------- */
+
+bool
+smpp_link_connected(struct smpp_link *l)
+{
+	return atomic_load(&l->up);
+}
 
 int
 smpp_link_room(struct smpp_link *l)
@@ -1194,6 +1201,13 @@ link_main(void *arg)
 		pf[n].fd = l->wake[0];
 		pf[n].events = POLLIN;
 		map[n++] = -1;
+		{
+			bool up = true;
+
+			for (int i = 0; i < l->nconns; i++)
+				up = up && l->conns[i].state == C_BOUND;
+			atomic_store(&l->up, up);
+		}
 		if (poll(pf, (nfds_t)n, LINK_TICK_MS) <= 0)
 			continue;
 		for (int k = 0; k < n; k++) {
@@ -1219,6 +1233,7 @@ link_main(void *arg)
 				conn_write(l, i);
 		}
 	}
+	atomic_store(&l->up, false);
 	unbind_all(l);
 	return NULL;
 }

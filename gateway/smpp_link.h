@@ -52,6 +52,9 @@ void smpp_link_stop(struct smpp_link *l);
 /* How many more messages the link takes now: 0 until bound; it holds up
  * to provider_hold_max(). */
 int smpp_link_room(struct smpp_link *l);
+/* Whether every connection of the link is bound (as of its thread's last
+ * turn, at most LINK_TICK_MS ago). */
+bool smpp_link_connected(struct smpp_link *l);
 /* Hands over a message (copied); 0, or -EAGAIN when not bound. */
 int smpp_link_submit(struct smpp_link *l, const struct outmsg *m, int attempts);
 

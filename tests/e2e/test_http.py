@@ -171,6 +171,7 @@ class HttpTest(unittest.TestCase):
         h = json.loads(body)
         self.assertEqual(h["database"], "ok")
         self.assertIn("outbound", h["queue"])
+        self.assertNotIn("links", h)  # no provider with a connection of its own
         self.gw.sms("+254700000108", "help")
         status, body = self.gw.get("/metrics")
         self.assertEqual(status, 200)
@@ -179,6 +180,7 @@ class HttpTest(unittest.TestCase):
         self.assertTrue(line and int(line[0].split()[-1]) >= 1, body)
         self.assertIn("# TYPE baraza_handler_seconds histogram", body)
         self.assertIn('baraza_queue_depth{stage="outbound"}', body)
+        self.assertNotIn("baraza_provider_up", body)
 
     def test_metrics_token(self):
         gw = Gateway(self.sink).start(["-o", "gateway.metrics_token=metrics-secret-1"])

@@ -345,13 +345,28 @@ class SmppSessionTest(unittest.TestCase):
         self.smsc.close()
         self.sink.close()
 
+    def link_state(self):
+        """The link as /healthz and /metrics show it."""
+        health = json.loads(self.gw.get("/healthz")[1])
+        metric = [l for l in self.gw.get("/metrics")[1].splitlines()
+                  if l.startswith('baraza_provider_up{provider="smsc"}')]
+        return health.get("links", {}).get("smsc"), metric
+
     def test_refused_bind_retries_then_binds(self):
         self.smsc.mode(refuse_bind=True)
         self.gw = Gateway(self.sink, providers=provider(self.smsc)).start()
         self.assertTrue(self.gw.wait_until(lambda: len(self.smsc.state()["binds"]) >= 2))
         self.assertIn("bind refused: ESME_RBINDFAIL", self.gw.logtext())
+        self.assertEqual(self.link_state(),
+                         ("down", ['baraza_provider_up{provider="smsc"} 0']))
         self.smsc.mode(refuse_bind=False)
         self.assertTrue(self.smsc.bound(timeout=10))
+        # the operator sees the bind come up
+        self.assertTrue(self.gw.wait_until(lambda: self.link_state()[0] == "up"))
+        self.assertEqual(self.link_state(),
+                         ("up", ['baraza_provider_up{provider="smsc"} 1']))
+        # an HTTP provider has no link to show
+        self.assertNotIn("generic", json.loads(self.gw.get("/healthz")[1])["links"])
 
     def test_transmitter_receiver_pair_and_unbind(self):
         self.gw = Gateway(self.sink, providers=provider(

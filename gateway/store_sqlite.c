@@ -315,10 +315,14 @@ static const char *const sql[S_COUNT] = {
 		       " coalesce((SELECT max(rowid) FROM reports_waiting) -"
 		       " (SELECT min(rowid) FROM reports_waiting), -1) < ?6"
 		       " - 1",
-	/* the newest ?1, oldest first: the waiting that can end are new */
+	/* those of the newest ?1 that now match a message, oldest first
+	 * (the waiting that can end are new; the others are not touched) */
 	[S_WAIT_LIST] = "SELECT r, provider, provider_id, status, reason, at"
 			" FROM (SELECT rowid AS r, * FROM reports_waiting"
-			" ORDER BY rowid DESC LIMIT ?1) ORDER BY r",
+			" ORDER BY rowid DESC LIMIT ?1) w WHERE EXISTS (SELECT"
+			" 1 FROM messages m WHERE m.provider = w.provider AND"
+			" m.provider_id = w.provider_id AND m.direction ="
+			" 'out') ORDER BY r",
 	[S_WAIT_DEL] = "DELETE FROM reports_waiting WHERE rowid = ?1",
 	[S_WAIT_READY] =
 	    "SELECT (SELECT at FROM reports_waiting ORDER BY rowid LIMIT 1)"

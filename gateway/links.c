@@ -16,6 +16,7 @@
 struct link_job {
 	struct job job;
 	void (*committed)(void *cookie, int err);
+	void (*answered)(void *cookie, int err, char *screen); /* USSD */
 	void *cookie;
 };
 
@@ -24,7 +25,14 @@ link_job_done(struct job *j, void *arg)
 {
 	struct link_job *lj = arg;
 
-	lj->committed(lj->cookie, j->err);
+	if (lj->answered != NULL) {
+		lj->answered(lj->cookie, j->err, j->err == 0 ? j->reply : NULL);
+		if (j->err == 0)
+			j->reply = NULL; /* answered() owns it */
+	} else {
+		lj->committed(lj->cookie, j->err);
+	}
+	ussd_req_done(&j->ussd);
 	inbound_done(&j->in);
 	dlr_done(&j->dlr);
 	free(j->reply);
@@ -54,6 +62,21 @@ on_inbound(void *arg, const struct provider *p, struct inbound *in,
 	lj->job.in = *in;
 	memset(in, 0, sizeof(*in));
 	lj->committed = committed;
+	lj->cookie = cookie;
+	submit(arg, lj);
+}
+
+static void
+on_ussd(void *arg, const struct provider *p, struct ussd_req *u,
+    void (*answered)(void *cookie, int err, char *screen), void *cookie)
+{
+	struct link_job *lj = xcalloc(1, sizeof(*lj));
+
+	lj->job.kind = JOB_USSD;
+	lj->job.provider = p;
+	lj->job.ussd = *u;
+	memset(u, 0, sizeof(*u));
+	lj->answered = answered;
 	lj->cookie = cookie;
 	submit(arg, lj);
 }
@@ -96,6 +119,7 @@ links_start(struct daemon *d, char **ret_err)
 		.report = on_report,
 		.sent = on_sent,
 		.ready = on_ready,
+		.ussd = on_ussd,
 	};
 	struct provider_sink sink = sink_fns;
 

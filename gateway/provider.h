@@ -151,6 +151,12 @@ struct provider_sink {
 	void (*sent)(void *arg, const struct provider *p, int64_t id,
 	    int attempts, enum send_result r, struct send_outcome *out);
 	void (*ready)(void *arg, const struct provider *p);
+	/* A USSD step that came on the link (SMPP's ussd_service_op): the
+	 * writer runs it like /ussd/NAME's; answered() gets the screen
+	 * ("CON ..." or "END ...", owned by answered) or an error. */
+	void (*ussd)(void *arg, const struct provider *p, struct ussd_req *u,
+	    void (*answered)(void *cookie, int err, char *screen),
+	    void *cookie);
 };
 
 /* Webhook parse outcomes besides 0. */

@@ -33,6 +33,9 @@
 #define RESP_RISK_MS    5000 /* an answer this close to a drop may be lost */
 #define READ_CHUNK      16384
 #define BACKOFF_BASE_MS 1000
+#define USSD_SESSIONS   256    /* USSD dialogues followed at once */
+#define USSD_IDLE_MS    180000 /* a dialogue this quiet is over */
+#define USSD_SENT_MAX   64     /* USSD screens awaiting submit_sm_resp */
 
 enum conn_state {
 	C_DOWN,
@@ -90,7 +93,23 @@ struct ack {
 	uint32_t seq, cmd;
 	int recent; /* slot in l->recent, -1 for receipts */
 	int err;
+	/* a USSD step: the screen to send back (owned), and where */
+	bool ussd;
+	char *screen;
+	char number[22], code[22], service_type[7];
+	uint8_t ton, npi;
+	int its_session;
 	struct ack *next;
+};
+
+/* A USSD dialogue: its inputs so far, joined by '*' as the menus take
+ * them (SMPP brings one input per deliver_sm). */
+struct ussd_dialogue {
+	char number[22], code[22];
+	int its;    /* its_session_info's session number, -1 when absent */
+	unsigned n; /* numbers the dialogues of this slot: the session id */
+	char *path;
+	int64_t at;
 };
 
 /* An inbound message, remembered to catch the SMSC's redelivery of one
@@ -132,6 +151,10 @@ struct smpp_link {
 	unsigned ref;
 	struct recent recent[RECENT_MAX];
 	size_t nrecent;
+	struct ussd_dialogue ussd[USSD_SESSIONS];
+	int64_t started; /* ms: makes the dialogues' session ids unique */
+	uint32_t ussd_sent[USSD_SENT_MAX]; /* their sequence numbers */
+	size_t nussd_sent;
 	unsigned rnd;
 };
 
@@ -493,6 +516,7 @@ submit_part(struct smpp_link *l, int ci, struct omsg *m, size_t k)
 		.sar_total = pt->sar_total,
 		.sar_seq = pt->sar_seq,
 		.ussd_op = -1,
+		.its_session = -1,
 	};
 	struct pending *w = &l->win[l->nwin++];
 	struct buf pdu;
@@ -542,6 +566,24 @@ status_temporary(uint32_t st)
 	return st == ESME_RSYSERR || st == ESME_RX_T_APPN;
 }
 
+/* A submit_sm_resp to a USSD screen: true when seq was one. */
+static bool
+ussd_sent(struct smpp_link *l, const struct smpp_pdu *pdu)
+{
+	char tmp[12];
+
+	for (size_t i = 0; i < l->nussd_sent; i++) {
+		if (l->ussd_sent[i] != pdu->seq)
+			continue;
+		l->ussd_sent[i] = l->ussd_sent[--l->nussd_sent];
+		if (pdu->status != ESME_ROK)
+			log_warn("smpp %s: a USSD screen refused: %s",
+			    l->p->name, smpp_status_name(pdu->status, tmp));
+		return true;
+	}
+	return false;
+}
+
 static void
 on_submit_resp(struct smpp_link *l, const struct smpp_pdu *pdu)
 {
@@ -549,6 +591,8 @@ on_submit_resp(struct smpp_link *l, const struct smpp_pdu *pdu)
 	size_t i;
 	char tmp[12];
 
+	if (ussd_sent(l, pdu))
+		return;
 	for (i = 0; i < l->nwin; i++)
 		if (l->win[i].seq == pdu->seq)
 			break;
@@ -680,6 +724,125 @@ answer(struct conn *cn, uint32_t cmd, uint32_t status, uint32_t seq)
 	buf_free(&b);
 }
 
+/* Called on the writer's thread once a USSD step is answered. */
+static void
+answered(void *cookie, int err, char *screen)
+{
+	struct ack *a = cookie;
+
+	a->screen = screen;
+	committed(cookie, err);
+}
+
+static struct ussd_dialogue *
+dialogue(struct smpp_link *l, const char *number, int its)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = 0; i < USSD_SESSIONS; i++) {
+		struct ussd_dialogue *d = &l->ussd[i];
+
+		if (d->path != NULL && d->its == its &&
+		    strcmp(d->number, number) == 0 &&
+		    now - d->at < USSD_IDLE_MS)
+			return d;
+	}
+	return NULL;
+}
+
+static void
+dialogue_end(struct ussd_dialogue *d)
+{
+	free(d->path);
+	d->path = NULL;
+}
+
+/* A new dialogue, in a free slot or the quietest one's. */
+static struct ussd_dialogue *
+dialogue_new(struct smpp_link *l, const char *number, int its, const char *code)
+{
+	struct ussd_dialogue *d = &l->ussd[0];
+
+	for (size_t i = 0; i < USSD_SESSIONS && d->path != NULL; i++)
+		if (l->ussd[i].path == NULL || l->ussd[i].at < d->at)
+			d = &l->ussd[i];
+	dialogue_end(d);
+	strlcpy_(d->number, number, sizeof(d->number));
+	strlcpy_(d->code, code, sizeof(d->code));
+	d->its = its;
+	d->n++;
+	d->path = xstrdup("");
+	return d;
+}
+
+/* Sends a USSD step's screen: USSR request (op 2) for "CON ...", PSSR
+ * response (op 17) for "END ...", on the sending connection. */
+static void
+send_ussd(struct smpp_link *l, const struct ack *a)
+{
+	struct conn *cn = &l->conns[0];
+	size_t len = strlen(a->screen);
+	bool end = strncmp(a->screen, "END", 3) == 0;
+	const char *text = a->screen +
+	    (len >= 4 && a->screen[3] == ' ' ? 4
+		    : len < 3                ? len
+					     : 3);
+	struct smpp_parts parts = { 0 };
+	struct smpp_submit s;
+	struct buf pdu;
+	uint32_t seq;
+
+	if (len < 3 || cn->state != C_BOUND ||
+	    smpp_text_encode(text, l->c->alphabet, SMPP_LONG_PAYLOAD, 0,
+		&parts) < 0 ||
+	    parts.n != 1) {
+		log_warn("smpp %s: a USSD screen for %s not sent (%s)",
+		    l->p->name, a->number,
+		    cn->state != C_BOUND ? "not bound" : "cannot encode it");
+		smpp_parts_free(&parts);
+		return;
+	}
+	/* a screen (182 characters at most) fits short_message's 254 octets:
+	 * USSD gateways look there, not in message_payload */
+	if (parts.v[0].payload && parts.v[0].len <= 254)
+		parts.v[0].payload = false;
+	s = (struct smpp_submit){
+		.service_type = a->service_type[0] != '\0' ? a->service_type
+							   : l->c->service_type,
+		.src = a->code,
+		.dst_ton = a->ton,
+		.dst_npi = a->npi,
+		.dst = a->number,
+		.esm_class = parts.v[0].esm_class,
+		.data_coding = parts.v[0].data_coding,
+		.sm = parts.v[0].sm,
+		.sm_len = parts.v[0].len,
+		.payload = parts.v[0].payload,
+		.sar_ref = -1,
+		.ussd_op = end ? 17 : 2,
+		/* the end-of-session bit on the last screen */
+		.its_session =
+		    a->its_session < 0 ? -1 : (a->its_session & ~1) | end,
+	};
+	if (end) {
+		struct ussd_dialogue *d = dialogue(l, a->number,
+		    a->its_session < 0 ? -1 : a->its_session >> 8);
+
+		if (d != NULL)
+			dialogue_end(d);
+	}
+	seq = next_seq(l);
+	if (l->nussd_sent == USSD_SENT_MAX)
+		memmove(l->ussd_sent, l->ussd_sent + 1,
+		    --l->nussd_sent * sizeof(*l->ussd_sent));
+	l->ussd_sent[l->nussd_sent++] = seq;
+	buf_init(&pdu);
+	smpp_put_submit(&pdu, seq, &s);
+	conn_send(cn, &pdu);
+	buf_free(&pdu);
+	smpp_parts_free(&parts);
+}
+
 /* Sends the answers the writer's commits allow. */
 static void
 send_acks(struct smpp_link *l)
@@ -703,7 +866,14 @@ send_acks(struct smpp_link *l)
 		}
 		if (cn->gen == a->gen && cn->fd >= 0)
 			answer(cn, a->cmd,
-			    a->err == 0 ? ESME_ROK : ESME_RX_T_APPN, a->seq);
+			    a->err == 0 ? ESME_ROK
+				: a->ussd && a->err == -ENOENT
+				? ESME_RX_P_APPN /* no USSD menus here */
+				: ESME_RX_T_APPN,
+			    a->seq);
+		if (a->ussd && a->err == 0 && a->screen != NULL)
+			send_ussd(l, a);
+		free(a->screen);
 		pthread_mutex_lock(&l->lock);
 		l->waiting--;
 		pthread_mutex_unlock(&l->lock);
@@ -757,6 +927,82 @@ inbound_number(const char *addr, uint8_t ton)
 	return xstrdup(addr);
 }
 
+/*
+ * A USSD step: a dial (PSSR indication, op 1: the service code in
+ * destination_addr, the dial string in the text) or an answer to our last
+ * screen (USSR confirm, op 18).  The menus take a dialogue's inputs
+ * joined by '*', as Africa's Talking sends them; a dial with more
+ * (*384*7*1#, code *384*7#) starts with those inputs.  Other operations
+ * (notifications, releases) are acknowledged and ignored.
+ */
+static void
+on_ussd(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
+{
+	struct conn *cn = &l->conns[ci];
+	int its = pdu->its_session < 0 ? -1 : pdu->its_session >> 8;
+	struct ussd_dialogue *d = dialogue(l, pdu->src, its);
+	struct ussd_req u = { 0 };
+	struct smpp_text t;
+	const char *why = NULL;
+	struct ack *a;
+	char *path;
+
+	if (pdu->ussd_op != 1 && pdu->ussd_op != 18) {
+		log_info("smpp %s: USSD operation %d from %s ignored",
+		    l->p->name, pdu->ussd_op, pdu->src);
+		if (pdu->ussd_op == 17 && d != NULL) /* released */
+			dialogue_end(d);
+		answer(cn, pdu->cmd, ESME_ROK, pdu->seq);
+		return;
+	}
+	if (smpp_text_decode(pdu, l->c->alphabet, &t, &why) < 0) {
+		log_warn("smpp %s: refused a USSD step from %s: %s", l->p->name,
+		    pdu->src, why);
+		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		return;
+	}
+	if (pdu->ussd_op == 1 || d == NULL) {
+		size_t stem = strlen(pdu->dst) -
+		    (pdu->dst[0] != '\0' &&
+			pdu->dst[strlen(pdu->dst) - 1] == '#');
+		const char *more = t.text;
+
+		d = dialogue_new(l, pdu->src, its, pdu->dst);
+		if (pdu->ussd_op == 1) {
+			/* *384*7*1*2# dialled for *384*7#: inputs 1*2 */
+			if (stem > 0 && strncmp(more, pdu->dst, stem) == 0 &&
+			    more[stem] == '*' && more[strlen(more) - 1] == '#')
+				path = xstrndup(more + stem + 1,
+				    strlen(more) - stem - 2);
+			else
+				path = xstrdup("");
+		} else { /* an answer to a dialogue we lost: it starts here */
+			path = xstrdup(more);
+		}
+	} else {
+		path = d->path[0] != '\0' ? xasprintf("%s*%s", d->path, t.text)
+					  : xstrdup(t.text);
+	}
+	free(d->path);
+	d->path = path;
+	d->at = mono_ms();
+	u.session =
+	    xasprintf("smpp-%s-%lld-%u", pdu->src, (long long)l->started, d->n);
+	u.number = inbound_number(pdu->src, pdu->src_ton);
+	u.code = xstrdup(d->code);
+	u.text = xstrdup(d->path);
+	smpp_text_done(&t);
+	a = new_ack(l, ci, pdu, -1);
+	a->ussd = true;
+	strlcpy_(a->number, pdu->src, sizeof(a->number));
+	strlcpy_(a->code, d->code, sizeof(a->code));
+	strlcpy_(a->service_type, pdu->service_type, sizeof(a->service_type));
+	a->ton = pdu->src_ton;
+	a->npi = pdu->src_npi;
+	a->its_session = pdu->its_session;
+	l->sink.ussd(l->sink.arg, l->p, &u, answered, a);
+}
+
 static void
 on_mo(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 {
@@ -768,10 +1014,7 @@ on_mo(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 	uint64_t h;
 
 	if (pdu->ussd_op >= 0) {
-		log_warn(
-		    "smpp %s: USSD over SMPP (ussd_service_op %d) is not supported; refused",
-		    l->p->name, pdu->ussd_op);
-		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		on_ussd(l, ci, pdu);
 		return;
 	}
 	if (smpp_text_decode(pdu, l->c->alphabet, &t, &why) < 0) {
@@ -1248,6 +1491,7 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 	l->p = p;
 	l->sink = *sink;
 	l->rnd = (unsigned)now_ms();
+	l->started = now_ms();
 	l->inbox_tail = &l->inbox;
 	l->queue_tail = &l->queue;
 	l->win = xcalloc((size_t)p->concurrency, sizeof(*l->win));
@@ -1325,8 +1569,11 @@ smpp_link_stop(struct smpp_link *l)
 	}
 	for (struct ack *a = l->acks, *next; a != NULL; a = next) {
 		next = a->next;
+		free(a->screen);
 		free(a);
 	}
+	for (size_t i = 0; i < USSD_SESSIONS; i++)
+		dialogue_end(&l->ussd[i]);
 	close(l->wake[0]);
 	close(l->wake[1]);
 	smpp_tls_ctx_free(l->tls);

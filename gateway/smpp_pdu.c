@@ -143,6 +143,10 @@ get_tlvs(struct cursor *c, struct smpp_pdu *r)
 			if (len == 1)
 				r->ussd_op = v[0];
 			break;
+		case 0x1383: /* its_session_info */
+			if (len == 2)
+				r->its_session = v[0] << 8 | v[1];
+			break;
 		default: /* unknown tags are skipped */
 			break;
 		}
@@ -199,7 +203,7 @@ smpp_pdu_decode(const uint8_t *p, size_t n, struct smpp_pdu *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	ret->message_state = ret->sar_ref = ret->sar_total = ret->sar_seq =
-	    ret->ussd_op = -1;
+	    ret->ussd_op = ret->its_session = -1;
 	ret->len = get32(&c);
 	ret->cmd = get32(&c);
 	ret->status = get32(&c);
@@ -453,6 +457,8 @@ smpp_put_submit(struct buf *out, uint32_t seq, const struct smpp_submit *s)
 	}
 	if (s->ussd_op >= 0)
 		put_tlv8(out, 0x0501, (uint32_t)s->ussd_op);
+	if (s->its_session >= 0)
+		put_tlv16(out, 0x1383, (uint32_t)s->its_session);
 	if (s->payload) {
 		size_t n = s->sm_len > 65535 ? 65535 : s->sm_len;
 

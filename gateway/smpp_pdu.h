@@ -89,6 +89,7 @@ struct smpp_pdu {
 	int message_state;
 	int sar_ref, sar_total, sar_seq;
 	int ussd_op;
+	int its_session;        /* its_session_info, -1 when absent */
 	char network_error[12]; /* "type:code", "" when absent */
 };
 
@@ -133,7 +134,8 @@ struct smpp_submit {
 	bool payload;
 	int sar_ref; /* -1: no sar_* TLVs */
 	int sar_total, sar_seq;
-	int ussd_op; /* -1: none */
+	int ussd_op;     /* -1: none */
+	int its_session; /* its_session_info; -1: none */
 };
 
 /* Encoders append one PDU to out. */

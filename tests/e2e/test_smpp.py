@@ -227,6 +227,41 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(row[0][1], parts[0]["id"])
         self.assertEqual(self.gw.query("SELECT count(*) FROM reports_waiting")[0][0], 0)
 
+    def ussd(self, number, op, text, its, count):
+        """A USSD step from the handset; the screens sent back so far."""
+        r = self.smsc.deliver(**{"from": number, "to": "*384*1#", "text": text,
+                                 "ussd_service_op": op, "its_session_info": its,
+                                 "service_type": "USSD"})
+        self.assertEqual(r["command_status"], 0, r)
+        return self.submits(count, number)
+
+    def test_ussd_dialogue(self):
+        n = "254790000801"
+        s = self.ussd(n, 1, "*384*1#", 0x0700, 1)  # PSSR indication: the dial
+        self.assertEqual(len(s), 1, s)
+        self.assertEqual(s[0]["ussd_service_op"], 2)  # USSR request: more to come
+        self.assertEqual(s[0]["its_session_info"], 0x0700)
+        self.assertEqual(s[0]["source_addr"], "*384*1#")
+        self.assertEqual(s[0]["registered_delivery"], 0)
+        self.assertTrue(s[0]["message"].startswith("Baraza"), s[0])
+        s = self.ussd(n, 18, "4", 0x0700, 2)  # USSR confirm: the answer
+        self.assertEqual(s[1]["ussd_service_op"], 2)
+        self.assertTrue(s[1]["message"].startswith("Find a clinic"), s[1])
+        s = self.ussd(n, 18, "kayole", 0x0700, 3)
+        self.assertEqual(s[2]["ussd_service_op"], 17)  # PSSR response: the end
+        self.assertEqual(s[2]["its_session_info"], 0x0701)  # end of session
+        self.assertTrue(s[2]["message"].startswith("Kayole Health Centre"), s[2])
+        # a dial that carries its inputs: *384*1*5*1# is More, then About
+        m = "254790000802"
+        s = self.ussd(m, 1, "*384*1*5*1#", 0x0900, 1)
+        self.assertEqual(s[0]["ussd_service_op"], 17, s)
+        about = self.gw.cli("sim", "--from", "+254790000899", "ABOUT")[1].strip()
+        self.assertEqual(s[0]["message"], about[:len(s[0]["message"])])
+        # the same dialogue state is kept as for /ussd/NAME
+        rows = self.gw.query("SELECT path FROM ussd_sessions WHERE number = ?",
+                             "+" + n)
+        self.assertEqual(rows, [("4*kayole",)])
+
     def test_window_holds_at_concurrency(self):
         self.smsc.mode(hold=True)
         for i in range(12):
@@ -292,8 +327,9 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(r["command_status"], 0x65)  # ESME_RX_P_APPN
         r = self.smsc.deliver(**{"from": "254711000507", "hex": "09000301", "esm_class": 0x40})
         self.assertEqual(r["command_status"], 0x65)
-        r = self.smsc.deliver(**{"from": "254711000507", "text": "1", "ussd_service_op": 1})
-        self.assertEqual(r["command_status"], 0x65)
+        # a USSD operation that is no step (USSN confirm): taken, not answered
+        r = self.smsc.deliver(**{"from": "254711000507", "text": "1", "ussd_service_op": 19})
+        self.assertEqual(r["command_status"], 0)
         self.assertEqual(self.gw.query(
             "SELECT count(*) FROM messages WHERE number = '+254711000507'")[0][0], 0)
         # an unknown command gets generic_nack ESME_RINVCMDID; the link stays up

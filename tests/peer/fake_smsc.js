@@ -89,6 +89,11 @@ function record(pdu, id, status) {
       : [pdu.sar_msg_ref_num, pdu.sar_total_segments, pdu.sar_segment_seqnum],
     payload: payload && typeof payload.message === 'string'
       ? payload.message : null,
+    service_type: pdu.service_type,
+    ussd_service_op: pdu.ussd_service_op === undefined ? null
+      : pdu.ussd_service_op,
+    its_session_info: Buffer.isBuffer(pdu.its_session_info)
+      ? pdu.its_session_info.readUInt16BE(0) : null,
   });
 }
 
@@ -217,6 +222,12 @@ function deliver(body, reply) {
     esm_class: body.esm_class || 0,
     data_coding: body.data_coding || 0,
   };
+  if (body.service_type !== undefined)
+    pdu.service_type = body.service_type;
+  if (body.its_session_info !== undefined) { // a number: the two octets
+    pdu.its_session_info = Buffer.alloc(2);
+    pdu.its_session_info.writeUInt16BE(body.its_session_info);
+  }
   if (body.hex !== undefined)
     pdu.short_message = Buffer.from(body.hex, 'hex');
   else if (body.udh !== undefined)

@@ -107,6 +107,7 @@ submit_text(struct buf *b, uint32_t seq, const char *text, enum smpp_long mode,
 	s.sar_total = parts.v[k].sar_total;
 	s.sar_seq = parts.v[k].sar_seq;
 	s.ussd_op = -1;
+	s.its_session = -1;
 	smpp_put_submit(b, seq, &s);
 	smpp_parts_free(&parts);
 }
@@ -122,7 +123,8 @@ test_submit_vectors(void **state)
 		.dst = "254711000002",
 		.registered_delivery = 1,
 		.sar_ref = -1,
-		.ussd_op = -1 };
+		.ussd_op = -1,
+		.its_session = -1 };
 	uint8_t sm[32];
 
 	buf_init(&b);
@@ -166,6 +168,18 @@ test_submit_vectors(void **state)
 	    "74 79 48 61 6c 6c 00 01 01 32 35 34 37 31 31 30 30 30 30 30 32 "
 	    "00 00 00 00 00 00 01 00 00 00 06 50 61 72 74 20 31 02 0c 00 02 "
 	    "00 2a 02 0e 00 01 02 02 0f 00 01 01");
+	buf_free(&b);
+
+	/* a USSD screen: ussd_service_op then its_session_info */
+	buf_init(&b);
+	s.sar_ref = -1;
+	s.registered_delivery = 0;
+	s.ussd_op = 17;
+	s.its_session = 0x0701;
+	smpp_put_submit(&b, 7, &s);
+	assert_true(b.len > 11);
+	assert_memory_equal(b.data + b.len - 11,
+	    "\x05\x01\x00\x01\x11\x13\x83\x00\x02\x07\x01", 11);
 	buf_free(&b);
 }
 
@@ -242,6 +256,17 @@ test_decode_vectors(void **state)
 	assert_string_equal(pdu.service_type, "USSD");
 	assert_string_equal(pdu.dst, "*384*7#");
 	assert_int_equal(pdu.ussd_op, 1);
+	assert_int_equal(pdu.its_session, -1);
+
+	/* its_session_info (0x1383, two octets) read after ussd_service_op */
+	n = unhex("00 00 00 44 00 00 00 05 00 00 00 00 00 00 00 0b 55 53 53 44 "
+		  "00 01 01 32 35 34 37 31 31 30 30 30 30 30 32 00 00 00 2a 33 "
+		  "38 34 2a 37 23 00 00 00 00 00 00 00 00 00 00 01 31 05 01 00 "
+		  "01 12 13 83 00 02 07 00",
+	    p, sizeof(p));
+	assert_int_equal(smpp_pdu_decode(p, n, &pdu), 0);
+	assert_int_equal(pdu.ussd_op, 18);
+	assert_int_equal(pdu.its_session, 0x0700);
 }
 
 static void

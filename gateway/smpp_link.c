@@ -944,6 +944,7 @@ on_ussd(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 	struct ussd_req u = { 0 };
 	struct smpp_text t;
 	const char *why = NULL;
+	struct buf err;
 	struct ack *a;
 	char *path;
 
@@ -955,12 +956,31 @@ on_ussd(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 		answer(cn, pdu->cmd, ESME_ROK, pdu->seq);
 		return;
 	}
-	if (smpp_text_decode(pdu, l->c->alphabet, &t, &why) < 0) {
+	u.number = inbound_number(pdu->src, pdu->src_ton);
+	buf_init(&err);
+	if (check_number("source_addr", u.number, &err) < 0)
+		why = err.data;
+	else if (u.number[u.number[0] == '+'] == '\0' ||
+	    strspn(u.number + (u.number[0] == '+'), "0123456789") !=
+		strlen(u.number + (u.number[0] == '+')))
+		why = "a USSD dial comes from a phone number";
+	else if (smpp_text_decode(pdu, l->c->alphabet, &t, &why) == 0 &&
+	    d != NULL && pdu->ussd_op == 18 &&
+	    strlen(d->path) + strlen(t.text) >= MSG_TEXT_MAX) {
+		smpp_text_done(&t);
+		why = "a dialogue longer than a message";
+	}
+	if (why != NULL) {
 		log_warn("smpp %s: refused a USSD step from %s: %s", l->p->name,
 		    pdu->src, why);
 		answer(cn, pdu->cmd, ESME_RX_P_APPN, pdu->seq);
+		if (d != NULL)
+			dialogue_end(d);
+		buf_free(&err);
+		ussd_req_done(&u);
 		return;
 	}
+	buf_free(&err);
 	if (pdu->ussd_op == 1 || d == NULL) {
 		size_t stem = strlen(pdu->dst) -
 		    (pdu->dst[0] != '\0' &&
@@ -988,7 +1008,6 @@ on_ussd(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 	d->at = mono_ms();
 	u.session =
 	    xasprintf("smpp-%s-%lld-%u", pdu->src, (long long)l->started, d->n);
-	u.number = inbound_number(pdu->src, pdu->src_ton);
 	u.code = xstrdup(d->code);
 	u.text = xstrdup(d->path);
 	smpp_text_done(&t);

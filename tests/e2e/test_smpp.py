@@ -261,6 +261,10 @@ class SmppTest(unittest.TestCase):
         rows = self.gw.query("SELECT path FROM ussd_sessions WHERE number = ?",
                              "+" + n)
         self.assertEqual(rows, [("4*kayole",)])
+        # a dial from something that is no phone number is refused
+        r = self.smsc.deliver(**{"from": "CityHall", "source_addr_ton": 5, "to": "*384*1#",
+                                 "text": "*384*1#", "ussd_service_op": 1})
+        self.assertEqual(r["command_status"], 0x65)  # ESME_RX_P_APPN
 
     def test_window_holds_at_concurrency(self):
         self.smsc.mode(hold=True)

@@ -51,18 +51,26 @@ submit(struct daemon *d, struct link_job *lj)
 	}
 }
 
+static struct link_job *
+link_job(enum job_kind kind, const struct provider *p, void *cookie)
+{
+	struct link_job *lj = xcalloc(1, sizeof(*lj));
+
+	lj->job.kind = kind;
+	lj->job.provider = p;
+	lj->cookie = cookie;
+	return lj;
+}
+
 static void
 on_inbound(void *arg, const struct provider *p, struct inbound *in,
     void (*committed)(void *cookie, int err), void *cookie)
 {
-	struct link_job *lj = xcalloc(1, sizeof(*lj));
+	struct link_job *lj = link_job(JOB_INBOUND, p, cookie);
 
-	lj->job.kind = JOB_INBOUND;
-	lj->job.provider = p;
-	lj->job.in = *in;
+	lj->job.in = *in; /* taken */
 	memset(in, 0, sizeof(*in));
 	lj->committed = committed;
-	lj->cookie = cookie;
 	submit(arg, lj);
 }
 
@@ -70,14 +78,11 @@ static void
 on_ussd(void *arg, const struct provider *p, struct ussd_req *u,
     void (*answered)(void *cookie, int err, char *screen), void *cookie)
 {
-	struct link_job *lj = xcalloc(1, sizeof(*lj));
+	struct link_job *lj = link_job(JOB_USSD, p, cookie);
 
-	lj->job.kind = JOB_USSD;
-	lj->job.provider = p;
-	lj->job.ussd = *u;
+	lj->job.ussd = *u; /* taken */
 	memset(u, 0, sizeof(*u));
 	lj->answered = answered;
-	lj->cookie = cookie;
 	submit(arg, lj);
 }
 

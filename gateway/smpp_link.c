@@ -1540,6 +1540,11 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 		free(l);
 		return NULL;
 	}
+	if (c->tls && !c->tls_verify)
+		log_warn(
+		    "smpp %s: tls_verify = false: the SMSC's certificate is "
+		    "not checked (a test SMSC only)",
+		    p->name);
 	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
 		*ret_err = xasprintf("smpp %s: cannot make a pipe", p->name);
 		smpp_tls_ctx_free(l->tls);

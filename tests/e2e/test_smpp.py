@@ -496,6 +496,7 @@ class SmppSessionTest(unittest.TestCase):
         self.gw = Gateway(self.sink, providers=provider(
             self.smsc, extra="tls = true; tls_verify = false;")).start()
         self.assertTrue(self.smsc.bound(), self.gw.logtext())
+        self.assertIn("the SMSC's certificate is not checked", self.gw.logtext())
 
     def test_check_names_each_bad_setting(self):
         self.gw = Gateway(self.sink, providers=""",

@@ -406,10 +406,8 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 			.conf = d->conf,
 		};
 		struct outcome oc;
-		struct timespec a, b;
-		int64_t us;
+		int64_t t0 = mono_us();
 
-		clock_gettime(CLOCK_MONOTONIC, &a);
 		if ((rc = store_savepoint(w->st)) < 0)
 			break;
 		rc = pipeline_process(w->st, r, &d->conf->gw, &v[i], &o, &oc);
@@ -425,11 +423,8 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 			outcome_done(&oc);
 			break;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		us = (b.tv_sec - a.tv_sec) * 1000000 +
-		    (b.tv_nsec - a.tv_nsec) / 1000;
 		metrics_handled(&d->metrics, strcmp(oc.status, "ignored") == 0,
-		    us);
+		    mono_us() - t0);
 		pass->deferred += strcmp(oc.status, "deferred") == 0;
 		if (sj != NULL)
 			answered(d, sj, &oc);

@@ -237,6 +237,15 @@ enum stmt {
 	S_COUNT
 };
 
+/* The waiting delivery reports among the newest ?2 that now match a
+ * message (the waiting that can end are new; the others stay untouched):
+ * what a pass applies, and whether one has work. */
+#define WAITING_MATCHED                                                   \
+	" FROM (SELECT rowid AS r, * FROM reports_waiting ORDER BY rowid" \
+	" DESC LIMIT ?2) w WHERE EXISTS (SELECT 1 FROM messages m WHERE"  \
+	" m.provider = w.provider AND m.provider_id = w.provider_id AND"  \
+	" m.direction = 'out')"
+
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
@@ -315,21 +324,12 @@ static const char *const sql[S_COUNT] = {
 		       " coalesce((SELECT max(rowid) FROM reports_waiting) -"
 		       " (SELECT min(rowid) FROM reports_waiting), -1) < ?6"
 		       " - 1",
-	/* those of the newest ?1 that now match a message, oldest first
-	 * (the waiting that can end are new; the others are not touched) */
-	[S_WAIT_LIST] = "SELECT r, provider, provider_id, status, reason, at"
-			" FROM (SELECT rowid AS r, * FROM reports_waiting"
-			" ORDER BY rowid DESC LIMIT ?1) w WHERE EXISTS (SELECT"
-			" 1 FROM messages m WHERE m.provider = w.provider AND"
-			" m.provider_id = w.provider_id AND m.direction ="
-			" 'out') ORDER BY r",
+	[S_WAIT_LIST] = "SELECT r, provider, provider_id, status, reason,"
+			" at" WAITING_MATCHED " ORDER BY r",
 	[S_WAIT_DEL] = "DELETE FROM reports_waiting WHERE rowid = ?1",
 	[S_WAIT_READY] =
-	    "SELECT (SELECT at FROM reports_waiting ORDER BY rowid LIMIT 1)"
-	    " < ?1 OR EXISTS (SELECT 1 FROM (SELECT provider, provider_id"
-	    " FROM reports_waiting ORDER BY rowid DESC LIMIT ?2) w JOIN"
-	    " messages m ON m.provider = w.provider AND m.provider_id ="
-	    " w.provider_id AND m.direction = 'out')",
+	    "SELECT (SELECT at FROM reports_waiting ORDER BY"
+	    " rowid LIMIT 1) < ?1 OR EXISTS (SELECT 1" WAITING_MATCHED ")",
 	[S_WAIT_EXPIRE] = "DELETE FROM reports_waiting WHERE rowid IN (SELECT"
 			  " rowid FROM reports_waiting ORDER BY rowid LIMIT"
 			  " ?2) AND at < ?1",
@@ -1235,7 +1235,7 @@ store_reports_retry(struct store *st, int64_t before,
 		return rc;
 	if ((s = get(st, S_WAIT_LIST)) == NULL)
 		return -EIO;
-	sqlite3_bind_int(s, 1, REPORTS_RETRY_MAX);
+	sqlite3_bind_int(s, 2, REPORTS_RETRY_MAX);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n].rowid = sqlite3_column_int64(s, 0);

@@ -121,6 +121,19 @@ skip_id(void *arg, int64_t id)
 	return id == *(const int64_t *)arg;
 }
 
+/* A one-segment reply, queued at 5000 for number. */
+static struct outbound_new
+queued_hello(const char *number)
+{
+	return (struct outbound_new){ .provider = "generic",
+		.number = number,
+		.text = "hello",
+		.status = "queued",
+		.segments = 1,
+		.encoding = "gsm7",
+		.at = 5000 };
+}
+
 static void
 count_applied(void *arg, const char *provider, const char *status)
 {
@@ -138,13 +151,7 @@ static void
 test_reports_waiting(void **state)
 {
 	struct store *st = *state;
-	struct outbound_new o = { .provider = "generic",
-		.number = "+254700000003",
-		.text = "hello",
-		.status = "queued",
-		.segments = 1,
-		.encoding = "gsm7",
-		.at = 5000 };
+	struct outbound_new o = queued_hello("+254700000003");
 	struct msg m;
 	int64_t a;
 	bool found, ready;
@@ -225,13 +232,7 @@ static void
 test_outbound(void **state)
 {
 	struct store *st = *state;
-	struct outbound_new o = { .provider = "generic",
-		.number = "+254700000002",
-		.text = "hello",
-		.status = "queued",
-		.segments = 1,
-		.encoding = "gsm7",
-		.at = 5000 };
+	struct outbound_new o = queued_hello("+254700000002");
 	struct msg *v, m;
 	size_t n;
 	int64_t a, b, recv, queued, next;

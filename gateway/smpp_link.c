@@ -61,6 +61,9 @@ struct conn {
 	uint32_t enquire_seq;
 	int64_t retry_at;
 	int failures;
+	int addr;        /* which of the host's addresses this attempt is to */
+	bool more_addrs; /* the host has addresses after that one */
+	char addr_text[INET6_ADDRSTRLEN]; /* that address, numeric */
 };
 
 /* A message handed over, until its outcome is reported. */
@@ -404,34 +407,54 @@ conn_close(struct smpp_link *l, int ci, const char *why)
 	}
 }
 
+/* Connects (without waiting) to the host's address number cn->addr, or
+ * the first after it that takes a connect() at once; a name may stand
+ * for several addresses (IPv6 and IPv4, several SMSC front ends) and
+ * not every one may be listening. */
 static int
 conn_open(struct smpp_link *l, int ci)
 {
 	struct conn *cn = &l->conns[ci];
 	struct addrinfo hints = { .ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_STREAM },
-			*ai = NULL;
-	int fd = -1, one = 1, rc;
+			*res = NULL, *ai;
+	int fd = -1, one = 1, rc, i;
 
-	rc = getaddrinfo(l->c->host, l->c->port, &hints, &ai);
+	rc = getaddrinfo(l->c->host, l->c->port, &hints, &res);
 	if (rc != 0) {
 		if (cn->failures == 0)
 			log_error("smpp %s: cannot resolve %s: %s", l->p->name,
 			    l->c->host, gai_strerror(rc));
 		return -EHOSTUNREACH;
 	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(ai);
-		return -errno;
+	for (ai = res, i = 0; ai != NULL && i < cn->addr; ai = ai->ai_next)
+		i++;
+	if (ai == NULL) {
+		ai = res;
+		cn->addr = 0;
 	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-	freeaddrinfo(ai);
-	if (rc < 0 && errno != EINPROGRESS) {
+	for (rc = -EHOSTUNREACH; ai != NULL; ai = ai->ai_next, cn->addr++) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			rc = -errno;
+			continue;
+		}
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, cn->addr_text,
+			sizeof(cn->addr_text), NULL, 0, NI_NUMERICHOST) != 0)
+			cn->addr_text[0] = '\0';
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS)
+			break;
 		rc = -errno;
 		close(fd);
+		fd = -1;
+	}
+	cn->more_addrs = ai != NULL && ai->ai_next != NULL;
+	freeaddrinfo(res);
+	if (fd < 0) {
+		cn->addr = 0;
 		return rc;
 	}
 	cn->fd = fd;
@@ -1293,6 +1316,9 @@ conn_timers(struct smpp_link *l, int ci, bool stopping)
 	if ((cn->state == C_CONNECTING || cn->state == C_HANDSHAKE ||
 		cn->state == C_BINDING) &&
 	    now - cn->bind_sent > limit) {
+		/* a silent address: the next one on the next attempt */
+		if (cn->state == C_CONNECTING)
+			cn->addr = cn->more_addrs ? cn->addr + 1 : 0;
 		conn_close(l, ci, "no answer to the bind");
 		return;
 	}
@@ -1348,7 +1374,22 @@ on_connected(struct smpp_link *l, int ci)
 	socklen_t len = sizeof(err);
 
 	getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	if (err != 0 && cn->more_addrs) {
+		/* the next address, at once: not a failure of the host's */
+		log_info("smpp %s: cannot connect to %s (%s) port %s: %s; "
+			 "trying its next address",
+		    l->p->name, cn->addr_text, l->c->host, l->c->port,
+		    strerror(err));
+		close(cn->fd);
+		cn->fd = -1;
+		cn->state = C_DOWN;
+		cn->addr++;
+		if (conn_open(l, ci) < 0)
+			conn_close(l, ci, "cannot connect");
+		return;
+	}
 	if (err != 0) {
+		cn->addr = 0;
 		if (cn->failures == 0)
 			log_error("smpp %s: cannot connect to %s:%s: %s",
 			    l->p->name, l->c->host, l->c->port, strerror(err));

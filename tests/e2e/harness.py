@@ -192,9 +192,11 @@ class Gateway:
         self.proc = None
         self.log = None
 
-    def start(self, extra=()):
+    def start(self, extra=(), prefix=()):
+        """Runs the daemon (under the command `prefix` when given, which
+        must exec it) and waits for /healthz."""
         self.log = open(os.path.join(self.dir, "daemon.log"), "ab")
-        self.proc = subprocess.Popen([BARAZA, "run", "-c", self.conf, *extra],
+        self.proc = subprocess.Popen([*prefix, BARAZA, "run", "-c", self.conf, *extra],
                                      stdout=self.log, stderr=self.log)
         # generous: a loaded CI machine whose disk stalls has taken more
         # than 10 s (once, with the suites running two at a time)

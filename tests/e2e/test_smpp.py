@@ -80,12 +80,12 @@ def self_signed(directory, ip="127.0.0.1"):
     return key, cert
 
 
-def provider(smsc, name="smsc", extra=""):
+def provider(smsc, name="smsc", extra="", host="127.0.0.1"):
     return """,
-  { name = "%s"; type = "smpp"; host = "127.0.0.1"; port = %d; system_id = "gw";
+  { name = "%s"; type = "smpp"; host = "%s"; port = %d; system_id = "gw";
     password = "secret"; from = "22384"; prefixes = [ "+25479" ];
     enquire_link_s = 1; reconnect_max_s = 1; throttle_pause_ms = 200; %s }""" % (
-        name, smsc.port, extra)
+        name, host, smsc.port, extra)
 
 
 class SmppTest(unittest.TestCase):
@@ -517,6 +517,30 @@ class SmppSessionTest(unittest.TestCase):
                      "'tls_verify' and 'tls_ca' need 'tls = true'"]:
             self.assertIn(want, err)
         self.assertRegex(err, r"baraza.conf:\d+: smpp: 'host'")
+
+    def test_host_with_several_addresses(self):
+        """A host name for an IPv6 address nobody listens on and for the
+        SMSC's IPv4 one (Debian's own /etc/hosts gives `localhost` both):
+        the link binds through the address that answers.  The daemon runs
+        with a private /etc/hosts (a mount namespace: needs root)."""
+        self.gw = Gateway(self.sink, providers=provider(self.smsc, host="smsc.test"))
+        hosts = os.path.join(self.gw.dir, "hosts")
+        with open(hosts, "w") as f:
+            f.write("::1 smsc.test\n127.0.0.1 smsc.test\n")
+        ns = ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+              hosts]
+        probe = subprocess.run(ns + ["getent", "ahosts", "smsc.test"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            self.skipTest("a private /etc/hosts needs root: " + probe.stderr.strip())
+        self.assertTrue(probe.stdout.startswith("::1 "), probe.stdout)  # refused first
+        self.gw.start(prefix=ns)
+        self.assertTrue(self.smsc.bound(timeout=10), self.gw.logtext())
+        self.assertIn("smpp smsc: cannot connect to ::1 (smsc.test) port %d: Connection"
+                      " refused; trying its next address" % self.smsc.port, self.gw.logtext())
+        self.smsc.deliver(**{"from": "254711000611", "text": "HELP"})
+        self.assertTrue(self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
+                                                    if s["destination_addr"] == "254711000611"]))
 
     def test_smsc_down_at_start_then_up(self):
         self.smsc.close()

@@ -38,6 +38,7 @@ struct writer {
 	int nqueued;     /* jobs from head to tail */
 	int64_t last_us; /* mono us of the last writer_submit() */
 	int64_t gap_us;  /* the gaps between submissions, averaged */
+	bool gathering;  /* gather() waits: wake it only for a full batch */
 	bool stop;
 	bool closed;       /* intake closed: writer_submit() refuses */
 	bool more;         /* the last processing pass was full: go on */
@@ -514,6 +515,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 	struct pass pass = { 0 };
 	struct job *j, *next;
 	int rc, processed = -1;
+	long ndone = 0;
 	bool inline_ok =
 	    (jobs->kind == JOB_INBOUND || jobs->kind == JOB_POLL) &&
 	    mono_ms() >= w->retry_at;
@@ -581,12 +583,14 @@ commit_jobs(struct writer *w, struct job *jobs)
 		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&
 		    j->id > 0 && !j->answered)
 			process_sync(w, j);
-		j->done(j, j->arg);
-		pthread_mutex_lock(&w->lock);
-		if (--w->outstanding == 0)
-			pthread_cond_broadcast(&w->drained);
-		pthread_mutex_unlock(&w->lock);
+		j->done(j, j->arg); /* j may be gone after this */
+		ndone++;
 	}
+	pthread_mutex_lock(&w->lock);
+	w->outstanding -= ndone;
+	if (w->outstanding == 0)
+		pthread_cond_broadcast(&w->drained);
+	pthread_mutex_unlock(&w->lock);
 	return processed;
 }
 
@@ -611,9 +615,11 @@ gather(struct writer *w)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
+	w->gathering = true;
 	while (w->nqueued < GATHER_MIN && !w->stop)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
 			break;
+	w->gathering = false;
 }
 
 /* Another pass follows at once: set under the lock, so that neither this
@@ -747,7 +753,8 @@ writer_submit(struct writer *w, struct job *job)
 	gap = now - w->last_us;
 	w->gap_us += ((gap < 1000000 ? gap : 1000000) - w->gap_us) / 8;
 	w->last_us = now;
-	pthread_cond_signal(&w->cond);
+	if (!w->gathering || w->nqueued >= GATHER_MIN)
+		pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }

@@ -16,7 +16,9 @@
 #include "exporter.h"
 #include "log.h"
 
-#define LAST_DAY "export_last_day"
+#define LAST_DAY       "export_last_day"
+#define ERASE_CHUNK    1000 /* rows of each table erased per transaction */
+#define ERASE_PAUSE_MS 5    /* between them: webhooks and sends go first */
 
 struct exporter {
 	struct daemon *d;
@@ -26,6 +28,23 @@ struct exporter {
 	pthread_cond_t cond;
 	bool stop;
 };
+
+/* Waits ms unless the exporter is stopping; true when it is. */
+static bool
+pause_or_stop(struct exporter *e, int64_t ms)
+{
+	int64_t until = now_ms() + ms;
+	struct timespec ts = { .tv_sec = (time_t)(until / 1000),
+		.tv_nsec = (long)(until % 1000) * 1000000 };
+	bool stop;
+
+	pthread_mutex_lock(&e->lock);
+	if (ms > 0 && !e->stop)
+		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+	stop = e->stop;
+	pthread_mutex_unlock(&e->lock);
+	return stop;
+}
 
 /* Today's export.time, local, in ms. */
 static int64_t
@@ -71,6 +90,43 @@ export_one(struct exporter *e, const char *day)
 
 /* Exports every day after the last one exported up to yesterday, prunes
  * and erases. */
+/* Erases the texts written before `before`, a chunk per transaction with
+ * the write lock let go between chunks: the first round after retention
+ * is switched on may erase millions, and webhooks must not wait for that
+ * (they wait at most for one chunk). */
+static void
+erase_old_texts(struct exporter *e, int64_t before)
+{
+	struct daemon *d = e->d;
+	int64_t total = 0, n = 0;
+	bool more = true;
+	int rc = 0;
+
+	while (rc == 0 && more) {
+		pthread_mutex_lock(&d->write_lock);
+		rc = store_begin(e->st);
+		if (rc == 0)
+			rc = store_erase_texts(e->st, before, ERASE_CHUNK, &n,
+			    &more);
+		if (rc == 0)
+			rc = store_commit(e->st);
+		if (rc < 0) {
+			log_error("exporter: cannot erase old texts: %s",
+			    store_errmsg(e->st));
+			store_rollback(e->st);
+		}
+		pthread_mutex_unlock(&d->write_lock);
+		if (rc == 0)
+			total += n;
+		if (more && pause_or_stop(e, ERASE_PAUSE_MS))
+			break;
+	}
+	if (total > 0)
+		log_info("exporter: texts of %lld messages older than %d days "
+			 "erased",
+		    (long long)total, d->conf->gw.retention_days);
+}
+
 static void
 round_of(struct exporter *e, int64_t now)
 {
@@ -98,28 +154,16 @@ round_of(struct exporter *e, int64_t now)
 		snprintf(day, sizeof(day), "%s", oldest);
 	}
 	free(last);
-	for (; strcmp(day, yesterday) <= 0 && !e->stop;
+	for (; strcmp(day, yesterday) <= 0 && !pause_or_stop(e, 0);
 	     export_day_add(day, 1, day))
 		export_one(e, day);
 	if ((n = export_prune(d->conf->export.dir, today,
 		 d->conf->export.keep_days)) > 0)
 		log_info("exporter: %d day folder%s older than %d days removed",
 		    n, n == 1 ? "" : "s", d->conf->export.keep_days);
-	if (d->conf->gw.retention_days > 0) {
-		int64_t erased = 0;
-		pthread_mutex_lock(&d->write_lock);
-		rc = store_erase_texts(e->st,
-		    now - (int64_t)d->conf->gw.retention_days * 86400 * 1000,
-		    &erased);
-		pthread_mutex_unlock(&d->write_lock);
-		if (rc < 0)
-			log_error("exporter: cannot erase old texts: %s",
-			    store_errmsg(e->st));
-		else if (erased > 0)
-			log_info(
-			    "exporter: texts of %lld messages older than %d days erased",
-			    (long long)erased, d->conf->gw.retention_days);
-	}
+	if (d->conf->gw.retention_days > 0)
+		erase_old_texts(e,
+		    now - (int64_t)d->conf->gw.retention_days * 86400 * 1000);
 }
 
 static void *

@@ -382,8 +382,12 @@ int store_complaint_groups(struct store *st, int64_t from, int64_t to,
 void group_counts_free(struct group_count *v, size_t n);
 
 /* Erases the texts citizens wrote before a time -- messages, parts of
- * long messages, survey answers' raw text -- keeping every row and count. */
-int store_erase_texts(struct store *st, int64_t before, int64_t *ret_n);
+ * long messages, survey answers' raw text -- keeping every row and count:
+ * at most max rows of each table per call, from where the last call
+ * stopped (kept in the database).  *ret_n: the messages whose text went;
+ * *ret_more: call again (in another transaction) for the rest. */
+int store_erase_texts(struct store *st, int64_t before, int max, int64_t *ret_n,
+    bool *ret_more);
 
 /* --- USSD sessions ----------------------------------------------------------
  */

@@ -6,6 +6,7 @@
  * statements are prepared per call rather than kept.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,33 +278,98 @@ store_complaint_groups(struct store *st, int64_t from, int64_t to,
 	    2, from, to, ret, ret_n);
 }
 
-int
-store_erase_texts(struct store *st, int64_t before, int64_t *ret_n)
+/* Where old texts are erased, each table walked in rowid order (the
+ * order rows were written in) from a cursor kept in `state`, so that a
+ * day's round reads only the rows new to it. */
+struct erase_table {
+	const char *cursor; /* its name in state */
+	const char *walk;  /* rowid and time of the rows after ?1, ?2 of them */
+	const char *erase; /* erases the rows in (?1, ?2] */
+};
+
+static const struct erase_table erase_tables[] = {
+	{ "retention_messages",
+	    "SELECT id, created_at FROM messages WHERE id > ?1 ORDER BY id"
+	    " LIMIT ?2",
+	    "UPDATE messages SET text = '' WHERE id > ?1 AND id <= ?2 AND"
+	    " text != ''" },
+	{ "retention_parts",
+	    "SELECT id, created_at FROM inbound_parts WHERE id > ?1 ORDER BY"
+	    " id LIMIT ?2",
+	    "UPDATE inbound_parts SET text = '' WHERE id > ?1 AND id <= ?2"
+	    " AND text != ''" },
+	{ "retention_answers",
+	    "SELECT rowid, at FROM survey_answers WHERE rowid > ?1 ORDER BY"
+	    " rowid LIMIT ?2",
+	    "UPDATE survey_answers SET raw = NULL WHERE rowid > ?1 AND rowid"
+	    " <= ?2 AND raw IS NOT NULL" },
+};
+
+/* One table's share of a chunk: the rows after its cursor while they are
+ * older than `before` (the first younger row ends the walk: a row is
+ * never erased early), at most max of them. */
+static int
+erase_chunk(struct store *st, const struct erase_table *t, int64_t before,
+    int max, int64_t *ret_n, bool *ret_more)
 {
-	static const char *const sql[] = {
-		"UPDATE messages SET text = '' WHERE created_at < ?1 AND"
-		" text != ''",
-		"UPDATE inbound_parts SET text = '' WHERE created_at < ?1 AND"
-		" text != ''",
-		"UPDATE survey_answers SET raw = NULL WHERE at < ?1 AND raw IS"
-		" NOT NULL",
-	};
+	sqlite3_stmt *s;
+	char *v = NULL, num[24];
+	int64_t from = 0, to;
+	int rc, count = 0;
+
+	*ret_n = 0;
+	rc = store_state_get(st, t->cursor, &v);
+	if (rc == 0)
+		from = strtoll(v, NULL, 10);
+	free(v);
+	if (rc < 0 && rc != -ENOENT)
+		return rc;
+	if (prepare(st, t->walk, &s) < 0)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int(s, 2, max);
+	to = from;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
+	    sqlite3_column_int64(s, 1) < before) {
+		to = sqlite3_column_int64(s, 0);
+		count++;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sq_err(rc);
+	*ret_more = *ret_more || count == max;
+	if (count == 0)
+		return 0;
+	if (prepare(st, t->erase, &s) < 0)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, from);
+	sqlite3_bind_int64(s, 2, to);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sq_err(rc);
+	*ret_n = sqlite3_changes(st->db);
+	snprintf(num, sizeof(num), "%lld", (long long)to);
+	return store_state_set(st, t->cursor, num);
+}
+
+int
+store_erase_texts(struct store *st, int64_t before, int max, int64_t *ret_n,
+    bool *ret_more)
+{
 	int64_t n = 0;
 
-	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
-		sqlite3_stmt *s;
-		int rc;
-		if (prepare(st, sql[i], &s) < 0)
-			return -EIO;
-		sqlite3_bind_int64(s, 1, before);
-		rc = sqlite3_step(s);
-		sqlite3_finalize(s);
-		if (rc != SQLITE_DONE)
-			return sq_err(rc);
+	*ret_n = 0;
+	*ret_more = false;
+	for (size_t i = 0; i < sizeof(erase_tables) / sizeof(erase_tables[0]);
+	     i++) {
+		int rc = erase_chunk(st, &erase_tables[i], before, max, &n,
+		    ret_more);
+		if (rc < 0)
+			return rc;
 		if (i == 0)
-			n = sqlite3_changes(st->db);
+			*ret_n = n;
 	}
-	*ret_n = n;
 	return 0;
 }
 

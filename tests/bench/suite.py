@@ -8,9 +8,9 @@ Runs, each against a baseline measured in the same run: end to end at
 saturation; a sweep of offered loads (msg/s achieved and p99 against
 offered, plotted with gnuplot when it is installed); the outbound drain;
 growth with 10k, 100k and 1M messages already stored; USSD at 200
-sessions; the export of a big day; Kannel side by side (static reply and
-the chain); SMPP windows and round trip; with --soak, ten minutes at
-1,000 msg/s watching memory.  Each benchmark's own report goes to
+sessions; the export of a big day; the first retention round over 1M
+messages; Kannel side by side (static reply and the chain); SMPP windows
+and round trip; with --soak, ten minutes at 1,000 msg/s watching memory.  Each benchmark's own report goes to
 DIR/NAME.txt (default bench-out/), and a summary to standard output.
 
 --tiny runs everything at a size that proves it works in a minute or two
@@ -36,6 +36,7 @@ FULL = {
     "growth": [(10000, 20000), (100000, 20000), (1000000, 20000)],
     "ussd": (200, 3),
     "export": (1000000, 100000),
+    "retention": 1000000,
     "kannel": 20000,
     "smpp": 20000,
     "soak": (600, 1000),
@@ -48,6 +49,7 @@ TINY = {
     "growth": [(1000, 500)],
     "ussd": (20, 1),
     "export": (2000, 200),
+    "retention": 2000,
     "kannel": 300,
     "smpp": 300,
     "soak": (12, 100),
@@ -147,6 +149,8 @@ def main():
                                 *map(str, size["ussd"])], out)[0])
     results.append(run("export", [py, os.path.join(HERE, "bench_export.py"), baraza,
                                   *map(str, size["export"])], out)[0])
+    results.append(run("retention", [py, os.path.join(HERE, "bench_retention.py"), baraza,
+                                     str(size["retention"])], out)[0])
     results.append(run("kannel", [py, os.path.join(HERE, "bench_kannel.py"), baraza,
                                   str(size["kannel"])], out)[0])
     results.append(run("smpp", [py, os.path.join(HERE, "bench_smpp.py"), baraza,

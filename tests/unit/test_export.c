@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "csv.h"
 #include "export.h"
@@ -344,6 +345,124 @@ test_prune(void **state)
 	assert_int_equal(stat(path, &sb), 0);
 }
 
+static int64_t
+count_of(struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+static void
+erase_chunk(struct fx *fx, int64_t before, int max, int64_t *n, bool *more)
+{
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_erase_texts(fx->st, before, max, n, more), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+}
+
+/* Retention erases old texts a chunk at a time, each chunk going on from
+ * where the last stopped; a younger row ends the walk, so nothing is ever
+ * erased early (a row written late with an old time waits for the rows
+ * before it); rows and counts stay. */
+static void
+test_erase_old_texts(void **state)
+{
+	struct fx *fx = *state;
+	struct part_new part = { .provider = "generic",
+		.provider_id = "p1",
+		.number = "+254700000009",
+		.peer = "22384",
+		.ref = "r1",
+		.total = 2,
+		.part = 1,
+		.text = "first half",
+		.at = DAY_FROM };
+	int64_t n;
+	bool more, dup;
+	sqlite3 *db;
+	char text[16];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(text, sizeof(text), "old %d", i);
+		inbound(fx, "+254700000001", text, DAY_FROM + i * 1000);
+	}
+	inbound(fx, "+254700000002", "young", DAY_TO + 1000);
+	inbound(fx, "+254700000003", "late, old", DAY_FROM + 9000);
+	assert_int_equal(store_part_add(fx->st, &part, &dup), 0);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+		"INSERT INTO survey_responses (id, survey, number,"
+		" channel, status, started_at, updated_at) VALUES"
+		" (1, 'water', '+254700000001', 'sms', 'partial',"
+		" 1795640400000, 1795640400000);"
+		"INSERT INTO survey_answers (response_id, question,"
+		" value, raw, at) VALUES (1, 'supply', 'daily',"
+		" 'every day', 1795640401000), (1, 'comment',"
+		" 'fix it', 'fix it', 1795726801000);",
+		NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	erase_chunk(fx, DAY_TO, 2, &n, &more);
+	assert_int_equal(n, 2);
+	assert_true(more);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM messages WHERE text = ''"),
+	    2);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM messages WHERE text = 'old"
+			     " 2'"),
+	    1);
+	erase_chunk(fx, DAY_TO, 2, &n, &more);
+	assert_int_equal(n, 2);
+	assert_true(more);
+	erase_chunk(fx, DAY_TO, 2, &n, &more);
+	assert_int_equal(n, 1); /* "old 4"; "young" ends the walk */
+	assert_false(more);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM messages WHERE text IN"
+			     " ('young', 'late, old')"),
+	    2);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM inbound_parts WHERE text ="
+			     " ''"),
+	    1);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM survey_answers WHERE raw IS"
+			     " NULL AND value = 'daily'"),
+	    1);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM survey_answers WHERE raw ="
+			     " 'fix it'"),
+	    1);
+	/* nothing new: the walk starts at "young" and stops there at once */
+	erase_chunk(fx, DAY_TO, 2, &n, &more);
+	assert_int_equal(n, 0);
+	assert_false(more);
+	/* a day on, both go */
+	erase_chunk(fx, DAY_TO + 86400000, 1000, &n, &more);
+	assert_int_equal(n, 2);
+	assert_false(more);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM messages WHERE text != ''"),
+	    0);
+	assert_int_equal(count_of(fx, "SELECT count(*) FROM messages"), 7);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM survey_answers WHERE raw IS"
+			     " NULL"),
+	    2);
+}
+
 int
 main(void)
 {
@@ -357,6 +476,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_days, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_erase_old_texts, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

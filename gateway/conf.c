@@ -1337,6 +1337,55 @@ bad:
 	return -EINVAL;
 }
 
+/* libconfig 1.5 says only "cannot open include file": name the file and
+ * where it was looked for.  It reads every @include relative to the main
+ * file's folder, an absolute path too (joined to that folder), so for one
+ * of those say how to write it.  NULL when the error is another. */
+static char *
+include_error(config_t *cfg, const char *file, const char *dir)
+{
+	char line[1024], *q, *end, *r = NULL, real[PATH_MAX];
+	FILE *f;
+	int n = config_error_line(cfg);
+
+	if (strcmp(config_error_text(cfg), "cannot open include file") != 0 ||
+	    (f = fopen(file, "r")) == NULL)
+		return NULL;
+	while (n-- > 0 && fgets(line, sizeof(line), f) != NULL)
+		;
+	fclose(f);
+	if (n >= 0 || (q = strstr(line, "@include")) == NULL ||
+	    (q = strchr(q, '"')) == NULL || (end = strchr(q + 1, '"')) == NULL)
+		return NULL;
+	*end = '\0';
+	q++;
+	if (q[0] != '/')
+		return xasprintf("cannot open include file '%s' (looked for "
+				 "%s/%s)",
+		    q, dir, q);
+	if (access(q, R_OK) != 0)
+		return xasprintf("cannot open include file '%s': %s", q,
+		    strerror(errno));
+	if (realpath(dir, real) == NULL)
+		return NULL;
+	r = xstrdup("");
+	for (const char *p = real; *p != '\0'; p++)
+		if (*p == '/' && p[1] != '\0') {
+			char *t = xasprintf("%s../", r);
+			free(r);
+			r = t;
+		}
+	{
+		char *msg = xasprintf(
+		    "cannot open include file '%s': libconfig 1.5 reads every "
+		    "@include relative to %s (the main file's folder), so "
+		    "write it as \"%s%s\"",
+		    q, dir, r, q + 1);
+		free(r);
+		return msg;
+	}
+}
+
 /* --- load -------------------------------------------------------------- */
 
 struct conf *
@@ -1363,9 +1412,15 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 			const char *ef = config_error_file(&cfg);
 			bool rel = ef != NULL && ef[0] != '/' &&
 			    strcmp(ef, path) != 0 && strcmp(dir, ".") != 0;
-			buf_printf(&ce->text, "%s%s%s:%d: %s\n", rel ? dir : "",
-			    rel ? "/" : "", ef != NULL ? ef : path,
-			    config_error_line(&cfg), config_error_text(&cfg));
+			char *file = xasprintf("%s%s%s", rel ? dir : "",
+			    rel ? "/" : "", ef != NULL ? ef : path);
+			char *why = include_error(&cfg, file, dir);
+
+			buf_printf(&ce->text, "%s:%d: %s\n", file,
+			    config_error_line(&cfg),
+			    why != NULL ? why : config_error_text(&cfg));
+			free(why);
+			free(file);
 		}
 		ce->errors++;
 		goto fail;

@@ -5,12 +5,16 @@
  * Runs in tests/unit (meson's workdir), where conf/ holds the fixtures.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -88,6 +92,72 @@ test_syntax(void **state)
 	    conf_load("conf/missing.conf", NULL, 0, handlers_table, &ce));
 	has(&ce, "conf/missing.conf: cannot read");
 	conf_errors_done(&ce);
+}
+
+static void
+write_main(const char *path, const char *include)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f,
+	    "gateway = { listen = \"127.0.0.1:18080\"; };\n"
+	    "providers = ( { name = \"log\"; type = \"log\"; } );\n"
+	    "@include \"%s\"\n",
+	    include);
+	fclose(f);
+}
+
+/* An @include with an absolute path: libconfig 1.5 joins it to the main
+ * file's folder and says only "cannot open include file"; the diagnostic
+ * names the file and how to write it, and written so it loads.  A missing
+ * relative one says where it was looked for. */
+static void
+test_include_paths(void **state)
+{
+	char dir[64], path[96], routes[PATH_MAX], want[PATH_MAX + 64];
+	struct conf_errors ce;
+	struct conf *c;
+	const char *at;
+	char *sugg;
+
+	snprintf(dir, sizeof(dir), "/tmp/baraza-test-inc-%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_non_null(realpath("conf/good-routes.conf", routes));
+	write_main(path, routes);
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	snprintf(want, sizeof(want),
+	    "main.conf:3: cannot open include file '%s'", routes);
+	has(&ce, want);
+	has(&ce, "libconfig 1.5 reads every @include relative to");
+	at = strstr(ce.text.data, "so write it as \"");
+	assert_non_null(at);
+	sugg = strdup(at + strlen("so write it as \""));
+	*strchr(sugg, '"') = '\0';
+	conf_errors_done(&ce);
+
+	write_main(path, sugg);
+	conf_errors_init(&ce);
+	c = conf_load(path, NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(c->routing->nroutes, 6);
+	conf_free(c);
+	conf_errors_done(&ce);
+
+	write_main(path, "routes-missing.conf");
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	snprintf(want, sizeof(want),
+	    "cannot open include file 'routes-missing.conf' (looked for "
+	    "%s/routes-missing.conf)",
+	    dir);
+	has(&ce, want);
+	conf_errors_done(&ce);
+	free(sugg);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -228,6 +298,7 @@ main(void)
 		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_syntax),
+		cmocka_unit_test(test_include_paths),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_help_list_measured),
 		cmocka_unit_test(test_prefixes),

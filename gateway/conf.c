@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1345,6 +1346,7 @@ static char *
 include_error(config_t *cfg, const char *file, const char *dir)
 {
 	char line[1024], *q, *end, *r = NULL, real[PATH_MAX];
+	struct stat sb;
 	FILE *f;
 	int n = config_error_line(cfg);
 
@@ -1363,9 +1365,12 @@ include_error(config_t *cfg, const char *file, const char *dir)
 		return xasprintf("cannot open include file '%s' (looked for "
 				 "%s/%s)",
 		    q, dir, q);
-	if (access(q, R_OK) != 0)
+	if (stat(q, &sb) != 0)
 		return xasprintf("cannot open include file '%s': %s", q,
 		    strerror(errno));
+	if (!S_ISREG(sb.st_mode))
+		return xasprintf("cannot open include file '%s': not a file",
+		    q);
 	if (realpath(dir, real) == NULL)
 		return NULL;
 	r = xstrdup("");
@@ -1386,6 +1391,49 @@ include_error(config_t *cfg, const char *file, const char *dir)
 	}
 }
 
+/* libconfig 1.5 opens what an @include names without looking: a folder
+ * makes its scanner exit() the process, a device or a FIFO reads forever.
+ * So every @include (joined to the main file's folder, as libconfig
+ * does), and those in the files it names, must be a regular file before
+ * libconfig reads any; one that is missing is left for libconfig to
+ * report.  Returns the errors found. */
+static int
+check_includes(struct conf_errors *ce, const char *file, const char *dir,
+    int depth)
+{
+	char line[4096], *q, *end;
+	FILE *f;
+	int n = 0, errors = 0;
+
+	if (depth > 10 || (f = fopen(file, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct stat sb;
+		char *full;
+
+		n++;
+		q = line + strspn(line, " \t");
+		if (strncmp(q, "@include", 8) != 0 ||
+		    (q = strchr(q + 8, '"')) == NULL ||
+		    (end = strchr(q + 1, '"')) == NULL)
+			continue;
+		*end = '\0';
+		full = xasprintf("%s/%s", dir, q + 1);
+		if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+			buf_printf(&ce->text,
+			    "%s:%d: @include '%s' is not a file (%s is a %s)\n",
+			    file, n, q + 1, full,
+			    S_ISDIR(sb.st_mode) ? "folder" : "device or pipe");
+			errors++;
+		} else if (stat(full, &sb) == 0) {
+			errors += check_includes(ce, full, dir, depth + 1);
+		}
+		free(full);
+	}
+	fclose(f);
+	return errors;
+}
+
 /* --- load -------------------------------------------------------------- */
 
 struct conf *
@@ -1398,11 +1446,16 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	const char *slash = strrchr(path, '/');
 	char *dir =
 	    slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	int n;
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
 	ce->main_file = path;
 	ce->include_dir = dir;
+	if ((n = check_includes(ce, path, dir, 0)) > 0) {
+		ce->errors += n;
+		goto fail;
+	}
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			buf_printf(&ce->text,

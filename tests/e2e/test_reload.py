@@ -47,6 +47,19 @@ class ReloadTest(unittest.TestCase):
         time.sleep(0.5)
         self.assertTrue(self.reply("+254700000501", "contact", 2).startswith("County office"))
 
+    def test_include_of_a_folder_does_not_stop_the_daemon(self):
+        """libconfig 1.5's scanner exits the process on an @include that
+        names a folder; the reload refuses it first and keeps serving."""
+        with open(self.routes, "a") as f:
+            f.write('\n@include "data"\n')
+        self.gw.send_signal(signal.SIGHUP)
+        log = self.gw.wait_until(lambda: "previous configuration keeps serving" in self.gw.logtext()
+                                 and self.gw.logtext(), 5)
+        self.assertTrue(log, "the daemon stopped: " + self.gw.logtext()[-300:])
+        self.assertIn("@include 'data' is not a file (%s/data is a folder)" % self.gw.dir, log)
+        self.assertIsNone(self.gw.proc.poll())
+        self.assertTrue(self.reply("+254700000505", "about", 1).startswith("Baraza lets you"))
+
     def test_good_reload_takes_effect(self):
         self.assertTrue(self.reply("+254700000502", "hours", 1).startswith("Send one word"))
         with open(self.routes) as f:

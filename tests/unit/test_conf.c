@@ -111,7 +111,8 @@ write_main(const char *path, const char *include)
 /* An @include with an absolute path: libconfig 1.5 joins it to the main
  * file's folder and says only "cannot open include file"; the diagnostic
  * names the file and how to write it, and written so it loads.  A missing
- * relative one says where it was looked for. */
+ * relative one says where it was looked for; a folder is refused before
+ * libconfig's scanner sees it (it would exit the process). */
 static void
 test_include_paths(void **state)
 {
@@ -155,6 +156,17 @@ test_include_paths(void **state)
 	    dir);
 	has(&ce, want);
 	conf_errors_done(&ce);
+
+	/* a folder: libconfig's scanner would exit() the process */
+	snprintf(want, sizeof(want), "%s/sub", dir);
+	assert_int_equal(mkdir(want, 0700), 0);
+	write_main(path, "sub");
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	has(&ce, "main.conf:3: @include 'sub' is not a file (");
+	has(&ce, "/sub is a folder)");
+	conf_errors_done(&ce);
+	rmdir(want);
 	free(sugg);
 	unlink(path);
 	rmdir(dir);

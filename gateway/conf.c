@@ -1391,6 +1391,41 @@ include_error(config_t *cfg, const char *file, const char *dir)
 	}
 }
 
+/* The path of the @include directive at p (a line's start), as
+ * libconfig 1.5's scanner reads it: `^[ \t]*@include[ \t]+"`, then up to
+ * the closing quote, across lines, with \\ and \" escaped (another
+ * backslash dropped), and cut at a NUL byte as fopen() would be; NULL
+ * when p holds no such directive. */
+static char *
+include_path(const char *p, const char *end)
+{
+	struct buf b;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (end - p < 9 || memcmp(p, "@include", 8) != 0 ||
+	    (p[8] != ' ' && p[8] != '\t'))
+		return NULL;
+	for (p += 8; p < end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (p == end || *p++ != '"')
+		return NULL;
+	buf_init(&b);
+	for (; p < end && *p != '"'; p++) {
+		if (*p == '\\' && p + 1 < end && (p[1] == '\\' || p[1] == '"'))
+			p++;
+		else if (*p == '\\')
+			continue; /* no rule takes it: the scanner drops it */
+		buf_append(&b, p, 1);
+	}
+	if (p == end) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_append(&b, "", 1);
+	return b.data;
+}
+
 /* libconfig 1.5 opens what an @include names without looking: a folder
  * makes its scanner exit() the process, a device or a FIFO reads forever.
  * So every @include (joined to the main file's folder, as libconfig
@@ -1401,36 +1436,43 @@ static int
 check_includes(struct conf_errors *ce, const char *file, const char *dir,
     int depth)
 {
-	char line[4096], *q, *end;
+	struct buf text;
 	FILE *f;
-	int n = 0, errors = 0;
+	char chunk[4096];
+	size_t got;
+	int line = 1, errors = 0;
 
 	if (depth > 10 || (f = fopen(file, "r")) == NULL)
 		return 0;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	buf_init(&text);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&text, chunk, got);
+	fclose(f);
+	if (text.data == NULL)
+		return 0;
+	for (const char *p = text.data, *end = text.data + text.len;
+	     p != NULL && p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *path = include_path(p, end), *full;
 		struct stat sb;
-		char *full;
 
-		n++;
-		q = line + strspn(line, " \t");
-		if (strncmp(q, "@include", 8) != 0 ||
-		    (q = strchr(q + 8, '"')) == NULL ||
-		    (end = strchr(q + 1, '"')) == NULL)
+		p = nl != NULL ? nl + 1 : NULL;
+		if (path == NULL)
 			continue;
-		*end = '\0';
-		full = xasprintf("%s/%s", dir, q + 1);
+		full = xasprintf("%s/%s", dir, path);
 		if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 			buf_printf(&ce->text,
 			    "%s:%d: @include '%s' is not a file (%s is a %s)\n",
-			    file, n, q + 1, full,
+			    file, line, path, full,
 			    S_ISDIR(sb.st_mode) ? "folder" : "device or pipe");
 			errors++;
 		} else if (stat(full, &sb) == 0) {
 			errors += check_includes(ce, full, dir, depth + 1);
 		}
 		free(full);
+		free(path);
 	}
-	fclose(f);
+	buf_free(&text);
 	return errors;
 }
 

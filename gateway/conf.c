@@ -1338,59 +1338,6 @@ bad:
 	return -EINVAL;
 }
 
-/* libconfig 1.5 says only "cannot open include file": name the file and
- * where it was looked for.  It reads every @include relative to the main
- * file's folder, an absolute path too (joined to that folder), so for one
- * of those say how to write it.  NULL when the error is another. */
-static char *
-include_error(config_t *cfg, const char *file, const char *dir)
-{
-	char line[1024], *q, *end, *r = NULL, real[PATH_MAX];
-	struct stat sb;
-	FILE *f;
-	int n = config_error_line(cfg);
-
-	if (strcmp(config_error_text(cfg), "cannot open include file") != 0 ||
-	    (f = fopen(file, "r")) == NULL)
-		return NULL;
-	while (n-- > 0 && fgets(line, sizeof(line), f) != NULL)
-		;
-	fclose(f);
-	if (n >= 0 || (q = strstr(line, "@include")) == NULL ||
-	    (q = strchr(q, '"')) == NULL || (end = strchr(q + 1, '"')) == NULL)
-		return NULL;
-	*end = '\0';
-	q++;
-	if (q[0] != '/')
-		return xasprintf("cannot open include file '%s' (looked for "
-				 "%s/%s)",
-		    q, dir, q);
-	if (stat(q, &sb) != 0)
-		return xasprintf("cannot open include file '%s': %s", q,
-		    strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return xasprintf("cannot open include file '%s': not a file",
-		    q);
-	if (realpath(dir, real) == NULL)
-		return NULL;
-	r = xstrdup("");
-	for (const char *p = real; *p != '\0'; p++)
-		if (*p == '/' && p[1] != '\0') {
-			char *t = xasprintf("%s../", r);
-			free(r);
-			r = t;
-		}
-	{
-		char *msg = xasprintf(
-		    "cannot open include file '%s': libconfig 1.5 reads every "
-		    "@include relative to %s (the main file's folder), so "
-		    "write it as \"%s%s\"",
-		    q, dir, r, q + 1);
-		free(r);
-		return msg;
-	}
-}
-
 /* The path of the @include directive at p (a line's start), as
  * libconfig 1.5's scanner reads it: `^[ \t]*@include[ \t]+"`, then up to
  * the closing quote, across lines, with \\ and \" escaped (another
@@ -1424,6 +1371,54 @@ include_path(const char *p, const char *end)
 	}
 	buf_append(&b, "", 1);
 	return b.data;
+}
+
+/* libconfig 1.5 says only "cannot open include file": name the file and
+ * where it was looked for.  It reads every @include relative to the main
+ * file's folder, an absolute path too (joined to that folder), so for one
+ * of those say how to write it.  NULL when the error is another. */
+static char *
+include_error(config_t *cfg, const char *file, const char *dir)
+{
+	char line[1024] = "", *q, *msg, real[PATH_MAX];
+	struct buf up;
+	struct stat sb;
+	FILE *f;
+	int n = config_error_line(cfg);
+
+	if (strcmp(config_error_text(cfg), "cannot open include file") != 0 ||
+	    (f = fopen(file, "r")) == NULL)
+		return NULL;
+	while (n-- > 0 && fgets(line, sizeof(line), f) != NULL)
+		;
+	fclose(f);
+	if (n >= 0 || (q = include_path(line, line + strlen(line))) == NULL)
+		return NULL;
+	if (q[0] != '/')
+		msg = xasprintf("cannot open include file '%s' (looked for "
+				"%s/%s)",
+		    q, dir, q);
+	else if (stat(q, &sb) != 0)
+		msg = xasprintf("cannot open include file '%s': %s", q,
+		    strerror(errno));
+	else if (!S_ISREG(sb.st_mode))
+		msg = xasprintf("cannot open include file '%s': not a file", q);
+	else if (realpath(dir, real) == NULL)
+		msg = NULL;
+	else {
+		buf_init(&up);
+		for (const char *p = real; *p != '\0'; p++)
+			if (*p == '/' && p[1] != '\0')
+				buf_append(&up, "../", 3);
+		msg = xasprintf(
+		    "cannot open include file '%s': libconfig 1.5 reads every "
+		    "@include relative to %s (the main file's folder), so "
+		    "write it as \"%s%s\"",
+		    q, dir, up.data != NULL ? up.data : "", q + 1);
+		buf_free(&up);
+	}
+	free(q);
+	return msg;
 }
 
 /* libconfig 1.5 opens what an @include names without looking: a folder
@@ -1460,14 +1455,16 @@ check_includes(struct conf_errors *ce, const char *file, const char *dir,
 		if (path == NULL)
 			continue;
 		full = xasprintf("%s/%s", dir, path);
-		if (stat(full, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		if (stat(full, &sb) != 0)
+			; /* libconfig says it cannot open it */
+		else if (S_ISREG(sb.st_mode))
+			errors += check_includes(ce, full, dir, depth + 1);
+		else {
 			buf_printf(&ce->text,
 			    "%s:%d: @include '%s' is not a file (%s is a %s)\n",
 			    file, line, path, full,
 			    S_ISDIR(sb.st_mode) ? "folder" : "device or pipe");
 			errors++;
-		} else if (stat(full, &sb) == 0) {
-			errors += check_includes(ce, full, dir, depth + 1);
 		}
 		free(full);
 		free(path);

@@ -88,8 +88,6 @@ export_one(struct exporter *e, const char *day)
 	free(err);
 }
 
-/* Exports every day after the last one exported up to yesterday, prunes
- * and erases. */
 /* Erases the texts written before `before`, a chunk per transaction with
  * the write lock let go between chunks: the first round after retention
  * is switched on may erase millions, and webhooks must not wait for that
@@ -127,6 +125,8 @@ erase_old_texts(struct exporter *e, int64_t before)
 		    (long long)total, d->conf->gw.retention_days);
 }
 
+/* Exports every day after the last one exported up to yesterday, prunes
+ * and erases. */
 static void
 round_of(struct exporter *e, int64_t now)
 {

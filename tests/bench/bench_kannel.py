@@ -38,6 +38,8 @@ import tempfile
 import threading
 import time
 
+from bench_util import free_port
+
 BEARERBOX = "/usr/sbin/bearerbox"
 SMSBOX = "/usr/sbin/smsbox"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
@@ -101,14 +103,6 @@ providers = ( { name = "kannel"; type = "kannel"; username = "baraza"; password 
   concurrency = 32; reply_in_response = %(sync)s; } );
 @include "routes.conf"
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_port(port, proc, secs=20):

@@ -16,7 +16,6 @@ client's latency in the seconds after it (the baseline).
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_export import fill  # noqa: E402
+from bench_util import free_port  # noqa: E402
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 DONE = "older than 30 days erased"
@@ -39,14 +39,6 @@ providers = ( { name = "kannel"; type = "kannel"; username = "u"; password = "p"
   sendsms_url = "http://127.0.0.1:9/cgi-bin/sendsms"; reply_in_response = true; } );
 @include "routes.conf"
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def pct(v, p):

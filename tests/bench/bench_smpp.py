@@ -19,12 +19,13 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from bench_util import free_port
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 PEER = os.path.join(SRC, "tests", "peer")
@@ -39,12 +40,6 @@ languages = { en = { help = ["HELP"]; stop = ["STOP"]; start = ["START"]; quit =
 replies = { stop = "s"; start = "s"; quit = "q"; ambiguous = "a"; };
 routes = ( { name = "help"; handler = "help"; reply = "Send one word: SURVEY, COMPLAIN."; } );
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Smsc:

@@ -24,15 +24,9 @@ import tempfile
 import time
 import urllib.parse
 
+from bench_util import free_port
+
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def main():

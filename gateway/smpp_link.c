@@ -407,6 +407,14 @@ conn_close(struct smpp_link *l, int ci, const char *why)
 	}
 }
 
+static void
+log_next_addr(const struct smpp_link *l, const struct conn *cn, int err)
+{
+	log_info("smpp %s: cannot connect to %s (%s) port %s: %s; trying its "
+		 "next address",
+	    l->p->name, cn->addr_text, l->c->host, l->c->port, strerror(err));
+}
+
 /* Connects (without waiting) to the host's address number cn->addr, or
  * the first after it that takes a connect() at once; a name may stand
  * for several addresses (IPv6 and IPv4, several SMSC front ends) and
@@ -450,6 +458,8 @@ conn_open(struct smpp_link *l, int ci)
 		rc = -errno;
 		close(fd);
 		fd = -1;
+		if (ai->ai_next != NULL)
+			log_next_addr(l, cn, -rc);
 	}
 	cn->more_addrs = ai != NULL && ai->ai_next != NULL;
 	freeaddrinfo(res);
@@ -1376,10 +1386,7 @@ on_connected(struct smpp_link *l, int ci)
 	getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 	if (err != 0 && cn->more_addrs) {
 		/* the next address, at once: not a failure of the host's */
-		log_info("smpp %s: cannot connect to %s (%s) port %s: %s; "
-			 "trying its next address",
-		    l->p->name, cn->addr_text, l->c->host, l->c->port,
-		    strerror(err));
+		log_next_addr(l, cn, err);
 		close(cn->fd);
 		cn->fd = -1;
 		cn->state = C_DOWN;

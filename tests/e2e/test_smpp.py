@@ -536,8 +536,8 @@ class SmppSessionTest(unittest.TestCase):
         self.assertTrue(probe.stdout.startswith("::1 "), probe.stdout)  # refused first
         self.gw.start(prefix=ns)
         self.assertTrue(self.smsc.bound(timeout=10), self.gw.logtext())
-        self.assertIn("smpp smsc: cannot connect to ::1 (smsc.test) port %d: Connection"
-                      " refused; trying its next address" % self.smsc.port, self.gw.logtext())
+        self.assertRegex(self.gw.logtext(), r"smpp smsc: cannot connect to ::1 \(smsc.test\)"
+                         r" port %d: [^;]+; trying its next address" % self.smsc.port)
         self.smsc.deliver(**{"from": "254711000611", "text": "HELP"})
         self.assertTrue(self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
                                                     if s["destination_addr"] == "254711000611"]))

@@ -283,31 +283,36 @@ store_complaint_groups(struct store *st, int64_t from, int64_t to,
  * day's round reads only the rows new to it. */
 struct erase_table {
 	const char *cursor; /* its name in state */
-	const char *walk;  /* rowid and time of the rows after ?1, ?2 of them */
+	/* rowid, time and whether the row still waits (to be sent, processed
+	 * or joined) of the rows after ?1, ?2 of them */
+	const char *walk;
 	const char *erase; /* erases the rows in (?1, ?2] */
 };
 
 static const struct erase_table erase_tables[] = {
 	{ "retention_messages",
-	    "SELECT id, created_at FROM messages WHERE id > ?1 ORDER BY id"
-	    " LIMIT ?2",
+	    "SELECT id, created_at, status IN ('queued', 'received') FROM"
+	    " messages WHERE id > ?1 ORDER BY id LIMIT ?2",
 	    "UPDATE messages SET text = '' WHERE id > ?1 AND id <= ?2 AND"
 	    " text != ''" },
 	{ "retention_parts",
-	    "SELECT id, created_at FROM inbound_parts WHERE id > ?1 ORDER BY"
-	    " id LIMIT ?2",
+	    "SELECT id, created_at, joined_at IS NULL FROM inbound_parts WHERE"
+	    " id > ?1 ORDER BY id LIMIT ?2",
 	    "UPDATE inbound_parts SET text = '' WHERE id > ?1 AND id <= ?2"
 	    " AND text != ''" },
 	{ "retention_answers",
-	    "SELECT rowid, at FROM survey_answers WHERE rowid > ?1 ORDER BY"
+	    "SELECT rowid, at, 0 FROM survey_answers WHERE rowid > ?1 ORDER BY"
 	    " rowid LIMIT ?2",
 	    "UPDATE survey_answers SET raw = NULL WHERE rowid > ?1 AND rowid"
 	    " <= ?2 AND raw IS NOT NULL" },
 };
 
 /* One table's share of a chunk: the rows after its cursor while they are
- * older than `before` (the first younger row ends the walk: a row is
- * never erased early), at most max of them. */
+ * older than `before` and done with, at most max of them.  The first
+ * younger row ends the walk, so a row is never erased early, and so does
+ * the first still waiting: a reply queued for days (a paced survey, a
+ * provider down) is sent with its text, and the walk goes on once it is
+ * sent. */
 static int
 erase_chunk(struct store *st, const struct erase_table *t, int64_t before,
     int max, int64_t *ret_n, bool *ret_more)
@@ -330,7 +335,8 @@ erase_chunk(struct store *st, const struct erase_table *t, int64_t before,
 	sqlite3_bind_int(s, 2, max);
 	to = from;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW &&
-	    sqlite3_column_int64(s, 1) < before) {
+	    sqlite3_column_int64(s, 1) < before &&
+	    sqlite3_column_int(s, 2) == 0) {
 		to = sqlite3_column_int64(s, 0);
 		count++;
 	}

@@ -372,7 +372,8 @@ erase_chunk(struct fx *fx, int64_t before, int max, int64_t *n, bool *more)
 /* Retention erases old texts a chunk at a time, each chunk going on from
  * where the last stopped; a younger row ends the walk, so nothing is ever
  * erased early (a row written late with an old time waits for the rows
- * before it); rows and counts stay. */
+ * before it), and so does a reply still queued (it is sent with its text;
+ * the walk goes on once it is sent); rows and counts stay. */
 static void
 test_erase_old_texts(void **state)
 {
@@ -386,15 +387,23 @@ test_erase_old_texts(void **state)
 		.part = 1,
 		.text = "first half",
 		.at = DAY_FROM };
-	int64_t n;
+	struct outbound_new out = { .provider = "generic",
+		.number = "+254700000004",
+		.text = "still queued",
+		.status = "queued",
+		.segments = 1,
+		.encoding = "gsm7" };
+	int64_t n, out_id;
 	bool more, dup;
 	sqlite3 *db;
-	char text[16];
+	char text[16], sql[160];
 
 	for (int i = 0; i < 5; i++) {
 		snprintf(text, sizeof(text), "old %d", i);
 		inbound(fx, "+254700000001", text, DAY_FROM + i * 1000);
 	}
+	out.at = DAY_FROM + 5500;
+	assert_int_equal(store_outbound_add(fx->st, &out, &out_id), 0);
 	inbound(fx, "+254700000002", "young", DAY_TO + 1000);
 	inbound(fx, "+254700000003", "late, old", DAY_FROM + 9000);
 	assert_int_equal(store_part_add(fx->st, &part, &dup), 0);
@@ -427,7 +436,27 @@ test_erase_old_texts(void **state)
 	assert_int_equal(n, 2);
 	assert_true(more);
 	erase_chunk(fx, DAY_TO, 2, &n, &more);
-	assert_int_equal(n, 1); /* "old 4"; "young" ends the walk */
+	assert_int_equal(n, 1); /* "old 4"; the queued reply ends the walk */
+	assert_false(more);
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM messages WHERE text IN"
+			     " ('still queued', 'young', 'late, old')"),
+	    3);
+	/* a part not joined yet keeps its text too */
+	assert_int_equal(count_of(fx,
+			     "SELECT count(*) FROM inbound_parts WHERE text ="
+			     " ''"),
+	    0);
+	/* sent, joined: the next round takes them; "young" ends the walk */
+	snprintf(sql, sizeof(sql),
+	    "UPDATE messages SET status = 'sent' WHERE id = %lld;"
+	    "UPDATE inbound_parts SET joined_at = created_at;",
+	    (long long)out_id);
+	assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	erase_chunk(fx, DAY_TO, 2, &n, &more);
+	assert_int_equal(n, 1);
 	assert_false(more);
 	assert_int_equal(count_of(fx,
 			     "SELECT count(*) FROM messages WHERE text IN"
@@ -456,7 +485,7 @@ test_erase_old_texts(void **state)
 	assert_int_equal(count_of(fx,
 			     "SELECT count(*) FROM messages WHERE text != ''"),
 	    0);
-	assert_int_equal(count_of(fx, "SELECT count(*) FROM messages"), 7);
+	assert_int_equal(count_of(fx, "SELECT count(*) FROM messages"), 8);
 	assert_int_equal(count_of(fx,
 			     "SELECT count(*) FROM survey_answers WHERE raw IS"
 			     " NULL"),

@@ -1426,19 +1426,39 @@ include_error(config_t *cfg, const char *file, const char *dir)
  * So every @include (joined to the main file's folder, as libconfig
  * does), and those in the files it names, must be a regular file before
  * libconfig reads any; one that is missing is left for libconfig to
- * report.  Returns the errors found. */
+ * report.  Each file is read once (seen[], at most INCLUDE_FILES of
+ * them), however often and however deep it is included.  Returns the
+ * errors found. */
+#define INCLUDE_FILES 64
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
 static int
 check_includes(struct conf_errors *ce, const char *file, const char *dir,
-    int depth)
+    struct file_id *seen, size_t *nseen)
 {
 	struct buf text;
+	struct stat fsb;
 	FILE *f;
 	char chunk[4096];
 	size_t got;
 	int line = 1, errors = 0;
 
-	if (depth > 10 || (f = fopen(file, "r")) == NULL)
+	if ((f = fopen(file, "r")) == NULL)
 		return 0;
+	if (fstat(fileno(f), &fsb) != 0 || *nseen == INCLUDE_FILES) {
+		fclose(f);
+		return 0;
+	}
+	for (size_t i = 0; i < *nseen; i++)
+		if (seen[i].dev == fsb.st_dev && seen[i].ino == fsb.st_ino) {
+			fclose(f);
+			return 0;
+		}
+	seen[(*nseen)++] = (struct file_id){ fsb.st_dev, fsb.st_ino };
 	buf_init(&text);
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&text, chunk, got);
@@ -1458,7 +1478,7 @@ check_includes(struct conf_errors *ce, const char *file, const char *dir,
 		if (stat(full, &sb) != 0)
 			; /* libconfig says it cannot open it */
 		else if (S_ISREG(sb.st_mode))
-			errors += check_includes(ce, full, dir, depth + 1);
+			errors += check_includes(ce, full, dir, seen, nseen);
 		else {
 			buf_printf(&ce->text,
 			    "%s:%d: @include '%s' is not a file (%s is a %s)\n",
@@ -1485,13 +1505,15 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	const char *slash = strrchr(path, '/');
 	char *dir =
 	    slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	struct file_id seen[INCLUDE_FILES];
+	size_t nseen = 0;
 	int n;
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
 	ce->main_file = path;
 	ce->include_dir = dir;
-	if ((n = check_includes(ce, path, dir, 0)) > 0) {
+	if ((n = check_includes(ce, path, dir, seen, &nseen)) > 0) {
 		ce->errors += n;
 		goto fail;
 	}

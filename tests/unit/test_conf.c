@@ -167,6 +167,20 @@ test_include_paths(void **state)
 	has(&ce, "/sub is a folder)");
 	conf_errors_done(&ce);
 	rmdir(want);
+
+	/* a file that includes itself thirty times: each file is looked at
+	 * once (2^30 reads otherwise), and libconfig reports the nesting */
+	{
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		for (int i = 0; i < 30; i++)
+			fprintf(f, "@include \"main.conf\"\n");
+		fclose(f);
+	}
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	assert_int_equal(ce.errors, 1);
+	conf_errors_done(&ce);
 	free(sugg);
 	unlink(path);
 	rmdir(dir);

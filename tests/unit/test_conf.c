@@ -169,7 +169,7 @@ test_include_paths(void **state)
 	rmdir(want);
 
 	/* a file that includes itself thirty times: each file is looked at
-	 * once (2^30 reads otherwise), and libconfig reports the nesting */
+	 * once (30^10 reads otherwise), and libconfig reports the nesting */
 	{
 		FILE *f = fopen(path, "w");
 		assert_non_null(f);

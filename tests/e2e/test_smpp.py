@@ -8,8 +8,10 @@ deliver_sm answered only after the commit, refusals, unbind."""
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import subprocess
+import threading
 import time
 import unittest
 import urllib.request
@@ -365,6 +367,34 @@ class SmppTest(unittest.TestCase):
         self.gw.cli("send", "--to", "+254790000400", "--via", "smsc", "Back")
         self.assertTrue(self.gw.wait_until(lambda: [
             s for s in self.smsc.state()["submits"] if s["destination_addr"] == "254790000400"]))
+
+    def test_flood_while_the_database_is_locked(self):
+        """600 deliver_sm at once while an operator's shell holds the
+        database's write lock for 2 s, so that more than the 512 inbound
+        messages the link remembers (to catch redeliveries) wait for their
+        commit together: each is answered ESME_ROK once the lock lifts,
+        and each is stored once."""
+        con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        result = {}
+        t = threading.Thread(target=lambda: result.update(self.smsc.call(
+            "/deliver_many", {"n": 600, "from": "25471170", "text": "ABOUT",
+                              "wait_ms": 30000}, timeout=40)))
+        t.start()
+        try:
+            time.sleep(2)
+            # nothing answered while the lock is held
+            self.assertEqual(self.gw.query(
+                "SELECT count(*) FROM messages WHERE number LIKE '+25471170%'"), [(0,)])
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        t.join(45)
+        self.assertEqual(result.get("answered"), 600, result)
+        self.assertEqual(result.get("statuses"), {"0": 600})
+        self.assertEqual(self.gw.query(
+            "SELECT count(*), count(DISTINCT number) FROM messages WHERE direction = 'in'"
+            " AND number LIKE '+25471170%'"), [(600, 600)])
 
     def test_enquire_link_when_idle(self):
         time.sleep(2.5)

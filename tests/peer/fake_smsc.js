@@ -10,6 +10,11 @@
 //                           and every submit_sm recorded (text decoded)
 //   POST /deliver {...}     sends a deliver_sm to the receiving session;
 //                           answers with the deliver_sm_resp status
+//   POST /deliver_many {n, from, text, wait_ms}
+//                           sends n deliver_sm at once, from numbers
+//                           `from` + 0000..n-1; answers when each has its
+//                           deliver_sm_resp (or wait_ms passed) with how
+//                           many were answered, by command_status
 //   POST /mode {...}        throttle: N submit_sm answered ESME_RTHROTTLED;
 //                           hold: true withholds submit_sm_resp (false
 //                           answers those held); refuse_bind: true;
@@ -257,6 +262,34 @@ function deliver(body, reply) {
   });
 }
 
+function deliverMany(body, reply) {
+  const rx = receiving();
+  if (!rx) {
+    reply(409, { error: 'no receiving session bound' });
+    return;
+  }
+  const statuses = {};
+  let answered = 0, done = false;
+  const finish = () => {
+    if (done)
+      return;
+    done = true;
+    clearTimeout(timer);
+    reply(200, { answered, statuses });
+  };
+  const timer = setTimeout(finish, body.wait_ms || 15000);
+  for (let i = 0; i < body.n; i++)
+    rx.deliver_sm({
+      source_addr_ton: 1, source_addr_npi: 1,
+      source_addr: body.from + String(i).padStart(4, '0'),
+      destination_addr: '22384', short_message: body.text,
+    }, function (resp) {
+      statuses[resp.command_status] = (statuses[resp.command_status] || 0) + 1;
+      if (++answered === body.n)
+        finish();
+    });
+}
+
 http.createServer(function (req, res) {
   let data = '';
   req.on('data', (c) => { data += c; });
@@ -281,6 +314,8 @@ http.createServer(function (req, res) {
       } catch (e) {
         reply(500, { error: String(e) });
       }
+    } else if (req.url === '/deliver_many') {
+      deliverMany(body, reply);
     } else if (req.url === '/mode') {
       Object.assign(mode, body);
       if (!mode.hold)

@@ -607,7 +607,9 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 	}
 	r->keywords = xrealloc(r->keywords, (r->nkeywords + 1) * sizeof(*k));
 	*sites = xrealloc(*sites, (r->nkeywords + 1) * sizeof(**sites));
-	(*sites)[r->nkeywords].file = config_setting_source_file(s);
+	(*sites)[r->nkeywords].file = config_setting_source_file(s) != NULL
+	    ? config_setting_source_file(s)
+	    : ce->main_file;
 	(*sites)[r->nkeywords].line = config_setting_source_line(s);
 	k = &r->keywords[r->nkeywords++];
 	k->folded = xstrdup(folded);
@@ -1373,6 +1375,26 @@ include_path(const char *p, const char *end)
 	return b.data;
 }
 
+/* An absolute path written relative to dir (through its real path), as
+ * libconfig 1.5 must be given it; NULL when dir cannot be resolved. */
+static char *
+relative_to(const char *dir, const char *abs)
+{
+	char real[PATH_MAX];
+	struct buf up;
+	char *r;
+
+	if (realpath(dir, real) == NULL)
+		return NULL;
+	buf_init(&up);
+	for (const char *p = real; *p != '\0'; p++)
+		if (*p == '/' && p[1] != '\0')
+			buf_append(&up, "../", 3);
+	r = xasprintf("%s%s", up.data != NULL ? up.data : "", abs + 1);
+	buf_free(&up);
+	return r;
+}
+
 /* libconfig 1.5 says only "cannot open include file": name the file and
  * where it was looked for.  It reads every @include relative to the main
  * file's folder, an absolute path too (joined to that folder), so for one
@@ -1380,8 +1402,7 @@ include_path(const char *p, const char *end)
 static char *
 include_error(config_t *cfg, const char *file, const char *dir)
 {
-	char line[1024] = "", *q, *msg, real[PATH_MAX];
-	struct buf up;
+	char line[1024] = "", *q, *msg, *rel;
 	struct stat sb;
 	FILE *f;
 	int n = config_error_line(cfg);
@@ -1403,19 +1424,15 @@ include_error(config_t *cfg, const char *file, const char *dir)
 		    strerror(errno));
 	else if (!S_ISREG(sb.st_mode))
 		msg = xasprintf("cannot open include file '%s': not a file", q);
-	else if (realpath(dir, real) == NULL)
+	else if ((rel = relative_to(dir, q)) == NULL)
 		msg = NULL;
 	else {
-		buf_init(&up);
-		for (const char *p = real; *p != '\0'; p++)
-			if (*p == '/' && p[1] != '\0')
-				buf_append(&up, "../", 3);
 		msg = xasprintf(
 		    "cannot open include file '%s': libconfig 1.5 reads every "
 		    "@include relative to %s (the main file's folder), so "
-		    "write it as \"%s%s\"",
-		    q, dir, up.data != NULL ? up.data : "", q + 1);
-		buf_free(&up);
+		    "write it as \"%s\"",
+		    q, dir, rel);
+		free(rel);
 	}
 	free(q);
 	return msg;
@@ -1425,10 +1442,11 @@ include_error(config_t *cfg, const char *file, const char *dir)
  * makes its scanner exit() the process, a device or a FIFO reads forever.
  * So every @include (joined to the main file's folder, as libconfig
  * does), and those in the files it names, must be a regular file before
- * libconfig reads any; one that is missing is left for libconfig to
- * report.  Each file is read once (seen[], at most INCLUDE_FILES of
- * them), however often and however deep it is included.  Returns the
- * errors found. */
+ * libconfig reads any, and readable to its end (/proc/self/mem is a
+ * "regular file" whose read fails); one that is missing is left for
+ * libconfig to report.  Each file is read once (seen[], at most INCLUDE_FILES
+ * of them), however often and however deep it is included.  Returns the errors
+ * found. */
 #define INCLUDE_FILES 64
 
 struct file_id {
@@ -1437,8 +1455,8 @@ struct file_id {
 };
 
 static int
-check_includes(struct conf_errors *ce, const char *file, const char *dir,
-    struct file_id *seen, size_t *nseen)
+check_includes(struct conf_errors *ce, const char *main, const char *file,
+    const char *dir, struct file_id *seen, size_t *nseen)
 {
 	struct buf text;
 	struct stat fsb;
@@ -1462,6 +1480,14 @@ check_includes(struct conf_errors *ce, const char *file, const char *dir,
 	buf_init(&text);
 	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_append(&text, chunk, got);
+	if (ferror(f) && !S_ISDIR(fsb.st_mode)) {
+		/* libconfig's scanner would exit() on it too */
+		buf_printf(&ce->text, "%s: cannot read it: %s\n", file,
+		    strerror(errno));
+		fclose(f);
+		buf_free(&text);
+		return 1;
+	}
 	fclose(f);
 	if (text.data == NULL)
 		return 0;
@@ -1474,11 +1500,16 @@ check_includes(struct conf_errors *ce, const char *file, const char *dir,
 		p = nl != NULL ? nl + 1 : NULL;
 		if (path == NULL)
 			continue;
-		full = xasprintf("%s/%s", dir, path);
+		/* the main file's absolute ones are read as they are
+		 * (rewrite_absolute_includes) */
+		full = path[0] == '/' && file == main
+		    ? xstrdup(path)
+		    : xasprintf("%s/%s", dir, path);
 		if (stat(full, &sb) != 0)
 			; /* libconfig says it cannot open it */
 		else if (S_ISREG(sb.st_mode))
-			errors += check_includes(ce, full, dir, seen, nseen);
+			errors +=
+			    check_includes(ce, main, full, dir, seen, nseen);
 		else {
 			buf_printf(&ce->text,
 			    "%s:%d: @include '%s' is not a file (%s is a %s)\n",
@@ -1491,6 +1522,67 @@ check_includes(struct conf_errors *ce, const char *file, const char *dir,
 	}
 	buf_free(&text);
 	return errors;
+}
+
+/* A deployment's own baraza.conf names the shipped routes by an absolute
+ * path; libconfig 1.5 would join it to the main file's folder.  Each
+ * @include of the main file naming an existing file by an absolute path
+ * (on one line, without quotes or backslashes in it) is rewritten
+ * relative to that folder, in a copy read from memory: lines keep their
+ * numbers.  NULL when the file has none (it is then read from disk). */
+static char *
+rewrite_absolute_includes(const char *path, const char *dir)
+{
+	struct buf text, out;
+	FILE *f;
+	char chunk[4096];
+	size_t got;
+	bool rewritten = false;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	buf_init(&text);
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&text, chunk, got);
+	fclose(f);
+	if (text.data == NULL || memchr(text.data, '\0', text.len) != NULL) {
+		buf_free(&text);
+		return NULL;
+	}
+	buf_init(&out);
+	for (const char *p = text.data, *end = text.data + text.len; p < end;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl != NULL ? nl + 1 : end;
+		const char *q1 = memchr(p, '"', (size_t)(eol - p));
+		const char *q2 = q1 != NULL
+		    ? memchr(q1 + 1, '"', (size_t)(eol - q1 - 1))
+		    : NULL;
+		char *inc = include_path(p, eol), *rel = NULL;
+		struct stat sb;
+
+		if (inc != NULL && inc[0] == '/' && q2 != NULL &&
+		    (size_t)(q2 - q1 - 1) == strlen(inc) &&
+		    memcmp(q1 + 1, inc, strlen(inc)) == 0 &&
+		    stat(inc, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (rel = relative_to(dir, inc)) != NULL) {
+			buf_append(&out, p, (size_t)(q1 + 1 - p));
+			buf_append(&out, rel, strlen(rel));
+			buf_append(&out, q2, (size_t)(eol - q2));
+			rewritten = true;
+		} else {
+			buf_append(&out, p, (size_t)(eol - p));
+		}
+		free(rel);
+		free(inc);
+		p = eol;
+	}
+	buf_free(&text);
+	if (!rewritten) {
+		buf_free(&out);
+		return NULL;
+	}
+	buf_append(&out, "", 1);
+	return out.data;
 }
 
 /* --- load -------------------------------------------------------------- */
@@ -1507,17 +1599,20 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	    slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
 	struct file_id seen[INCLUDE_FILES];
 	size_t nseen = 0;
+	char *text = NULL;
 	int n;
 
 	config_init(&cfg);
 	config_set_include_dir(&cfg, dir);
 	ce->main_file = path;
 	ce->include_dir = dir;
-	if ((n = check_includes(ce, path, dir, seen, &nseen)) > 0) {
+	if ((n = check_includes(ce, path, path, dir, seen, &nseen)) > 0) {
 		ce->errors += n;
 		goto fail;
 	}
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+	text = rewrite_absolute_includes(path, dir);
+	if ((text != NULL ? config_read_string(&cfg, text)
+			  : config_read_file(&cfg, path)) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			buf_printf(&ce->text,
 			    "%s: cannot read the configuration: %s\n", path,
@@ -1553,6 +1648,7 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	config_destroy(&cfg);
 	ce->main_file = ce->include_dir = NULL;
 	free(dir);
+	free(text);
 	if (ce->errors > 0) {
 		conf_free(c);
 		return NULL;
@@ -1562,6 +1658,7 @@ fail:
 	config_destroy(&cfg);
 	ce->main_file = ce->include_dir = NULL;
 	free(dir);
+	free(text);
 	return NULL;
 }
 

@@ -38,8 +38,8 @@ conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
 {
 	const char *file = config_setting_source_file(s);
 
-	if (file == NULL)
-		return NULL;
+	if (file == NULL) /* the main file, read from memory */
+		return ce->main_file != NULL ? xstrdup(ce->main_file) : NULL;
 	/* libconfig 1.5 names an @included file as written in the directive,
 	 * relative to the include directory: make it a usable path */
 	if (file[0] == '/' || ce->main_file == NULL ||

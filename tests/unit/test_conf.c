@@ -108,29 +108,48 @@ write_main(const char *path, const char *include)
 	fclose(f);
 }
 
-/* An @include with an absolute path: libconfig 1.5 joins it to the main
- * file's folder and says only "cannot open include file"; the diagnostic
- * names the file and how to write it, and written so it loads.  A missing
- * relative one says where it was looked for; a folder is refused before
- * libconfig's scanner sees it (it would exit the process). */
+/* @include paths.  libconfig 1.5 joins every one to the main file's
+ * folder, an absolute one too: the main file's absolute ones (a
+ * deployment's baraza.conf naming the shipped routes) are read as written;
+ * one in an included file gets a diagnostic naming it and how to write it,
+ * and written so it loads.  A missing relative one says where it was
+ * looked for; a folder is refused before libconfig's scanner sees it (it
+ * would exit the process); a file including itself is read once. */
 static void
 test_include_paths(void **state)
 {
-	char dir[64], path[96], routes[PATH_MAX], want[PATH_MAX + 64];
+	char dir[64], path[96], mid[96], routes[PATH_MAX], want[PATH_MAX + 64];
 	struct conf_errors ce;
 	struct conf *c;
 	const char *at;
 	char *sugg;
+	FILE *f;
 
 	snprintf(dir, sizeof(dir), "/tmp/baraza-test-inc-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/main.conf", dir);
+	snprintf(mid, sizeof(mid), "%s/mid.conf", dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_non_null(realpath("conf/good-routes.conf", routes));
+
+	/* the main file names the routes by their absolute path */
 	write_main(path, routes);
+	conf_errors_init(&ce);
+	c = conf_load(path, NULL, 0, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(c->routing->nroutes, 6);
+	conf_free(c);
+	conf_errors_done(&ce);
+
+	/* an included file does */
+	write_main(path, "mid.conf");
+	f = fopen(mid, "w");
+	assert_non_null(f);
+	fprintf(f, "@include \"%s\"\n", routes);
+	fclose(f);
 	conf_errors_init(&ce);
 	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
 	snprintf(want, sizeof(want),
-	    "main.conf:3: cannot open include file '%s'", routes);
+	    "mid.conf:1: cannot open include file '%s'", routes);
 	has(&ce, want);
 	has(&ce, "libconfig 1.5 reads every @include relative to");
 	at = strstr(ce.text.data, "so write it as \"");
@@ -138,14 +157,17 @@ test_include_paths(void **state)
 	sugg = strdup(at + strlen("so write it as \""));
 	*strchr(sugg, '"') = '\0';
 	conf_errors_done(&ce);
-
-	write_main(path, sugg);
+	f = fopen(mid, "w");
+	assert_non_null(f);
+	fprintf(f, "@include \"%s\"\n", sugg);
+	fclose(f);
 	conf_errors_init(&ce);
 	c = conf_load(path, NULL, 0, handlers_table, &ce);
 	assert_non_null(c);
 	assert_int_equal(c->routing->nroutes, 6);
 	conf_free(c);
 	conf_errors_done(&ce);
+	unlink(mid);
 
 	write_main(path, "routes-missing.conf");
 	conf_errors_init(&ce);
@@ -168,15 +190,20 @@ test_include_paths(void **state)
 	conf_errors_done(&ce);
 	rmdir(want);
 
+	/* a "regular file" whose read fails: the scanner would exit() */
+	write_main(path, "/proc/self/mem");
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	has(&ce, "/proc/self/mem: cannot read it:");
+	conf_errors_done(&ce);
+
 	/* a file that includes itself thirty times: each file is looked at
 	 * once (30^10 reads otherwise), and libconfig reports the nesting */
-	{
-		FILE *f = fopen(path, "w");
-		assert_non_null(f);
-		for (int i = 0; i < 30; i++)
-			fprintf(f, "@include \"main.conf\"\n");
-		fclose(f);
-	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (int i = 0; i < 30; i++)
+		fprintf(f, "@include \"main.conf\"\n");
+	fclose(f);
 	conf_errors_init(&ce);
 	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
 	assert_int_equal(ce.errors, 1);

@@ -46,6 +46,16 @@ conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
 	    strcmp(file, ce->main_file) == 0 || ce->include_dir == NULL ||
 	    strcmp(ce->include_dir, ".") == 0)
 		return xstrdup(file);
+	/* the main file's absolute includes come back as "../../abs" */
+	if (strncmp(file, "../", 3) == 0) {
+		char *joined = xasprintf("%s/%s", ce->include_dir, file);
+		char *real = realpath(joined, NULL);
+
+		if (real == NULL)
+			return joined;
+		free(joined);
+		return real;
+	}
 	return xasprintf("%s/%s", ce->include_dir, file);
 }
 

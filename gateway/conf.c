@@ -1340,6 +1340,18 @@ bad:
 	return -EINVAL;
 }
 
+/* Appends the rest of f to b; -1 when a read failed. */
+static int
+read_all(FILE *f, struct buf *b)
+{
+	char chunk[4096];
+	size_t got;
+
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(b, chunk, got);
+	return ferror(f) ? -1 : 0;
+}
+
 /* The path of the @include directive at p (a line's start), as
  * libconfig 1.5's scanner reads it: `^[ \t]*@include[ \t]+"`, then up to
  * the closing quote, across lines, with \\ and \" escaped (another
@@ -1461,8 +1473,6 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 	struct buf text;
 	struct stat fsb;
 	FILE *f;
-	char chunk[4096];
-	size_t got;
 	int line = 1, errors = 0;
 
 	if ((f = fopen(file, "r")) == NULL)
@@ -1478,9 +1488,7 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 		}
 	seen[(*nseen)++] = (struct file_id){ fsb.st_dev, fsb.st_ino };
 	buf_init(&text);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&text, chunk, got);
-	if (ferror(f) && !S_ISDIR(fsb.st_mode)) {
+	if (read_all(f, &text) < 0 && !S_ISDIR(fsb.st_mode)) {
 		/* libconfig's scanner would exit() on it too */
 		buf_printf(&ce->text, "%s: cannot read it: %s\n", file,
 		    strerror(errno));
@@ -1535,15 +1543,12 @@ rewrite_absolute_includes(const char *path, const char *dir)
 {
 	struct buf text, out;
 	FILE *f;
-	char chunk[4096];
-	size_t got;
 	bool rewritten = false;
 
 	if ((f = fopen(path, "r")) == NULL)
 		return NULL;
 	buf_init(&text);
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&text, chunk, got);
+	read_all(f, &text);
 	fclose(f);
 	if (text.data == NULL || memchr(text.data, '\0', text.len) != NULL) {
 		buf_free(&text);

@@ -108,6 +108,22 @@ write_main(const char *path, const char *include)
 	fclose(f);
 }
 
+static void
+loads_good_routes(const char *path)
+{
+	struct conf_errors ce;
+	struct conf *c;
+
+	conf_errors_init(&ce);
+	c = conf_load(path, NULL, 0, handlers_table, &ce);
+	if (c == NULL)
+		fail_msg("%s does not load:\n%s", path,
+		    ce.text.data ? ce.text.data : "");
+	assert_int_equal(c->routing->nroutes, 6);
+	conf_free(c);
+	conf_errors_done(&ce);
+}
+
 /* @include paths.  libconfig 1.5 joins every one to the main file's
  * folder, an absolute one too: the main file's absolute ones (a
  * deployment's baraza.conf naming the shipped routes) are read as written;
@@ -120,7 +136,6 @@ test_include_paths(void **state)
 {
 	char dir[64], path[96], mid[96], routes[PATH_MAX], want[PATH_MAX + 64];
 	struct conf_errors ce;
-	struct conf *c;
 	const char *at;
 	char *sugg;
 	FILE *f;
@@ -133,12 +148,7 @@ test_include_paths(void **state)
 
 	/* the main file names the routes by their absolute path */
 	write_main(path, routes);
-	conf_errors_init(&ce);
-	c = conf_load(path, NULL, 0, handlers_table, &ce);
-	assert_non_null(c);
-	assert_int_equal(c->routing->nroutes, 6);
-	conf_free(c);
-	conf_errors_done(&ce);
+	loads_good_routes(path);
 
 	/* an included file does */
 	write_main(path, "mid.conf");
@@ -161,12 +171,7 @@ test_include_paths(void **state)
 	assert_non_null(f);
 	fprintf(f, "@include \"%s\"\n", sugg);
 	fclose(f);
-	conf_errors_init(&ce);
-	c = conf_load(path, NULL, 0, handlers_table, &ce);
-	assert_non_null(c);
-	assert_int_equal(c->routing->nroutes, 6);
-	conf_free(c);
-	conf_errors_done(&ce);
+	loads_good_routes(path);
 	unlink(mid);
 
 	write_main(path, "routes-missing.conf");

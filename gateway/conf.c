@@ -1623,11 +1623,8 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 			    "%s: cannot read the configuration: %s\n", path,
 			    strerror(errno ? errno : ENOENT));
 		else {
-			const char *ef = config_error_file(&cfg);
-			bool rel = ef != NULL && ef[0] != '/' &&
-			    strcmp(ef, path) != 0 && strcmp(dir, ".") != 0;
-			char *file = xasprintf("%s%s%s", rel ? dir : "",
-			    rel ? "/" : "", ef != NULL ? ef : path);
+			char *file =
+			    conf_file_path(ce, config_error_file(&cfg));
 			char *why = include_error(&cfg, file, dir);
 
 			buf_printf(&ce->text, "%s:%d: %s\n", file,

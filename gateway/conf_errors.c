@@ -34,10 +34,8 @@ override_of(const struct conf_errors *ce, const config_setting_t *s)
 }
 
 char *
-conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
+conf_file_path(const struct conf_errors *ce, const char *file)
 {
-	const char *file = config_setting_source_file(s);
-
 	if (file == NULL) /* the main file, read from memory */
 		return ce->main_file != NULL ? xstrdup(ce->main_file) : NULL;
 	/* libconfig 1.5 names an @included file as written in the directive,
@@ -57,6 +55,17 @@ conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
 		return real;
 	}
 	return xasprintf("%s/%s", ce->include_dir, file);
+}
+
+char *
+conf_source_file(const struct conf_errors *ce, const config_setting_t *s)
+{
+	const char *file = config_setting_source_file(s);
+
+	/* a setting -o added has no file: its paths are the caller's */
+	if (file == NULL && override_of(ce, s) != NULL)
+		return NULL;
+	return conf_file_path(ce, file);
 }
 
 char *

@@ -41,6 +41,9 @@ void conf_errorv(struct conf_errors *ce, int warning,
 void conf_error_at(struct conf_errors *ce, int warning, const char *file,
     unsigned line, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* A file as libconfig names it (NULL: the main file, read from memory)
+ * as a path usable from the cwd.  Caller frees. */
+char *conf_file_path(const struct conf_errors *ce, const char *file);
 /* The path of the file a setting came from, usable from the cwd;
  * NULL for settings made by -o.  Caller frees. */
 char *conf_source_file(const struct conf_errors *ce, const config_setting_t *s);

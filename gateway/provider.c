@@ -81,6 +81,9 @@ send_outcome_done(struct send_outcome *o)
 	free(o->provider_id);
 	free(o->reason);
 	free(o->cost);
+	for (size_t i = 0; i < o->nparts; i++)
+		free(o->part_ids[i]);
+	free(o->part_ids);
 	memset(o, 0, sizeof(*o));
 }
 

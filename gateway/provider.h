@@ -130,6 +130,11 @@ struct send_outcome {
 	char *provider_id; /* the provider's id for the message */
 	char *reason;      /* why it failed, in the provider's words */
 	char *cost;        /* "KES 0.8000", when the provider says */
+	/* A long message the provider sent as parts with an id each (SMPP,
+	 * Vonage): every part's id in order, the first being provider_id.
+	 * Their reports settle the message together. */
+	char **part_ids;
+	size_t nparts;
 };
 
 void send_outcome_done(struct send_outcome *o);

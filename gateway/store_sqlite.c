@@ -183,6 +183,17 @@ static const char *const migrations[] = {
 	"  status TEXT NOT NULL,"
 	"  reason TEXT,"
 	"  at INTEGER NOT NULL);",
+	/* 11: the parts of a long outbound message that the provider gave an
+	 * id each, so that every part's delivery report counts */
+	"CREATE TABLE outbound_parts ("
+	"  message_id INTEGER NOT NULL,"
+	"  part INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  provider_id TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'sent',"
+	"  PRIMARY KEY (message_id, part)) WITHOUT ROWID;"
+	"CREATE INDEX outbound_parts_pid ON outbound_parts (provider,"
+	" provider_id);",
 };
 
 enum stmt {
@@ -207,6 +218,10 @@ enum stmt {
 	S_OUT_ATTEMPT,
 	S_OUT_REPORT_ID,
 	S_OUT_REPORT_PID,
+	S_OPART_ADD,
+	S_OPART_FIND,
+	S_OPART_SET,
+	S_OPART_DELIVERED,
 	S_EVENT,
 	S_WAIT_ADD,
 	S_WAIT_LIST,
@@ -244,7 +259,8 @@ enum stmt {
 	" FROM (SELECT rowid AS r, * FROM reports_waiting ORDER BY rowid" \
 	" DESC LIMIT ?2) w WHERE EXISTS (SELECT 1 FROM messages m WHERE"  \
 	" m.provider = w.provider AND m.provider_id = w.provider_id AND"  \
-	" m.direction = 'out')"
+	" m.direction = 'out') OR EXISTS (SELECT 1 FROM outbound_parts p" \
+	" WHERE p.provider = w.provider AND p.provider_id = w.provider_id)"
 
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
@@ -314,6 +330,22 @@ static const char *const sql[S_COUNT] = {
 	    " = 'out' AND status NOT IN ('cancelled') AND NOT (?3 = 'sent' AND"
 	    " status IN ('delivered', 'failed', 'expired'))"
 	    " RETURNING id",
+	[S_OPART_ADD] = "INSERT OR REPLACE INTO outbound_parts (message_id,"
+			" part, provider, provider_id) SELECT id, ?2, provider,"
+			" ?3 FROM messages WHERE id = ?1",
+	/* the newest, should an SMSC's ids come round again */
+	[S_OPART_FIND] = "SELECT message_id, part, (SELECT count(*) FROM"
+			 " outbound_parts q WHERE q.message_id ="
+			 " p.message_id) FROM outbound_parts p WHERE"
+			 " provider = ?1 AND provider_id = ?2 AND (?3 = 0"
+			 " OR message_id = ?3) ORDER BY message_id DESC"
+			 " LIMIT 1",
+	[S_OPART_SET] = "UPDATE outbound_parts SET status = ?3 WHERE"
+			" message_id = ?1 AND part = ?2 AND NOT (?3 ="
+			" 'sent' AND status IN ('delivered', 'failed',"
+			" 'expired'))",
+	[S_OPART_DELIVERED] = "SELECT count(*) FROM outbound_parts WHERE"
+			      " message_id = ?1 AND status = 'delivered'",
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
@@ -1115,6 +1147,26 @@ store_outbound_next_due(struct store *st, const char *provider, int64_t *ret)
 	return found ? 0 : -ENOENT;
 }
 
+/* The provider's id of each part of a long message just sent (a resend
+ * replaces those of the send before). */
+static int
+parts_add(struct store *st, int64_t id, const struct send_outcome *out)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < out->nparts; i++) {
+		sqlite3_stmt *s = get(st, S_OPART_ADD);
+
+		if (s == NULL)
+			return -EIO;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, (int64_t)i + 1);
+		sq_bind_text(s, 3, out->part_ids[i]);
+		rc = sq_exec(s);
+	}
+	return rc;
+}
+
 int
 store_outbound_attempt(struct store *st, int64_t id, const char *status,
     const struct send_outcome *out, int attempts, int64_t next, int64_t at)
@@ -1136,13 +1188,16 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 		return rc;
 	if (sqlite3_changes(st->db) == 0)
 		return 0;
+	if (strcmp(status, "sent") == 0 && out->nparts > 1 &&
+	    (rc = parts_add(st, id, out)) < 0)
+		return rc;
 	return event(st, id, at,
 	    strcmp(status, "queued") == 0 ? "retry" : status, out->reason);
 }
 
 /* Applies a delivery report to the message it names, if any. */
 static int
-report(struct store *st, const char *provider, int64_t our_id,
+apply(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
     bool *ret_found)
 {
@@ -1172,6 +1227,89 @@ report(struct store *st, const char *provider, int64_t our_id,
 			return rc;
 	*ret_found = n > 0;
 	return 0;
+}
+
+/* A report naming one part of a long message (by that part's id): any
+ * part's failure fails the message, with the part named in the reason;
+ * the message is delivered once every part is.  Until then a part's
+ * delivery is written in the message's history only.  *ret_found false:
+ * the id is no part's. */
+static int
+part_report(struct store *st, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason, int64_t at,
+    bool *ret_found)
+{
+	sqlite3_stmt *s = get(st, S_OPART_FIND);
+	int64_t id, part, n, delivered;
+	char *which;
+	int rc;
+
+	*ret_found = false;
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, provider);
+	sq_bind_text(s, 2, provider_id);
+	sqlite3_bind_int64(s, 3, our_id);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sq_done(s);
+		return rc == SQLITE_DONE ? 0 : sq_err(rc);
+	}
+	id = sqlite3_column_int64(s, 0);
+	part = sqlite3_column_int64(s, 1);
+	n = sqlite3_column_int64(s, 2);
+	sq_done(s);
+	if ((s = get(st, S_OPART_SET)) == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, part);
+	sq_bind_text(s, 3, status);
+	if ((rc = sq_exec(s)) < 0)
+		return rc;
+	which = reason != NULL
+	    ? xasprintf("part %lld of %lld: %s", (long long)part, (long long)n,
+		  reason)
+	    : xasprintf("part %lld of %lld", (long long)part, (long long)n);
+	if (strcmp(status, "delivered") == 0) {
+		if ((s = get(st, S_OPART_DELIVERED)) == NULL) {
+			free(which);
+			return -EIO;
+		}
+		sqlite3_bind_int64(s, 1, id);
+		rc = sqlite3_step(s);
+		delivered = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+		sq_done(s);
+		if (rc != SQLITE_ROW)
+			rc = sq_err(rc);
+		else if (delivered < n)
+			rc = event(st, id, at, status, which);
+		else
+			rc = apply(st, provider, id, NULL, status, NULL, at,
+			    ret_found);
+	} else {
+		rc = apply(st, provider, id, NULL, status,
+		    strcmp(status, "sent") == 0 ? reason : which, at,
+		    ret_found);
+	}
+	free(which);
+	*ret_found = true;
+	return rc;
+}
+
+static int
+report(struct store *st, const char *provider, int64_t our_id,
+    const char *provider_id, const char *status, const char *reason, int64_t at,
+    bool *ret_found)
+{
+	int rc = 0;
+
+	*ret_found = false;
+	if (provider_id != NULL)
+		rc = part_report(st, provider, our_id, provider_id, status,
+		    reason, at, ret_found);
+	if (rc < 0 || *ret_found)
+		return rc;
+	return apply(st, provider, our_id, provider_id, status, reason, at,
+	    ret_found);
 }
 
 int

@@ -144,6 +144,93 @@ count_applied(void *arg, const char *provider, const char *status)
 	(*n)++;
 }
 
+static void
+count_failed(void *arg, const char *provider, const char *status)
+{
+	int *n = arg;
+
+	assert_string_equal(provider, "generic");
+	assert_string_equal(status, "failed");
+	(*n)++;
+}
+
+/* A long message sent as parts with an id each: delivered only when every
+ * part is, failed by any part's failure (the part named), and a part's
+ * report that came before the outcome applied once it is written. */
+static void
+test_part_reports(void **state)
+{
+	struct store *st = *state;
+	struct outbound_new o = queued_hello("+254700000004");
+	char *ids_a[] = { "A-1", "A-2", "A-3" }, *ids_b[] = { "B-1", "B-2" };
+	struct send_outcome out_a = { .provider_id = "A-1",
+		.part_ids = ids_a,
+		.nparts = 3 },
+			    out_b = { .provider_id = "B-1",
+				    .part_ids = ids_b,
+				    .nparts = 2 };
+	struct msg m;
+	int64_t a, b;
+	bool found, ready;
+	int applied = 0;
+
+	assert_int_equal(store_outbound_add(st, &o, &a), 0);
+	assert_int_equal(store_outbound_add(st, &o, &b), 0);
+	assert_int_equal(store_outbound_attempt(st, a, "sent", &out_a, 1, 0,
+			     5000),
+	    0);
+	/* the last two parts delivered, by their own ids: not yet */
+	for (int i = 2; i >= 1; i--) {
+		assert_int_equal(store_outbound_report(st, "generic", 0,
+				     ids_a[i], "delivered", NULL, 5100, &found),
+		    0);
+		assert_true(found);
+		assert_int_equal(store_message_get(st, a, &m), 0);
+		assert_string_equal(m.status, "sent");
+		msg_done(&m);
+	}
+	/* an intermediate report of the first does not settle it either */
+	assert_int_equal(store_outbound_report(st, "generic", 0, "A-1", "sent",
+			     NULL, 5150, &found),
+	    0);
+	assert_true(found);
+	assert_int_equal(store_message_get(st, a, &m), 0);
+	assert_string_equal(m.status, "sent");
+	msg_done(&m);
+	assert_int_equal(store_outbound_report(st, "generic", 0, "A-1",
+			     "delivered", NULL, 5200, &found),
+	    0);
+	assert_true(found);
+	assert_int_equal(store_message_get(st, a, &m), 0);
+	assert_string_equal(m.status, "delivered");
+	msg_done(&m);
+	/* b: part 2's failure came before the outcome, named by its id */
+	assert_int_equal(store_outbound_report(st, "generic", 0, "B-2",
+			     "failed", "stat:UNDELIV err:034", 5300, &found),
+	    0);
+	assert_false(found);
+	assert_int_equal(store_outbound_attempt(st, b, "sent", &out_b, 1, 0,
+			     5310),
+	    0);
+	assert_int_equal(store_reports_ready(st, 5000, &ready), 0);
+	assert_true(ready);
+	assert_int_equal(store_reports_retry(st, 5000, count_failed, &applied),
+	    0);
+	assert_int_equal(applied, 1);
+	assert_int_equal(store_message_get(st, b, &m), 0);
+	assert_string_equal(m.status, "failed");
+	assert_string_equal(m.reason, "part 2 of 2: stat:UNDELIV err:034");
+	msg_done(&m);
+	/* the other part delivered later: the message stays failed */
+	assert_int_equal(store_outbound_report(st, "generic", b, "B-1",
+			     "delivered", NULL, 5400, &found),
+	    0);
+	assert_true(found);
+	assert_int_equal(store_message_get(st, b, &m), 0);
+	assert_string_equal(m.status, "failed");
+	msg_done(&m);
+}
+
 /* A report by the provider's id that comes before the send's outcome is
  * written waits, and is applied once it is; one for no message of ours is
  * forgotten after its time. */
@@ -410,6 +497,7 @@ test_migrations(void **state)
 			     "DROP TABLE state;"
 			     "DROP TABLE ussd_sessions;"
 			     "DROP TABLE reports_waiting;"
+			     "DROP TABLE outbound_parts;"
 			     "DROP INDEX messages_number;"
 			     "CREATE INDEX messages_number ON messages"
 			     " (number, created_at);"
@@ -425,6 +513,11 @@ test_migrations(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT at FROM reports_waiting LIMIT 1", -1, &q,
 			     NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT status FROM outbound_parts LIMIT 1", -1,
+			     &q, NULL),
 	    SQLITE_OK);
 	sqlite3_finalize(q);
 	/* the flood count reads the index alone */
@@ -452,6 +545,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_part_reports, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_reports_waiting, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_sessions, setup,

@@ -76,6 +76,7 @@ struct omsg {
 	size_t answered;
 	enum send_result res;
 	char *provider_id; /* the first part's message_id */
+	char **part_ids;   /* a long message: each part's message_id */
 	char *reason;
 	struct omsg *next;
 };
@@ -206,6 +207,9 @@ omsg_free(struct omsg *m)
 	smpp_parts_free(&m->parts);
 	free(m->state);
 	free(m->provider_id);
+	for (size_t k = 0; m->part_ids != NULL && k < m->parts.n; k++)
+		free(m->part_ids[k]);
+	free(m->part_ids);
 	free(m->reason);
 	free(m);
 }
@@ -229,6 +233,8 @@ smpp_link_submit(struct smpp_link *l, const struct outmsg *om, int attempts)
 	    &m->parts);
 	if (rc == 0) {
 		m->state = xcalloc(m->parts.n, 1);
+		if (m->parts.n > 1)
+			m->part_ids = xcalloc(m->parts.n, sizeof(char *));
 		*l->inbox_tail = m;
 		l->inbox_tail = &m->next;
 		l->held++;
@@ -246,6 +252,18 @@ smpp_link_submit(struct smpp_link *l, const struct outmsg *om, int attempts)
 	return 0;
 }
 
+/* Whether the SMSC gave every part of a long message an id. */
+static bool
+all_part_ids(const struct omsg *m)
+{
+	if (m->part_ids == NULL)
+		return false;
+	for (size_t k = 0; k < m->parts.n; k++)
+		if (m->part_ids[k] == NULL)
+			return false;
+	return true;
+}
+
 /* Reports a message's outcome and forgets it. */
 static void
 report(struct smpp_link *l, struct omsg *m)
@@ -257,6 +275,11 @@ report(struct smpp_link *l, struct omsg *m)
 
 	if (m->res == SEND_OK)
 		m->provider_id = NULL;
+	if (m->res == SEND_OK && all_part_ids(m)) {
+		out.part_ids = m->part_ids;
+		out.nparts = m->parts.n;
+		m->part_ids = NULL;
+	}
 	m->reason = NULL;
 	l->sink.sent(l->sink.arg, l->p, m->id, m->attempts, m->res, &out);
 	send_outcome_done(&out);
@@ -538,9 +561,9 @@ submit_part(struct smpp_link *l, int ci, struct omsg *m, size_t k)
 		.dst_npi = number_npi(m->to, dton, l->c->dst_npi),
 		.dst = to,
 		.esm_class = pt->esm_class,
-		/* the first part's id is the message's: only it is asked
-		 * for a receipt, which the message's status follows */
-		.registered_delivery = l->c->receipts && k == 0 ? 1 : 0,
+		/* every part is asked for a receipt: the message is
+		 * delivered once each part is (store: outbound_parts) */
+		.registered_delivery = l->c->receipts ? 1 : 0,
 		.data_coding = pt->data_coding,
 		.sm = pt->sm,
 		.sm_len = pt->len,
@@ -647,12 +670,17 @@ on_submit_resp(struct smpp_link *l, const struct smpp_pdu *pdu)
 	w.m->state[w.part] = 2;
 	w.m->answered++;
 	if (pdu->status == ESME_ROK) {
-		if (w.part == 0 && pdu->message_id[0] != '\0') {
+		if (pdu->message_id[0] != '\0') {
 			char id[sizeof(pdu->message_id)];
 
 			smpp_id_normalise(pdu->message_id, l->c->id_base_resp,
 			    id, sizeof(id));
-			w.m->provider_id = xstrdup(id);
+			if (w.part == 0)
+				w.m->provider_id = xstrdup(id);
+			if (w.m->part_ids != NULL) {
+				free(w.m->part_ids[w.part]);
+				w.m->part_ids[w.part] = xstrdup(id);
+			}
 		}
 	} else {
 		char why[64];

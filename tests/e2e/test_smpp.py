@@ -112,7 +112,7 @@ class SmppTest(unittest.TestCase):
         self.gw.wait_until(lambda: self.gw.query(
             "SELECT count(*) FROM messages WHERE status IN ('received', 'queued')")[0][0] == 0)
         self.smsc.mode(throttle=0, hold=False, refuse_bind=False, receipts=True,
-                       receipt_stat="DELIVRD", fail=0, ids="plain")
+                       receipt_stat="DELIVRD", part_stat={}, fail=0, ids="plain")
         self.smsc.call("/reset", {})
 
     def submits(self, count, to="", timeout=10):
@@ -222,12 +222,56 @@ class SmppTest(unittest.TestCase):
         self.assertEqual("".join(s["message"] for s in sorted(got, key=lambda s: s["udh"][0])),
                          text.strip())
         parts = sorted(got, key=lambda s: s["udh"][0])
-        # a receipt is asked for the first part, whose id is the message's
-        self.assertEqual([s["registered_delivery"] for s in parts], [1, 0])
+        # a receipt is asked for every part; the first part's id is the
+        # message's, and each part's id is kept for its receipt
+        self.assertEqual([s["registered_delivery"] for s in parts], [1, 1])
         row = self.gw.wait_until(lambda: [r for r in self.out_row("+254790000012")
                                           if r[0] == "delivered"])
         self.assertEqual(row[0][1], parts[0]["id"])
+        self.assertEqual(self.gw.query(
+            "SELECT p.part, p.provider_id, p.status FROM outbound_parts p JOIN messages m"
+            " ON m.id = p.message_id WHERE m.number = ? ORDER BY p.part", "+254790000012"),
+            [(1, parts[0]["id"], "delivered"), (2, parts[1]["id"], "delivered")])
         self.assertEqual(self.gw.query("SELECT count(*) FROM reports_waiting")[0][0], 0)
+
+    def long_text(self):
+        return ("Your complaint is with the water office. An officer will visit "
+                "within three days. Send STATUS and your reference to follow it. ") * 2
+
+    def test_long_reply_waits_for_every_part(self):
+        # the second part's receipt is late: the message is not delivered
+        # until it comes, though the first part's is in its history
+        n = "+254790000013"
+        self.smsc.mode(part_stat={"2": "none"})
+        self.gw.cli("send", "--to", n, "--via", "smsc", self.long_text().strip())
+        parts = sorted(self.submits(2, n[1:]), key=lambda s: s["udh"][0])
+        self.assertEqual(len(parts), 2, parts)
+        self.gw.wait_until(lambda: self.gw.query(
+            "SELECT e.detail FROM message_events e JOIN messages m ON m.id = e.message_id"
+            " WHERE m.number = ? AND e.status = 'delivered'", n) == [("part 1 of 2",)])
+        time.sleep(0.3)
+        self.assertEqual(self.out_row(n)[0][0], "sent")
+        receipt = ("id:%s sub:001 dlvrd:001 submit date:2405011200 done date:2405011201"
+                   " stat:DELIVRD err:000 text:" % parts[1]["id"])
+        r = self.smsc.deliver(**{"from": n[1:], "to": "22384", "esm_class": 4,
+                                 "text": receipt})
+        self.assertEqual(r["command_status"], 0, r)
+        self.assertEqual(self.out_row(n)[0][0], "delivered")
+
+    def test_long_reply_part_undelivered(self):
+        # the first part reaches the phone, the second does not: the
+        # message is failed, and the reason names the part
+        n = "+254790000014"
+        self.smsc.mode(part_stat={"2": "UNDELIV"})
+        self.gw.cli("send", "--to", n, "--via", "smsc", self.long_text().strip())
+        self.assertEqual(len(self.submits(2, n[1:])), 2)
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT status, reason FROM messages WHERE number = ? AND direction = 'out'"
+            " AND status = 'failed'", n))
+        self.assertEqual(row, [("failed", "part 2 of 2: stat:UNDELIV err:034")])
+        # the delivered first part does not make it delivered after all
+        time.sleep(0.3)
+        self.assertEqual(self.out_row(n)[0][0], "failed")
 
     def ussd(self, number, op, text, its, count):
         """A USSD step from the handset; the screens sent back so far."""

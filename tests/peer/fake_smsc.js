@@ -19,6 +19,8 @@
 //                           hold: true withholds submit_sm_resp (false
 //                           answers those held); refuse_bind: true;
 //                           receipts: false; receipt_stat: "UNDELIV";
+//                           part_stat: {"2": "UNDELIV"} the receipt of
+//                           a long message's part 2 ("none": no receipt);
 //                           fail: N submit_sm answered ESME_RINVDSTADR;
 //                           ids: "hex-dec" gives each id in hex (with a
 //                           leading zero) in submit_sm_resp and in
@@ -53,7 +55,7 @@ const state = {
   max_window: 0, nacks: [], first_ms: 0, last_ms: 0,
 };
 const mode = { throttle: 0, hold: false, refuse_bind: false, receipts: true,
-  receipt_stat: 'DELIVRD', fail: 0, ids: 'plain' };
+  receipt_stat: 'DELIVRD', part_stat: {}, fail: 0, ids: 'plain' };
 const held = [];
 let trip = null; // the /roundtrip in progress
 let tripNumbers = 0; // never the same number twice: no duplicate MO
@@ -168,15 +170,28 @@ function answer(session, pdu) {
   if (trip && trip.started.has(pdu.destination_addr))
     tripReply(pdu.destination_addr);
   const rx = receiving();
-  if (mode.receipts && (pdu.registered_delivery & 0x01) && rx) {
-    const ok = mode.receipt_stat === 'DELIVRD';
+  const stat = mode.part_stat[partNumber(pdu)] || mode.receipt_stat;
+  if (mode.receipts && (pdu.registered_delivery & 0x01) && rx &&
+      stat !== 'none') {
+    const ok = stat === 'DELIVRD';
     const t = 'id:' + rid + ' sub:001 dlvrd:00' + (ok ? '1' : '0') +
       ' submit date:2405011200 done date:2405011201 stat:' +
-      mode.receipt_stat + ' err:' + (ok ? '000' : '034') + ' text:';
+      stat + ' err:' + (ok ? '000' : '034') + ' text:';
     rx.deliver_sm({ source_addr: pdu.destination_addr,
       destination_addr: pdu.source_addr, esm_class: 0x04,
       data_coding: 0, short_message: Buffer.from(t, 'ascii') });
   }
+}
+
+// Which part of a long message a submit_sm is (its UDH's or SAR's
+// sequence number), 1 for a whole message.
+function partNumber(pdu) {
+  if (pdu.sar_segment_seqnum !== undefined)
+    return String(pdu.sar_segment_seqnum);
+  const udh = (pdu.short_message || {}).udh;
+  if (udh && udh.length > 0 && Buffer.isBuffer(udh[0]))
+    return String(udh[0][udh[0].length - 1]);
+  return '1';
 }
 
 function tripNext() {

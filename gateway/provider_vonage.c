@@ -13,7 +13,9 @@
  * Outbound: POST {base_url}/sms/json with api_key/api_secret, type=unicode
  * for UCS-2 texts, client-ref = our id, callback = public_url/dlr/NAME.
  * Per-message status 1 (throttled), 5 (internal error) and 9 (no credit)
- * are retried; the others are permanent.
+ * are retried; the others are permanent.  A long text is answered with
+ * one element per part: the first refused part decides, the prices are
+ * added up, and each part's message-id is kept for its own report.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -340,13 +342,54 @@ vonage_prepare(void *state, const struct outmsg *m, struct sendreq *ret)
 	return 0;
 }
 
+/* The ids and the summed price of a long message's parts, all accepted;
+ * an id missing or too long leaves the parts untracked, a price missing
+ * the cost unknown. */
+static void
+accepted_parts(json_t *msgs, struct send_outcome *ret)
+{
+	size_t n = json_array_size(msgs);
+	char **ids = xcalloc(n, sizeof(char *));
+	bool priced = true, named = true;
+	double sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = json_array_get(msgs, i);
+		const char *id =
+		    json_string_value(json_object_get(m, "message-id"));
+		const char *price =
+		    json_string_value(json_object_get(m, "message-price"));
+		char *end;
+		double v = price != NULL ? strtod(price, &end) : 0;
+
+		if (price == NULL || end == price || *end != '\0' || v < 0)
+			priced = false;
+		sum += v;
+		if (id == NULL || strlen(id) > MSG_ID_MAX)
+			named = false;
+		else
+			ids[i] = xstrdup(id);
+	}
+	if (named) {
+		ret->part_ids = ids;
+		ret->nparts = n;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	}
+	if (priced)
+		ret->cost = xasprintf("EUR %.8f", sum);
+}
+
 static enum send_result
 vonage_classify(void *state, long status, const char *body, size_t len,
     struct send_outcome *ret)
 {
-	json_t *o, *msg;
-	const char *st, *id, *price, *text;
+	json_t *o, *msgs, *msg = NULL;
+	const char *st = NULL, *id, *price, *text;
 	enum send_result res;
+	size_t n, i;
 
 	if (status < 200 || status > 299) {
 		ret->reason = xasprintf("HTTP %ld", status);
@@ -355,8 +398,19 @@ vonage_classify(void *state, long status, const char *body, size_t len,
 		    : SEND_PERMFAIL;
 	}
 	o = json_loadb(body, len, 0, NULL);
-	msg = json_array_get(json_object_get(o, "messages"), 0);
-	st = json_string_value(json_object_get(msg, "status"));
+	msgs = json_object_get(o, "messages");
+	n = json_array_size(msgs);
+	/* the first part that is not accepted, else the first */
+	for (i = 0; i < n; i++) {
+		msg = json_array_get(msgs, i);
+		st = json_string_value(json_object_get(msg, "status"));
+		if (st == NULL || strcmp(st, "0") != 0)
+			break;
+	}
+	if (i == n && n > 0) {
+		msg = json_array_get(msgs, 0);
+		st = "0";
+	}
 	if (st == NULL) {
 		ret->reason = xstrdup("unreadable answer from Vonage");
 		json_decref(o);
@@ -368,12 +422,17 @@ vonage_classify(void *state, long status, const char *body, size_t len,
 	if (strcmp(st, "0") == 0) {
 		if (id != NULL && strlen(id) <= MSG_ID_MAX)
 			ret->provider_id = xstrdup(id);
-		if (price != NULL)
+		if (n > 1 && ret->provider_id != NULL)
+			accepted_parts(msgs, ret);
+		else if (price != NULL)
 			ret->cost = xasprintf("EUR %.16s", price);
 		res = SEND_OK;
 	} else {
-		ret->reason = xasprintf("status %.8s: %.120s", st,
-		    text != NULL ? text : "");
+		ret->reason = n > 1
+		    ? xasprintf("part %zu of %zu: status %.8s: %.120s", i + 1,
+			  n, st, text != NULL ? text : "")
+		    : xasprintf("status %.8s: %.120s", st,
+			  text != NULL ? text : "");
 		/* 1 throttled, 5 internal error, 9 out of credit */
 		res = strcmp(st, "1") == 0 || strcmp(st, "5") == 0 ||
 			strcmp(st, "9") == 0

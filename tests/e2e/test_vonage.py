@@ -50,14 +50,23 @@ class VonageTest(unittest.TestCase):
         with cls.lock:
             queued = cls.plan.get(f["to"], [])
             kind = queued.pop(0) if queued else "ok"
-        status = {"ok": "0", "throttled": "1", "barred": "7"}[kind]
-        msg = {"to": f["to"], "status": status}
-        if status == "0":
-            msg.update({"message-id": "0A%s" % f["client-ref"].rjust(14, "0"),
-                        "message-price": "0.03330000", "network": "63902"})
-        else:
-            msg["error-text"] = {"1": "Throttled", "7": "Number barred"}[status]
-        return 200, "application/json", json.dumps({"message-count": "1", "messages": [msg]})
+        # a long text is answered with one element per part (GSM-7 here)
+        count = 1 if len(f["text"]) <= 160 else -(-len(f["text"]) // 153)
+        msgs = []
+        for part in range(1, count + 1):
+            status = {"ok": "0", "throttled": "1", "barred": "7"}[
+                "barred" if kind == "part2-barred" and part == 2 else
+                "ok" if kind == "part2-barred" else kind]
+            msg = {"to": f["to"], "status": status}
+            if status == "0":
+                msg.update({"message-id": "0%c%s" % ("@ABCD"[part],
+                                                      f["client-ref"].rjust(14, "0")),
+                            "message-price": "0.03330000", "network": "63902"})
+            else:
+                msg["error-text"] = {"1": "Throttled", "7": "Number barred"}[status]
+            msgs.append(msg)
+        return 200, "application/json", json.dumps({"message-count": str(count),
+                                                    "messages": msgs})
 
     def inbound(self, number, text, mid, **extra):
         p = {"msisdn": number, "to": "254700000001", "messageId": mid, "text": text,
@@ -185,6 +194,51 @@ class VonageTest(unittest.TestCase):
         self.assertEqual(self.gw.post("/dlr/vn", signed(dlr))[0], 200)
         self.assertEqual(self.gw.query("SELECT status, reason FROM messages WHERE id=?", mid)[0],
                          ("expired", "err-code 6 (expired)"))
+
+    def dlr(self, number, mid, pid, status, code="0"):
+        return signed({"msisdn": number, "to": "22384", "network-code": "63902",
+                       "messageId": pid, "price": "0.03330000", "status": status,
+                       "scts": "2611261200", "err-code": code, "api-key": "abcd1234",
+                       "message-timestamp": "2026-11-26 12:00:05", "client-ref": str(mid)})
+
+    def test_long_message_parts_reported(self):
+        # Vonage answers a long text with each part's id and price, and
+        # reports each part: delivered once both are, failed by either
+        text = ("Your complaint is with the water office. An officer will visit "
+                "within three days. Send STATUS and your reference to follow it. ") * 2
+        n1, n2, n3 = "254711000510", "254711000511", "254711000512"
+        with self.lock:
+            self.plan[n3] = ["part2-barred"]
+        for n in (n1, n2, n3):
+            self.assertEqual(self.gw.cli("send", "--to", "+" + n, "--via", "vn",
+                                         text.strip())[0], 0)
+        sent = {}
+        for n in (n1, n2):
+            row = self.gw.wait_until(lambda: self.gw.query(
+                "SELECT id, provider_id, cost FROM messages WHERE number=? AND"
+                " direction='out' AND status='sent'", "+" + n), 10)
+            mid, pid, cost = row[0]
+            self.assertEqual(cost, "EUR 0.06660000")  # both parts' prices
+            sent[n] = (mid, ["0A" + str(mid).rjust(14, "0"), "0B" + str(mid).rjust(14, "0")])
+            self.assertEqual(pid, sent[n][1][0])
+        mid, ids = sent[n1]
+        self.assertEqual(self.gw.post("/dlr/vn", self.dlr(n1, mid, ids[1], "delivered"))[0], 200)
+        self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", mid)[0][0],
+                         "sent")
+        self.assertEqual(self.gw.post("/dlr/vn", self.dlr(n1, mid, ids[0], "delivered"))[0], 200)
+        self.assertEqual(self.gw.query("SELECT status FROM messages WHERE id=?", mid)[0][0],
+                         "delivered")
+        mid, ids = sent[n2]
+        self.assertEqual(self.gw.post("/dlr/vn", self.dlr(n2, mid, ids[0], "delivered"))[0], 200)
+        self.assertEqual(self.gw.post("/dlr/vn", self.dlr(n2, mid, ids[1], "failed", "1"))[0],
+                         200)
+        self.assertEqual(self.gw.query("SELECT status, reason FROM messages WHERE id=?", mid)[0],
+                         ("failed", "part 2 of 2: err-code 1 (failed)"))
+        # a part Vonage refuses at once fails the message; nothing retried
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT reason, attempts FROM messages WHERE number=? AND direction='out'"
+            " AND status='failed'", "+" + n3), 10)
+        self.assertEqual(row[0], ("part 2 of 2: status 7: Number barred", 1))
 
 
 if __name__ == "__main__":

@@ -188,7 +188,7 @@ answer_job(struct request *rq)
 	if (j->kind == JOB_INBOUND && rq->provider->type->ack_body != NULL)
 		return respond(rq->conn, MHD_HTTP_OK,
 		    rq->provider->type->ack_type, rq->provider->type->ack_body);
-	if (j->kind == JOB_DLR && !j->found)
+	if (j->kind == JOB_DLR && j->found == REPORT_NONE)
 		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
 		    "OK unknown message\n");
 	return respond(rq->conn, MHD_HTTP_OK, "text/plain",

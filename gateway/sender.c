@@ -58,7 +58,7 @@ struct completion {
 	enum send_result res;
 	struct send_outcome out;
 	struct dlr *dlr;
-	bool found; /* the receipt matched a message */
+	enum report_match found; /* what the receipt matched */
 	void (*committed)(void *cookie, int err);
 	void *cookie;
 	struct completion *next;
@@ -425,7 +425,7 @@ receipts_done(struct sender *s, int rc)
 
 	for (c = s->receipts; c != NULL; c = next) {
 		next = c->next;
-		if (rc == 0 && c->found)
+		if (rc == 0 && c->found == REPORT_MESSAGE)
 			metrics_out(&s->d->metrics, c->provider,
 			    metric_of_report(dlr_status_name(c->dlr->status)));
 		c->committed(c->cookie, rc);

@@ -185,13 +185,21 @@ int store_outbound_next_due(struct store *st, const char *provider,
  * "failed".  Only applies while the message is still queued. */
 int store_outbound_attempt(struct store *st, int64_t id, const char *status,
     const struct send_outcome *out, int attempts, int64_t next, int64_t at);
-/* A delivery report, by our id or the provider's id; *ret_found says
- * whether a message matched.  A report by the provider's id that matches
- * none is kept (up to REPORTS_WAITING_MAX of them): it may have come
- * before the send's outcome, and so the provider's id, was written. */
+/* What a delivery report matched. */
+enum report_match {
+	REPORT_NONE,    /* no message of ours (yet) */
+	REPORT_MESSAGE, /* a message, whose status it set */
+	REPORT_PART,    /* a part of a long message, written in its history:
+			 * the parts together have not changed its status */
+};
+
+/* A delivery report, by our id or the provider's id (or a part's id).  A
+ * report by the provider's id that matches none is kept (up to
+ * REPORTS_WAITING_MAX of them): it may have come before the send's
+ * outcome, and so the provider's id, was written. */
 int store_outbound_report(struct store *st, const char *provider,
     int64_t our_id, const char *provider_id, const char *status,
-    const char *reason, int64_t at, bool *ret_found);
+    const char *reason, int64_t at, enum report_match *ret);
 #define REPORTS_WAITING_MAX 10000
 #define REPORTS_RETRY_MAX   500 /* the newest, tried again by a pass */
 /* Whether a pass of store_reports_retry() has work: a kept report now
@@ -199,7 +207,7 @@ int store_outbound_report(struct store *st, const char *provider,
 int store_reports_ready(struct store *st, int64_t before, bool *ret_ready);
 /* Forgets the kept reports that came before `before`, and applies those
  * that now match a message, in the order they came, calling applied() for
- * each.  In the caller's transaction. */
+ * each that set a message's status.  In the caller's transaction. */
 int store_reports_retry(struct store *st, int64_t before,
     void (*applied)(void *arg, const char *provider, const char *status),
     void *arg);

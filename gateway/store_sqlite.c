@@ -221,7 +221,7 @@ enum stmt {
 	S_OPART_ADD,
 	S_OPART_FIND,
 	S_OPART_SET,
-	S_OPART_DELIVERED,
+	S_OPART_TALLY,
 	S_EVENT,
 	S_WAIT_ADD,
 	S_WAIT_LIST,
@@ -344,8 +344,11 @@ static const char *const sql[S_COUNT] = {
 			" message_id = ?1 AND part = ?2 AND NOT (?3 ="
 			" 'sent' AND status IN ('delivered', 'failed',"
 			" 'expired'))",
-	[S_OPART_DELIVERED] = "SELECT count(*) FROM outbound_parts WHERE"
-			      " message_id = ?1 AND status = 'delivered'",
+	/* the parts delivered; the others that failed or expired */
+	[S_OPART_TALLY] = "SELECT count(*) FILTER (WHERE status ="
+			  " 'delivered'), count(*) FILTER (WHERE status IN"
+			  " ('failed', 'expired') AND part <> ?2) FROM"
+			  " outbound_parts WHERE message_id = ?1",
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
@@ -1229,22 +1232,22 @@ apply(struct store *st, const char *provider, int64_t our_id,
 	return 0;
 }
 
-/* A report naming one part of a long message (by that part's id): any
- * part's failure fails the message, with the part named in the reason;
- * the message is delivered once every part is.  Until then a part's
- * delivery is written in the message's history only.  *ret_found false:
- * the id is no part's. */
+/* A report naming one part of a long message (by that part's id): the
+ * first part to fail or expire fails the message, the part named in the
+ * reason; the message is delivered once every part is.  Other reports of
+ * parts are written in the message's history only (REPORT_PART). */
 static int
 part_report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
-    bool *ret_found)
+    enum report_match *ret)
 {
 	sqlite3_stmt *s = get(st, S_OPART_FIND);
-	int64_t id, part, n, delivered;
+	int64_t id, part, n, delivered, failed;
+	bool settles, found = false;
 	char *which;
 	int rc;
 
-	*ret_found = false;
+	*ret = REPORT_NONE;
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, provider);
@@ -1265,63 +1268,66 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 	sq_bind_text(s, 3, status);
 	if ((rc = sq_exec(s)) < 0)
 		return rc;
+	if ((s = get(st, S_OPART_TALLY)) == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, part);
+	rc = sqlite3_step(s);
+	delivered = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	failed = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+	sq_done(s);
+	if (rc != SQLITE_ROW)
+		return sq_err(rc);
+	*ret = REPORT_PART;
+	if (strcmp(status, "delivered") == 0)
+		settles = delivered == n;
+	else
+		settles = strcmp(status, "sent") != 0 && failed == 0;
 	which = reason != NULL
 	    ? xasprintf("part %lld of %lld: %s", (long long)part, (long long)n,
 		  reason)
 	    : xasprintf("part %lld of %lld", (long long)part, (long long)n);
-	if (strcmp(status, "delivered") == 0) {
-		if ((s = get(st, S_OPART_DELIVERED)) == NULL) {
-			free(which);
-			return -EIO;
-		}
-		sqlite3_bind_int64(s, 1, id);
-		rc = sqlite3_step(s);
-		delivered = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-		sq_done(s);
-		if (rc != SQLITE_ROW)
-			rc = sq_err(rc);
-		else if (delivered < n)
-			rc = event(st, id, at, status, which);
-		else
-			rc = apply(st, provider, id, NULL, status, NULL, at,
-			    ret_found);
-	} else {
-		rc = apply(st, provider, id, NULL, status,
-		    strcmp(status, "sent") == 0 ? reason : which, at,
-		    ret_found);
-	}
+	if (!settles)
+		rc = event(st, id, at, status, which);
+	else if ((rc = apply(st, provider, id, NULL, status,
+		      strcmp(status, "delivered") == 0 ? NULL : which, at,
+		      &found)) == 0 &&
+	    found)
+		*ret = REPORT_MESSAGE;
 	free(which);
-	*ret_found = true;
 	return rc;
 }
 
 static int
 report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
-    bool *ret_found)
+    enum report_match *ret)
 {
+	bool found = false;
 	int rc = 0;
 
-	*ret_found = false;
+	*ret = REPORT_NONE;
 	if (provider_id != NULL)
 		rc = part_report(st, provider, our_id, provider_id, status,
-		    reason, at, ret_found);
-	if (rc < 0 || *ret_found)
+		    reason, at, ret);
+	if (rc < 0 || *ret != REPORT_NONE)
 		return rc;
-	return apply(st, provider, our_id, provider_id, status, reason, at,
-	    ret_found);
+	rc = apply(st, provider, our_id, provider_id, status, reason, at,
+	    &found);
+	*ret = found ? REPORT_MESSAGE : REPORT_NONE;
+	return rc;
 }
 
 int
 store_outbound_report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
-    bool *ret_found)
+    enum report_match *ret)
 {
 	sqlite3_stmt *s;
-	int rc = report(st, provider, our_id, provider_id, status, reason, at,
-	    ret_found);
+	int rc =
+	    report(st, provider, our_id, provider_id, status, reason, at, ret);
 
-	if (rc < 0 || *ret_found || our_id > 0 || provider_id == NULL)
+	if (rc < 0 || *ret != REPORT_NONE || our_id > 0 || provider_id == NULL)
 		return rc;
 	if ((s = get(st, S_WAIT_ADD)) == NULL)
 		return -EIO;
@@ -1387,18 +1393,18 @@ store_reports_retry(struct store *st, int64_t before,
 	sq_done(s);
 	rc = rc == SQLITE_DONE ? 0 : sq_err(rc);
 	for (i = 0; rc == 0 && i < n; i++) {
-		bool found = false;
+		enum report_match m;
 
 		rc = report(st, v[i].provider, 0, v[i].provider_id, v[i].status,
-		    v[i].reason, v[i].at, &found);
-		if (rc < 0 || !found)
+		    v[i].reason, v[i].at, &m);
+		if (rc < 0 || m == REPORT_NONE)
 			continue;
 		if ((s = get(st, S_WAIT_DEL)) == NULL) {
 			rc = -EIO;
 			break;
 		}
 		sqlite3_bind_int64(s, 1, v[i].rowid);
-		if ((rc = sq_exec(s)) == 0)
+		if ((rc = sq_exec(s)) == 0 && m == REPORT_MESSAGE)
 			applied(arg, v[i].provider, v[i].status);
 	}
 	for (i = 0; i < n; i++) {

@@ -577,7 +577,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 			    rc < 0       ? M_IN_UNAVAILABLE
 				: j->dup ? M_IN_DUPLICATE
 					 : M_IN_ACCEPTED);
-		else if (rc == 0 && j->found)
+		else if (rc == 0 && j->found == REPORT_MESSAGE)
 			metrics_out(mx, p,
 			    metric_of_report(dlr_status_name(j->dlr.status)));
 		if (rc == 0 && j->kind == JOB_INBOUND && j->sync && !j->dup &&

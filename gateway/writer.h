@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "provider.h"
+#include "store.h"
 
 struct daemon;
 
@@ -43,9 +44,9 @@ struct job {
 			none) */
 	int64_t at;
 	/* outcome, valid in done() */
-	int err;    /* 0, or a negative errno: nothing was stored */
-	bool dup;   /* inbound seen before (provider, id) */
-	bool found; /* a report matched a message */
+	int err;  /* 0, or a negative errno: nothing was stored */
+	bool dup; /* inbound seen before (provider, id) */
+	enum report_match found; /* what a report matched */
 	int64_t id;
 	void (*done)(struct job *job, void *arg); /* on the writer thread */
 	void *arg;

@@ -171,7 +171,8 @@ test_part_reports(void **state)
 				    .nparts = 2 };
 	struct msg m;
 	int64_t a, b;
-	bool found, ready;
+	enum report_match found;
+	bool ready;
 	int applied = 0;
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
@@ -184,7 +185,7 @@ test_part_reports(void **state)
 		assert_int_equal(store_outbound_report(st, "generic", 0,
 				     ids_a[i], "delivered", NULL, 5100, &found),
 		    0);
-		assert_true(found);
+		assert_int_equal(found, REPORT_PART);
 		assert_int_equal(store_message_get(st, a, &m), 0);
 		assert_string_equal(m.status, "sent");
 		msg_done(&m);
@@ -193,14 +194,14 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", 0, "A-1", "sent",
 			     NULL, 5150, &found),
 	    0);
-	assert_true(found);
+	assert_int_equal(found, REPORT_PART);
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "sent");
 	msg_done(&m);
 	assert_int_equal(store_outbound_report(st, "generic", 0, "A-1",
 			     "delivered", NULL, 5200, &found),
 	    0);
-	assert_true(found);
+	assert_int_equal(found, REPORT_MESSAGE);
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "delivered");
 	msg_done(&m);
@@ -208,7 +209,7 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", 0, "B-2",
 			     "failed", "stat:UNDELIV err:034", 5300, &found),
 	    0);
-	assert_false(found);
+	assert_int_equal(found, REPORT_NONE);
 	assert_int_equal(store_outbound_attempt(st, b, "sent", &out_b, 1, 0,
 			     5310),
 	    0);
@@ -225,9 +226,19 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", b, "B-1",
 			     "delivered", NULL, 5400, &found),
 	    0);
-	assert_true(found);
+	assert_int_equal(found, REPORT_PART);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "failed");
+	msg_done(&m);
+	/* a second part failing is history: the first failure's reason stays,
+	 * and the message is counted failed once */
+	assert_int_equal(store_outbound_report(st, "generic", b, "B-1",
+			     "expired", "stat:EXPIRED", 5500, &found),
+	    0);
+	assert_int_equal(found, REPORT_PART);
+	assert_int_equal(store_message_get(st, b, &m), 0);
+	assert_string_equal(m.status, "failed");
+	assert_string_equal(m.reason, "part 2 of 2: stat:UNDELIV err:034");
 	msg_done(&m);
 }
 
@@ -241,7 +252,8 @@ test_reports_waiting(void **state)
 	struct outbound_new o = queued_hello("+254700000003");
 	struct msg m;
 	int64_t a;
-	bool found, ready;
+	enum report_match found;
+	bool ready;
 	int applied = 0;
 	sqlite3 *db;
 	sqlite3_stmt *q;
@@ -251,12 +263,12 @@ test_reports_waiting(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", a + 100, NULL,
 			     "delivered", NULL, 5100, &found),
 	    0);
-	assert_false(found);
+	assert_int_equal(found, REPORT_NONE);
 	/* by the provider's id before the outcome: kept, not yet ready */
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-7",
 			     "delivered", "ok", 5200, &found),
 	    0);
-	assert_false(found);
+	assert_int_equal(found, REPORT_NONE);
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-none",
 			     "delivered", NULL, 5300, &found),
 	    0);
@@ -323,7 +335,7 @@ test_outbound(void **state)
 	struct msg *v, m;
 	size_t n;
 	int64_t a, b, recv, queued, next;
-	bool found;
+	enum report_match found;
 	int changed;
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
@@ -384,11 +396,11 @@ test_outbound(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1",
 			     "delivered", NULL, 7000, &found),
 	    0);
-	assert_true(found);
+	assert_int_equal(found, REPORT_MESSAGE);
 	assert_int_equal(store_outbound_report(st, "generic", 0, "nope",
 			     "delivered", NULL, 7000, &found),
 	    0);
-	assert_false(found);
+	assert_int_equal(found, REPORT_NONE);
 	/* reports arrive out of order: a late "sent" does not undo delivery */
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1", "sent",
 			     NULL, 7500, &found),

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * fuzz-inbound: every provider type's webhook and delivery-report parser.
- * The first byte picks the provider and the content type; the rest is the
- * body (and, for Kannel, the query string too).
+ * fuzz-inbound: every provider type's webhook and delivery-report parser,
+ * and its reading of the provider's answer to a send.  The first byte
+ * picks the provider and the content type; the rest is the body (and, for
+ * Kannel, the query string too).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -113,6 +114,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(v);
 			free(cursor);
 		}
+	}
+	if (p->type->classify != NULL) {
+		struct send_outcome out = { 0 };
+
+		p->type->classify(p->state, data[0] & 1 ? 200 : 201, body,
+		    size - 1, &out);
+		/* a long message's part ids: all of them, each one in bounds */
+		for (size_t i = 0; i < out.nparts; i++)
+			if (out.part_ids == NULL || out.part_ids[i] == NULL ||
+			    strlen(out.part_ids[i]) > MSG_ID_MAX)
+				abort();
+		send_outcome_done(&out);
 	}
 	buf_free(&err);
 	free(uri);

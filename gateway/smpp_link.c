@@ -29,6 +29,7 @@
 
 #define LINK_TICK_MS    100
 #define LINK_UNBIND_MS  2000 /* wait for unbind_resp at shutdown */
+#define DNS_ABANDON_MS  200  /* wait for a lookup in progress at shutdown */
 #define RECENT_MAX      512  /* inbound messages remembered for redelivery */
 #define RESP_RISK_MS    5000 /* an answer this close to a drop may be lost */
 #define READ_CHUNK      16384
@@ -64,6 +65,16 @@ struct conn {
 	int addr;        /* which of the host's addresses this attempt is to */
 	bool more_addrs; /* the host has addresses after that one */
 	char addr_text[INET6_ADDRSTRLEN]; /* that address, numeric */
+	struct addrinfo *ai;   /* the host's addresses, for this attempt */
+	struct resolving *dns; /* the host's name being looked up, or NULL */
+};
+
+/* A lookup by getaddrinfo_a(): glibc's own thread writes the answer into
+ * cb, reading the name, the service and the hints, all owned here. */
+struct resolving {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char *name, *service;
 };
 
 /* A message handed over, until its outcome is reported. */
@@ -438,6 +449,97 @@ log_next_addr(const struct smpp_link *l, const struct conn *cn, int err)
 	    l->p->name, cn->addr_text, l->c->host, l->c->port, strerror(err));
 }
 
+static void
+resolving_free(struct resolving *r)
+{
+	freeaddrinfo(r->cb.ar_result);
+	free(r->name);
+	free(r->service);
+	free(r);
+}
+
+/*
+ * The host's addresses for this attempt, in cn->ai: a numeric address at
+ * once; a name through getaddrinfo_a(), so that a slow resolver holds
+ * neither the link's other connection (the acks and enquire_links it
+ * owes) nor a shutdown.  -EINPROGRESS while the answer is awaited (the
+ * link's tick asks again).
+ */
+static int
+conn_resolve(struct smpp_link *l, struct conn *cn)
+{
+	struct addrinfo numeric = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_NUMERICHOST };
+	struct resolving *r = cn->dns;
+	int rc;
+
+	if (cn->ai != NULL)
+		return 0;
+	if (r == NULL) {
+		if (getaddrinfo(l->c->host, l->c->port, &numeric, &cn->ai) == 0)
+			return 0;
+		cn->ai = NULL;
+		r = xcalloc(1, sizeof(*r));
+		r->name = xstrdup(l->c->host);
+		r->service = xstrdup(l->c->port);
+		r->hints.ai_family = AF_UNSPEC;
+		r->hints.ai_socktype = SOCK_STREAM;
+		r->cb.ar_name = r->name;
+		r->cb.ar_service = r->service;
+		r->cb.ar_request = &r->hints;
+		if ((rc = getaddrinfo_a(GAI_NOWAIT, &(struct gaicb *){ &r->cb },
+			 1, NULL)) != 0) {
+			log_error("smpp %s: cannot look up %s: %s", l->p->name,
+			    l->c->host, gai_strerror(rc));
+			resolving_free(r);
+			return -EHOSTUNREACH;
+		}
+		cn->dns = r;
+		return -EINPROGRESS;
+	}
+	if ((rc = gai_error(&r->cb)) == EAI_INPROGRESS)
+		return -EINPROGRESS;
+	cn->dns = NULL;
+	if (rc != 0) {
+		if (cn->failures == 0)
+			log_error("smpp %s: cannot resolve %s: %s", l->p->name,
+			    l->c->host, gai_strerror(rc));
+		resolving_free(r);
+		return -EHOSTUNREACH;
+	}
+	cn->ai = r->cb.ar_result;
+	r->cb.ar_result = NULL;
+	resolving_free(r);
+	return 0;
+}
+
+/* At shutdown: a lookup still in progress is cancelled, or waited for a
+ * moment; one glibc's thread still holds is left to it. */
+static void
+conn_forget_addrs(struct smpp_link *l, struct conn *cn)
+{
+	struct resolving *r = cn->dns;
+
+	freeaddrinfo(cn->ai);
+	cn->ai = NULL;
+	cn->dns = NULL;
+	if (r == NULL)
+		return;
+	if (gai_cancel(&r->cb) == EAI_NOTCANCELED) {
+		struct timespec t = { 0, DNS_ABANDON_MS * 1000000L };
+
+		gai_suspend((const struct gaicb *const[]){ &r->cb }, 1, &t);
+		if (gai_error(&r->cb) == EAI_INPROGRESS) {
+			log_warn("smpp %s: still looking up %s; left to the "
+				 "resolver",
+			    l->p->name, l->c->host);
+			return;
+		}
+	}
+	resolving_free(r);
+}
+
 /* Connects (without waiting) to the host's address number cn->addr, or
  * the first after it that takes a connect() at once; a name may stand
  * for several addresses (IPv6 and IPv4, several SMSC front ends) and
@@ -446,22 +548,15 @@ static int
 conn_open(struct smpp_link *l, int ci)
 {
 	struct conn *cn = &l->conns[ci];
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_STREAM },
-			*res = NULL, *ai;
+	struct addrinfo *ai;
 	int fd = -1, one = 1, rc, i;
 
-	rc = getaddrinfo(l->c->host, l->c->port, &hints, &res);
-	if (rc != 0) {
-		if (cn->failures == 0)
-			log_error("smpp %s: cannot resolve %s: %s", l->p->name,
-			    l->c->host, gai_strerror(rc));
-		return -EHOSTUNREACH;
-	}
-	for (ai = res, i = 0; ai != NULL && i < cn->addr; ai = ai->ai_next)
+	if ((rc = conn_resolve(l, cn)) < 0)
+		return rc;
+	for (ai = cn->ai, i = 0; ai != NULL && i < cn->addr; ai = ai->ai_next)
 		i++;
 	if (ai == NULL) {
-		ai = res;
+		ai = cn->ai;
 		cn->addr = 0;
 	}
 	for (rc = -EHOSTUNREACH; ai != NULL; ai = ai->ai_next, cn->addr++) {
@@ -485,7 +580,6 @@ conn_open(struct smpp_link *l, int ci)
 			log_next_addr(l, cn, -rc);
 	}
 	cn->more_addrs = ai != NULL && ai->ai_next != NULL;
-	freeaddrinfo(res);
 	if (fd < 0) {
 		cn->addr = 0;
 		return rc;
@@ -1347,7 +1441,16 @@ conn_timers(struct smpp_link *l, int ci, bool stopping)
 	int64_t now = mono_ms(), limit = (int64_t)l->c->response_s * 1000;
 
 	if (cn->state == C_DOWN) {
-		if (!stopping && now >= cn->retry_at && conn_open(l, ci) < 0)
+		int rc;
+
+		if (stopping || now < cn->retry_at)
+			return;
+		if (cn->dns ==
+		    NULL) { /* a new attempt: look the name up anew */
+			freeaddrinfo(cn->ai);
+			cn->ai = NULL;
+		}
+		if ((rc = conn_open(l, ci)) < 0 && rc != -EINPROGRESS)
 			conn_close(l, ci, "cannot connect");
 		return;
 	}
@@ -1652,6 +1755,7 @@ smpp_link_stop(struct smpp_link *l)
 	wake(l);
 	pthread_join(l->thread, NULL);
 	for (int i = 0; i < l->nconns; i++) {
+		conn_forget_addrs(l, &l->conns[i]);
 		smpp_tls_free(l->conns[i].tls);
 		if (l->conns[i].fd >= 0)
 			close(l->conns[i].fd);

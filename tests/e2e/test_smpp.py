@@ -8,6 +8,7 @@ deliver_sm answered only after the commit, refusals, unbind."""
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import tempfile
 import subprocess
@@ -615,6 +616,43 @@ class SmppSessionTest(unittest.TestCase):
         self.smsc.deliver(**{"from": "254711000611", "text": "HELP"})
         self.assertTrue(self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
                                                     if s["destination_addr"] == "254711000611"]))
+
+    def test_slow_name_lookup_holds_nothing(self):
+        """The SMSC's name is looked up off the link's thread: with a DNS
+        server that never answers (a private /etc/resolv.conf pointing at
+        a silent UDP socket, resolver timeout 20 s), the daemon still
+        stops at once, leaving the lookup to the resolver; a lookup on the
+        link's thread held the shutdown until the resolver gave up."""
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            silent.bind(("127.0.0.9", 53))
+        except OSError as e:
+            silent.close()
+            self.skipTest("a silent DNS server on port 53 needs root: %s" % e)
+        self.addCleanup(silent.close)
+        self.gw = Gateway(self.sink, providers=provider(self.smsc, host="smsc.slow.test"))
+        files = {"hosts": "127.0.0.1 localhost\n",
+                 "resolv.conf": "nameserver 127.0.0.9\noptions timeout:20 attempts:1\n"}
+        mounts = []
+        for name, text in files.items():
+            with open(os.path.join(self.gw.dir, name), "w") as f:
+                f.write(text)
+            mounts.append('mount --bind "%s" /etc/%s' % (os.path.join(self.gw.dir, name), name))
+        ns = ["unshare", "--mount", "sh", "-c", " && ".join(mounts) + ' && exec "$@"', "sh"]
+        probe = subprocess.run(ns + ["true"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            self.skipTest("a private /etc/resolv.conf needs root: " + probe.stderr.strip())
+        self.gw.start(prefix=ns)
+        self.gw.cli("send", "--to", "+254790000600", "--via", "smsc", "Queued while looking up")
+        time.sleep(1.5)  # the lookup is under way, unanswered
+        self.assertEqual(self.smsc.state()["binds"], [])
+        t0 = time.time()
+        self.assertEqual(self.gw.stop(timeout=30), 0)
+        self.assertLess(time.time() - t0, 8, self.gw.logtext())
+        self.assertIn("smpp smsc: still looking up smsc.slow.test; left to the resolver",
+                      self.gw.logtext())
+        self.assertEqual(self.gw.query(
+            "SELECT status FROM messages WHERE number = '+254790000600'"), [("queued",)])
 
     def test_smsc_down_at_start_then_up(self):
         self.smsc.close()

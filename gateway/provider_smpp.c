@@ -26,7 +26,8 @@ static const char *const smpp_keys[] = { "host", "port", "system_id",
 	"source_ton", "source_npi", "dest_ton", "dest_npi", "alphabet",
 	"long_messages", "receipts", "enquire_link_s", "response_timeout_s",
 	"reconnect_max_s", "throttle_pause_ms", "redelivery_window_s",
-	"message_ids", "tls", "tls_verify", "tls_ca", NULL };
+	"message_ids", "tls", "tls_verify", "tls_ca", "outbind_listen",
+	"outbind_system_id", "outbind_password", NULL };
 
 static void
 smpp_free(void *state)
@@ -43,6 +44,9 @@ smpp_free(void *state)
 	free(s->c.address_range);
 	free(s->c.service_type);
 	free(s->c.tls_ca);
+	free(s->c.outbind_host);
+	free(s->c.outbind_system_id);
+	free(s->c.outbind_password);
 	free(s);
 }
 
@@ -83,6 +87,45 @@ opt_word(struct conf_errors *ce, const config_setting_t *s, const char *key,
 			return;
 		}
 	conf_error(ce, v, "smpp: '%s' must be %s", key, hint);
+}
+
+/* outbind_listen, and what the SMSC's outbind must carry. */
+static void
+configure_outbind(struct conf_errors *ce, const config_setting_t *set,
+    struct smpp_conf *c)
+{
+	const config_setting_t *v =
+	    config_setting_get_member(set, "outbind_listen");
+	const char *listen = NULL;
+
+	conf_get_string(ce, set, "outbind_listen", false, &listen);
+	c->outbind_system_id = opt_str(ce, set, "outbind_system_id", 15, NULL);
+	c->outbind_password = opt_str(ce, set, "outbind_password", 8, NULL);
+	if (listen == NULL) {
+		if (c->outbind_system_id != NULL || c->outbind_password != NULL)
+			conf_error(ce, set,
+			    "smpp: 'outbind_system_id' and 'outbind_password' "
+			    "need 'outbind_listen'");
+		return;
+	}
+	if (parse_listen(listen, &c->outbind_host, &c->outbind_port) < 0)
+		conf_error(ce, v,
+		    "smpp: 'outbind_listen' is '%s', must be HOST:PORT with a "
+		    "port 1..65535",
+		    listen);
+	if (!c->pair)
+		conf_error(ce, v,
+		    "smpp: 'outbind_listen' needs bind = "
+		    "\"transmitter+receiver\" (the SMSC's outbind brings the "
+		    "receiver)");
+	if (c->tls)
+		conf_error(ce, v,
+		    "smpp: 'outbind_listen' cannot be used with 'tls' (the "
+		    "SMSC's outbind comes over plain TCP)");
+	if (c->outbind_password == NULL)
+		conf_error(ce, v,
+		    "smpp: 'outbind_password' (the password the SMSC's "
+		    "outbind carries) is required with 'outbind_listen'");
 }
 
 static int
@@ -172,6 +215,7 @@ smpp_configure(const config_setting_t *set, struct conf_errors *ce,
 	    &c->throttle_ms);
 	conf_get_int(ce, set, "redelivery_window_s", 0, 3600, 120,
 	    &c->redelivery_s);
+	configure_outbind(ce, set, c);
 	if (ce->errors > before) {
 		smpp_free(s);
 		return -EINVAL;

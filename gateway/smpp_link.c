@@ -42,6 +42,7 @@ enum conn_state {
 	C_DOWN,
 	C_CONNECTING,
 	C_HANDSHAKE, /* TLS */
+	C_OUTBIND,   /* the SMSC connected to us: its outbind awaited */
 	C_BINDING,
 	C_BOUND,
 	C_UNBINDING, /* we sent unbind */
@@ -55,6 +56,7 @@ struct conn {
 	enum conn_state state;
 	uint32_t bind_cmd;
 	bool tx, rx;
+	bool outbind; /* never dialled: the SMSC connects and outbinds */
 	unsigned gen;
 	struct buf in, out;
 	size_t out_off;
@@ -144,6 +146,7 @@ struct smpp_link {
 	struct provider_sink sink;
 	pthread_t thread;
 	int wake[2];
+	int lfd;                  /* where the SMSC's outbind comes, or -1 */
 	struct smpp_tls_ctx *tls; /* NULL: plain TCP */
 	atomic_bool stop;
 	atomic_int bound_tx; /* a connection that sends is bound */
@@ -1228,6 +1231,34 @@ on_mo(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
 	    new_ack(l, ci, pdu, remember(l, h, ci)));
 }
 
+/* The SMSC's outbind on a connection it opened: checked, then answered
+ * with bind_receiver; a wrong one closes the connection (SMPP 3.4
+ * 4.1.7). */
+static void
+on_outbind(struct smpp_link *l, int ci, const struct smpp_pdu *pdu)
+{
+	const struct smpp_conf *c = l->c;
+	struct conn *cn = &l->conns[ci];
+
+	if (strcmp(pdu->password, c->outbind_password) != 0 ||
+	    (c->outbind_system_id != NULL &&
+		strcmp(pdu->system_id, c->outbind_system_id) != 0)) {
+		log_warn("smpp %s: outbind from %s (system_id '%s') refused: "
+			 "%s",
+		    l->p->name, cn->addr_text, pdu->system_id,
+		    strcmp(pdu->password, c->outbind_password) != 0
+			? "wrong password"
+			: "not the configured outbind_system_id");
+		cn->state = C_DOWN; /* quietly: logged here */
+		conn_close(l, ci, "outbind refused");
+		return;
+	}
+	log_info("smpp %s: outbind from %s (system_id '%s'); binding as a "
+		 "receiver",
+	    l->p->name, cn->addr_text, pdu->system_id);
+	send_bind(l, ci);
+}
+
 static void
 on_pdu(struct smpp_link *l, int ci, const uint8_t *p, size_t n)
 {
@@ -1257,9 +1288,17 @@ on_pdu(struct smpp_link *l, int ci, const uint8_t *p, size_t n)
 		}
 		cn->state = C_BOUND;
 		cn->failures = 0;
-		log_info("smpp %s: bound to %s:%s (%s) as %s", l->p->name,
-		    l->c->host, l->c->port, smpp_cmd_name(cn->bind_cmd),
-		    pdu.system_id[0] ? pdu.system_id : "?");
+		if (cn->outbind)
+			log_info("smpp %s: bound through the outbind from %s "
+				 "(%s) as %s",
+			    l->p->name, cn->addr_text,
+			    smpp_cmd_name(cn->bind_cmd),
+			    pdu.system_id[0] ? pdu.system_id : "?");
+		else
+			log_info("smpp %s: bound to %s:%s (%s) as %s",
+			    l->p->name, l->c->host, l->c->port,
+			    smpp_cmd_name(cn->bind_cmd),
+			    pdu.system_id[0] ? pdu.system_id : "?");
 		if (cn->tx) {
 			atomic_store(&l->bound_tx, true);
 			l->sink.ready(l->sink.arg, l->p);
@@ -1301,6 +1340,9 @@ on_pdu(struct smpp_link *l, int ci, const uint8_t *p, size_t n)
 		cn->state = C_DONE;
 		break;
 	case SMPP_OUTBIND:
+		if (cn->state == C_OUTBIND)
+			on_outbind(l, ci, &pdu);
+		break;
 	case SMPP_ALERT_NOTIFICATION:
 	case SMPP_DELIVER_SM | SMPP_RESP:
 		break;
@@ -1440,10 +1482,16 @@ conn_timers(struct smpp_link *l, int ci, bool stopping)
 	struct conn *cn = &l->conns[ci];
 	int64_t now = mono_ms(), limit = (int64_t)l->c->response_s * 1000;
 
+	if (cn->state == C_OUTBIND && now - cn->bind_sent > limit) {
+		log_warn("smpp %s: no outbind from %s in %d s; closed",
+		    l->p->name, cn->addr_text, l->c->response_s);
+		conn_close(l, ci, "no outbind");
+		return;
+	}
 	if (cn->state == C_DOWN) {
 		int rc;
 
-		if (stopping || now < cn->retry_at)
+		if (stopping || now < cn->retry_at || cn->outbind)
 			return;
 		if (cn->dns ==
 		    NULL) { /* a new attempt: look the name up anew */
@@ -1602,14 +1650,82 @@ unbind_all(struct smpp_link *l)
 	}
 }
 
+/* A connection to the outbind address: it becomes the receiver's once
+ * its outbind is checked.  While the receiver's connection is open
+ * another is refused; a dead one is found by enquire_link and closed,
+ * and the SMSC's next outbind is taken. */
+static void
+on_accept(struct smpp_link *l)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	struct conn *cn = &l->conns[1];
+	char addr[INET6_ADDRSTRLEN];
+	int fd = accept4(l->lfd, (struct sockaddr *)&sa, &len,
+		SOCK_NONBLOCK | SOCK_CLOEXEC),
+	    one = 1;
+
+	if (fd < 0)
+		return;
+	if (getnameinfo((struct sockaddr *)&sa, len, addr, sizeof(addr), NULL,
+		0, NI_NUMERICHOST) != 0)
+		snprintf(addr, sizeof(addr), "?");
+	if (cn->fd >= 0) {
+		log_warn("smpp %s: a connection from %s while the receiver's "
+			 "is open; closed",
+		    l->p->name, addr);
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	cn->fd = fd;
+	cn->state = C_OUTBIND;
+	cn->bind_sent = cn->last_rx = mono_ms();
+	snprintf(cn->addr_text, sizeof(cn->addr_text), "%s", addr);
+}
+
+/* The socket where the SMSC's outbind comes. */
+static int
+outbind_listen(const struct smpp_conf *c, char **ret_err)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE },
+			*ai = NULL;
+	char port[16];
+	int fd, one = 1, rc;
+
+	snprintf(port, sizeof(port), "%d", c->outbind_port);
+	if ((rc = getaddrinfo(c->outbind_host, port, &hints, &ai)) != 0) {
+		*ret_err =
+		    xasprintf("outbind_listen '%s' cannot be resolved: %s",
+			c->outbind_host, gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, 4) < 0) {
+		*ret_err = xasprintf("cannot listen for outbind on %s:%d: %s",
+		    c->outbind_host, c->outbind_port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
 static void *
 link_main(void *arg)
 {
 	struct smpp_link *l = arg;
 
 	while (!atomic_load(&l->stop)) {
-		struct pollfd pf[3];
-		int map[3], n = 0;
+		struct pollfd pf[4];
+		int map[4], n = 0;
 
 		for (int i = 0; i < l->nconns; i++)
 			conn_timers(l, i, false);
@@ -1642,6 +1758,11 @@ link_main(void *arg)
 		pf[n].fd = l->wake[0];
 		pf[n].events = POLLIN;
 		map[n++] = -1;
+		if (l->lfd >= 0) {
+			pf[n].fd = l->lfd;
+			pf[n].events = POLLIN;
+			map[n++] = -2;
+		}
 		{
 			bool up = true;
 
@@ -1656,6 +1777,10 @@ link_main(void *arg)
 
 			if (pf[k].revents == 0)
 				continue;
+			if (i == -2) {
+				on_accept(l);
+				continue;
+			}
 			if (i < 0) {
 				char drain[64];
 				while (
@@ -1684,6 +1809,7 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
     const struct provider_sink *sink, char **ret_err)
 {
 	struct smpp_link *l = xcalloc(1, sizeof(*l));
+	char *why = NULL;
 
 	l->c = c;
 	l->p = p;
@@ -1695,10 +1821,12 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 	l->win = xcalloc((size_t)p->concurrency, sizeof(*l->win));
 	pthread_mutex_init(&l->lock, NULL);
 	l->nconns = c->pair ? 2 : 1;
+	l->lfd = -1;
 	for (int i = 0; i < l->nconns; i++) {
 		struct conn *cn = &l->conns[i];
 
 		cn->fd = -1;
+		cn->outbind = c->pair && i == 1 && c->outbind_host != NULL;
 		buf_init(&cn->in);
 		buf_init(&cn->out);
 		cn->tx = !c->pair || i == 0;
@@ -1707,43 +1835,40 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 		    : i == 0            ? SMPP_BIND_TRANSMITTER
 					: SMPP_BIND_RECEIVER;
 	}
+	l->wake[0] = l->wake[1] = -1;
 	if (c->tls &&
-	    (l->tls = smpp_tls_ctx_new(c->tls_ca, c->tls_verify, ret_err)) ==
-		NULL) {
-		char *why = *ret_err;
-
-		*ret_err = xasprintf("smpp %s: %s", p->name, why);
-		free(why);
-		pthread_mutex_destroy(&l->lock);
-		free(l->win);
-		free(l);
-		return NULL;
-	}
+	    (l->tls = smpp_tls_ctx_new(c->tls_ca, c->tls_verify, &why)) == NULL)
+		goto fail;
 	if (c->tls && !c->tls_verify)
 		log_warn(
 		    "smpp %s: tls_verify = false: the SMSC's certificate is "
 		    "not checked (a test SMSC only)",
 		    p->name);
+	if (c->outbind_host != NULL && (l->lfd = outbind_listen(c, &why)) < 0)
+		goto fail;
 	if (pipe2(l->wake, O_NONBLOCK | O_CLOEXEC) < 0) {
-		*ret_err = xasprintf("smpp %s: cannot make a pipe", p->name);
-		smpp_tls_ctx_free(l->tls);
-		pthread_mutex_destroy(&l->lock);
-		free(l->win);
-		free(l);
-		return NULL;
+		l->wake[0] = l->wake[1] = -1;
+		why = xstrdup("cannot make a pipe");
+		goto fail;
 	}
 	if (pthread_create(&l->thread, NULL, link_main, l) != 0) {
-		*ret_err =
-		    xasprintf("smpp %s: cannot start its thread", p->name);
-		close(l->wake[0]);
-		close(l->wake[1]);
-		smpp_tls_ctx_free(l->tls);
-		pthread_mutex_destroy(&l->lock);
-		free(l->win);
-		free(l);
-		return NULL;
+		why = xstrdup("cannot start its thread");
+		goto fail;
 	}
 	return l;
+fail:
+	*ret_err = xasprintf("smpp %s: %s", p->name, why);
+	free(why);
+	for (int i = 0; i < 2; i++)
+		if (l->wake[i] >= 0)
+			close(l->wake[i]);
+	if (l->lfd >= 0)
+		close(l->lfd);
+	smpp_tls_ctx_free(l->tls);
+	pthread_mutex_destroy(&l->lock);
+	free(l->win);
+	free(l);
+	return NULL;
 }
 
 void
@@ -1780,6 +1905,8 @@ smpp_link_stop(struct smpp_link *l)
 		dialogue_end(&l->ussd[i]);
 	close(l->wake[0]);
 	close(l->wake[1]);
+	if (l->lfd >= 0)
+		close(l->lfd);
 	smpp_tls_ctx_free(l->tls);
 	pthread_mutex_destroy(&l->lock);
 	free(l->win);

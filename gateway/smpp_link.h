@@ -39,6 +39,12 @@ struct smpp_conf {
 	int reconnect_max_s; /* backoff cap */
 	int throttle_ms;     /* pause after ESME_RTHROTTLED/RMSGQFUL */
 	int redelivery_s;    /* how long a possible redelivery is caught */
+	/* outbind: the receiver is not dialled; the SMSC connects here and
+	 * sends outbind, answered with bind_receiver (NULL host: none) */
+	char *outbind_host;
+	int outbind_port;
+	char *outbind_system_id; /* NULL: any */
+	char *outbind_password;
 };
 
 struct smpp_link;

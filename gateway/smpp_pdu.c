@@ -237,9 +237,12 @@ smpp_pdu_decode(const uint8_t *p, size_t n, struct smpp_pdu *ret)
 	case SMPP_UNBIND | SMPP_RESP:
 	case SMPP_GENERIC_NACK:
 	case SMPP_DELIVER_SM | SMPP_RESP:
-	case SMPP_OUTBIND:
 	case SMPP_ALERT_NOTIFICATION:
 		break; /* bodies the ESME does not need */
+	case SMPP_OUTBIND:
+		get_cstr(&c, ret->system_id, sizeof(ret->system_id));
+		get_cstr(&c, ret->password, sizeof(ret->password));
+		break;
 	default:
 		break; /* unknown: the caller answers generic_nack */
 	}

@@ -70,7 +70,8 @@ enum smpp_status {
  */
 struct smpp_pdu {
 	uint32_t len, cmd, status, seq;
-	char system_id[17];  /* bind_*_resp */
+	char system_id[17];  /* bind_*_resp, outbind */
+	char password[10];   /* outbind */
 	char message_id[66]; /* submit_sm_resp */
 	/* deliver_sm / submit_sm / data_sm */
 	char service_type[7];

@@ -573,6 +573,66 @@ class SmppSessionTest(unittest.TestCase):
         self.assertTrue(self.smsc.bound(), self.gw.logtext())
         self.assertIn("the SMSC's certificate is not checked", self.gw.logtext())
 
+    def test_outbind_brings_the_receiver(self):
+        """The SMSC connects to baraza's outbind address and sends outbind:
+        a wrong password is refused, the right one answered with
+        bind_receiver, and MO messages then come on that connection."""
+        port = free_port()
+        self.gw = Gateway(self.sink, providers=provider(self.smsc, extra=(
+            'bind = "transmitter+receiver"; outbind_listen = "127.0.0.1:%d";'
+            ' outbind_password = "obpw";' % port))).start()
+        self.assertTrue(self.smsc.bound(kinds=1))
+        time.sleep(0.5)  # no receiver is dialled: it waits for the outbind
+        self.assertEqual([b["kind"] for b in self.smsc.state()["binds"]],
+                         ["bind_transmitter"])
+        self.assertEqual(self.link_state()[0], "down")
+        self.assertEqual(self.smsc.call("/outbind", {"port": port, "password": "nope"}),
+                         {"bound": False})
+        self.assertIn("outbind from 127.0.0.1 (system_id 'FAKESMSC') refused: wrong password",
+                      self.gw.logtext())
+        self.assertEqual(self.smsc.call("/outbind", {"port": port, "password": "obpw"}),
+                         {"bound": True})
+        self.assertEqual(sorted(b["kind"] for b in self.smsc.state()["binds"]),
+                         ["bind_receiver", "bind_transmitter"])
+        self.assertTrue(self.gw.wait_until(lambda: self.link_state()[0] == "up"))
+        self.assertIn("bound through the outbind from 127.0.0.1 (bind_receiver)",
+                      self.gw.logtext())
+        # a second connection while the receiver's is open is closed
+        self.assertEqual(self.smsc.call("/outbind", {"port": port, "password": "obpw"}),
+                         {"bound": False})
+        r = self.smsc.deliver(**{"from": "254711000602", "text": "HELP"})
+        self.assertEqual(r["command_status"], 0)
+        got = self.gw.wait_until(lambda: [s for s in self.smsc.state()["submits"]
+                                          if s["destination_addr"] == "254711000602"])
+        self.assertEqual(len(got), 1)
+        # the SMSC drops the receiver: it comes back with the next outbind
+        self.smsc.call("/drop", {})
+        self.assertTrue(self.smsc.bound(kinds=1, timeout=10))
+        self.assertEqual(self.smsc.call("/outbind", {"port": port, "password": "obpw"}),
+                         {"bound": True})
+        self.assertEqual(self.gw.stop(), 0)
+
+    def test_outbind_settings_checked(self):
+        for extra, want in [
+                ('outbind_listen = "127.0.0.1:2776"; outbind_password = "x";',
+                 "'outbind_listen' needs bind = \"transmitter+receiver\""),
+                ('bind = "transmitter+receiver"; outbind_listen = "127.0.0.1:2776";',
+                 "'outbind_password' (the password the SMSC's outbind carries) is required"),
+                ('bind = "transmitter+receiver"; outbind_listen = "nowhere";'
+                 ' outbind_password = "x";',
+                 "'outbind_listen' is 'nowhere', must be HOST:PORT"),
+                ('outbind_password = "x";',
+                 "'outbind_system_id' and 'outbind_password' need 'outbind_listen'"),
+                ('bind = "transmitter+receiver"; tls = true; outbind_password = "x";'
+                 ' outbind_listen = "127.0.0.1:2776";',
+                 "'outbind_listen' cannot be used with 'tls'")]:
+            self.gw = Gateway(self.sink, providers=provider(self.smsc, extra=extra))
+            rc, out, err = self.gw.cli("check")
+            self.assertEqual(rc, 1, extra)
+            self.assertIn(want, err)
+            self.gw.close()
+        self.gw = None
+
     def test_check_names_each_bad_setting(self):
         self.gw = Gateway(self.sink, providers=""",
   { name = "smsc"; type = "smpp"; port = 99999; system_id = "averyveryverylongsystemid";

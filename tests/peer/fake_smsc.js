@@ -31,6 +31,11 @@
 //                           deliver_sm to the reply's submit_sm
 //   POST /raw {hex}         writes bytes as they are to the receiving
 //                           session (generic_nacks it gets are recorded)
+//   POST /outbind {port, system_id, password}
+//                           connects to the ESME's outbind address and
+//                           sends outbind; answers {bound} once the ESME
+//                           bound as a receiver on it (the receiving
+//                           session from then on) or closed it
 //   POST /drop              closes every session (the client reconnects)
 //   POST /reset             forgets what was recorded
 //
@@ -104,7 +109,8 @@ function record(pdu, id, status) {
   });
 }
 
-const server = smpp.createServer(tlsOptions, function (session) {
+// A session the ESME bound, or one this SMSC opened with an outbind.
+function serve(session) {
   sessions.add(session);
   session.outstanding = 0;
   session.socket.setNoDelay(true); // as SMSCs do: no Nagle delay on PDUs
@@ -146,7 +152,31 @@ const server = smpp.createServer(tlsOptions, function (session) {
     session.send(pdu.response());
     session.close();
   });
-});
+}
+
+const server = smpp.createServer(tlsOptions, serve);
+
+// Connects to the ESME's outbind address and sends outbind; answers when
+// the ESME bound on that connection (it is then the receiving session) or
+// closed it.
+function outbind(body, reply) {
+  const session = smpp.connect({ host: '127.0.0.1', port: body.port });
+  let done = false;
+  const finish = (bound) => {
+    if (!done)
+      reply(200, { bound });
+    done = true;
+  };
+  session.on('connect', function () {
+    serve(session);
+    session.on('bind_receiver', () => setImmediate(() => finish(!!session.bound)));
+    session.outbind({ system_id: body.system_id || 'FAKESMSC',
+      password: body.password || '' });
+  });
+  session.on('close', () => finish(false));
+  session.on('error', () => finish(false));
+  setTimeout(() => finish(false), body.wait_ms || 5000);
+}
 
 function answer(session, pdu) {
   session.outstanding--;
@@ -343,6 +373,8 @@ http.createServer(function (req, res) {
       if (rx)
         rx.socket.write(Buffer.from(body.hex, 'hex'));
       reply(rx ? 200 : 409, {});
+    } else if (req.url === '/outbind') {
+      outbind(body, reply);
     } else if (req.url === '/drop') {
       for (const s of sessions)
         s.close();

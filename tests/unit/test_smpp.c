@@ -267,6 +267,20 @@ test_decode_vectors(void **state)
 	assert_int_equal(smpp_pdu_decode(p, n, &pdu), 0);
 	assert_int_equal(pdu.ussd_op, 18);
 	assert_int_equal(pdu.its_session, 0x0700);
+
+	/* outbind: the SMSC's system_id and the password it carries */
+	n = unhex("00 00 00 1a 00 00 00 0b 00 00 00 00 00 00 00 09 53 4d 53 43 "
+		  "00 6f 62 70 77 00",
+	    p, sizeof(p));
+	assert_int_equal(smpp_pdu_decode(p, n, &pdu), 0);
+	assert_int_equal(pdu.cmd, SMPP_OUTBIND);
+	assert_string_equal(pdu.system_id, "SMSC");
+	assert_string_equal(pdu.password, "obpw");
+	/* a password longer than the field's 9 octets is refused */
+	n = unhex("00 00 00 22 00 00 00 0b 00 00 00 00 00 00 00 09 53 4d 53 43 "
+		  "00 61 61 61 61 61 61 61 61 61 61 61 61 00",
+	    p, sizeof(p));
+	assert_int_equal(smpp_pdu_decode(p, n, &pdu), -EINVAL);
 }
 
 static void

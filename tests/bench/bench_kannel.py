@@ -161,6 +161,10 @@ def cpu_seconds(pid):
         return 0.0
 
 
+class KannelDown(Exception):
+    pass
+
+
 def start_kannel(conf_text, ports):
     for prog in (BEARERBOX, SMSBOX, FAKESMSC):
         if not os.access(prog, os.X_OK):
@@ -173,18 +177,34 @@ def start_kannel(conf_text, ports):
     # smsbox gives up at once when bearerbox is not listening yet
     if not wait_port(ports["boxport"], procs[0]):
         stop_all(procs)
-        sys.exit("bearerbox did not come up (%s)" % ports["dir"])
+        raise KannelDown("bearerbox did not come up (%s)" % ports["dir"])
     procs.append(subprocess.Popen([SMSBOX, conf], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL))
     if "sendsms" in ports:
         if not wait_port(ports["sendsms"], procs[1]):
             stop_all(procs)
-            sys.exit("smsbox did not come up (%s)" % ports["dir"])
+            raise KannelDown("smsbox did not come up (%s)" % ports["dir"])
     time.sleep(1)  # smsbox's connection to bearerbox
     if procs[1].poll() is not None:
         stop_all(procs)
-        sys.exit("smsbox exited (%s/smsbox.log)" % ports["dir"])
+        raise KannelDown("smsbox exited (%s/smsbox.log)" % ports["dir"])
     return procs
+
+
+def start_kannel_fresh(conf_text, names, **extra):
+    """Kannel on fresh ports in a fresh folder: (ports, procs).  A port
+    free when chosen can be taken before a box binds it (an outgoing
+    connection's local port): that start is tried again on new ports."""
+    for attempt in range(3):
+        d = tempfile.mkdtemp(prefix="baraza-bench-kannel-")
+        ports = dict({k: free_port() for k in names}, dir=d, **extra)
+        try:
+            return ports, start_kannel(conf_text, ports)
+        except KannelDown as e:
+            why = str(e)
+            print("  (%s; trying other ports)" % why, file=sys.stderr, flush=True)
+            shutil.rmtree(d, ignore_errors=True)
+    sys.exit(why)
 
 
 def stop_all(procs):
@@ -201,11 +221,10 @@ def chain(baraza, n, app, sync=False):
     """The Kannel chain with `app` ('forwarder' or 'baraza') in the middle,
     replying through sendsms, or in the get-url's answer when sync; msg/s,
     median of three runs after a warm-up."""
-    d = tempfile.mkdtemp(prefix="baraza-bench-chain-")
-    ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(),
-             "sendsms": free_port(), "app": free_port(), "dir": d,
-             "sync": "true" if sync else "false"}
-    procs = start_kannel(CHAIN_SYNC_CONF if sync else CHAIN_CONF, ports)
+    ports, procs = start_kannel_fresh(CHAIN_SYNC_CONF if sync else CHAIN_CONF,
+                                      ("admin", "boxport", "fake", "sendsms", "app"),
+                                      sync="true" if sync else "false")
+    d = ports["dir"]
     if app == "forwarder":
         fwd = os.path.join(os.path.dirname(baraza), "tests", "kannel-forwarder")
         p = subprocess.Popen([fwd, str(ports["app"]),
@@ -242,9 +261,8 @@ def chain(baraza, n, app, sync=False):
 
 
 def kannel_static(n):
-    d = tempfile.mkdtemp(prefix="baraza-bench-kannel-")
-    ports = {"admin": free_port(), "boxport": free_port(), "fake": free_port(), "dir": d}
-    procs = start_kannel(KANNEL_CONF, ports)
+    ports, procs = start_kannel_fresh(KANNEL_CONF, ("admin", "boxport", "fake"))
+    d = ports["dir"]
     try:
         kannel_run(ports["fake"], max(n // 10, 100))  # warm-up
         runs = [kannel_run(ports["fake"], n) for _ in range(3)]

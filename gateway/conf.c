@@ -1450,6 +1450,50 @@ include_error(config_t *cfg, const char *file, const char *dir)
 	return msg;
 }
 
+/* The spec reads a relative @include in an included file next to that
+ * file; libconfig 1.5 reads it in the main file's folder.  When the two
+ * differ and the first exists, libconfig would read another file, or
+ * none: that is an error saying how to write the path.  Returns 1 for
+ * such an @include, else 0. */
+static int
+nested_include_check(struct conf_errors *ce, const char *file, int line,
+    const char *path, const char *dir, const char *full)
+{
+	const char *slash = strrchr(file, '/');
+	char *here =
+		 slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup("."),
+	     *mine, *hint = NULL, real[PATH_MAX];
+	size_t dl = strlen(dir);
+	struct stat ms, fs;
+	int bad = 0;
+
+	if (path[0] == '/' || strcmp(here, dir) == 0) {
+		free(here);
+		return 0;
+	}
+	mine = xasprintf("%s/%s", here, path);
+	if (stat(mine, &ms) == 0 &&
+	    !(stat(full, &fs) == 0 && fs.st_dev == ms.st_dev &&
+		fs.st_ino == ms.st_ino)) {
+		if (strncmp(here, dir, dl) == 0 && here[dl] == '/')
+			hint = xasprintf("%s/%s", here + dl + 1, path);
+		else if (realpath(mine, real) != NULL)
+			hint = relative_to(dir, real);
+		buf_printf(&ce->text,
+		    "%s:%d: @include '%s' means %s, next to this file, but "
+		    "libconfig 1.5 reads every @include relative to %s (the "
+		    "main file's folder)%s%s%s\n",
+		    file, line, path, mine, dir,
+		    hint != NULL ? ": write it as \"" : "",
+		    hint != NULL ? hint : "", hint != NULL ? "\"" : "");
+		bad = 1;
+	}
+	free(hint);
+	free(mine);
+	free(here);
+	return bad;
+}
+
 /* libconfig 1.5 opens what an @include names without looking: a folder
  * makes its scanner exit() the process, a device or a FIFO reads forever.
  * So every @include (joined to the main file's folder, as libconfig
@@ -1513,6 +1557,13 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 		full = path[0] == '/' && file == main
 		    ? xstrdup(path)
 		    : xasprintf("%s/%s", dir, path);
+		if (file != main &&
+		    nested_include_check(ce, file, line, path, dir, full)) {
+			errors++;
+			free(full);
+			free(path);
+			continue;
+		}
 		if (stat(full, &sb) != 0)
 			; /* libconfig says it cannot open it */
 		else if (S_ISREG(sb.st_mode))

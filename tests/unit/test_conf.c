@@ -174,6 +174,40 @@ test_include_paths(void **state)
 	loads_good_routes(path);
 	unlink(mid);
 
+	/* an included file in a subfolder names its neighbour: the spec
+	 * means the neighbour, libconfig 1.5 would look in the main file's
+	 * folder, so the path is refused with the way to write it */
+	snprintf(want, sizeof(want), "%s/sub", dir);
+	assert_int_equal(mkdir(want, 0700), 0);
+	snprintf(want, sizeof(want), "%s/sub/mid.conf", dir);
+	f = fopen(want, "w");
+	assert_non_null(f);
+	fprintf(f, "# routes\n@include \"r.conf\"\n");
+	fclose(f);
+	snprintf(want, sizeof(want), "%s/sub/r.conf", dir);
+	assert_int_equal(symlink(routes, want), 0);
+	write_main(path, "sub/mid.conf");
+	conf_errors_init(&ce);
+	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));
+	snprintf(want, sizeof(want),
+	    "sub/mid.conf:2: @include 'r.conf' means %s/sub/r.conf, next to "
+	    "this file, but libconfig 1.5 reads every @include relative to "
+	    "%s (the main file's folder): write it as \"sub/r.conf\"",
+	    dir, dir);
+	has(&ce, want);
+	conf_errors_done(&ce);
+	snprintf(want, sizeof(want), "%s/sub/mid.conf", dir);
+	f = fopen(want, "w");
+	assert_non_null(f);
+	fprintf(f, "# routes\n@include \"sub/r.conf\"\n");
+	fclose(f);
+	loads_good_routes(path);
+	unlink(want);
+	snprintf(want, sizeof(want), "%s/sub/r.conf", dir);
+	unlink(want);
+	snprintf(want, sizeof(want), "%s/sub", dir);
+	rmdir(want);
+
 	write_main(path, "routes-missing.conf");
 	conf_errors_init(&ce);
 	assert_null(conf_load(path, NULL, 0, handlers_table, &ce));

@@ -189,8 +189,10 @@ int store_outbound_attempt(struct store *st, int64_t id, const char *status,
 enum report_match {
 	REPORT_NONE,    /* no message of ours (yet) */
 	REPORT_MESSAGE, /* a message, whose status it set */
-	REPORT_PART,    /* a part of a long message, written in its history:
-			 * the parts together have not changed its status */
+	REPORT_HISTORY, /* a message, in whose history it is written, its
+			 * status kept: a part of a long message that has
+			 * not settled it, a late "sent", a "delivered"
+			 * after a failed part */
 };
 
 /* A delivery report, by our id or the provider's id (or a part's id).  A

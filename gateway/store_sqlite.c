@@ -262,6 +262,24 @@ enum stmt {
 	" m.direction = 'out') OR EXISTS (SELECT 1 FROM outbound_parts p" \
 	" WHERE p.provider = w.provider AND p.provider_id = w.provider_id)"
 
+/* Reports that leave a message's status as it is, written in its history
+ * only: any on a cancelled message; "sent" after a final status; and, for
+ * a message of several segments, "delivered" after a failed or expired
+ * part -- a provider that reports each part under the message's id
+ * (Kannel's dlr-url) may report a delivered part after the one that
+ * failed.  (Parts with ids of their own: outbound_parts.)  RETURNING says
+ * whether the status is the report's, i.e. was set. */
+#define REPORT_KEEPS                                                        \
+	"(status = 'cancelled' OR (?3 = 'sent' AND status IN ('delivered'," \
+	" 'failed', 'expired')) OR (?3 = 'delivered' AND status IN"         \
+	" ('failed', 'expired') AND segments > 1))"
+#define REPORT_SET                                                                    \
+	"UPDATE messages SET status = CASE WHEN " REPORT_KEEPS " THEN"                \
+	" status ELSE ?3 END, reason = CASE WHEN " REPORT_KEEPS " THEN"               \
+	" reason ELSE coalesce(?4, reason) END, updated_at = CASE WHEN " REPORT_KEEPS \
+	" THEN updated_at ELSE ?5 END WHERE direction = 'out'"                        \
+	" AND provider = ?2 AND "
+
 static const char *const sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
@@ -316,20 +334,9 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(?3, provider_id), reason = ?4, attempts ="
 	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
 	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
-	[S_OUT_REPORT_ID] =
-	    "UPDATE messages SET status = ?3, reason ="
-	    " coalesce(?4, reason), updated_at = ?5 WHERE id ="
-	    " ?1 AND provider = ?2 AND direction = 'out' AND"
-	    " status NOT IN ('cancelled') AND NOT (?3 = 'sent' AND"
-	    " status IN ('delivered', 'failed', 'expired'))"
-	    " RETURNING id",
+	[S_OUT_REPORT_ID] = REPORT_SET "id = ?1 RETURNING id, status = ?3",
 	[S_OUT_REPORT_PID] =
-	    "UPDATE messages SET status = ?3, reason ="
-	    " coalesce(?4, reason), updated_at = ?5 WHERE"
-	    " provider_id = ?1 AND provider = ?2 AND direction"
-	    " = 'out' AND status NOT IN ('cancelled') AND NOT (?3 = 'sent' AND"
-	    " status IN ('delivered', 'failed', 'expired'))"
-	    " RETURNING id",
+	    REPORT_SET "provider_id = ?1 RETURNING id, status = ?3",
 	[S_OPART_ADD] = "INSERT OR REPLACE INTO outbound_parts (message_id,"
 			" part, provider, provider_id) SELECT id, ?2, provider,"
 			" ?3 FROM messages WHERE id = ?1",
@@ -1198,17 +1205,21 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 	    strcmp(status, "queued") == 0 ? "retry" : status, out->reason);
 }
 
-/* Applies a delivery report to the message it names, if any. */
+/* Applies a delivery report to the message it names, if any, and writes
+ * it in the message's history (REPORT_HISTORY when REPORT_KEEPS left the
+ * status as it was). */
 static int
 apply(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
-    bool *ret_found)
+    enum report_match *ret)
 {
 	sqlite3_stmt *s =
 	    get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
 	int64_t ids[16];
+	bool set = false;
 	int n = 0, rc;
 
+	*ret = REPORT_NONE;
 	if (s == NULL)
 		return -EIO;
 	if (our_id > 0)
@@ -1220,22 +1231,24 @@ apply(struct store *st, const char *provider, int64_t our_id,
 	sq_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, at);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (n < (int)ARRAY_LEN(ids))
+		if (n < (int)ARRAY_LEN(ids)) {
 			ids[n++] = sqlite3_column_int64(s, 0);
+			set |= sqlite3_column_int(s, 1) != 0;
+		}
 	sq_done(s);
 	if (rc != SQLITE_DONE)
 		return sq_err(rc);
 	for (int i = 0; i < n; i++)
 		if ((rc = event(st, ids[i], at, status, reason)) < 0)
 			return rc;
-	*ret_found = n > 0;
+	*ret = set ? REPORT_MESSAGE : n > 0 ? REPORT_HISTORY : REPORT_NONE;
 	return 0;
 }
 
 /* A report naming one part of a long message (by that part's id): the
  * first part to fail or expire fails the message, the part named in the
  * reason; the message is delivered once every part is.  Other reports of
- * parts are written in the message's history only (REPORT_PART). */
+ * parts are written in the message's history only (REPORT_HISTORY). */
 static int
 part_report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
@@ -1243,7 +1256,8 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 {
 	sqlite3_stmt *s = get(st, S_OPART_FIND);
 	int64_t id, part, n, delivered, failed;
-	bool settles, found = false;
+	enum report_match applied;
+	bool settles;
 	char *which;
 	int rc;
 
@@ -1278,7 +1292,7 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 	sq_done(s);
 	if (rc != SQLITE_ROW)
 		return sq_err(rc);
-	*ret = REPORT_PART;
+	*ret = REPORT_HISTORY;
 	if (strcmp(status, "delivered") == 0)
 		settles = delivered == n;
 	else
@@ -1291,8 +1305,8 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 		rc = event(st, id, at, status, which);
 	else if ((rc = apply(st, provider, id, NULL, status,
 		      strcmp(status, "delivered") == 0 ? NULL : which, at,
-		      &found)) == 0 &&
-	    found)
+		      &applied)) == 0 &&
+	    applied == REPORT_MESSAGE)
 		*ret = REPORT_MESSAGE;
 	free(which);
 	return rc;
@@ -1303,7 +1317,6 @@ report(struct store *st, const char *provider, int64_t our_id,
     const char *provider_id, const char *status, const char *reason, int64_t at,
     enum report_match *ret)
 {
-	bool found = false;
 	int rc = 0;
 
 	*ret = REPORT_NONE;
@@ -1312,10 +1325,8 @@ report(struct store *st, const char *provider, int64_t our_id,
 		    reason, at, ret);
 	if (rc < 0 || *ret != REPORT_NONE)
 		return rc;
-	rc = apply(st, provider, our_id, provider_id, status, reason, at,
-	    &found);
-	*ret = found ? REPORT_MESSAGE : REPORT_NONE;
-	return rc;
+	return apply(st, provider, our_id, provider_id, status, reason, at,
+	    ret);
 }
 
 int

@@ -161,6 +161,31 @@ class KannelTest(unittest.TestCase):
         self.assertEqual(hist[:2], ["queued", "sent"])
         self.assertEqual(hist[-1], "delivered")
 
+    def test_long_message_failed_part_stays_failed(self):
+        """A long reply Kannel splits: Kannel's own report delivers it; the
+        reports for its parts come to the same dlr-url with baraza's id, so
+        a failed part is not undone by a delivered one after it."""
+        n = "+254711000409"
+        text = ("Your complaint is with the water office. An officer will visit "
+                "within three days. Send STATUS and your reference to follow it. ") * 2
+        self.assertEqual(self.gw.cli("send", "--to", n, "--via", "kannel", text.strip())[0], 0)
+        got = self.phone("+254711000408 22384 text ABOUT", expect=3, to=[n, "+254711000408"])
+        self.assertEqual(len([g for g in got if n in g]), 2, got)  # two parts, UDH
+        row = self.gw.wait_until(lambda: self.gw.query(
+            "SELECT id, segments FROM messages WHERE number=? AND direction='out'"
+            " AND status='delivered'", n), 10)
+        mid, segments = row[0]
+        self.assertEqual(segments, 2)
+        url = "/dlr/kannel?id=%d&token=kannel-secret-1&status=%%d&reason=%%s" % mid
+        self.assertEqual(self.gw.request("GET", url % (2, "part+2+undelivered"))[0], 200)
+        self.assertEqual(self.gw.request("GET", url % (1, "part+1+delivered")),
+                         (200, "OK\n"))
+        self.assertEqual(self.gw.query("SELECT status, reason FROM messages WHERE id=?", mid),
+                         [("failed", "part 2 undelivered")])
+        hist = [r[0] for r in self.gw.query(
+            "SELECT status FROM message_events WHERE message_id=? ORDER BY rowid", mid)]
+        self.assertEqual(hist[-2:], ["failed", "delivered"])
+
     def test_ucs2_both_ways(self):
         # "Maji €" as UCS-2 from the phone; Kannel hands it over as UTF-16BE
         # and an emoji message baraza sends must leave as UCS-2, not as '?'

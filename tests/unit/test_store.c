@@ -166,7 +166,7 @@ test_part_reports(void **state)
 				    .part_ids = ids_b,
 				    .nparts = 2 };
 	struct msg m;
-	int64_t a, b;
+	int64_t a, b, c, d;
 	enum report_match found;
 	bool ready;
 	struct applied applied = { "failed", 0 };
@@ -181,7 +181,7 @@ test_part_reports(void **state)
 		assert_int_equal(store_outbound_report(st, "generic", 0,
 				     ids_a[i], "delivered", NULL, 5100, &found),
 		    0);
-		assert_int_equal(found, REPORT_PART);
+		assert_int_equal(found, REPORT_HISTORY);
 		assert_int_equal(store_message_get(st, a, &m), 0);
 		assert_string_equal(m.status, "sent");
 		msg_done(&m);
@@ -190,7 +190,7 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", 0, "A-1", "sent",
 			     NULL, 5150, &found),
 	    0);
-	assert_int_equal(found, REPORT_PART);
+	assert_int_equal(found, REPORT_HISTORY);
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "sent");
 	msg_done(&m);
@@ -222,7 +222,7 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", b, "B-1",
 			     "delivered", NULL, 5400, &found),
 	    0);
-	assert_int_equal(found, REPORT_PART);
+	assert_int_equal(found, REPORT_HISTORY);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "failed");
 	msg_done(&m);
@@ -231,11 +231,37 @@ test_part_reports(void **state)
 	assert_int_equal(store_outbound_report(st, "generic", b, "B-1",
 			     "expired", "stat:EXPIRED", 5500, &found),
 	    0);
-	assert_int_equal(found, REPORT_PART);
+	assert_int_equal(found, REPORT_HISTORY);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "failed");
 	assert_string_equal(m.reason, "part 2 of 2: stat:UNDELIV err:034");
 	msg_done(&m);
+
+	/* parts reported under the message's own id (Kannel's dlr-url): a
+	 * failed part is not undone by a delivered one; a one-segment
+	 * message still takes the latest report */
+	o.segments = 2;
+	assert_int_equal(store_outbound_add(st, &o, &c), 0);
+	o.segments = 1;
+	assert_int_equal(store_outbound_add(st, &o, &d), 0);
+	for (int i = 0; i < 2; i++) {
+		int64_t id = i == 0 ? c : d;
+
+		assert_int_equal(store_outbound_attempt(st, id, "sent",
+				     &(struct send_outcome){ 0 }, 1, 0, 5600),
+		    0);
+		assert_int_equal(store_outbound_report(st, "generic", id, NULL,
+				     "failed", "2", 5700, &found),
+		    0);
+		assert_int_equal(store_outbound_report(st, "generic", id, NULL,
+				     "delivered", "1", 5800, &found),
+		    0);
+		assert_int_equal(found,
+		    i == 0 ? REPORT_HISTORY : REPORT_MESSAGE);
+		assert_int_equal(store_message_get(st, id, &m), 0);
+		assert_string_equal(m.status, i == 0 ? "failed" : "delivered");
+		msg_done(&m);
+	}
 }
 
 /* A report by the provider's id that comes before the send's outcome is
@@ -332,6 +358,7 @@ test_outbound(void **state)
 	size_t n;
 	int64_t a, b, recv, queued, next;
 	enum report_match found;
+	bool ready;
 	int changed;
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
@@ -397,10 +424,15 @@ test_outbound(void **state)
 			     "delivered", NULL, 7000, &found),
 	    0);
 	assert_int_equal(found, REPORT_NONE);
-	/* reports arrive out of order: a late "sent" does not undo delivery */
+	/* reports arrive out of order: a late "sent" does not undo delivery;
+	 * it is the message's (written in its history), not one to keep
+	 * waiting for a message */
 	assert_int_equal(store_outbound_report(st, "generic", 0, "P-1", "sent",
 			     NULL, 7500, &found),
 	    0);
+	assert_int_equal(found, REPORT_HISTORY);
+	assert_int_equal(store_reports_ready(st, 0, &ready), 0);
+	assert_false(ready);
 	assert_int_equal(store_message_get(st, b, &m), 0);
 	assert_string_equal(m.status, "delivered");
 	assert_string_equal(m.provider_id, "P-1");

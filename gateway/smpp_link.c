@@ -1804,6 +1804,21 @@ link_main(void *arg)
 	return NULL;
 }
 
+/* What smpp_link_start() made before its thread. */
+static void
+link_free(struct smpp_link *l)
+{
+	for (int i = 0; i < 2; i++)
+		if (l->wake[i] >= 0)
+			close(l->wake[i]);
+	if (l->lfd >= 0)
+		close(l->lfd);
+	smpp_tls_ctx_free(l->tls);
+	pthread_mutex_destroy(&l->lock);
+	free(l->win);
+	free(l);
+}
+
 struct smpp_link *
 smpp_link_start(const struct smpp_conf *c, const struct provider *p,
     const struct provider_sink *sink, char **ret_err)
@@ -1859,15 +1874,7 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 fail:
 	*ret_err = xasprintf("smpp %s: %s", p->name, why);
 	free(why);
-	for (int i = 0; i < 2; i++)
-		if (l->wake[i] >= 0)
-			close(l->wake[i]);
-	if (l->lfd >= 0)
-		close(l->lfd);
-	smpp_tls_ctx_free(l->tls);
-	pthread_mutex_destroy(&l->lock);
-	free(l->win);
-	free(l);
+	link_free(l);
 	return NULL;
 }
 
@@ -1903,12 +1910,5 @@ smpp_link_stop(struct smpp_link *l)
 	}
 	for (size_t i = 0; i < USSD_SESSIONS; i++)
 		dialogue_end(&l->ussd[i]);
-	close(l->wake[0]);
-	close(l->wake[1]);
-	if (l->lfd >= 0)
-		close(l->lfd);
-	smpp_tls_ctx_free(l->tls);
-	pthread_mutex_destroy(&l->lock);
-	free(l->win);
-	free(l);
+	link_free(l);
 }

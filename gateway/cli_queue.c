@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * cli_queue: `baraza queue [list|retry|cancel]`, the operators' view of
- * the outbound queue: counts by status, the failed messages with the
- * provider's reason, and putting failed ones back or cancelling queued
- * ones (one by id, or all with --all).
+ * cli_queue: `baraza queue [list|show|retry|cancel]`, the operators' view
+ * of the outbound queue: counts by status, the failed messages with the
+ * provider's reason, one message's history (and its parts' reports), and
+ * putting failed ones back or cancelling queued ones (one by id, or all
+ * with --all).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,64 @@ queue_list(struct store *st)
 	return EXIT_OK;
 }
 
+/* One message: its row, its history, and the parts of a long one. */
+static int
+queue_show(struct cli *cli, struct store *st)
+{
+	struct msg m;
+	struct msg_event *ev = NULL;
+	struct msg_part *parts = NULL;
+	size_t nev = 0, nparts = 0;
+	int64_t id;
+	int rc;
+
+	if (cli->argc != 2 ||
+	    parse_int64(cli->argv[1], 1, INT64_MAX, &id) < 0) {
+		fprintf(stderr, "baraza queue show: give a message id\n");
+		return EXIT_USER;
+	}
+	if ((rc = store_message_get(st, id, &m)) == -ENOENT) {
+		fprintf(stderr, "baraza queue show: no message %lld\n",
+		    (long long)id);
+		return EXIT_USER;
+	}
+	if (rc < 0 || store_message_history(st, id, &ev, &nev) < 0 ||
+	    store_message_parts(st, id, &parts, &nparts) < 0) {
+		fprintf(stderr, "baraza queue: the database failed: %s\n",
+		    store_errmsg(st));
+		if (rc == 0)
+			msg_done(&m);
+		msg_events_free(ev, nev);
+		return EXIT_ENV;
+	}
+	printf("message %lld  %s  %s  %s  %s%s%s%s\n", (long long)m.id,
+	    m.direction, m.provider, m.number, m.status, m.reason ? " (" : "",
+	    m.reason ? m.reason : "", m.reason ? ")" : "");
+	printf("  provider id %s, %d segment%s %s, attempts %d, created ",
+	    m.provider_id ? m.provider_id : "-", m.segments,
+	    m.segments == 1 ? "" : "s", m.encoding ? m.encoding : "-",
+	    m.attempts);
+	print_time(m.created_at);
+	printf(", updated ");
+	print_time(m.updated_at);
+	printf("\nhistory:\n");
+	for (size_t i = 0; i < nev; i++) {
+		printf("  ");
+		print_time(ev[i].at);
+		printf("  %s%s%s\n", ev[i].status, ev[i].detail ? "  " : "",
+		    ev[i].detail ? ev[i].detail : "");
+	}
+	if (nparts > 0)
+		printf("parts:\n");
+	for (size_t i = 0; i < nparts; i++)
+		printf("  %d  %s  %s\n", parts[i].part, parts[i].provider_id,
+		    parts[i].status);
+	msg_done(&m);
+	msg_events_free(ev, nev);
+	msg_parts_free(parts, nparts);
+	return EXIT_OK;
+}
+
 static int
 queue_change(struct cli *cli, struct store *st, const char *what)
 {
@@ -102,10 +162,11 @@ cli_queue(struct cli *cli)
 	struct store *st;
 	int code;
 
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "retry") != 0 &&
-	    strcmp(sub, "cancel") != 0) {
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 &&
+	    strcmp(sub, "retry") != 0 && strcmp(sub, "cancel") != 0) {
 		fprintf(stderr,
-		    "baraza queue: unknown '%s' (list, retry or cancel)\n",
+		    "baraza queue: unknown '%s' (list, show, retry or "
+		    "cancel)\n",
 		    sub);
 		return EXIT_USER;
 	}
@@ -120,6 +181,8 @@ cli_queue(struct cli *cli)
 		    ? (fprintf(stderr, "baraza queue list: no arguments\n"),
 			  EXIT_USER)
 		    : queue_list(st);
+	else if (strcmp(sub, "show") == 0)
+		code = queue_show(cli, st);
 	else
 		code = queue_change(cli, st, sub);
 	store_close(st);

@@ -33,7 +33,7 @@ static const struct command {
 	{ "send", cli_send,
 	    "send --to NUMBER [--via NAME] TEXT queue one outbound message" },
 	{ "queue", cli_queue,
-	    "queue [list|retry ID|cancel ID] [--all]  the outbound queue" },
+	    "queue [list|show ID|retry ID|cancel ID] [--all]  the outbound queue" },
 	{ "export", cli_export,
 	    "export [--date D | --from D --to D] [--out DIR]  the daily CSV exports" },
 	{ "complaint", cli_complaint,

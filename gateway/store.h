@@ -239,6 +239,27 @@ int store_queue_depth(struct store *st, int64_t *ret_received,
     int64_t *ret_queued);
 int store_message_get(struct store *st, int64_t id, struct msg *ret);
 
+/* A message's history: what happened to it and when (received, queued,
+ * sent, each report with its detail), oldest first. */
+struct msg_event {
+	int64_t at;
+	char *status;
+	char *detail; /* NULL when none */
+};
+/* The parts of a long outbound message the provider gave an id each. */
+struct msg_part {
+	int part; /* 1.. */
+	char *provider_id;
+	char *status; /* the part's last report */
+};
+
+int store_message_history(struct store *st, int64_t id, struct msg_event **ret,
+    size_t *ret_n);
+void msg_events_free(struct msg_event *v, size_t n);
+int store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
+    size_t *ret_n);
+void msg_parts_free(struct msg_part *v, size_t n);
+
 /* --- contacts and sessions --------------------------------------------- */
 
 struct contact {

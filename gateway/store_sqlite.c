@@ -222,6 +222,8 @@ enum stmt {
 	S_OPART_FIND,
 	S_OPART_SET,
 	S_OPART_TALLY,
+	S_OPART_LIST,
+	S_HISTORY,
 	S_EVENT,
 	S_WAIT_ADD,
 	S_WAIT_LIST,
@@ -356,6 +358,10 @@ static const char *const sql[S_COUNT] = {
 			  " 'delivered'), count(*) FILTER (WHERE status IN"
 			  " ('failed', 'expired') AND part <> ?2) FROM"
 			  " outbound_parts WHERE message_id = ?1",
+	[S_OPART_LIST] = "SELECT part, provider_id, status FROM"
+			 " outbound_parts WHERE message_id = ?1 ORDER BY part",
+	[S_HISTORY] = "SELECT at, status, detail FROM message_events WHERE"
+		      " message_id = ?1 ORDER BY rowid",
 	[S_EVENT] =
 	    "INSERT INTO message_events (message_id, at, status, detail)"
 	    " VALUES (?1, ?2, ?3, ?4)",
@@ -1575,6 +1581,84 @@ store_message_get(struct store *st, int64_t id, struct msg *ret)
 		row_to_msg(s, ret);
 	sq_done(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
+}
+
+int
+store_message_history(struct store *st, int64_t id, struct msg_event **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_HISTORY);
+	struct msg_event *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].at = sqlite3_column_int64(s, 0);
+		v[n].status = sq_col_text(s, 1);
+		v[n].detail = sq_col_text(s, 2);
+		n++;
+	}
+	sq_done(s);
+	if (rc != SQLITE_DONE) {
+		msg_events_free(v, n);
+		return sq_err(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void
+msg_events_free(struct msg_event *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].status);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
+int
+store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
+    size_t *ret_n)
+{
+	sqlite3_stmt *s = get(st, S_OPART_LIST);
+	struct msg_part *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].part = sqlite3_column_int(s, 0);
+		v[n].provider_id = sq_col_text(s, 1);
+		v[n].status = sq_col_text(s, 2);
+		n++;
+	}
+	sq_done(s);
+	if (rc != SQLITE_DONE) {
+		msg_parts_free(v, n);
+		return sq_err(rc);
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+void
+msg_parts_free(struct msg_part *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].provider_id);
+		free(v[i].status);
+	}
+	free(v);
 }
 
 /* --- contacts and sessions --------------------------------------------- */

@@ -273,6 +273,19 @@ class SmppTest(unittest.TestCase):
         # the delivered first part does not make it delivered after all
         time.sleep(0.3)
         self.assertEqual(self.out_row(n)[0][0], "failed")
+        # the operator sees why, part by part
+        mid = self.gw.query("SELECT id FROM messages WHERE number = ? AND direction = 'out'",
+                            n)[0][0]
+        rc, out, err = self.gw.cli("queue", "show", str(mid))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("message %d  out  smsc  %s  failed (part 2 of 2: stat:UNDELIV err:034)"
+                      % (mid, n), out)
+        self.assertIn("2 segments gsm7", out)
+        self.assertRegex(out, r"\n  \S+Z  delivered  part 1 of 2\n")
+        self.assertRegex(out, r"\n  \S+Z  failed  part 2 of 2: stat:UNDELIV err:034\n")
+        self.assertRegex(out, r"parts:\n  1  m\d+  delivered\n  2  m\d+  failed\n")
+        self.assertEqual(self.gw.cli("queue", "show", "999999")[0], 1)
+        self.assertEqual(self.gw.cli("queue", "show")[0], 1)
 
     def ussd(self, number, op, text, its, count):
         """A USSD step from the handset; the screens sent back so far."""

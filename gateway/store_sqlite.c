@@ -1583,33 +1583,54 @@ store_message_get(struct store *st, int64_t id, struct msg *ret)
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
 }
 
+/* Steps s to its end, row() filling one element of `size` bytes per row
+ * in a growing array; the array is returned also on failure, to be freed
+ * by the caller's own function. */
+static int
+read_rows(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *),
+    void **ret, size_t *ret_n)
+{
+	char *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * size);
+		row(s, v + n * size);
+		n++;
+	}
+	sq_done(s);
+	*ret = v;
+	*ret_n = n;
+	return rc == SQLITE_DONE ? 0 : sq_err(rc);
+}
+
+static void
+event_row(sqlite3_stmt *s, void *elem)
+{
+	struct msg_event *e = elem;
+
+	e->at = sqlite3_column_int64(s, 0);
+	e->status = sq_col_text(s, 1);
+	e->detail = sq_col_text(s, 2);
+}
+
 int
 store_message_history(struct store *st, int64_t id, struct msg_event **ret,
     size_t *ret_n)
 {
 	sqlite3_stmt *s = get(st, S_HISTORY);
-	struct msg_event *v = NULL;
-	size_t n = 0;
+	void *v;
 	int rc;
 
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].at = sqlite3_column_int64(s, 0);
-		v[n].status = sq_col_text(s, 1);
-		v[n].detail = sq_col_text(s, 2);
-		n++;
-	}
-	sq_done(s);
-	if (rc != SQLITE_DONE) {
-		msg_events_free(v, n);
-		return sq_err(rc);
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	if ((rc = read_rows(s, sizeof(**ret), event_row, &v, ret_n)) < 0)
+		msg_events_free(v, *ret_n);
+	else
+		*ret = v;
+	return rc;
 }
 
 void
@@ -1622,33 +1643,32 @@ msg_events_free(struct msg_event *v, size_t n)
 	free(v);
 }
 
+static void
+part_row(sqlite3_stmt *s, void *elem)
+{
+	struct msg_part *p = elem;
+
+	p->part = sqlite3_column_int(s, 0);
+	p->provider_id = sq_col_text(s, 1);
+	p->status = sq_col_text(s, 2);
+}
+
 int
 store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
     size_t *ret_n)
 {
 	sqlite3_stmt *s = get(st, S_OPART_LIST);
-	struct msg_part *v = NULL;
-	size_t n = 0;
+	void *v;
 	int rc;
 
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].part = sqlite3_column_int(s, 0);
-		v[n].provider_id = sq_col_text(s, 1);
-		v[n].status = sq_col_text(s, 2);
-		n++;
-	}
-	sq_done(s);
-	if (rc != SQLITE_DONE) {
-		msg_parts_free(v, n);
-		return sq_err(rc);
-	}
-	*ret = v;
-	*ret_n = n;
-	return 0;
+	if ((rc = read_rows(s, sizeof(**ret), part_row, &v, ret_n)) < 0)
+		msg_parts_free(v, *ret_n);
+	else
+		*ret = v;
+	return rc;
 }
 
 void

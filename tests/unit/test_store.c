@@ -166,6 +166,9 @@ test_part_reports(void **state)
 				    .part_ids = ids_b,
 				    .nparts = 2 };
 	struct msg m;
+	struct msg_event *ev;
+	struct msg_part *parts;
+	size_t nev, nparts;
 	int64_t a, b, c, d;
 	enum report_match found;
 	bool ready;
@@ -201,6 +204,22 @@ test_part_reports(void **state)
 	assert_int_equal(store_message_get(st, a, &m), 0);
 	assert_string_equal(m.status, "delivered");
 	msg_done(&m);
+	/* what `baraza queue show` prints: the history, the parts */
+	assert_int_equal(store_message_history(st, a, &ev, &nev), 0);
+	assert_int_equal(nev, 6); /* queued, sent, 3 of 3, 2 of 3, sent, all */
+	assert_string_equal(ev[2].status, "delivered");
+	assert_string_equal(ev[2].detail, "part 3 of 3");
+	assert_string_equal(ev[5].status, "delivered");
+	assert_null(ev[5].detail);
+	msg_events_free(ev, nev);
+	assert_int_equal(store_message_parts(st, a, &parts, &nparts), 0);
+	assert_int_equal(nparts, 3);
+	for (size_t i = 0; i < nparts; i++) {
+		assert_int_equal(parts[i].part, (int)i + 1);
+		assert_string_equal(parts[i].provider_id, ids_a[i]);
+		assert_string_equal(parts[i].status, "delivered");
+	}
+	msg_parts_free(parts, nparts);
 	/* b: part 2's failure came before the outcome, named by its id */
 	assert_int_equal(store_outbound_report(st, "generic", 0, "B-2",
 			     "failed", "stat:UNDELIV err:034", 5300, &found),

@@ -1584,8 +1584,8 @@ store_message_get(struct store *st, int64_t id, struct msg *ret)
 }
 
 /* Steps s to its end, row() filling one element of `size` bytes per row
- * in a growing array; the array is returned also on failure, to be freed
- * by the caller's own function. */
+ * in a growing array; the array is returned also on failure, for the
+ * caller to free with its own function (and then return none). */
 static int
 read_rows(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *),
     void **ret, size_t *ret_n)
@@ -1626,10 +1626,13 @@ store_message_history(struct store *st, int64_t id, struct msg_event **ret,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = read_rows(s, sizeof(**ret), event_row, &v, ret_n)) < 0)
+	rc = read_rows(s, sizeof(**ret), event_row, &v, ret_n);
+	if (rc < 0) {
 		msg_events_free(v, *ret_n);
-	else
-		*ret = v;
+		v = NULL;
+		*ret_n = 0;
+	}
+	*ret = v;
 	return rc;
 }
 
@@ -1664,10 +1667,13 @@ store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	if ((rc = read_rows(s, sizeof(**ret), part_row, &v, ret_n)) < 0)
+	rc = read_rows(s, sizeof(**ret), part_row, &v, ret_n);
+	if (rc < 0) {
 		msg_parts_free(v, *ret_n);
-	else
-		*ret = v;
+		v = NULL;
+		*ret_n = 0;
+	}
+	*ret = v;
 	return rc;
 }
 

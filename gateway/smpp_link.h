@@ -2,10 +2,13 @@
 /*
  * smpp_link: one SMPP provider instance's session with its SMSC, in a
  * thread of its own: connect, bind (one transceiver, or a transmitter and
- * a receiver), enquire_link, reconnect with backoff, unbind on shutdown.
+ * a receiver -- or a receiver the SMSC brings by outbind), enquire_link,
+ * reconnect with backoff, unbind on shutdown.  A host name is looked up
+ * off the thread (getaddrinfo_a).
  * Outbound messages are handed over by the sender and leave as submit_sm
  * within a window of unanswered requests; their outcomes go back through
- * the provider sink.  deliver_sm become inbound messages or delivery
+ * the provider sink (a long message's with every part's id, each part
+ * asking a receipt).  deliver_sm become inbound messages or delivery
  * reports, and are answered with deliver_sm_resp only once the writer has
  * committed them.
  */
@@ -17,7 +20,7 @@
 #include "provider.h"
 #include "smpp_msg.h"
 
-/* provider_smpp's settings (../shared/SPEC.md §2, docs/providers.md). */
+/* provider_smpp's settings (../shared/SPEC.md §2, docs/smpp.md). */
 struct smpp_conf {
 	char *host;
 	char *port;

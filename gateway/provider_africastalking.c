@@ -250,11 +250,14 @@ at_classify(void *state, long status, const char *body, size_t len,
 		json_t *msg =
 		    json_object_get(json_object_get(o, "SMSMessageData"),
 			"Message");
+
+		/* msg is o's: read before o goes */
+		res = json_is_string(msg) ? SEND_PERMFAIL : SEND_TEMPFAIL;
 		ret->reason = json_is_string(msg)
 		    ? xstrndup_utf8(json_string_value(msg), 200)
 		    : xstrdup("unreadable answer from Africa's Talking");
 		json_decref(o);
-		return json_is_string(msg) ? SEND_PERMFAIL : SEND_TEMPFAIL;
+		return res;
 	}
 	code = (long)json_integer_value(json_object_get(r, "statusCode"));
 	st = json_string_value(json_object_get(r, "status"));

@@ -55,6 +55,9 @@ class AfricasTalkingTest(unittest.TestCase):
             return 200, "text/html", "<html><body>Bad gateway</body></html>"
         if kind == "http500":
             return 500, "text/plain", "Internal error"
+        if kind == "nobody":  # every recipient refused: no Recipients at all
+            return 201, "application/json", json.dumps(
+                {"SMSMessageData": {"Message": "Sent to 0/1 Total Cost: 0", "Recipients": []}})
         codes = {"ok": (101, "Success"), "invalid": (403, "InvalidPhoneNumber"),
                  "internal": (500, "InternalServerError"), "balance": (405, "InsufficientBalance")}
         code, status = codes[kind]
@@ -129,12 +132,13 @@ class AfricasTalkingTest(unittest.TestCase):
         self.assertEqual(self.gw.query(count)[0][0], before)
 
     def test_permanent_and_temporary_failures(self):
-        n1, n2, n3 = "+254711000201", "+254711000202", "+254711000203"
+        n1, n2, n3, n4 = "+254711000201", "+254711000202", "+254711000203", "+254711000204"
         with self.lock:
             self.mode[n1] = ["invalid"]
             self.mode[n2] = ["internal", "html", "ok"]
             self.mode[n3] = ["http500", "balance", "balance"]
-        for n in (n1, n2, n3):
+            self.mode[n4] = ["nobody"]
+        for n in (n1, n2, n3, n4):
             self.callback("/sms/at", {"from": n, "to": "22384", "text": "about"})
         row = self.out_row(n1, "failed")
         self.assertEqual(row[0][2:], ("403 InvalidPhoneNumber", 1))
@@ -146,6 +150,10 @@ class AfricasTalkingTest(unittest.TestCase):
         self.assertEqual(hist, ["500 InternalServerError", "unreadable answer from Africa's Talking"])
         row = self.out_row(n3, "failed")  # retries exhausted (3)
         self.assertEqual(row[0][2:], ("405 InsufficientBalance", 3))
+        # no recipient in the answer: its message says why, and it is final
+        # (read after the answer was freed, once: ASan caught it by fuzzing)
+        row = self.out_row(n4, "failed")
+        self.assertEqual(row[0][2:], ("Sent to 0/1 Total Cost: 0", 1))
 
     def test_polling_neither_misses_nor_repeats(self):
         polled = lambda: self.gw.query(

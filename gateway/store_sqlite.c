@@ -343,9 +343,7 @@ static const char *const sql[S_COUNT] = {
 			" part, provider, provider_id) SELECT id, ?2, provider,"
 			" ?3 FROM messages WHERE id = ?1",
 	/* the newest, should an SMSC's ids come round again */
-	[S_OPART_FIND] = "SELECT message_id, part, (SELECT count(*) FROM"
-			 " outbound_parts q WHERE q.message_id ="
-			 " p.message_id) FROM outbound_parts p WHERE"
+	[S_OPART_FIND] = "SELECT message_id, part FROM outbound_parts WHERE"
 			 " provider = ?1 AND provider_id = ?2 AND (?3 = 0"
 			 " OR message_id = ?3) ORDER BY message_id DESC"
 			 " LIMIT 1",
@@ -353,8 +351,8 @@ static const char *const sql[S_COUNT] = {
 			" message_id = ?1 AND part = ?2 AND NOT (?3 ="
 			" 'sent' AND status IN ('delivered', 'failed',"
 			" 'expired'))",
-	/* the parts delivered; the others that failed or expired */
-	[S_OPART_TALLY] = "SELECT count(*) FILTER (WHERE status ="
+	/* the parts; those delivered; the others that failed or expired */
+	[S_OPART_TALLY] = "SELECT count(*), count(*) FILTER (WHERE status ="
 			  " 'delivered'), count(*) FILTER (WHERE status IN"
 			  " ('failed', 'expired') AND part <> ?2) FROM"
 			  " outbound_parts WHERE message_id = ?1",
@@ -1279,7 +1277,6 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 	}
 	id = sqlite3_column_int64(s, 0);
 	part = sqlite3_column_int64(s, 1);
-	n = sqlite3_column_int64(s, 2);
 	sq_done(s);
 	if ((s = get(st, S_OPART_SET)) == NULL)
 		return -EIO;
@@ -1293,8 +1290,9 @@ part_report(struct store *st, const char *provider, int64_t our_id,
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, part);
 	rc = sqlite3_step(s);
-	delivered = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	failed = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+	n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	delivered = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+	failed = rc == SQLITE_ROW ? sqlite3_column_int64(s, 2) : 0;
 	sq_done(s);
 	if (rc != SQLITE_ROW)
 		return sq_err(rc);

@@ -1453,28 +1453,25 @@ include_error(config_t *cfg, const char *file, const char *dir)
 /* The spec reads a relative @include in an included file next to that
  * file; libconfig 1.5 reads it in the main file's folder.  When the two
  * differ and the first exists, libconfig would read another file, or
- * none: that is an error saying how to write the path.  Returns 1 for
- * such an @include, else 0. */
+ * none: that is an error saying how to write the path.  `here` is the
+ * including file's folder (not the main file's), fs what `full` (the path
+ * libconfig opens) is, NULL when nothing.  Returns 1 for such an
+ * @include, else 0. */
 static int
 nested_include_check(struct conf_errors *ce, const char *file, int line,
-    const char *path, const char *dir, const char *full)
+    const char *path, const char *dir, const char *here, const struct stat *fs)
 {
-	const char *slash = strrchr(file, '/');
-	char *here =
-		 slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup("."),
-	     *mine, *hint = NULL, real[PATH_MAX];
+	char *mine, *hint = NULL, real[PATH_MAX];
 	size_t dl = strlen(dir);
-	struct stat ms, fs;
+	struct stat ms;
 	int bad = 0;
 
-	if (path[0] == '/' || strcmp(here, dir) == 0) {
-		free(here);
+	if (path[0] == '/')
 		return 0;
-	}
 	mine = xasprintf("%s/%s", here, path);
 	if (stat(mine, &ms) == 0 &&
-	    !(stat(full, &fs) == 0 && fs.st_dev == ms.st_dev &&
-		fs.st_ino == ms.st_ino)) {
+	    !(fs != NULL && fs->st_dev == ms.st_dev &&
+		fs->st_ino == ms.st_ino)) {
 		if (strncmp(here, dir, dl) == 0 && here[dl] == '/')
 			hint = xasprintf("%s/%s", here + dl + 1, path);
 		else if (realpath(mine, real) != NULL)
@@ -1490,7 +1487,6 @@ nested_include_check(struct conf_errors *ce, const char *file, int line,
 	}
 	free(hint);
 	free(mine);
-	free(here);
 	return bad;
 }
 
@@ -1516,6 +1512,8 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 {
 	struct buf text;
 	struct stat fsb;
+	const char *slash;
+	char *here = NULL;
 	FILE *f;
 	int line = 1, errors = 0;
 
@@ -1543,11 +1541,17 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 	fclose(f);
 	if (text.data == NULL)
 		return 0;
+	/* an included file's folder, when it is not the main file's */
+	if (file != main && (slash = strrchr(file, '/')) != NULL &&
+	    ((size_t)(slash - file) != strlen(dir) ||
+		strncmp(file, dir, (size_t)(slash - file)) != 0))
+		here = xstrndup(file, (size_t)(slash - file));
 	for (const char *p = text.data, *end = text.data + text.len;
 	     p != NULL && p < end; line++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		char *path = include_path(p, end), *full;
 		struct stat sb;
+		bool found;
 
 		p = nl != NULL ? nl + 1 : NULL;
 		if (path == NULL)
@@ -1557,14 +1561,16 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 		full = path[0] == '/' && file == main
 		    ? xstrdup(path)
 		    : xasprintf("%s/%s", dir, path);
-		if (file != main &&
-		    nested_include_check(ce, file, line, path, dir, full)) {
+		found = stat(full, &sb) == 0;
+		if (here != NULL &&
+		    nested_include_check(ce, file, line, path, dir, here,
+			found ? &sb : NULL)) {
 			errors++;
 			free(full);
 			free(path);
 			continue;
 		}
-		if (stat(full, &sb) != 0)
+		if (!found)
 			; /* libconfig says it cannot open it */
 		else if (S_ISREG(sb.st_mode))
 			errors +=
@@ -1579,6 +1585,7 @@ check_includes(struct conf_errors *ce, const char *main, const char *file,
 		free(full);
 		free(path);
 	}
+	free(here);
 	buf_free(&text);
 	return errors;
 }

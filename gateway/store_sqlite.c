@@ -336,9 +336,10 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(?3, provider_id), reason = ?4, attempts ="
 	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
 	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
-	[S_OUT_REPORT_ID] = REPORT_SET "id = ?1 RETURNING id, status = ?3",
+	[S_OUT_REPORT_ID] =
+	    REPORT_SET "id = ?1 RETURNING id, status = ?3, status",
 	[S_OUT_REPORT_PID] =
-	    REPORT_SET "provider_id = ?1 RETURNING id, status = ?3",
+	    REPORT_SET "provider_id = ?1 RETURNING id, status = ?3, status",
 	[S_OPART_ADD] = "INSERT OR REPLACE INTO outbound_parts (message_id,"
 			" part, provider, provider_id) SELECT id, ?2, provider,"
 			" ?3 FROM messages WHERE id = ?1",
@@ -1219,9 +1220,12 @@ apply(struct store *st, const char *provider, int64_t our_id,
 {
 	sqlite3_stmt *s =
 	    get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
-	int64_t ids[16];
+	struct {
+		int64_t id;
+		char *kept; /* the status the report left, or NULL */
+	} rows[16];
 	bool set = false;
-	int n = 0, rc;
+	int n = 0, rc = 0;
 
 	*ret = REPORT_NONE;
 	if (s == NULL)
@@ -1235,16 +1239,36 @@ apply(struct store *st, const char *provider, int64_t our_id,
 	sq_bind_text(s, 4, reason);
 	sqlite3_bind_int64(s, 5, at);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if (n < (int)ARRAY_LEN(ids)) {
-			ids[n++] = sqlite3_column_int64(s, 0);
-			set |= sqlite3_column_int(s, 1) != 0;
+		if (n < (int)ARRAY_LEN(rows)) {
+			bool this_set = sqlite3_column_int(s, 1) != 0;
+
+			rows[n].id = sqlite3_column_int64(s, 0);
+			rows[n].kept = this_set
+			    ? NULL
+			    : xstrdup((const char *)sqlite3_column_text(s, 2));
+			set |= this_set;
+			n++;
 		}
 	sq_done(s);
-	if (rc != SQLITE_DONE)
-		return sq_err(rc);
-	for (int i = 0; i < n; i++)
-		if ((rc = event(st, ids[i], at, status, reason)) < 0)
-			return rc;
+	rc = rc == SQLITE_DONE ? 0 : sq_err(rc);
+	/* A kept report says so in the history: Kannel, for one, may post
+	 * its "sent" after its "delivered", and the history lists reports
+	 * as they came. */
+	for (int i = 0; i < n; i++) {
+		char *detail = NULL;
+
+		if (rows[i].kept != NULL)
+			detail = xasprintf("status stays %s%s%s", rows[i].kept,
+			    reason != NULL ? ": " : "",
+			    reason != NULL ? reason : "");
+		if (rc == 0)
+			rc = event(st, rows[i].id, at, status,
+			    detail != NULL ? detail : reason);
+		free(detail);
+		free(rows[i].kept);
+	}
+	if (rc < 0)
+		return rc;
 	*ret = set ? REPORT_MESSAGE : n > 0 ? REPORT_HISTORY : REPORT_NONE;
 	return 0;
 }

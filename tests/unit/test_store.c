@@ -374,7 +374,8 @@ test_outbound(void **state)
 	struct store *st = *state;
 	struct outbound_new o = queued_hello("+254700000002");
 	struct msg *v, m;
-	size_t n;
+	struct msg_event *ev;
+	size_t n, nev;
 	int64_t a, b, recv, queued, next;
 	enum report_match found;
 	bool ready;
@@ -456,6 +457,14 @@ test_outbound(void **state)
 	assert_string_equal(m.status, "delivered");
 	assert_string_equal(m.provider_id, "P-1");
 	msg_done(&m);
+	/* the history lists it as it came, and says it changed nothing */
+	assert_int_equal(store_message_history(st, b, &ev, &nev), 0);
+	assert_int_equal(nev, 4); /* queued, sent, delivered, late sent */
+	assert_string_equal(ev[2].status, "delivered");
+	assert_null(ev[2].detail);
+	assert_string_equal(ev[3].status, "sent");
+	assert_string_equal(ev[3].detail, "status stays delivered");
+	msg_events_free(ev, nev);
 	/* failed, listed, retried by the operator */
 	assert_int_equal(store_outbound_attempt(st, a, "failed",
 			     &(struct send_outcome){ .provider_id = NULL,

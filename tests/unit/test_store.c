@@ -566,6 +566,7 @@ test_migrations(void **state)
 			     "DROP TABLE ussd_sessions;"
 			     "DROP TABLE reports_waiting;"
 			     "DROP TABLE outbound_parts;"
+			     "DROP INDEX messages_received;"
 			     "DROP INDEX messages_number;"
 			     "CREATE INDEX messages_number ON messages"
 			     " (number, created_at);"
@@ -587,6 +588,14 @@ test_migrations(void **state)
 			     "SELECT status FROM outbound_parts LIMIT 1", -1,
 			     &q, NULL),
 	    SQLITE_OK);
+	sqlite3_finalize(q);
+	/* a backlog is read from its head, by the index of the waiting */
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT 1 FROM sqlite_master WHERE name ="
+			     " 'messages_received'",
+			     -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
 	sqlite3_finalize(q);
 	/* the flood count reads the index alone */
 	assert_int_equal(sqlite3_prepare_v2(db,

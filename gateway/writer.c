@@ -26,6 +26,8 @@
 #define GATHER_US         2000 /* a small batch waits this long at most ... */
 #define GATHER_MIN        16   /* ... for this many jobs, */
 #define GATHER_EXPECT     4    /* when this many are expected meanwhile */
+#define YIELD_SLICE       1    /* a dense batch processes this many with it, */
+#define YIELD_MAX_MS      2000 /* while the oldest waiting is younger */
 #define REPORT_WAIT_MS    120000 /* a report for no message is kept so long */
 
 struct writer {
@@ -42,6 +44,7 @@ struct writer {
 	bool stop;
 	bool closed;       /* intake closed: writer_submit() refuses */
 	bool more;         /* the last processing pass was full: go on */
+	bool yielded;      /* processing left messages to the intake's pauses */
 	int64_t retry_at;  /* mono ms: processing failed, wait until then */
 	long outstanding;  /* jobs submitted and not yet done */
 	int64_t poison_id; /* the message that failed last, and how often */
@@ -435,21 +438,31 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 	return i == 0 && rc < 0 ? rc : (int)i;
 }
 
-/* Processes up to PROCESS_BATCH_MAX pending messages in the open
- * transaction; returns how many, or -errno. */
+/* Processes up to limit pending messages in the open transaction -- up
+ * to PROCESS_BATCH_MAX when the oldest has waited YIELD_MAX_MS; returns
+ * how many, or -errno. */
 static int
-process_pending_in(struct writer *w, struct pass *pass)
+process_pending_in(struct writer *w, struct pass *pass, int limit)
 {
 	struct msg *v = NULL;
 	size_t n = 0;
+	int64_t now = now_ms();
 	int rc;
 
-	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
-		 &n)) < 0 ||
+	w->yielded = false;
+	if ((rc = store_inbound_pending(w->st, now, limit, &v, &n)) < 0 ||
 	    n == 0)
 		return rc;
+	if (limit < PROCESS_BATCH_MAX &&
+	    v[0].created_at <= now - YIELD_MAX_MS) {
+		msgs_free(v, n);
+		limit = PROCESS_BATCH_MAX;
+		if ((rc = store_inbound_pending(w->st, now, limit, &v, &n)) < 0)
+			return rc;
+	}
 	rc = process_in(w, v, n, pass);
 	msgs_free(v, n);
+	w->yielded = limit < PROCESS_BATCH_MAX && rc == limit;
 	return rc;
 }
 
@@ -473,6 +486,7 @@ process_pending(struct writer *w)
 	size_t nv = 0;
 	int n, rc;
 
+	w->yielded = false;
 	if ((rc = store_inbound_pending(w->st, now_ms(), PROCESS_BATCH_MAX, &v,
 		 &nv)) < 0 ||
 	    nv == 0)
@@ -506,6 +520,13 @@ out:
  * fails to process leaves the batch as it is (it stays 'received').  A job
  * that wants its reply in the HTTP answer gets it from that pass; when
  * the pass did not reach it, process_sync() follows the commit.
+ *
+ * Intake first: a dense batch of webhooks (GATHER_MIN or more, none
+ * waiting for its reply in the answer) processes only YIELD_SLICE with it,
+ * so that a burst is acknowledged at the rate the disk takes it; the rest
+ * waits for the intake's pauses (w->yielded), or until the oldest has
+ * waited YIELD_MAX_MS -- then every pass processes a full batch again, and
+ * a flood that outlasts that slows the webhooks' answers instead.
  * Returns how many messages were processed, or -1 when none was tried.
  */
 static int
@@ -514,15 +535,17 @@ commit_jobs(struct writer *w, struct job *jobs)
 	struct metrics *mx = &w->d->metrics;
 	struct pass pass = { 0 };
 	struct job *j, *next;
-	int rc, processed = -1;
+	int rc, processed = -1, count = 0;
 	long ndone = 0;
 	bool inline_ok =
 	    (jobs->kind == JOB_INBOUND || jobs->kind == JOB_POLL) &&
 	    mono_ms() >= w->retry_at;
 
-	for (j = jobs; j != NULL; j = j->next)
+	for (j = jobs; j != NULL; j = j->next) {
 		if (j->kind == JOB_INBOUND && j->sync)
 			pass.sync = jobs;
+		count++;
+	}
 	pthread_mutex_lock(&w->d->write_lock);
 	rc = store_begin(w->st);
 	for (j = jobs; rc == 0 && j != NULL; j = j->next) {
@@ -540,7 +563,11 @@ commit_jobs(struct writer *w, struct job *jobs)
 		}
 	}
 	if (rc == 0 && inline_ok) {
-		processed = process_pending_in(w, &pass);
+		processed = process_pending_in(w, &pass,
+		    jobs->kind == JOB_INBOUND && pass.sync == NULL &&
+			    count >= GATHER_MIN
+			? YIELD_SLICE
+			: PROCESS_BATCH_MAX);
 		if (processed < 0)
 			w->retry_at = mono_ms() + 1000;
 	}
@@ -594,6 +621,22 @@ commit_jobs(struct writer *w, struct job *jobs)
 	return processed;
 }
 
+/* CLOCK_REALTIME us from now, for pthread_cond_timedwait(). */
+static struct timespec
+deadline(long us)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += us / 1000000;
+	ts.tv_nsec += us % 1000000 * 1000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /*
  * Group commit with company: while jobs come densely (GATHER_EXPECT or
  * more expected within GATHER_US), a batch smaller than GATHER_MIN waits
@@ -609,12 +652,7 @@ gather(struct writer *w)
 	if (w->head == NULL || w->stop || w->nqueued >= GATHER_MIN ||
 	    w->gap_us * GATHER_EXPECT >= GATHER_US)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += GATHER_US * 1000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ts = deadline(GATHER_US);
 	w->gathering = true;
 	while (w->nqueued < GATHER_MIN && !w->stop)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) != 0)
@@ -644,10 +682,11 @@ writer_main(void *arg)
 
 		pthread_mutex_lock(&w->lock);
 		while (w->head == NULL && !w->stop && !w->more) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec +=
-			    1; /* also picks up work of other processes */
+			/* a second also picks up work of other processes; a
+			 * pause of the intake is processing's turn */
+			struct timespec ts =
+			    deadline(w->yielded ? GATHER_US : 1000000);
+
 			if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) !=
 			    0)
 				break;
@@ -667,7 +706,7 @@ writer_main(void *arg)
 		w->nqueued -= count;
 		if (w->head == NULL)
 			w->tail = NULL;
-		if (w->stop && jobs == NULL && !w->more) {
+		if (w->stop && jobs == NULL && !w->more && !w->yielded) {
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}

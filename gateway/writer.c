@@ -26,8 +26,7 @@
 #define GATHER_US         2000 /* a small batch waits this long at most ... */
 #define GATHER_MIN        16   /* ... for this many jobs, */
 #define GATHER_EXPECT     4    /* when this many are expected meanwhile */
-#define YIELD_SLICE       1    /* a dense batch processes this many with it, */
-#define YIELD_MAX_MS      2000 /* while the oldest waiting is younger */
+#define YIELD_MAX_MS      2000 /* a burst's backlog waits this long at most */
 #define REPORT_WAIT_MS    120000 /* a report for no message is kept so long */
 
 struct writer {
@@ -438,11 +437,11 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 	return i == 0 && rc < 0 ? rc : (int)i;
 }
 
-/* Processes up to limit pending messages in the open transaction -- up
- * to PROCESS_BATCH_MAX when the oldest has waited YIELD_MAX_MS; returns
- * how many, or -errno. */
+/* Processes up to PROCESS_BATCH_MAX pending messages in the open
+ * transaction -- for a burst's batch (yield), none while the oldest has
+ * waited less than YIELD_MAX_MS; returns how many, or -errno. */
 static int
-process_pending_in(struct writer *w, struct pass *pass, int limit)
+process_pending_in(struct writer *w, struct pass *pass, bool yield)
 {
 	struct msg *v = NULL;
 	size_t n = 0;
@@ -450,19 +449,21 @@ process_pending_in(struct writer *w, struct pass *pass, int limit)
 	int rc;
 
 	w->yielded = false;
-	if ((rc = store_inbound_pending(w->st, now, limit, &v, &n)) < 0 ||
+	if (yield) {
+		if ((rc = store_inbound_pending(w->st, now, 1, &v, &n)) < 0 ||
+		    n == 0)
+			return rc;
+		w->yielded = v[0].created_at > now - YIELD_MAX_MS;
+		msgs_free(v, n);
+		if (w->yielded)
+			return 0;
+	}
+	if ((rc = store_inbound_pending(w->st, now, PROCESS_BATCH_MAX, &v,
+		 &n)) < 0 ||
 	    n == 0)
 		return rc;
-	if (limit < PROCESS_BATCH_MAX &&
-	    v[0].created_at <= now - YIELD_MAX_MS) {
-		msgs_free(v, n);
-		limit = PROCESS_BATCH_MAX;
-		if ((rc = store_inbound_pending(w->st, now, limit, &v, &n)) < 0)
-			return rc;
-	}
 	rc = process_in(w, v, n, pass);
 	msgs_free(v, n);
-	w->yielded = limit < PROCESS_BATCH_MAX && rc == limit;
 	return rc;
 }
 
@@ -521,12 +522,13 @@ out:
  * that wants its reply in the HTTP answer gets it from that pass; when
  * the pass did not reach it, process_sync() follows the commit.
  *
- * Intake first: a dense batch of webhooks (GATHER_MIN or more, none
- * waiting for its reply in the answer) processes only YIELD_SLICE with it,
- * so that a burst is acknowledged at the rate the disk takes it; the rest
- * waits for the intake's pauses (w->yielded), or until the oldest has
- * waited YIELD_MAX_MS -- then every pass processes a full batch again, and
- * a flood that outlasts that slows the webhooks' answers instead.
+ * Intake first: a burst's batch of webhooks (GATHER_MIN or more, none
+ * waiting for its reply in the answer) is committed without processing,
+ * so that a burst is acknowledged at the rate the disk takes it; its
+ * messages wait for a pause in the intake (w->yielded), or until the
+ * oldest has waited YIELD_MAX_MS -- then every batch processes a full
+ * pass again, and a flood that outlasts that slows the webhooks' answers
+ * instead.
  * Returns how many messages were processed, or -1 when none was tried.
  */
 static int
@@ -565,9 +567,7 @@ commit_jobs(struct writer *w, struct job *jobs)
 	if (rc == 0 && inline_ok) {
 		processed = process_pending_in(w, &pass,
 		    jobs->kind == JOB_INBOUND && pass.sync == NULL &&
-			    count >= GATHER_MIN
-			? YIELD_SLICE
-			: PROCESS_BATCH_MAX);
+			count >= GATHER_MIN);
 		if (processed < 0)
 			w->retry_at = mono_ms() + 1000;
 	}

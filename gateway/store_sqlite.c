@@ -199,8 +199,9 @@ static const char *const migrations[] = {
 	 * processed: a backlog (a burst acknowledged ahead of processing, a
 	 * restart after an outage) is read from its head, not sorted whole
 	 * on every pass */
-	"CREATE INDEX messages_received ON messages (id) WHERE status ="
-	" 'received' AND direction = 'in';",
+	"CREATE INDEX messages_received ON messages (id)"
+	" WHERE status = 'received'"
+	" AND direction = 'in';",
 };
 
 enum stmt {

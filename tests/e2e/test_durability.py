@@ -102,15 +102,21 @@ class DurabilityTest(unittest.TestCase):
     def test_burst_acknowledged_then_processed_in_order(self):
         """Webhooks in dense batches are acknowledged ahead of their
         processing (the writer processes them when the intake pauses):
-        once the burst ends every message is processed, once, and each
-        citizen's messages in the order they came -- a survey answered in
-        a burst records the right answer to each question."""
+        every message is processed, once, before the daemon stops, and
+        each citizen's messages in the order they came -- a survey answered
+        in a burst records the right answer to each question."""
         self.gw.start()
         numbers = ["+2547090%05d" % i for i in range(64)]
         rounds = ["SURVEY", "2", "3", "1", "Fix the pipe at the market"]
         for text in rounds:
             statuses = self.burst([(n, text) for n in numbers])
             self.assertEqual(statuses, [200] * len(numbers))
+        # stopped at once: what was acknowledged ahead of processing is
+        # processed before the daemon exits, not left behind
+        self.assertEqual(self.gw.stop(signal.SIGTERM), 0, self.gw.logtext()[-2000:])
+        self.assertEqual(self.gw.query(
+            "SELECT count(*) FROM messages WHERE status='received'")[0][0], 0)
+        self.gw.start()
         done = lambda: self.gw.query(
             "SELECT count(*) FROM messages WHERE direction='out' AND number LIKE"
             " '+2547090%' AND status='sent'")[0][0] == len(numbers) * len(rounds)

@@ -32,7 +32,7 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"flood_window_s", "dedup_window_s", "concat_timeout_s",
 	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
 	"retention_days", "max_connections", "max_connections_per_addr",
-	"client_timeout_s", "database_max_mb", NULL };
+	"client_timeout_s", "database_max_mb", "burst_backlog_ms", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", "bom",
 	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
@@ -88,6 +88,8 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, database_max_mb) },
 	{ "retry_cap_ms", 10, 86400000, 600000,
 	    offsetof(struct gateway_conf, retry_cap_ms) },
+	{ "burst_backlog_ms", 0, 60000, 2000,
+	    offsetof(struct gateway_conf, burst_backlog_ms) },
 };
 
 /* --- small readers ---------------------------------------------------- */

@@ -81,7 +81,9 @@ struct gateway_conf {
 	int body_max;       /* bytes of a webhook body */
 	int flood_messages; /* per number per window; past it stored only */
 	int flood_window_s;
-	int addr_rate_per_s; /* webhooks per second from one address; 0: off */
+	int burst_backlog_ms; /* a burst's messages wait at most this long for
+				 processing while webhooks go first; 0: never */
+	int addr_rate_per_s;  /* webhooks per second from one address; 0: off */
 	int prefix_cap_per_hour; /* replies to one number prefix; 0: off */
 	int prefix_digits;    /* characters of a number that make its prefix */
 	int dedup_window_s;   /* identical text from one number is one msg */

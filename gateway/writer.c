@@ -26,7 +26,6 @@
 #define GATHER_US         2000 /* a small batch waits this long at most ... */
 #define GATHER_MIN        16   /* ... for this many jobs, */
 #define GATHER_EXPECT     4    /* when this many are expected meanwhile */
-#define YIELD_MAX_MS      2000 /* a burst's backlog waits this long at most */
 #define REPORT_WAIT_MS    120000 /* a report for no message is kept so long */
 
 struct writer {
@@ -439,7 +438,7 @@ process_in(struct writer *w, const struct msg *v, size_t n, struct pass *pass)
 
 /* Processes up to PROCESS_BATCH_MAX pending messages in the open
  * transaction -- for a burst's batch (yield), none while the oldest has
- * waited less than YIELD_MAX_MS; returns how many, or -errno. */
+ * waited less than burst_backlog_ms; returns how many, or -errno. */
 static int
 process_pending_in(struct writer *w, struct pass *pass, bool yield)
 {
@@ -453,7 +452,8 @@ process_pending_in(struct writer *w, struct pass *pass, bool yield)
 		if ((rc = store_inbound_pending(w->st, now, 1, &v, &n)) < 0 ||
 		    n == 0)
 			return rc;
-		w->yielded = v[0].created_at > now - YIELD_MAX_MS;
+		w->yielded =
+		    v[0].created_at > now - w->d->conf->gw.burst_backlog_ms;
 		msgs_free(v, n);
 		if (w->yielded)
 			return 0;
@@ -526,7 +526,7 @@ out:
  * waiting for its reply in the answer) is committed without processing,
  * so that a burst is acknowledged at the rate the disk takes it; its
  * messages wait for a pause in the intake (w->yielded), or until the
- * oldest has waited YIELD_MAX_MS -- then every batch processes a full
+ * oldest has waited burst_backlog_ms -- then every batch processes a full
  * pass again, and a flood that outlasts that slows the webhooks' answers
  * instead.
  * Returns how many messages were processed, or -1 when none was tried.
@@ -567,7 +567,8 @@ commit_jobs(struct writer *w, struct job *jobs)
 	if (rc == 0 && inline_ok) {
 		processed = process_pending_in(w, &pass,
 		    jobs->kind == JOB_INBOUND && pass.sync == NULL &&
-			count >= GATHER_MIN);
+			count >= GATHER_MIN &&
+			w->d->conf->gw.burst_backlog_ms > 0);
 		if (processed < 0)
 			w->retry_at = mono_ms() + 1000;
 	}

@@ -132,6 +132,19 @@ class DurabilityTest(unittest.TestCase):
                                     ("boil", "yes"), ("comment", "Fix the pipe at the market")], n)
             self.assertTrue(any(t.startswith("Thank you") for t in self.sink.texts_to(n)), n)
 
+    def test_burst_processed_before_its_answer_when_switched_off(self):
+        """burst_backlog_ms = 0: every batch is processed in its own commit,
+        so a burst's 200s come only once their messages are processed."""
+        self.gw.start(["-o", "gateway.burst_backlog_ms=0"])
+        numbers = ["+2547091%05d" % i for i in range(64)]
+        for text in ("about", "clinic"):
+            self.assertEqual(self.burst([(n, text) for n in numbers]), [200] * len(numbers))
+            self.assertEqual(self.gw.query(
+                "SELECT count(*) FROM messages WHERE status='received'")[0][0], 0)
+        self.assertEqual(self.gw.query(
+            "SELECT count(*) FROM messages WHERE direction='out' AND number LIKE"
+            " '+2547091%'")[0][0], 2 * len(numbers))
+
     def test_provider_down_then_recovers(self):
         self.gw.start()
         self.sink.mode = "fail"

@@ -269,6 +269,10 @@ test_overrides(void **state)
 		{ "gateway.flood_messages", "lots" },
 		{ "gateway.http_threads", "100000" },
 		{ "nosuch.group.key", "1" },
+		{ "gateway.burst_backlog_ms", "60001" },
+	};
+	struct conf_override no_burst[] = {
+		{ "gateway.burst_backlog_ms", "0" },
 	};
 	struct conf_errors ce;
 	struct conf *c;
@@ -278,6 +282,15 @@ test_overrides(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->gw.listen_port, 9090);
 	assert_int_equal(c->gw.flood_messages, 3);
+	assert_int_equal(c->gw.burst_backlog_ms, 2000); /* not set: 2 s */
+	conf_free(c);
+	conf_errors_done(&ce);
+
+	/* intake first can be switched off */
+	conf_errors_init(&ce);
+	c = conf_load("conf/good.conf", no_burst, 1, handlers_table, &ce);
+	assert_non_null(c);
+	assert_int_equal(c->gw.burst_backlog_ms, 0);
 	conf_free(c);
 	conf_errors_done(&ce);
 
@@ -289,12 +302,15 @@ test_overrides(void **state)
 	conf_errors_done(&ce);
 
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/good.conf", bad, 3, handlers_table, &ce));
+	assert_null(conf_load("conf/good.conf", bad, 4, handlers_table, &ce));
 	has(&ce,
 	    "-o gateway.flood_messages: 'flood_messages' must be a whole number");
 	has(&ce,
 	    "-o gateway.http_threads: 'http_threads' is 100000, must be 1..64");
 	has(&ce, "-o nosuch.group.key: no such group");
+	has(&ce,
+	    "-o gateway.burst_backlog_ms: 'burst_backlog_ms' is 60001, must be"
+	    " 0..60000");
 	conf_errors_done(&ce);
 
 	/* an existing setting keeps its type: a number stays a number */

@@ -316,7 +316,7 @@ static enum MHD_Result
 serve_healthz(struct request *rq)
 {
 	struct daemon *d = rq->h->d;
-	int64_t received = 0, queued = 0;
+	struct queue_depth q;
 	const char *names[METRICS_MAX_PROVIDERS];
 	bool up[METRICS_MAX_PROVIDERS];
 	size_t n = links(d, names, up, METRICS_MAX_PROVIDERS);
@@ -325,7 +325,7 @@ serve_healthz(struct request *rq)
 	int rc;
 
 	pthread_mutex_lock(&d->read_lock);
-	rc = store_queue_depth(d->read_store, &received, &queued);
+	rc = store_queue_depth(d->read_store, &q);
 	pthread_mutex_unlock(&d->read_lock);
 	if (rc < 0)
 		return respond(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -334,7 +334,7 @@ serve_healthz(struct request *rq)
 	buf_init(&body);
 	buf_printf(&body,
 	    "{\"status\":\"ok\",\"database\":\"ok\",\"queue\":{\"inbound\":%lld,\"outbound\":%lld}",
-	    (long long)received, (long long)queued);
+	    (long long)q.received, (long long)q.queued);
 	for (size_t i = 0; i < n; i++) /* names: [a-z0-9_-], no escaping */
 		buf_printf(&body, "%s\"%s\":\"%s\"",
 		    i == 0 ? ",\"links\":{" : ",", names[i],
@@ -367,7 +367,7 @@ static enum MHD_Result
 serve_metrics(struct request *rq)
 {
 	struct daemon *d = rq->h->d;
-	int64_t received = -1, queued = -1;
+	struct queue_depth q;
 	struct buf b;
 	enum MHD_Result r;
 
@@ -375,10 +375,11 @@ serve_metrics(struct request *rq)
 		return respond_error(rq->conn, MHD_HTTP_FORBIDDEN,
 		    "metrics are for loopback clients or gateway.metrics_token holders");
 	pthread_mutex_lock(&d->read_lock);
-	(void)store_queue_depth(d->read_store, &received, &queued);
+	if (store_queue_depth(d->read_store, &q) < 0)
+		q = (struct queue_depth){ .received = -1, .queued = -1 };
 	pthread_mutex_unlock(&d->read_lock);
 	buf_init(&b);
-	metrics_render(&d->metrics, received, queued, &b);
+	metrics_render(&d->metrics, &q, now_ms(), &b);
 	{
 		const char *names[METRICS_MAX_PROVIDERS];
 		bool up[METRICS_MAX_PROVIDERS];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "store.h"
 
 static const double lat_bounds_s[METRICS_LATENCY_BUCKETS] = { 0.0001, 0.00025,
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1.0 };
@@ -102,8 +103,8 @@ metrics_handled(struct metrics *m, int ignored, int64_t us)
 }
 
 void
-metrics_render(const struct metrics *m, int64_t received, int64_t queued,
-    struct buf *out)
+metrics_render(const struct metrics *m, const struct queue_depth *q,
+    int64_t now, struct buf *out)
 {
 	static const char *const in_names[M_IN_COUNT] = { "accepted",
 		"duplicate", "rejected", "unavailable" };
@@ -145,7 +146,14 @@ metrics_render(const struct metrics *m, int64_t received, int64_t queued,
 	    "# TYPE baraza_queue_depth gauge\n"
 	    "baraza_queue_depth{stage=\"inbound\"} %lld\n"
 	    "baraza_queue_depth{stage=\"outbound\"} %lld\n",
-	    (long long)received, (long long)queued);
+	    (long long)q->received, (long long)q->queued);
+	buf_printf(out,
+	    "# HELP baraza_queue_oldest_seconds How long the oldest message waiting has waited, by stage.\n"
+	    "# TYPE baraza_queue_oldest_seconds gauge\n"
+	    "baraza_queue_oldest_seconds{stage=\"inbound\"} %.3f\n",
+	    q->oldest_received_at > 0 && now > q->oldest_received_at
+		? (double)(now - q->oldest_received_at) / 1000
+		: 0.0);
 	buf_puts(out,
 	    "# HELP baraza_handler_seconds Time to route and handle one message.\n"
 	    "# TYPE baraza_handler_seconds histogram\n");

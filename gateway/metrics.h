@@ -65,8 +65,11 @@ void metrics_handled(struct metrics *m, int ignored, int64_t micros);
  * their own (SMPP): names[i] and whether it is up. */
 void metrics_render_links(const char *const *names, const bool *up, size_t n,
     struct buf *out);
-/* Renders everything plus the given queue depths. */
-void metrics_render(const struct metrics *m, int64_t received, int64_t queued,
-    struct buf *out);
+struct queue_depth; /* store.h */
+
+/* Renders everything plus the given queue depths (-1: unknown) and how
+ * long the oldest waiting inbound message has waited at now (wall ms). */
+void metrics_render(const struct metrics *m, const struct queue_depth *q,
+    int64_t now, struct buf *out);
 
 #endif

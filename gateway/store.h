@@ -235,8 +235,13 @@ int store_outbound_retry(struct store *st, int64_t id, int64_t at, int *ret_n);
 /* id 0: every queued message. */
 int store_outbound_cancel(struct store *st, int64_t id, int64_t at, int *ret_n);
 /* Inbound messages waiting to be processed, outbound waiting to be sent. */
-int store_queue_depth(struct store *st, int64_t *ret_received,
-    int64_t *ret_queued);
+struct queue_depth {
+	int64_t received;
+	int64_t queued;
+	int64_t oldest_received_at; /* wall ms the oldest waiting inbound
+				       came; 0 when none waits */
+};
+int store_queue_depth(struct store *st, struct queue_depth *ret);
 int store_message_get(struct store *st, int64_t id, struct msg *ret);
 
 /* A message's history: what happened to it and when (received, queued,

@@ -245,6 +245,7 @@ enum stmt {
 	S_OUT_CANCEL_ONE,
 	S_OUT_CANCEL_ALL,
 	S_DEPTH,
+	S_DEPTH_OLDEST,
 	S_MSG_GET,
 	S_CONTACT_GET,
 	S_CONTACT_LANG,
@@ -409,6 +410,9 @@ static const char *const sql[S_COUNT] = {
 	[S_DEPTH] = "SELECT coalesce(sum(direction = 'in'), 0),"
 		    " coalesce(sum(direction = 'out'), 0) FROM messages WHERE"
 		    " status IN ('queued', 'received')",
+	[S_DEPTH_OLDEST] = "SELECT created_at FROM messages INDEXED BY"
+			   " messages_received WHERE status = 'received' AND"
+			   " direction = 'in' ORDER BY id LIMIT 1",
 	[S_MSG_GET] = "SELECT " MSG_COLS " FROM messages WHERE id = ?1",
 	[S_CONTACT_GET] =
 	    "SELECT lang, opted_out FROM contacts WHERE number = ?1",
@@ -1599,20 +1603,29 @@ store_outbound_cancel(struct store *st, int64_t id, int64_t at, int *ret_n)
 }
 
 int
-store_queue_depth(struct store *st, int64_t *ret_received, int64_t *ret_queued)
+store_queue_depth(struct store *st, struct queue_depth *ret)
 {
 	sqlite3_stmt *s = get(st, S_DEPTH);
 	int rc;
 
+	*ret = (struct queue_depth){ 0 };
 	if (s == NULL)
 		return -EIO;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		*ret_received = sqlite3_column_int64(s, 0);
-		*ret_queued = sqlite3_column_int64(s, 1);
+		ret->received = sqlite3_column_int64(s, 0);
+		ret->queued = sqlite3_column_int64(s, 1);
 	}
 	sq_done(s);
-	return rc == SQLITE_ROW ? 0 : sq_err(rc);
+	if (rc != SQLITE_ROW)
+		return sq_err(rc);
+	if ((s = get(st, S_DEPTH_OLDEST)) == NULL)
+		return -EIO;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		ret->oldest_received_at = sqlite3_column_int64(s, 0);
+	sq_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sq_err(rc);
 }
 
 int

@@ -81,6 +81,14 @@ class LookupSourceTest(unittest.TestCase):
             "no reply to %r" % text)
         return self.sink.texts_to(number)[before]
 
+    def inbound_waiting(self):
+        """/metrics: inbound messages waiting, and the oldest one's wait."""
+        status, body = self.gw.get("/metrics")
+        self.assertEqual(status, 200)
+        value = lambda name: float([l for l in body.splitlines()
+                                    if l.startswith(name + '{stage="inbound"}')][0].split()[-1])
+        return int(value("baraza_queue_depth")), value("baraza_queue_oldest_seconds")
+
     def requests_for(self, name):
         enc = urllib.parse.quote(name)
         return [r for r in self.api.requests if ("name=" + enc) in r[1]]
@@ -125,12 +133,16 @@ class LookupSourceTest(unittest.TestCase):
         status, _ = self.gw.sms("+254733000011", "WATERPOINT slow place")
         self.assertEqual(status, 200)
         self.assertTrue(self.gw.wait_until(lambda: self.requests_for("slow place")))
+        # an operator sees it waiting, and for how long
+        self.assertEqual(self.inbound_waiting()[0], 1)
+        self.assertGreater(self.inbound_waiting()[1], 0)
         t0 = time.time()
         self.assertEqual(self.ask("+254733000012", "WATERPOINT kawangware"),
                          "Kawangware borehole is open 6am to 7pm.")
         self.assertLess(time.time() - t0, 0.6)
         self.assertTrue(self.gw.wait_until(
             lambda: self.sink.texts_to("+254733000011"), 6))
+        self.assertEqual(self.inbound_waiting(), (0, 0.0))
 
     def test_sim_fetches_on_the_spot(self):
         rc, out, err = self.gw.cli("sim", "--from", "+254733000010", "WATERPOINT KIBERA")

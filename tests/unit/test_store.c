@@ -60,6 +60,7 @@ test_inbound(void **state)
 	struct store *st = *state;
 	struct inbound_new in = { "generic", "abc", "+254700000001", "22384",
 		"maji'; DROP TABLE messages;--", 1000, NULL };
+	struct queue_depth depth;
 	struct msg *v;
 	size_t n;
 	int64_t id1, id2, id3;
@@ -90,6 +91,11 @@ test_inbound(void **state)
 	assert_int_equal(store_inbound_pending(st, now_ms(), 10, &v, &n), 0);
 	assert_int_equal(n, 3);
 	msgs_free(v, n);
+	/* what /metrics reports: three waiting, the oldest since 1000 */
+	assert_int_equal(store_queue_depth(st, &depth), 0);
+	assert_int_equal(depth.received, 3);
+	assert_int_equal(depth.queued, 0);
+	assert_int_equal(depth.oldest_received_at, 1000);
 	/* only messages that came before count: a backlog is judged in order */
 	assert_int_equal(store_inbound_count_since(st, "+254700000001", 0, id1,
 			     100, &count),
@@ -376,7 +382,8 @@ test_outbound(void **state)
 	struct msg *v, m;
 	struct msg_event *ev;
 	size_t n, nev;
-	int64_t a, b, recv, queued, next;
+	struct queue_depth depth;
+	int64_t a, b, next;
 	enum report_match found;
 	bool ready;
 	int changed;
@@ -479,8 +486,10 @@ test_outbound(void **state)
 	assert_int_equal(changed, 1);
 	assert_int_equal(store_outbound_retry(st, a, 10000, &changed), 0);
 	assert_int_equal(changed, 0); /* no longer failed */
-	assert_int_equal(store_queue_depth(st, &recv, &queued), 0);
-	assert_int_equal(queued, 1);
+	assert_int_equal(store_queue_depth(st, &depth), 0);
+	assert_int_equal(depth.queued, 1);
+	assert_int_equal(depth.received, 0);
+	assert_int_equal(depth.oldest_received_at, 0); /* none waits */
 	assert_int_equal(store_outbound_cancel(st, 0, 11000, &changed), 0);
 	assert_int_equal(changed, 1);
 	/* a cancelled message is not sent by a late attempt */

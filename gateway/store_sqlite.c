@@ -1645,11 +1645,11 @@ store_message_get(struct store *st, int64_t id, struct msg *ret)
 }
 
 /* Steps s to its end, row() filling one element of `size` bytes per row
- * in a growing array; the array is returned also on failure, for the
- * caller to free with its own function (and then return none). */
+ * in a growing array.  On failure what was read is dropped (drop() per
+ * element, then the array) and none is returned. */
 static int
 read_rows(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *),
-    void **ret, size_t *ret_n)
+    void (*drop)(void *), void **ret, size_t *ret_n)
 {
 	char *v = NULL;
 	size_t n = 0;
@@ -1661,6 +1661,13 @@ read_rows(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *),
 		n++;
 	}
 	sq_done(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < n; i++)
+			drop(v + i * size);
+		free(v);
+		v = NULL;
+		n = 0;
+	}
 	*ret = v;
 	*ret_n = n;
 	return rc == SQLITE_DONE ? 0 : sq_err(rc);
@@ -1676,6 +1683,15 @@ event_row(sqlite3_stmt *s, void *elem)
 	e->detail = sq_col_text(s, 2);
 }
 
+static void
+event_drop(void *elem)
+{
+	struct msg_event *e = elem;
+
+	free(e->status);
+	free(e->detail);
+}
+
 int
 store_message_history(struct store *st, int64_t id, struct msg_event **ret,
     size_t *ret_n)
@@ -1687,12 +1703,7 @@ store_message_history(struct store *st, int64_t id, struct msg_event **ret,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	rc = read_rows(s, sizeof(**ret), event_row, &v, ret_n);
-	if (rc < 0) {
-		msg_events_free(v, *ret_n);
-		v = NULL;
-		*ret_n = 0;
-	}
+	rc = read_rows(s, sizeof(**ret), event_row, event_drop, &v, ret_n);
 	*ret = v;
 	return rc;
 }
@@ -1700,10 +1711,8 @@ store_message_history(struct store *st, int64_t id, struct msg_event **ret,
 void
 msg_events_free(struct msg_event *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].status);
-		free(v[i].detail);
-	}
+	for (size_t i = 0; i < n; i++)
+		event_drop(&v[i]);
 	free(v);
 }
 
@@ -1717,6 +1726,15 @@ part_row(sqlite3_stmt *s, void *elem)
 	p->status = sq_col_text(s, 2);
 }
 
+static void
+part_drop(void *elem)
+{
+	struct msg_part *p = elem;
+
+	free(p->provider_id);
+	free(p->status);
+}
+
 int
 store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
     size_t *ret_n)
@@ -1728,12 +1746,7 @@ store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
 	if (s == NULL)
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
-	rc = read_rows(s, sizeof(**ret), part_row, &v, ret_n);
-	if (rc < 0) {
-		msg_parts_free(v, *ret_n);
-		v = NULL;
-		*ret_n = 0;
-	}
+	rc = read_rows(s, sizeof(**ret), part_row, part_drop, &v, ret_n);
 	*ret = v;
 	return rc;
 }
@@ -1741,10 +1754,8 @@ store_message_parts(struct store *st, int64_t id, struct msg_part **ret,
 void
 msg_parts_free(struct msg_part *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].provider_id);
-		free(v[i].status);
-	}
+	for (size_t i = 0; i < n; i++)
+		part_drop(&v[i]);
 	free(v);
 }
 

@@ -1252,7 +1252,7 @@ apply(struct store *st, const char *provider, int64_t our_id,
 	    get(st, our_id > 0 ? S_OUT_REPORT_ID : S_OUT_REPORT_PID);
 	struct {
 		int64_t id;
-		char *kept; /* the status the report left, or NULL */
+		char *kept; /* "status stays S[: reason]", or NULL when set */
 	} rows[16];
 	bool set = false;
 	int n = 0, rc = 0;
@@ -1275,7 +1275,10 @@ apply(struct store *st, const char *provider, int64_t our_id,
 			rows[n].id = sqlite3_column_int64(s, 0);
 			rows[n].kept = this_set
 			    ? NULL
-			    : xstrdup((const char *)sqlite3_column_text(s, 2));
+			    : xasprintf("status stays %s%s%s",
+				  (const char *)sqlite3_column_text(s, 2),
+				  reason != NULL ? ": " : "",
+				  reason != NULL ? reason : "");
 			set |= this_set;
 			n++;
 		}
@@ -1285,16 +1288,9 @@ apply(struct store *st, const char *provider, int64_t our_id,
 	 * its "sent" after its "delivered", and the history lists reports
 	 * as they came. */
 	for (int i = 0; i < n; i++) {
-		char *detail = NULL;
-
-		if (rows[i].kept != NULL)
-			detail = xasprintf("status stays %s%s%s", rows[i].kept,
-			    reason != NULL ? ": " : "",
-			    reason != NULL ? reason : "");
 		if (rc == 0)
 			rc = event(st, rows[i].id, at, status,
-			    detail != NULL ? detail : reason);
-		free(detail);
+			    rows[i].kept != NULL ? rows[i].kept : reason);
 		free(rows[i].kept);
 	}
 	if (rc < 0)

@@ -26,6 +26,10 @@ webhook -> handler -> reply at a sink, every message and reply durable
 the CPU time per 1,000 messages of the application, bearerbox and smsbox
 (the chain is CPU-bound: its rate follows their sum).  BENCH_ROUNDS=R runs
 each pair of chains back to back R times and reports the median ratio.
+BENCH_PIN=1 runs the chains with the application alone on CPU 1 and
+Kannel (bearerbox, smsbox, fakesmsc) on CPU 0 (`taskset`), as when the
+gateway and the SMSC side do not share a core; the default leaves the
+placing to the scheduler.
 """
 
 import os
@@ -117,17 +121,27 @@ def wait_port(port, proc, secs=20):
     return False
 
 
+# BENCH_PIN=1: Kannel's processes on one core, the application on the other
+PIN = os.environ.get("BENCH_PIN") == "1"
+KANNEL_CPU, APP_CPU = 0, 1
+
+
+def on_cpu(cpu, args, pin):
+    """args, to run on that CPU alone when pin"""
+    return ["taskset", "-c", str(cpu)] + args if pin else args
+
+
 QUIET_S = 30  # no reply for this long: the chain is stuck, give up
 
 
-def kannel_run(port, n):
+def kannel_run(port, n, pin=False):
     """fakesmsc sends n messages, each from one of 1,000 numbers at random
     (citizens, not one phone flooding); returns seconds until the n-th
     reply, or None when replies stop coming (QUIET_S without one)."""
     senders = ["+2547%08d 22384 text about" % i for i in range(1000)]
     t0 = time.perf_counter()
-    p = subprocess.Popen([FAKESMSC, "-H", "127.0.0.1", "-r", str(port), "-i", "0",
-                          "-m", str(n), *senders],
+    p = subprocess.Popen(on_cpu(KANNEL_CPU, [FAKESMSC, "-H", "127.0.0.1", "-r", str(port),
+                                              "-i", "0", "-m", str(n), *senders], pin),
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     got, last = 0, [time.time()]
 
@@ -165,21 +179,21 @@ class KannelDown(Exception):
     pass
 
 
-def start_kannel(conf_text, ports):
+def start_kannel(conf_text, ports, pin=False):
     for prog in (BEARERBOX, SMSBOX, FAKESMSC):
         if not os.access(prog, os.X_OK):
             sys.exit("%s is missing: apt-get install kannel kannel-extras" % prog)
     conf = os.path.join(ports["dir"], "kannel.conf")
     with open(conf, "w") as f:
         f.write(conf_text % ports)
-    procs = [subprocess.Popen([BEARERBOX, conf], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
+    procs = [subprocess.Popen(on_cpu(KANNEL_CPU, [BEARERBOX, conf], pin),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     # smsbox gives up at once when bearerbox is not listening yet
     if not wait_port(ports["boxport"], procs[0]):
         stop_all(procs)
         raise KannelDown("bearerbox did not come up (%s)" % ports["dir"])
-    procs.append(subprocess.Popen([SMSBOX, conf], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL))
+    procs.append(subprocess.Popen(on_cpu(KANNEL_CPU, [SMSBOX, conf], pin),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     if "sendsms" in ports:
         if not wait_port(ports["sendsms"], procs[1]):
             stop_all(procs)
@@ -191,7 +205,7 @@ def start_kannel(conf_text, ports):
     return procs
 
 
-def start_kannel_fresh(conf_text, names, **extra):
+def start_kannel_fresh(conf_text, names, pin=False, **extra):
     """Kannel on fresh ports in a fresh folder: (ports, procs).  A port
     free when chosen can be taken before a box binds it (an outgoing
     connection's local port): that start is tried again on new ports."""
@@ -199,7 +213,7 @@ def start_kannel_fresh(conf_text, names, **extra):
         d = tempfile.mkdtemp(prefix="baraza-bench-kannel-")
         ports = dict({k: free_port() for k in names}, dir=d, **extra)
         try:
-            return ports, start_kannel(conf_text, ports)
+            return ports, start_kannel(conf_text, ports, pin)
         except KannelDown as e:
             why = str(e)
             print("  (%s; trying other ports)" % why, file=sys.stderr, flush=True)
@@ -222,15 +236,16 @@ def chain(baraza, n, app, sync=False):
     replying through sendsms, or in the get-url's answer when sync; msg/s,
     median of three runs after a warm-up."""
     ports, procs = start_kannel_fresh(CHAIN_SYNC_CONF if sync else CHAIN_CONF,
-                                      ("admin", "boxport", "fake", "sendsms", "app"),
+                                      ("admin", "boxport", "fake", "sendsms", "app"), PIN,
                                       sync="true" if sync else "false")
     d = ports["dir"]
     if app == "forwarder":
         fwd = os.path.join(os.path.dirname(baraza), "tests", "kannel-forwarder")
-        p = subprocess.Popen([fwd, str(ports["app"]),
-                              "-" if sync else
-                              "http://127.0.0.1:%d/cgi-bin/sendsms?username=baraza"
-                              "&password=secret" % ports["sendsms"]],
+        p = subprocess.Popen(on_cpu(APP_CPU, [fwd, str(ports["app"]),
+                                              "-" if sync else
+                                              "http://127.0.0.1:%d/cgi-bin/sendsms?"
+                                              "username=baraza&password=secret"
+                                              % ports["sendsms"]], PIN),
                              stdout=subprocess.PIPE, text=True)
         p.stdout.readline()
     else:
@@ -238,14 +253,15 @@ def chain(baraza, n, app, sync=False):
             f.write(BARAZA_CONF % ports)
         shutil.copy(os.path.join(SRC, "conf", "routes.conf"), d)
         shutil.copytree(os.path.join(SRC, "conf", "data"), os.path.join(d, "data"))
-        p = subprocess.Popen([baraza, "run", "-c", os.path.join(d, "baraza.conf")],
+        p = subprocess.Popen(on_cpu(APP_CPU, [baraza, "run", "-c",
+                                              os.path.join(d, "baraza.conf")], PIN),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1)
     procs.insert(0, p)
     try:
-        kannel_run(ports["fake"], max(n // 10, 100))  # warm-up
+        kannel_run(ports["fake"], max(n // 10, 100), PIN)  # warm-up
         cpu0 = [cpu_seconds(q.pid) for q in procs]
-        runs = [kannel_run(ports["fake"], n) for _ in range(3)]
+        runs = [kannel_run(ports["fake"], n, PIN) for _ in range(3)]
         cpu = [(cpu_seconds(q.pid) - c) * 1000 * 1000 / (3 * n)
                for q, c in zip(procs, cpu0)]
         runs = sorted(r for r in runs if r is not None)
@@ -290,7 +306,9 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
     k = kannel_static(n)
     b, out = baraza_e2e(baraza, n)
-    print("%d messages, loopback, 2 cores shared by load and servers" % n)
+    print("%d messages, loopback, 2 cores shared by load and servers%s"
+          % (n, "; chains: Kannel on CPU %d, the application on CPU %d"
+             % (KANNEL_CPU, APP_CPU) if PIN else ""))
     print("%-62s %10s" % ("", "msg/s"))
     print("%-62s %10.0f" % ("Kannel: keyword -> static text (fakesmsc, stores nothing)", k))
     print("%-62s %10d" % ("baraza: webhook -> router + handler -> reply at sink, durable", b))

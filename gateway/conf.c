@@ -32,7 +32,8 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"flood_window_s", "dedup_window_s", "concat_timeout_s",
 	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
 	"retention_days", "max_connections", "max_connections_per_addr",
-	"client_timeout_s", "database_max_mb", "burst_backlog_ms", NULL };
+	"client_timeout_s", "database_max_mb", "burst_backlog_ms",
+	"max_idle_connections", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", "bom",
 	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
@@ -82,6 +83,8 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, max_connections) },
 	{ "max_connections_per_addr", 0, 65536, 0,
 	    offsetof(struct gateway_conf, max_connections_per_addr) },
+	{ "max_idle_connections", 0, 65536, 64,
+	    offsetof(struct gateway_conf, max_idle_connections) },
 	{ "client_timeout_s", 1, 3600, 30,
 	    offsetof(struct gateway_conf, client_timeout_s) },
 	{ "database_max_mb", 0, 16777216, 0,

@@ -4,7 +4,11 @@
  * state: the body is collected up to gateway.body_max_bytes (past it the
  * rest is read and dropped, and the answer is 413), parsed by the
  * provider, and handed to the writer; MHD_suspend_connection() parks the
- * request and the writer's callback resumes it with the outcome.
+ * request and the writer's callback resumes it with the outcome.  Open
+ * connections and requests in progress are counted so that idle keep-alive
+ * connections past gateway.max_idle_connections are closed after their
+ * next answer (a client that opened hundreds in a burst keeps polling them
+ * all otherwise).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +54,8 @@ struct http {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t addr_lock;
 	struct addr_bucket *addrs; /* ADDR_SLOTS, or NULL when off */
+	atomic_int conns;          /* open connections */
+	atomic_int busy;           /* requests begun and not yet completed */
 };
 
 struct request {
@@ -63,6 +69,7 @@ struct request {
 	bool submitted;
 	struct job job;
 	bool started;   /* the access handler has seen this request */
+	bool counted;   /* in h->busy */
 	char path[128]; /* the request path, for signatures */
 	char uri[1024]; /* path and query as sent, for signatures */
 	char addr[INET6_ADDRSTRLEN + 1]; /* the client, numeric */
@@ -72,8 +79,8 @@ struct request {
 };
 
 static enum MHD_Result
-respond(struct MHD_Connection *conn, unsigned status, const char *type,
-    const char *body)
+send_response(struct MHD_Connection *conn, unsigned status, const char *type,
+    const char *body, bool close)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body),
 	    (void *)body, MHD_RESPMEM_MUST_COPY);
@@ -82,9 +89,33 @@ respond(struct MHD_Connection *conn, unsigned status, const char *type,
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	rc = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return rc;
+}
+
+static enum MHD_Result
+respond(struct MHD_Connection *conn, unsigned status, const char *type,
+    const char *body)
+{
+	return send_response(conn, status, type, body, false);
+}
+
+/* A webhook's answer; it closes its connection when more than
+ * max_idle_connections others sit idle between requests: a client that
+ * opened hundreds in a burst (Kannel's smsbox opens one per pending
+ * request, up to 512) keeps them all and polls each of them for every
+ * request it makes. */
+static enum MHD_Result
+answer(struct request *rq, unsigned status, const char *type, const char *body)
+{
+	struct http *h = rq->h;
+	int idle = atomic_load(&h->conns) - atomic_load(&h->busy);
+
+	return send_response(rq->conn, status, type, body,
+	    idle > h->d->conf->gw.max_idle_connections);
 }
 
 static enum MHD_Result
@@ -170,7 +201,7 @@ answer_job(struct request *rq)
 		return respond_error(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    "the message store is unavailable; retry later");
 	if (j->kind == JOB_USSD)
-		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+		return answer(rq, MHD_HTTP_OK, "text/plain",
 		    j->reply != NULL ? j->reply : "END");
 	if (j->kind == JOB_INBOUND && j->reply != NULL &&
 	    rq->provider->type->format_reply != NULL) {
@@ -181,17 +212,17 @@ answer_job(struct request *rq)
 		buf_init(&b);
 		rq->provider->type->format_reply(rq->provider->state, j->reply,
 		    &b, &type);
-		r = respond(rq->conn, MHD_HTTP_OK, type, b.data ? b.data : "");
+		r = answer(rq, MHD_HTTP_OK, type, b.data ? b.data : "");
 		buf_free(&b);
 		return r;
 	}
 	if (j->kind == JOB_INBOUND && rq->provider->type->ack_body != NULL)
-		return respond(rq->conn, MHD_HTTP_OK,
-		    rq->provider->type->ack_type, rq->provider->type->ack_body);
+		return answer(rq, MHD_HTTP_OK, rq->provider->type->ack_type,
+		    rq->provider->type->ack_body);
 	if (j->kind == JOB_DLR && j->found == REPORT_NONE)
-		return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+		return answer(rq, MHD_HTTP_OK, "text/plain",
 		    "OK unknown message\n");
-	return respond(rq->conn, MHD_HTTP_OK, "text/plain",
+	return answer(rq, MHD_HTTP_OK, "text/plain",
 	    j->dup ? "OK duplicate\n" : "OK\n");
 }
 
@@ -528,8 +559,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 static void *
 on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	struct http *h = cls;
 	struct request *rq = xcalloc(1, sizeof(*rq));
 
+	atomic_fetch_add(&h->busy, 1);
+	rq->counted = true;
 	buf_init(&rq->body);
 	strlcpy_(rq->uri, uri != NULL ? uri : "", sizeof(rq->uri));
 	return rq;
@@ -539,10 +573,13 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http *h = cls;
 	struct request *rq = *con_cls;
 
 	if (rq == NULL)
 		return;
+	if (rq->counted)
+		atomic_fetch_sub(&h->busy, 1);
 	inbound_done(&rq->job.in);
 	dlr_done(&rq->job.dlr);
 	ussd_req_done(&rq->job.ussd);
@@ -550,6 +587,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http *h = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&h->conns, 1);
+	else
+		atomic_fetch_sub(&h->conns, 1);
 }
 
 struct http *
@@ -590,7 +639,7 @@ http_start(struct daemon *d, char **ret_err)
 	    MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)d->conf->gw.client_timeout_s, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, h, MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (h->mhd == NULL) {
 		*ret_err = xasprintf(

@@ -5,8 +5,10 @@ changes nothing, delivery reports move a message's status, and a slow
 provider never slows the webhooks."""
 
 import json
+import socket
 import time
 import unittest
+import urllib.parse
 
 from harness import Gateway, Sink, main
 
@@ -276,6 +278,75 @@ class HttpTest(unittest.TestCase):
             self.assertEqual(self.sink.max_inflight, 2)
         finally:
             self.sink.mode = "ok"
+
+
+def keepalive_sms(port, frm):
+    """A webhook on a connection of its own, kept open after the answer as
+    a provider's pool would: (socket, whether the answer said
+    `Connection: close`, whether the gateway then closed the socket)."""
+    body = urllib.parse.urlencode({"from": frm, "to": "22384", "text": "about"}).encode()
+    s = socket.create_connection(("127.0.0.1", port), 5)
+    s.sendall(b"POST /sms/generic HTTP/1.1\r\nHost: x\r\n"
+              b"Content-Type: application/x-www-form-urlencoded\r\n"
+              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    head = head.decode("latin-1").lower()
+    assert head.startswith("http/1.1 200"), head
+    length = int(head.split("content-length:", 1)[1].split("\r\n", 1)[0])
+    while len(rest) < length:
+        rest += s.recv(4096)
+    s.settimeout(0.5)
+    try:
+        closed = s.recv(4096) == b""
+    except socket.timeout:
+        closed = False
+    return s, "connection: close" in head, closed
+
+
+class IdleConnectionsTest(unittest.TestCase):
+    """A client that keeps more connections open than it uses (Kannel's
+    smsbox opens one per pending request, up to 512, and keeps them all)
+    has the ones past gateway.max_idle_connections closed after their
+    next answer; the messages are handled as any others."""
+
+    def run_pool(self, extra, n):
+        sink = Sink()
+        gw = Gateway(sink).start(extra)
+        socks = []
+        try:
+            answers = []
+            for i in range(n):
+                s, said_close, closed = keepalive_sms(gw.port, "+2547000005%02d" % i)
+                socks.append(s)
+                answers.append((said_close, closed))
+            numbers = ["+2547000005%02d" % i for i in range(n)]
+            self.assertTrue(gw.wait_until(
+                lambda: all(sink.texts_to(m) for m in numbers), 10))
+            return answers, gw.query("SELECT count(*) FROM messages WHERE"
+                                     " direction = 'in'")[0][0]
+        finally:
+            for s in socks:
+                s.close()
+            gw.close()
+            sink.close()
+
+    def test_idle_connections_past_the_limit_are_closed(self):
+        answers, stored = self.run_pool(["-o", "gateway.max_idle_connections=4"], 10)
+        # the k-th webhook finds k-1 connections idle before it: up to 4
+        # are kept, past that the answer closes its own
+        self.assertEqual(answers, [(False, False)] * 5 + [(True, True)] * 5)
+        self.assertEqual(stored, 10)
+
+    def test_a_pool_within_the_default_is_left_open(self):
+        answers, stored = self.run_pool([], 10)
+        self.assertEqual(answers, [(False, False)] * 10)
+        self.assertEqual(stored, 10)
 
 
 if __name__ == "__main__":

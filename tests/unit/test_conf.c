@@ -270,9 +270,11 @@ test_overrides(void **state)
 		{ "gateway.http_threads", "100000" },
 		{ "nosuch.group.key", "1" },
 		{ "gateway.burst_backlog_ms", "60001" },
+		{ "gateway.max_idle_connections", "-1" },
 	};
 	struct conf_override no_burst[] = {
 		{ "gateway.burst_backlog_ms", "0" },
+		{ "gateway.max_idle_connections", "0" },
 	};
 	struct conf_errors ce;
 	struct conf *c;
@@ -283,14 +285,16 @@ test_overrides(void **state)
 	assert_int_equal(c->gw.listen_port, 9090);
 	assert_int_equal(c->gw.flood_messages, 3);
 	assert_int_equal(c->gw.burst_backlog_ms, 2000); /* not set: 2 s */
+	assert_int_equal(c->gw.max_idle_connections, 64);
 	conf_free(c);
 	conf_errors_done(&ce);
 
-	/* intake first can be switched off */
+	/* intake first can be switched off; no idle connection kept */
 	conf_errors_init(&ce);
-	c = conf_load("conf/good.conf", no_burst, 1, handlers_table, &ce);
+	c = conf_load("conf/good.conf", no_burst, 2, handlers_table, &ce);
 	assert_non_null(c);
 	assert_int_equal(c->gw.burst_backlog_ms, 0);
+	assert_int_equal(c->gw.max_idle_connections, 0);
 	conf_free(c);
 	conf_errors_done(&ce);
 
@@ -302,7 +306,7 @@ test_overrides(void **state)
 	conf_errors_done(&ce);
 
 	conf_errors_init(&ce);
-	assert_null(conf_load("conf/good.conf", bad, 4, handlers_table, &ce));
+	assert_null(conf_load("conf/good.conf", bad, 5, handlers_table, &ce));
 	has(&ce,
 	    "-o gateway.flood_messages: 'flood_messages' must be a whole number");
 	has(&ce,
@@ -311,6 +315,9 @@ test_overrides(void **state)
 	has(&ce,
 	    "-o gateway.burst_backlog_ms: 'burst_backlog_ms' is 60001, must be"
 	    " 0..60000");
+	has(&ce,
+	    "-o gateway.max_idle_connections: 'max_idle_connections' is -1,"
+	    " must be 0..65536");
 	conf_errors_done(&ce);
 
 	/* an existing setting keeps its type: a number stays a number */

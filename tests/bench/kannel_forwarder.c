@@ -7,7 +7,10 @@
  * nothing and routes nothing: the most any application in baraza's place
  * could do in that chain.  With '-' for the sendsms URL it answers the
  * get-url with the reply text instead (Kannel's max-messages = 1: the
- * answer is the reply) and sends nothing.
+ * answer is the reply) and sends nothing.  Like baraza (its
+ * gateway.max_idle_connections) it closes a connection after its answer
+ * while more than IDLE_MAX others are open, so that the chain's baseline
+ * gets the same relief from smsbox's pile of connections.
  *
  *   kannel-forwarder PORT
  * 'http://127.0.0.1:13013/cgi-bin/sendsms?username=u&password=p'
@@ -22,6 +25,7 @@
 #include <microhttpd.h>
 
 #define IN_FLIGHT 32
+#define IDLE_MAX  64 /* baraza's default max_idle_connections */
 #define REPLY     "Baraza lets you tell the county government what you think."
 
 struct item {
@@ -33,6 +37,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct item *head, **tail = &head;
 static CURLM *multi;
 static const char *sendsms;
+static int conns; /* open connections: MHD's one thread counts them */
 
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)
@@ -40,6 +45,25 @@ discard(char *p, size_t size, size_t n, void *arg)
 	(void)p;
 	(void)arg;
 	return size * n;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_context;
+	conns += code == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1;
+}
+
+/* requests are answered at once: every open connection but this one is
+ * idle */
+static void
+close_if_surplus(struct MHD_Response *r)
+{
+	if (conns - 1 > IDLE_MAX)
+		MHD_add_response_header(r, "Connection", "close");
 }
 
 static enum MHD_Result
@@ -64,6 +88,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		r = MHD_create_response_from_buffer(strlen(REPLY),
 		    (void *)REPLY, MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r, "Content-Type", "text/plain");
+		close_if_surplus(r);
 		ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 		MHD_destroy_response(r);
 		return ret;
@@ -92,6 +117,7 @@ answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		curl_multi_wakeup(multi);
 	}
 	r = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+	close_if_surplus(r);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -120,7 +146,8 @@ main(int argc, char **argv)
 	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
 	    (uint16_t)atoi(argv[1]), NULL, NULL, answer, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_NOTIFY_CONNECTION,
+	    on_connection, NULL, MHD_OPTION_END);
 	if (d == NULL)
 		return 2;
 	printf("ready\n");

@@ -5,10 +5,10 @@
  * rest is read and dropped, and the answer is 413), parsed by the
  * provider, and handed to the writer; MHD_suspend_connection() parks the
  * request and the writer's callback resumes it with the outcome.  Open
- * connections and requests in progress are counted so that idle keep-alive
- * connections past gateway.max_idle_connections are closed after their
- * next answer (a client that opened hundreds in a burst keeps polling them
- * all otherwise).
+ * connections and requests in progress are counted, and each connection
+ * knows when its last request ended, so that a client's surplus
+ * keep-alive connections are closed after their next answer (see
+ * answer()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,6 +28,15 @@
 #include "writer.h"
 
 #define HTTP_MAX_QUERY 32
+
+/* A connection whose client left it unused this long before its request
+ * is one the client does not need to keep (see answer()). */
+#define SURPLUS_IDLE_MS 10
+
+/* What baraza keeps per connection (MHD's socket context). */
+struct conn_state {
+	int64_t ended_ms; /* when its last request ended (mono_ms); 0: none */
+};
 
 enum endpoint {
 	EP_UNKNOWN,
@@ -68,10 +77,11 @@ struct request {
 	atomic_bool done; /* the writer has finished the job */
 	bool submitted;
 	struct job job;
-	bool started;   /* the access handler has seen this request */
-	bool counted;   /* in h->busy */
-	char path[128]; /* the request path, for signatures */
-	char uri[1024]; /* path and query as sent, for signatures */
+	bool started;      /* the access handler has seen this request */
+	bool counted;      /* in h->busy */
+	int64_t unused_ms; /* the connection's wait for this request */
+	char path[128];    /* the request path, for signatures */
+	char uri[1024];    /* path and query as sent, for signatures */
 	char addr[INET6_ADDRSTRLEN + 1]; /* the client, numeric */
 	struct kv query[HTTP_MAX_QUERY];
 	size_t nquery;
@@ -103,11 +113,13 @@ respond(struct MHD_Connection *conn, unsigned status, const char *type,
 	return send_response(conn, status, type, body, false);
 }
 
-/* A webhook's answer; it closes its connection when more than
- * max_idle_connections others sit idle between requests: a client that
- * opened hundreds in a burst (Kannel's smsbox opens one per pending
- * request, up to 512) keeps them all and polls each of them for every
- * request it makes. */
+/* A webhook's answer.  It closes its connection when more than
+ * max_idle_connections others sit idle and this one had sat unused for
+ * SURPLUS_IDLE_MS or more: a client that opened hundreds in a burst
+ * (Kannel's smsbox opens one per pending request, up to 512) keeps them
+ * all, using each in turn, and polls every one for each request it makes.
+ * A client that uses all of its connections, however many, sends on each
+ * as soon as it is answered and keeps them. */
 static enum MHD_Result
 answer(struct request *rq, unsigned status, const char *type, const char *body)
 {
@@ -115,7 +127,8 @@ answer(struct request *rq, unsigned status, const char *type, const char *body)
 	int idle = atomic_load(&h->conns) - atomic_load(&h->busy);
 
 	return send_response(rq->conn, status, type, body,
-	    idle > h->d->conf->gw.max_idle_connections);
+	    idle > h->d->conf->gw.max_idle_connections &&
+		rq->unused_ms >= SURPLUS_IDLE_MS);
 }
 
 static enum MHD_Result
@@ -561,9 +574,14 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct http *h = cls;
 	struct request *rq = xcalloc(1, sizeof(*rq));
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const struct conn_state *cs = ci != NULL ? ci->socket_context : NULL;
 
 	atomic_fetch_add(&h->busy, 1);
 	rq->counted = true;
+	if (cs != NULL && cs->ended_ms != 0)
+		rq->unused_ms = mono_ms() - cs->ended_ms;
 	buf_init(&rq->body);
 	strlcpy_(rq->uri, uri != NULL ? uri : "", sizeof(rq->uri));
 	return rq;
@@ -575,7 +593,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	struct http *h = cls;
 	struct request *rq = *con_cls;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_state *cs = ci != NULL ? ci->socket_context : NULL;
 
+	if (cs != NULL)
+		cs->ended_ms = mono_ms();
 	if (rq == NULL)
 		return;
 	if (rq->counted)
@@ -589,16 +612,21 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/* Counts open connections and gives each its struct conn_state. */
 static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     enum MHD_ConnectionNotificationCode code)
 {
 	struct http *h = cls;
 
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = xcalloc(1, sizeof(struct conn_state));
 		atomic_fetch_add(&h->conns, 1);
-	else
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
 		atomic_fetch_sub(&h->conns, 1);
+	}
 }
 
 struct http *

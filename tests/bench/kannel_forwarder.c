@@ -9,8 +9,9 @@
  * get-url with the reply text instead (Kannel's max-messages = 1: the
  * answer is the reply) and sends nothing.  Like baraza (its
  * gateway.max_idle_connections) it closes a connection after its answer
- * while more than IDLE_MAX others are open, so that the chain's baseline
- * gets the same relief from smsbox's pile of connections.
+ * while more than IDLE_MAX others are open -- on the count alone, without
+ * baraza's "unused for 10 ms" test, so that the chain's baseline gets at
+ * least the same relief from smsbox's pile of connections.
  *
  *   kannel-forwarder PORT
  * 'http://127.0.0.1:13013/cgi-bin/sendsms?username=u&password=p'

@@ -95,11 +95,11 @@ struct gateway_conf {
 			     */
 	int max_connections;          /* open webhook connections */
 	int max_connections_per_addr; /* from one client address; 0: off */
-	int max_idle_connections;     /* kept open between requests; past it a
-					 webhook's answer closes its connection */
-	int client_timeout_s;         /* an idle or slow connection is closed */
-	int database_max_mb; /* writes past it fail as on a full disk */
-	char **deny;         /* numbers never answered; NULL-terminated */
+	int max_idle_connections; /* idle ones kept; past it a connection left
+				     unused 10 ms is closed after its answer */
+	int client_timeout_s;     /* an idle or slow connection is closed */
+	int database_max_mb;      /* writes past it fail as on a full disk */
+	char **deny;              /* numbers never answered; NULL-terminated */
 };
 
 struct export_conf {

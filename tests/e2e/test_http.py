@@ -306,7 +306,8 @@ def sms_on(s, frm):
     except socket.timeout:
         closed = False
     s.settimeout(5)
-    time.sleep(0.05)  # the gateway counts a closed connection out
+    if closed:
+        time.sleep(0.2)  # the gateway counts the connection out
     return "connection: close" in head, closed
 
 

@@ -65,6 +65,7 @@ struct http {
 	struct addr_bucket *addrs; /* ADDR_SLOTS, or NULL when off */
 	atomic_int conns;          /* open connections */
 	atomic_int busy;           /* requests begun and not yet completed */
+	atomic_uint_fast64_t surplus_closed; /* connections closed as such */
 };
 
 struct request {
@@ -125,10 +126,12 @@ answer(struct request *rq, unsigned status, const char *type, const char *body)
 {
 	struct http *h = rq->h;
 	int idle = atomic_load(&h->conns) - atomic_load(&h->busy);
+	bool surplus = idle > h->d->conf->gw.max_idle_connections &&
+	    rq->unused_ms >= SURPLUS_IDLE_MS;
 
-	return send_response(rq->conn, status, type, body,
-	    idle > h->d->conf->gw.max_idle_connections &&
-		rq->unused_ms >= SURPLUS_IDLE_MS);
+	if (surplus)
+		atomic_fetch_add(&h->surplus_closed, 1);
+	return send_response(rq->conn, status, type, body, surplus);
 }
 
 static enum MHD_Result
@@ -411,6 +414,7 @@ static enum MHD_Result
 serve_metrics(struct request *rq)
 {
 	struct daemon *d = rq->h->d;
+	int open = atomic_load(&rq->h->conns);
 	struct queue_depth q;
 	struct buf b;
 	enum MHD_Result r;
@@ -424,6 +428,8 @@ serve_metrics(struct request *rq)
 	pthread_mutex_unlock(&d->read_lock);
 	buf_init(&b);
 	metrics_render(&d->metrics, &q, now_ms(), &b);
+	metrics_render_connections(open, open - atomic_load(&rq->h->busy),
+	    atomic_load(&rq->h->surplus_closed), &b);
 	{
 		const char *names[METRICS_MAX_PROVIDERS];
 		bool up[METRICS_MAX_PROVIDERS];

@@ -64,6 +64,21 @@ metric_of_report(const char *status)
 }
 
 void
+metrics_render_connections(long long open, long long idle,
+    unsigned long long surplus_closed, struct buf *out)
+{
+	buf_printf(out,
+	    "# HELP baraza_http_connections Webhook connections open, and of those idle between requests.\n"
+	    "# TYPE baraza_http_connections gauge\n"
+	    "baraza_http_connections{state=\"open\"} %lld\n"
+	    "baraza_http_connections{state=\"idle\"} %lld\n"
+	    "# HELP baraza_http_surplus_closed_total Keep-alive connections closed after their answer as surplus (gateway.max_idle_connections).\n"
+	    "# TYPE baraza_http_surplus_closed_total counter\n"
+	    "baraza_http_surplus_closed_total %llu\n",
+	    open, idle, surplus_closed);
+}
+
+void
 metrics_render_links(const char *const *names, const bool *up, size_t n,
     struct buf *out)
 {

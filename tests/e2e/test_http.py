@@ -334,6 +334,14 @@ class IdleConnectionsTest(unittest.TestCase):
             numbers = ["+254700000%d%02d" % (r, i) for r in (5, 6) for i in range(n)]
             self.assertTrue(gw.wait_until(
                 lambda: all(sink.texts_to(m) for m in numbers), 10))
+            # /metrics counts the closes, and the kept connections as idle
+            # (the metrics request's own is open, not idle)
+            status, body = gw.get("/metrics")
+            self.assertEqual(status, 200)
+            kept = sum(1 for a in answers if not a[1])
+            self.assertIn("baraza_http_surplus_closed_total %d\n" % (n - kept), body)
+            self.assertIn('baraza_http_connections{state="idle"} %d\n' % kept, body)
+            self.assertIn('baraza_http_connections{state="open"} %d\n' % (kept + 1), body)
             return answers, gw.query("SELECT count(*) FROM messages WHERE"
                                      " direction = 'in'")[0][0]
         finally:

@@ -65,7 +65,6 @@ struct http {
 	struct addr_bucket *addrs; /* ADDR_SLOTS, or NULL when off */
 	atomic_int conns;          /* open connections */
 	atomic_int busy;           /* requests begun and not yet completed */
-	atomic_uint_fast64_t surplus_closed; /* connections closed as such */
 };
 
 struct request {
@@ -130,7 +129,7 @@ answer(struct request *rq, unsigned status, const char *type, const char *body)
 	    rq->unused_ms >= SURPLUS_IDLE_MS;
 
 	if (surplus)
-		atomic_fetch_add(&h->surplus_closed, 1);
+		metrics_surplus_closed(&h->d->metrics);
 	return send_response(rq->conn, status, type, body, surplus);
 }
 
@@ -428,8 +427,8 @@ serve_metrics(struct request *rq)
 	pthread_mutex_unlock(&d->read_lock);
 	buf_init(&b);
 	metrics_render(&d->metrics, &q, now_ms(), &b);
-	metrics_render_connections(open, open - atomic_load(&rq->h->busy),
-	    atomic_load(&rq->h->surplus_closed), &b);
+	metrics_render_connections(&d->metrics, open,
+	    open - atomic_load(&rq->h->busy), &b);
 	{
 		const char *names[METRICS_MAX_PROVIDERS];
 		bool up[METRICS_MAX_PROVIDERS];

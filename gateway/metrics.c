@@ -64,8 +64,14 @@ metric_of_report(const char *status)
 }
 
 void
-metrics_render_connections(long long open, long long idle,
-    unsigned long long surplus_closed, struct buf *out)
+metrics_surplus_closed(struct metrics *m)
+{
+	BUMP(m->surplus_closed);
+}
+
+void
+metrics_render_connections(const struct metrics *m, long long open,
+    long long idle, struct buf *out)
 {
 	buf_printf(out,
 	    "# HELP baraza_http_connections Webhook connections open, and of those idle between requests.\n"
@@ -75,7 +81,7 @@ metrics_render_connections(long long open, long long idle,
 	    "# HELP baraza_http_surplus_closed_total Keep-alive connections closed after their answer as surplus (gateway.max_idle_connections).\n"
 	    "# TYPE baraza_http_surplus_closed_total counter\n"
 	    "baraza_http_surplus_closed_total %llu\n",
-	    open, idle, surplus_closed);
+	    open, idle, READ(m->surplus_closed));
 }
 
 void

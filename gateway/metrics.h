@@ -43,6 +43,7 @@ struct metrics {
 	atomic_uint_fast64_t send_errors[METRICS_MAX_PROVIDERS];
 	atomic_uint_fast64_t processed;
 	atomic_uint_fast64_t ignored;
+	atomic_uint_fast64_t surplus_closed; /* keep-alive connections */
 	/* handler latency, microseconds */
 	atomic_uint_fast64_t lat_bucket[METRICS_LATENCY_BUCKETS + 1];
 	atomic_uint_fast64_t lat_sum_us;
@@ -61,10 +62,12 @@ void metrics_out_n(struct metrics *m, int provider, enum metric_out what,
 enum metric_out metric_of_report(const char *status);
 void metrics_send_error(struct metrics *m, int provider);
 void metrics_handled(struct metrics *m, int ignored, int64_t micros);
-/* Renders the webhook server's open and idle connections and how many it
- * closed as surplus (gateway.max_idle_connections). */
-void metrics_render_connections(long long open, long long idle,
-    unsigned long long surplus_closed, struct buf *out);
+/* A keep-alive connection closed as surplus (gateway.max_idle_connections). */
+void metrics_surplus_closed(struct metrics *m);
+/* Renders the webhook server's open and idle connections (the http module
+ * counts them) and how many were closed as surplus. */
+void metrics_render_connections(const struct metrics *m, long long open,
+    long long idle, struct buf *out);
 /* Renders baraza_provider_up for the n providers with a connection of
  * their own (SMPP): names[i] and whether it is up. */
 void metrics_render_links(const char *const *names, const bool *up, size_t n,

@@ -221,6 +221,7 @@ exporter_start(struct daemon *d, char **ret_err)
 		free(e);
 		return NULL;
 	}
+	thread_name(e->thread, "exporter");
 	return e;
 }
 

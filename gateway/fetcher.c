@@ -203,6 +203,7 @@ fetcher_start(struct daemon *d, char **ret_err)
 		free(f);
 		return NULL;
 	}
+	thread_name(f->thread, "fetcher");
 	return f;
 }
 

@@ -235,6 +235,7 @@ poller_start(struct daemon *d, char **ret_err)
 		poller_stop(p);
 		return NULL;
 	}
+	thread_name(p->thread, "poller");
 	p->started = true;
 	return p;
 }

@@ -786,6 +786,7 @@ sender_start(struct daemon *d, char **ret_err)
 		sender_stop(s);
 		return NULL;
 	}
+	thread_name(s->thread, "sender");
 	return s;
 }
 

@@ -1824,7 +1824,7 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
     const struct provider_sink *sink, char **ret_err)
 {
 	struct smpp_link *l = xcalloc(1, sizeof(*l));
-	char *why = NULL;
+	char *why = NULL, *tname;
 
 	l->c = c;
 	l->p = p;
@@ -1870,6 +1870,9 @@ smpp_link_start(const struct smpp_conf *c, const struct provider *p,
 		why = xstrdup("cannot start its thread");
 		goto fail;
 	}
+	tname = xasprintf("smpp %s", p->name);
+	thread_name(l->thread, tname);
+	free(tname);
 	return l;
 fail:
 	*ret_err = xasprintf("smpp %s: %s", p->name, why);

@@ -268,3 +268,12 @@ mkdir_p(const char *dir)
 	free(p);
 	return err;
 }
+
+void
+thread_name(pthread_t t, const char *name)
+{
+	char shortname[16];
+
+	strlcpy_(shortname, name, sizeof(shortname));
+	pthread_setname_np(t, shortname); /* a name is a courtesy: no error */
+}

@@ -2,11 +2,12 @@
 /*
  * util: memory helpers whose failure is fatal (our own out-of-memory is not
  * a condition we handle), a growable string buffer, bounded string copies and
- * clock readings.  Nothing here logs or touches global state.
+ * clock readings, thread names.  Nothing here logs or touches global state.
  */
 #ifndef BARAZA_UTIL_H
 #define BARAZA_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,5 +56,8 @@ int mkdir_p(const char *dir);
 int64_t now_ms(void);
 int64_t mono_ms(void);
 int64_t mono_us(void);
+
+/* Names a thread for ps -L, top -H and perf (the first 15 bytes). */
+void thread_name(pthread_t t, const char *name);
 
 #endif

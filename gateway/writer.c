@@ -768,6 +768,7 @@ writer_start(struct daemon *d, char **ret_err)
 		free(w);
 		return NULL;
 	}
+	thread_name(w->thread, "writer");
 	return w;
 }
 

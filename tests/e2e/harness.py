@@ -212,6 +212,14 @@ class Gateway:
             time.sleep(0.05)
         raise RuntimeError("daemon did not come up: %s" % self.logtext())
 
+    def thread_names(self):
+        """The daemon's threads by name, as ps -L and top -H show them."""
+        names = []
+        for t in os.listdir("/proc/%d/task" % self.proc.pid):
+            with open("/proc/%d/task/%s/comm" % (self.proc.pid, t)) as f:
+                names.append(f.read().strip())
+        return sorted(names)
+
     def logtext(self):
         with open(os.path.join(self.dir, "daemon.log"), "rb") as f:
             return f.read().decode(errors="replace")

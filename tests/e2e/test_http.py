@@ -184,6 +184,12 @@ class HttpTest(unittest.TestCase):
         self.assertIn('baraza_queue_depth{stage="outbound"}', body)
         self.assertNotIn("baraza_provider_up", body)
 
+    def test_threads_are_named(self):
+        names = self.gw.thread_names()
+        for want in ("writer", "sender", "fetcher", "exporter", "MHD-worker"):
+            self.assertIn(want, names)
+        self.assertNotIn("poller", names)  # no provider polls here
+
     def test_metrics_token(self):
         gw = Gateway(self.sink).start(["-o", "gateway.metrics_token=metrics-secret-1"])
         try:

@@ -138,6 +138,7 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(self.smsc.state()["sessions"], ["bind_transceiver"])
         self.assertIn("smpp smsc: bound to 127.0.0.1:%d (bind_transceiver) as FAKESMSC"
                       % self.smsc.port, self.gw.logtext())
+        self.assertIn("smpp smsc", self.gw.thread_names())
 
     def test_keyword_reply_and_receipt(self):
         r = self.smsc.deliver(**{"from": "254711000501", "text": "HELP"})

@@ -312,6 +312,15 @@ void handler_word(const char **s, char *word, size_t size);
 /* A copy of at most max bytes of UTF-8 text, cut between characters.
  * Caller frees. */
 char *handler_cut(const char *text, size_t max);
+/*
+ * A citizen's words to repeat in the reply tmpl will give: at most max
+ * bytes, cut between characters, and, when that reply is GSM-7 in the
+ * citizen's language, GSM-7 too (an emoji or a check mark would make it
+ * UCS-2, two segments instead of one: each run of what GSM-7 lacks
+ * becomes '?').  Caller frees.
+ */
+char *hctx_echo(const struct hctx *ctx, const struct ltext *tmpl,
+    const char *text, size_t max);
 /* A time as "2026-11-27 09:14 +0300", local. */
 void handler_local_time(int64_t ms, char *out, size_t size);
 /* A YYYY-MM-DD local day's first millisecond; -EINVAL when not a date. */

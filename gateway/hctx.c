@@ -595,6 +595,23 @@ handler_cut(const char *text, size_t max)
 	return xstrndup_utf8(text, max);
 }
 
+char *
+hctx_echo(const struct hctx *ctx, const struct ltext *tmpl, const char *text,
+    size_t max)
+{
+	char *cut = xstrndup_utf8(text, max), *reply, *echo;
+	struct sms_info info;
+
+	reply = sms_prepare(ltext_get(tmpl, ctx->lang));
+	sms_measure(reply, &info);
+	free(reply);
+	if (info.encoding != SMS_GSM7)
+		return cut;
+	echo = sms_force_gsm7(cut);
+	free(cut);
+	return echo;
+}
+
 void
 handler_local_time(int64_t ms, char *out, size_t size)
 {

@@ -585,27 +585,47 @@ lookalike(uint32_t cp)
 	return NULL;
 }
 
-char *
-sms_prepare(const char *s)
+/* Look-alikes replaced by GSM-7 ones; any other character GSM-7 lacks
+ * makes a copy of s unchanged (force false) or a '?', one for each run of
+ * them (force true). */
+static char *
+substitute(const char *s, bool force)
 {
+	bool lacked = false;
 	struct buf b;
 	const char *p;
 
 	buf_init(&b);
 	for (p = s; *p != '\0';) {
-		const char *start = p, *to;
+		const char *start = p, *to = NULL;
 		uint32_t cp = utf8_next(&p);
+		bool lacks = gsm7_cost(cp) == 0 && (to = lookalike(cp)) == NULL;
 
-		if (gsm7_cost(cp) > 0) {
-			buf_append(&b, start, (size_t)(p - start));
-		} else if ((to = lookalike(cp)) != NULL) {
+		if (to != NULL) {
 			buf_puts(&b, to);
-		} else {
+		} else if (!lacks) {
+			buf_append(&b, start, (size_t)(p - start));
+		} else if (!force) {
 			buf_free(&b);
 			return xstrdup(s);
+		} else if (!lacked) {
+			buf_putc(&b, '?');
 		}
+		lacked = lacks;
 	}
 	return buf_steal(&b);
+}
+
+char *
+sms_prepare(const char *s)
+{
+	return substitute(s, false);
+}
+
+char *
+sms_force_gsm7(const char *s)
+{
+	return substitute(s, true);
 }
 
 const char *

@@ -60,6 +60,13 @@ void sms_measure(const char *utf8, struct sms_info *ret);
  */
 char *sms_prepare(const char *utf8);
 
+/*
+ * Returns a new string that is GSM-7 whatever s holds: look-alikes as
+ * sms_prepare() replaces them, and each run of other characters GSM-7 lacks
+ * as one '?' (what an SMSC sends for them in 7-bit coding).  Caller frees.
+ */
+char *sms_force_gsm7(const char *utf8);
+
 const char *sms_encoding_name(enum sms_encoding e);
 
 /*

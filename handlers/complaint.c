@@ -768,7 +768,7 @@ status_handle(const struct desk *d, struct hctx *ctx)
 	if (rc < 0)
 		rc = ref_parse(word, ref);
 	if (rc < 0) {
-		char *echo = handler_cut(word, ECHO_MAX);
+		char *echo = hctx_echo(ctx, &d->t[T_CHECK], word, ECHO_MAX);
 		const char *vars[] = { "ref", echo, NULL };
 		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
 		free(echo);

@@ -392,12 +392,13 @@ lookup_handle(void *state, struct hctx *ctx)
 		return rc;
 	}
 	if (l->table == NULL) {
-		char *query = handler_cut(hctx_args(ctx), LOOKUP_ECHO_MAX);
+		const struct ltext *t =
+		    rc == SOURCE_FAILED ? &l->unavailable : &l->not_found;
+		char *query =
+		    hctx_echo(ctx, t, hctx_args(ctx), LOOKUP_ECHO_MAX);
 		const char *vars[] = { "query", query, "examples", "", NULL };
 		free(q);
-		hctx_reply_template(ctx,
-		    rc == SOURCE_FAILED ? &l->unavailable : &l->not_found,
-		    vars);
+		hctx_reply_template(ctx, t, vars);
 		free(query);
 		return HANDLER_OK;
 	}
@@ -444,7 +445,8 @@ lookup_handle(void *state, struct hctx *ctx)
 		size_t ex[1] = { 0 };
 		size_t nex = table_nrows(l->table) > 0 ? 1 : 0;
 		char *examples = key_list(l, ex, nex),
-		     *query = handler_cut(hctx_args(ctx), LOOKUP_ECHO_MAX);
+		     *query = hctx_echo(ctx, &l->not_found, hctx_args(ctx),
+			 LOOKUP_ECHO_MAX);
 		const char *vars[] = { "query", query, "examples", examples,
 			NULL };
 		hctx_reply_template(ctx, &l->not_found, vars);

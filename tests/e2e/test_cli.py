@@ -52,6 +52,33 @@ class CliTest(unittest.TestCase):
         self.assertEqual(p.close(), None, out)
         self.assertIn("0 warnings", out)  # every shipped text fits one SMS
 
+    def test_echo_keeps_the_reply_in_one_encoding(self):
+        # the shipped texts are GSM-7: a citizen's emoji repeated in one
+        # would make it UCS-2, two segments; it is repeated as '?'
+        rc, out, err = self.gw.cli("sim", "--from", "+254700000431", "clinic \U0001F600 town")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("We found no clinic for ? town.", out)
+        self.assertEqual(self.gw.query(
+            "SELECT segments, encoding FROM messages WHERE number = '+254700000431'"
+            " AND direction = 'out'"), [(1, "gsm7")])
+        # a reply that is UCS-2 anyway (a language GSM-7 cannot write)
+        # repeats the citizen's words as they were sent
+        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
+            routes = f.read()
+        en = 'en = "We found no clinic for {query}.'
+        self.assertIn(en, routes)
+        path = os.path.join(self.gw.dir, "amharic-routes.conf")
+        with open(path, "w") as f:
+            f.write(routes.replace(en, 'en = "\u1208{query} \u12AD\u120A\u1292\u12AD'
+                                   ' \u12A0\u120D\u1270\u1308\u1298\u121D\u1362'))
+        gw = Gateway(self.sink, routes=path)
+        try:
+            rc, out, err = gw.cli("sim", "--from", "+254700000432", "clinic \u2713\u2713 town")
+            self.assertEqual(rc, 0, err)
+            self.assertIn("\u1208\u2713\u2713 town \u12AD", out)
+        finally:
+            gw.close()
+
     def test_sim_one_shot_and_interactive(self):
         rc, out, err = self.gw.cli("sim", "help")
         self.assertEqual(rc, 0, err)

@@ -36,6 +36,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (a.units <= (a.encoding == SMS_GSM7 ? 160u : 70u) && a.segments != 1)
 		abort();
+	free(p);
+	/* forced, any text is GSM-7 and no longer in characters */
+	p = sms_force_gsm7(s);
+	sms_measure(p, &b);
+	if (!utf8_valid(p, strlen(p)) || b.encoding != SMS_GSM7)
+		abort();
 	text_fold(s, size, folded, sizeof(folded));
 	if (strlen(folded) >= sizeof(folded))
 		abort();

@@ -327,6 +327,8 @@ test_complaint_one_shot_and_status(void **state)
 	snprintf(msg, sizeof(msg), "STATUS %s", bad);
 	if (ref[5] != ref[6])
 		contains(say(fx, n, msg), "is not a complaint number");
+	contains(say(fx, n, "STATUS \xe2\x9c\x93\xe2\x9c\x93"),
+	    "? is not a complaint number");
 	/* no reference: the number's newest complaint */
 	contains(say(fx, n, "STATUS"), ref);
 	contains(say(fx, "+254711200098", "HALI"), "Tuma HALI na nambari");
@@ -487,6 +489,10 @@ test_lookup(void **state)
 	contains(say(fx, n, "KLINIKI"), "Eneo gani?");
 	contains(say(fx, n, "SURVEY"), "Water survey"); /* a keyword leaves */
 	contains(say(fx, n, "CLINIC zzzzzz"), "for example CLINIC KIBERA");
+	/* an emoji repeated would make the reply UCS-2, two segments (say()
+	 * fails on those): each run of what GSM-7 lacks is one '?' */
+	contains(say(fx, n, "CLINIC \xf0\x9f\x98\x80\xf0\x9f\x98\x80 town"),
+	    "We found no clinic for ? town. Send CLINIC");
 	/* Swahili, from the reply_sw column */
 	contains(say(fx, n, "KLINIKI embakasi"), "Kituo cha Afya Embakasi");
 }

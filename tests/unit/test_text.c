@@ -121,6 +121,37 @@ test_prepare(void **state)
 }
 
 static void
+test_force_gsm7(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "plain", "plain" },
+		{ "", "" },
+		/* look-alikes as sms_prepare() replaces them */
+		{ "\xe2\x80\x98Kibera\xe2\x80\x99s\xe2\x80\x99", "'Kibera's'" },
+		/* GSM-7's own accents stay */
+		{ "caf\xc3\xa9 \xc3\xa0", "caf\xc3\xa9 \xc3\xa0" },
+		/* one '?' per run of what GSM-7 lacks, however long */
+		{ "a\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+		  "b",
+		    "a?b" },
+		{ "\xe2\x9c\x93 ok \xe2\x9c\x93", "? ok ?" },
+		{ "\xd0\x9f\xd1\x80\xd0\xb8", "?" },
+		/* a look-alike ends a run */
+		{ "\xe2\x9c\x93\xe2\x80\x99\xe2\x9c\x93", "?'?" },
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *s = sms_force_gsm7(cases[i][0]);
+		struct sms_info info;
+
+		assert_string_equal(s, cases[i][1]);
+		sms_measure(s, &info);
+		assert_int_equal(info.encoding, SMS_GSM7);
+		free(s);
+	}
+}
+
+static void
 test_utf8(void **state)
 {
 	assert_true(utf8_valid("abc", 3));
@@ -228,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_tables),
 		cmocka_unit_test(test_utf8_cut),
 		cmocka_unit_test(test_prepare),
+		cmocka_unit_test(test_force_gsm7),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_distance),

@@ -3,6 +3,7 @@
  * main: the `baraza` command.  Finds the subcommand in the table and runs
  * it with the compiled-in handler table; knows nothing else.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static const struct command {
 	{ "check", cli_check,
 	    "check [-c FILE]                    validate the configuration" },
 	{ "sim", cli_sim,
-	    "sim [--from NUMBER] [TEXT]         a phone in the terminal" },
+	    "sim [--from NUMBER] [--ussd CODE] [TEXT]  a phone in the terminal" },
 	{ "send", cli_send,
 	    "send --to NUMBER [--via NAME] TEXT queue one outbound message" },
 	{ "queue", cli_queue,
@@ -43,9 +44,19 @@ static const struct command {
 	    "survey results NAME | invite NAME --numbers FILE" },
 	{ "help", cli_help, "help                               this text" },
 	{ "--help", cli_help, NULL },
+	{ "-h", cli_help, NULL },
 	{ "--version", cli_version, "--version" },
 	{ "version", cli_version, NULL },
 };
+
+static void
+common_help(void)
+{
+	printf(
+	    "\nEvery command takes -c FILE (default conf/baraza.conf) and\n"
+	    "-o PATH=VALUE to override a setting, e.g. -o gateway.listen=127.0.0.1:9090.\n"
+	    "Exit codes: 0 ok, 1 user error, 2 internal or environment failure.\n");
+}
 
 static int
 cli_help(struct cli *cli)
@@ -56,11 +67,16 @@ cli_help(struct cli *cli)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].usage != NULL)
 			printf("  baraza %s\n", commands[i].usage);
-	printf(
-	    "\nEvery command takes -c FILE (default conf/baraza.conf) and\n"
-	    "-o PATH=VALUE to override a setting, e.g. -o gateway.listen=127.0.0.1:9090.\n"
-	    "Exit codes: 0 ok, 1 user error, 2 internal or environment failure.\n");
+	common_help();
 	return EXIT_OK;
+}
+
+/* `baraza COMMAND --help` (or -h): that command's usage, exit 0. */
+static bool
+wants_help(int argc, char **argv)
+{
+	return argc > 2 &&
+	    (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0);
 }
 
 int
@@ -76,6 +92,11 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
+		if (commands[i].usage != NULL && wants_help(argc, argv)) {
+			printf("usage: baraza %s\n", commands[i].usage);
+			common_help();
+			return EXIT_OK;
+		}
 		if ((code = cli_parse_common(&cli, argc - 2, argv + 2)) != 0)
 			return code;
 		return commands[i].fn(&cli);

@@ -155,6 +155,17 @@ class CliTest(unittest.TestCase):
         p = subprocess.run([BARAZA, "frob"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
         self.assertIn("unknown command", p.stderr)
+        # a command's own usage, as administrators ask for it
+        for args in (["sim", "--help"], ["complaint", "-h"], ["run", "--help"]):
+            p = subprocess.run([BARAZA, *args], capture_output=True, text=True, timeout=10)
+            self.assertEqual(p.returncode, 0, args)
+            self.assertTrue(p.stdout.startswith("usage: baraza " + args[0]), p.stdout)
+            self.assertIn("-o PATH=VALUE", p.stdout)
+        self.assertIn("--ussd CODE", subprocess.run([BARAZA, "sim", "-h"], capture_output=True,
+                                                    text=True).stdout)
+        p = subprocess.run([BARAZA, "-h"], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("baraza survey results NAME", p.stdout)
 
     def test_environment_failures_exit_2(self):
         rc, out, err = self.gw.cli("sim", "-o", "gateway.database=/dev/null/dir/x.db", "help")

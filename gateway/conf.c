@@ -585,7 +585,7 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
     const config_setting_t *s, const char *word, int lang, int route,
     int reserved)
 {
-	char folded[64];
+	char folded[64], *at;
 	struct keyword *k;
 
 	if (!utf8_valid(word, strlen(word)) ||
@@ -605,9 +605,10 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 		if (k->route == route && k->reserved == reserved)
 			return; /* the same word for the same thing in two
 				   languages */
+		at = conf_file_path(ce, (*sites)[i].file);
 		conf_error(ce, s, "keyword '%s' is already used at %s:%u", word,
-		    (*sites)[i].file ? (*sites)[i].file : "?",
-		    (*sites)[i].line);
+		    at != NULL ? at : "?", (*sites)[i].line);
+		free(at);
 		return;
 	}
 	r->keywords = xrealloc(r->keywords, (r->nkeywords + 1) * sizeof(*k));

@@ -3,6 +3,7 @@
 send, queue, version and help, with the exit codes of SPEC §1."""
 
 import os
+import re
 import socket
 import time
 import unittest
@@ -44,6 +45,26 @@ class CliTest(unittest.TestCase):
         rc, out, err = self.gw.cli("check", "-c", "/nonexistent.conf")
         self.assertEqual(rc, 1)
         self.assertIn("cannot read", err)
+
+    def test_check_names_both_places_of_a_keyword_alike(self):
+        # in an included file, both places are paths an editor opens
+        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
+            routes = f.read()
+        clinic = 'keywords = { en = [ "CLINIC", "HOSPITAL" ];'
+        self.assertIn(clinic, routes)
+        path = os.path.join(self.gw.dir, "routes.conf")
+        with open(path, "w") as f:
+            f.write(routes.replace(clinic, 'keywords = { en = [ "CLINIC", "SURVEY" ];'))
+        try:
+            rc, out, err = self.gw.cli("check")
+            self.assertEqual(rc, 1)
+            first = [i + 1 for i, l in enumerate(routes.splitlines())
+                     if '"SURVEY"' in l and "keywords" in l][0]
+            self.assertRegex(err, r"%s:\d+: keyword 'SURVEY' is already used at %s:%d\n"
+                             % (re.escape(path), re.escape(path), first))
+        finally:
+            with open(path, "w") as f:
+                f.write(routes)
 
     def test_shipped_configuration_checks_clean(self):
         conf = os.path.join(SRC, "conf", "baraza.conf")

@@ -24,8 +24,9 @@ warm-up of N/10.  Kannel stores nothing.  baraza: `bench-e2e BARAZA N 64`,
 webhook -> handler -> reply at a sink, every message and reply durable
 (synchronous=FULL).  Prints both rates and their ratio, and for each chain
 the CPU time per 1,000 messages of the application, bearerbox and smsbox
-(the chain is CPU-bound: its rate follows their sum).  BENCH_ROUNDS=R runs
-each pair of chains back to back R times and reports the median ratio.
+(the chain is CPU-bound: its rate follows their sum).  BENCH_ROUNDS=R
+measures each comparison R times, the two sides back to back and in
+turns first, and reports the median ratio.
 BENCH_PIN=1 runs the chains with the application alone on CPU 1 and
 Kannel (bearerbox, smsbox, fakesmsc) on CPU 0 (`taskset`), as when the
 gateway and the SMSC side do not share a core; the default leaves the
@@ -36,6 +37,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -231,10 +233,19 @@ def stop_all(procs):
             p.kill()
 
 
+def settle():
+    """Lets the previous measurement's files reach the disk (a durable run
+    leaves ~100 MB for writeback, and its removal) before the next one
+    starts, so that neither side pays for the other's."""
+    os.sync()
+    time.sleep(0.5)
+
+
 def chain(baraza, n, app, sync=False):
     """The Kannel chain with `app` ('forwarder' or 'baraza') in the middle,
     replying through sendsms, or in the get-url's answer when sync; msg/s,
     median of three runs after a warm-up."""
+    settle()
     ports, procs = start_kannel_fresh(CHAIN_SYNC_CONF if sync else CHAIN_CONF,
                                       ("admin", "boxport", "fake", "sendsms", "app"), PIN,
                                       sync="true" if sync else "false")
@@ -277,6 +288,7 @@ def chain(baraza, n, app, sync=False):
 
 
 def kannel_static(n):
+    settle()
     ports, procs = start_kannel_fresh(KANNEL_CONF, ("admin", "boxport", "fake"))
     d = ports["dir"]
     try:
@@ -293,6 +305,7 @@ def kannel_static(n):
 
 def baraza_e2e(baraza, n):
     bench = os.path.join(os.path.dirname(baraza), "tests", "bench-e2e")
+    settle()
     p = subprocess.run([bench, baraza, str(n), "64"], capture_output=True, text=True,
                        env=dict(os.environ, BARAZA_SRC=os.path.abspath(SRC)))
     m = re.search(r"baraza: webhook -> reply at sink\s+(\d+)", p.stdout)
@@ -304,37 +317,55 @@ def baraza_e2e(baraza, n):
 def main():
     baraza = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/baraza")
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-    k = kannel_static(n)
-    b, out = baraza_e2e(baraza, n)
+    # rates drift by a quarter within minutes on a shared machine: each
+    # round measures both sides back to back, the one first in odd rounds
+    # second in even ones, and the ratio reported is the median of the
+    # rounds' ratios
+    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
+    statics = []
+    for r in range(rounds):
+        if r % 2 == 0:
+            k = kannel_static(n)
+            b, _ = baraza_e2e(baraza, n)
+        else:
+            b, _ = baraza_e2e(baraza, n)
+            k = kannel_static(n)
+        statics.append((k, b))
+        if rounds > 1:
+            print("  round %d: Kannel %.0f, baraza %d msg/s, ratio %.2f"
+                  % (r + 1, k, b, b / k), flush=True)
     print("%d messages, loopback, 2 cores shared by load and servers%s"
           % (n, "; chains: Kannel on CPU %d, the application on CPU %d"
              % (KANNEL_CPU, APP_CPU) if PIN else ""))
     print("%-62s %10s" % ("", "msg/s"))
-    print("%-62s %10.0f" % ("Kannel: keyword -> static text (fakesmsc, stores nothing)", k))
-    print("%-62s %10d" % ("baraza: webhook -> router + handler -> reply at sink, durable", b))
-    print("ratio baraza / Kannel: %.2f" % (b / k), flush=True)
-    # the chain's rate drifts by a quarter within minutes on a shared
-    # machine: each round runs the two chains back to back, and the ratio
-    # reported is the median of the rounds' ratios
-    rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
+    print("%-62s %10.0f" % ("Kannel: keyword -> static text (fakesmsc, stores nothing)",
+                            statistics.median(p[0] for p in statics)))
+    print("%-62s %10.0f" % ("baraza: webhook -> router + handler -> reply at sink, durable",
+                          statistics.median(p[1] for p in statics)))
+    print("ratio baraza / Kannel: %.2f%s"
+          % (statistics.median(b / k for k, b in statics),
+             " (median of %d rounds)" % rounds if rounds > 1 else ""), flush=True)
     for sync, how in ((False, "reply through sendsms"),
                       (True, "reply in the get-url's answer")):
         pairs = []
         for r in range(rounds):
-            f = chain(baraza, n, "forwarder", sync)
-            g = chain(baraza, n, "baraza", sync)
+            if r % 2 == 0:
+                f = chain(baraza, n, "forwarder", sync)
+                g = chain(baraza, n, "baraza", sync)
+            else:
+                g = chain(baraza, n, "baraza", sync)
+                f = chain(baraza, n, "forwarder", sync)
             pairs.append((f, g))
             if rounds > 1:
                 print("  round %d: forwarder %.0f, baraza %.0f msg/s, ratio %.2f"
                       % (r + 1, f, g, g / f), flush=True)
-        mid = len(pairs) // 2
         print("chain, %s:" % how)
         print("%-62s %10.0f" % ("  with kannel-forwarder (stores nothing)",
-                                sorted(p[0] for p in pairs)[mid]))
+                                statistics.median(p[0] for p in pairs)))
         print("%-62s %10.0f" % ("  with baraza (kannel provider, durable)",
-                                sorted(p[1] for p in pairs)[mid]))
+                                statistics.median(p[1] for p in pairs)))
         print("ratio baraza / forwarder, %s: %.2f%s"
-              % (how, sorted(g / f for f, g in pairs)[mid],
+              % (how, statistics.median(g / f for f, g in pairs),
                  " (median of %d rounds)" % rounds if rounds > 1 else ""), flush=True)
 
 

@@ -216,8 +216,11 @@ class Gateway:
         """The daemon's threads by name, as ps -L and top -H show them."""
         names = []
         for t in os.listdir("/proc/%d/task" % self.proc.pid):
-            with open("/proc/%d/task/%s/comm" % (self.proc.pid, t)) as f:
-                names.append(f.read().strip())
+            try:
+                with open("/proc/%d/task/%s/comm" % (self.proc.pid, t)) as f:
+                    names.append(f.read().strip())
+            except FileNotFoundError:
+                pass  # a thread that ended meanwhile
         return sorted(names)
 
     def logtext(self):

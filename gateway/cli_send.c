@@ -56,6 +56,8 @@ cli_send(struct cli *cli)
 	}
 	if ((c = cli_load(cli, &code)) == NULL)
 		goto out;
+	free(to);
+	to = conf_number(&c->gw, to_arg);
 	if ((st = cli_open_store(c, &code)) == NULL) {
 		conf_free(c);
 		goto out;

@@ -204,7 +204,7 @@ cli_sim(struct cli *cli)
 		conf_free(c);
 		return code;
 	}
-	from = number_normalize(from_arg);
+	from = conf_number(&c->gw, from_arg);
 	if (ussd != NULL) {
 		code = sim_ussd(st, c, from, ussd, cli->argc, cli->argv);
 	} else if (cli->argc > 0) {

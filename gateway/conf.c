@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "provider_util.h"
 #include "router.h"
 #include "text.h"
 #include "ussd.h"
@@ -33,7 +34,7 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
 	"retention_days", "max_connections", "max_connections_per_addr",
 	"client_timeout_s", "database_max_mb", "burst_backlog_ms",
-	"max_idle_connections", NULL };
+	"max_idle_connections", "country_code", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", "bom",
 	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
@@ -1000,6 +1001,20 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		    "unknown time zone '%s' (an IANA name such as Africa/Nairobi)",
 		    tz);
 	gw->timezone = xstrdup(tz != NULL ? tz : "UTC");
+	{
+		const char *cc = NULL;
+		conf_get_string(ce, g, "country_code", false, &cc);
+		if (cc != NULL && cc[0] != '\0' &&
+		    (strlen(cc) > 3 || strspn(cc, "0123456789") != strlen(cc) ||
+			cc[0] == '0'))
+			conf_error(ce,
+			    config_setting_get_member(g, "country_code"),
+			    "'country_code' is '%s', must be a calling code of "
+			    "1 to 3 digits without '+' (254 for Kenya)",
+			    cc);
+		gw->country_code =
+		    cc != NULL && cc[0] != '\0' ? xstrdup(cc) : NULL;
+	}
 	if (gw->retry_cap_ms < gw->retry_base_ms)
 		conf_error(ce, g, "'retry_cap_ms' is below 'retry_base_ms'");
 	deny = config_setting_get_member(g, "deny");
@@ -1019,8 +1034,8 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 				conf_error(ce, e,
 				    "'deny' entries must be strings");
 			else
-				gw->deny[j++] =
-				    xstrdup(config_setting_get_string(e));
+				gw->deny[j++] = conf_number(gw,
+				    config_setting_get_string(e));
 		}
 	} else {
 		gw->deny = xcalloc(1, sizeof(char *));
@@ -1208,6 +1223,25 @@ parse_providers(struct conf_errors *ce, const config_setting_t *root,
 			    c->providers[0].name);
 		c->default_provider = 0;
 	}
+}
+
+char *
+conf_number(const struct gateway_conf *gw, const char *number)
+{
+	char *n = number_normalize(number), *e164;
+	const char *cc = gw->country_code;
+	size_t len = strlen(n), cl = cc != NULL ? strlen(cc) : 0;
+
+	if (cl == 0 || len == 0 || strspn(n, "0123456789") != len)
+		return n;
+	if (strncmp(n, cc, cl) == 0 && len >= cl + 6 && len <= 15)
+		e164 = xasprintf("+%s", n);
+	else if (n[0] == '0' && n[1] != '0' && len >= 7 && cl + len - 1 <= 15)
+		e164 = xasprintf("+%s%s", cc, n + 1);
+	else
+		return n;
+	free(n);
+	return e164;
 }
 
 void
@@ -1746,6 +1780,7 @@ conf_free(struct conf *c)
 	free(c->gw.listen_host);
 	free(c->gw.database);
 	free(c->gw.timezone);
+	free(c->gw.country_code);
 	free(c->gw.metrics_token);
 	for (char **d = c->gw.deny; d != NULL && *d != NULL; d++)
 		free(*d);

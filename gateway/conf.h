@@ -76,6 +76,8 @@ struct gateway_conf {
 	int listen_port;
 	char *database; /* absolute or relative to the cwd, resolved */
 	char *timezone;
+	char *country_code;  /* "254": national and bare numbers made E.164;
+				NULL: numbers kept as providers send them */
 	char *metrics_token; /* required for /metrics; NULL: loopback only */
 	int http_threads;
 	int body_max;       /* bytes of a webhook body */
@@ -164,6 +166,15 @@ struct provider *conf_provider(const struct conf *c, const char *name);
  * longest matching `prefixes` entry, else the default. */
 struct provider *conf_provider_for(const struct conf *c, const char *number);
 int routing_lang(const struct routing *r, const char *code);
+
+/*
+ * A citizen's number as this deployment stores it: number_normalize()'s
+ * form, then, with gateway.country_code, a national number (trunk prefix
+ * 0: "0700000001") or one in international digits without '+'
+ * ("254700000001") made E.164 ("+254700000001").  Short codes, sender ids
+ * and E.164 numbers are kept.  Caller frees.
+ */
+char *conf_number(const struct gateway_conf *gw, const char *number);
 
 /* Makes gateway.timezone the process's local time (TZ), once at start,
  * before any thread: local times (invitations' waking hours, exports'

@@ -434,7 +434,6 @@ hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
 	unsigned lineno = 0;
 	int bad = 0;
 
-	(void)ctx;
 	if (f == NULL) {
 		fprintf(stderr, "baraza: cannot read '%s': %s\n", path,
 		    strerror(errno));
@@ -452,7 +451,8 @@ hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
 		if (field[0] == '\0' || field[0] == '#' ||
 		    (lineno == 1 && strpbrk(field, "0123456789") == NULL))
 			continue;
-		num = number_normalize(field);
+		num = ctx->conf != NULL ? conf_number(&ctx->conf->gw, field)
+					: number_normalize(field);
 		if (!e164(num)) {
 			if (bad++ < 10)
 				fprintf(stderr,

@@ -84,14 +84,14 @@ join_parts(struct store *st, const char *provider, const char *number,
 static int
 add_inbound(struct writer *w, struct job *j)
 {
-	char synth[64];
+	char synth[64], *number = conf_number(&w->d->conf->gw, j->in.from);
 	int rc;
 
 	if (j->in.concat_total > 1) {
 		struct part_new p = {
 			.provider = j->provider->name,
 			.provider_id = j->in.id,
-			.number = j->in.from,
+			.number = number,
 			.peer = j->in.to,
 			.ref = j->in.concat_ref,
 			.total = j->in.concat_total,
@@ -104,21 +104,22 @@ add_inbound(struct writer *w, struct job *j)
 			    p.part, (long long)p.at);
 			p.provider_id = synth;
 		}
-		if ((rc = store_part_add(w->st, &p, &j->dup)) < 0 || j->dup)
-			return rc;
-		return join_parts(w->st, p.provider, p.number, p.ref, false);
-	}
-	{
+		if ((rc = store_part_add(w->st, &p, &j->dup)) == 0 && !j->dup)
+			rc = join_parts(w->st, p.provider, p.number, p.ref,
+			    false);
+	} else {
 		struct inbound_new in = {
 			.provider = j->provider->name,
 			.provider_id = j->in.id,
-			.number = j->in.from,
+			.number = number,
 			.peer = j->in.to,
 			.text = j->in.text,
 			.at = j->at,
 		};
-		return store_inbound_add(w->st, &in, &j->id, &j->dup);
+		rc = store_inbound_add(w->st, &in, &j->id, &j->dup);
 	}
+	free(number);
+	return rc;
 }
 
 /* A polled page: every message (deduplicated by its provider id, so a
@@ -303,15 +304,17 @@ ussd_job(struct writer *w, struct job *j)
 {
 	struct daemon *d = w->d;
 	struct routing *r = daemon_routing_acquire(d);
+	char *number = conf_number(&d->conf->gw, j->ussd.number);
 	struct ussd_step u = { .provider = j->provider->name,
 		.session = j->ussd.session,
-		.number = j->ussd.number,
+		.number = number,
 		.code = j->ussd.code,
 		.text = j->ussd.text };
 	int rc;
 
 	if (r->ussd == NULL) { /* the HTTP side answers 404 */
 		daemon_routing_release(d, r);
+		free(number);
 		return -ENOENT;
 	}
 	if ((rc = store_savepoint(w->st)) == 0) {
@@ -322,6 +325,7 @@ ussd_job(struct writer *w, struct job *j)
 			store_savepoint_rollback(w->st);
 	}
 	daemon_routing_release(d, r);
+	free(number);
 	if (rc < 0)
 		log_error("writer: ussd step not answered: %s",
 		    store_errmsg(w->st));

@@ -159,7 +159,7 @@ gateway = {
   retry_max_attempts = %(attempts)d;
   retry_base_ms = 200;
   retry_cap_ms = 1000;
-  deny = [ "+19990000000" ];
+  deny = [ %(deny)s ];%(gw_extra)s
 };
 providers = (
   { name = "generic"; type = "generic"; base_url = "http://127.0.0.1:%(sink)d/send";
@@ -175,7 +175,8 @@ providers = (
 
 
 class Gateway:
-    def __init__(self, sink, flood=10, attempts=4, routes=None, providers=""):
+    def __init__(self, sink, flood=10, attempts=4, routes=None, providers="", gateway="",
+                 deny='"+19990000000"'):
         self.dir = tempfile.mkdtemp(prefix="baraza-e2e-")
         self.port = free_port()
         self.sink = sink
@@ -183,7 +184,8 @@ class Gateway:
         with open(self.conf, "w") as f:
             f.write(GATEWAY_CONF % {"port": self.port, "sink": sink.port,
                                     "flood": flood, "attempts": attempts,
-                                    "extra": providers})
+                                    "extra": providers, "gw_extra": gateway,
+                                    "deny": deny})
         shutil.copy(routes or os.path.join(SRC, "conf", "routes.conf"),
                     os.path.join(self.dir, "routes.conf"))
         shutil.copytree(os.path.join(SRC, "conf", "data"),

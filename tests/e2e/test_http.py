@@ -368,5 +368,77 @@ class IdleConnectionsTest(unittest.TestCase):
         self.assertEqual(stored, 20)
 
 
+class CountryCodeTest(unittest.TestCase):
+    """gateway.country_code: one citizen, however a provider writes the
+    number, is one contact -- language, complaints, STOP, deny list."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sink = Sink()
+        cls.gw = Gateway(cls.sink, flood=50, gateway="""
+  country_code = "254";""", deny='"0799000001"').start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+        cls.sink.close()
+
+    def numbers(self, like):
+        return sorted(set(r[0] for r in self.gw.query(
+            "SELECT number FROM messages WHERE number LIKE ?", like)))
+
+    def test_one_citizen_however_written(self):
+        n = "+254711000601"
+        # national (trunk 0), international digits without '+', spaced
+        self.assertEqual(self.gw.sms("0711000601", "MSAADA")[0], 200)
+        self.assertEqual(self.gw.sms("254711000601", "xyzzy")[0], 200)
+        self.assertEqual(self.gw.sms("+254 711 000 601", "kuhusu")[0], 200)
+        self.gw.wait_until(lambda: len(self.sink.texts_to(n)) >= 3)
+        self.assertEqual(self.numbers("%711000601"), [n])
+        # the language MSAADA set holds for the number written otherwise
+        texts = self.sink.texts_to(n)
+        self.assertEqual(len(texts), 3, texts)
+        self.assertTrue(all(t.startswith(("Tuma", "Baraza inakuwezesha")) for t in texts), texts)
+        # USSD and the command line write it the same way
+        body = "sessionId=cc1&serviceCode=*384%23&phoneNumber=0711000601&text="
+        status, out = self.gw.post("/ussd/generic", body,
+                                   {"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(status, 200, out)
+        self.assertEqual(self.gw.query(
+            "SELECT number FROM ussd_sessions WHERE session = 'cc1'"), [(n,)])
+        rc, out, err = self.gw.cli("send", "--to", "0711000601", "Water is back")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(self.gw.query(
+            "SELECT number FROM messages WHERE text = 'Water is back'"), [(n,)])
+
+    def test_stop_holds_for_every_form(self):
+        self.assertEqual(self.gw.sms("254711000602", "STOP")[0], 200)
+        self.gw.wait_until(lambda: self.gw.query(
+            "SELECT 1 FROM contacts WHERE number = '+254711000602' AND opted_out = 1"))
+        rc, out, err = self.gw.cli("send", "--to", "0711000602", "News")
+        self.assertEqual(rc, 1)
+        self.assertIn("+254711000602 sent STOP", err)
+
+    def test_short_codes_sender_ids_and_deny(self):
+        self.assertEqual(self.gw.sms("22384", "help")[0], 200)
+        self.assertEqual(self.gw.sms("SAFARICOM", "help")[0], 200)
+        self.assertEqual(self.gw.sms("+254799000001", "help")[0], 200)
+        self.gw.wait_until(lambda: self.gw.query(
+            "SELECT count(*) FROM messages WHERE number IN"
+            " ('22384', 'SAFARICOM', '+254799000001') AND status != 'received'")[0][0] == 3)
+        time.sleep(0.5)
+        for n in ("22384", "SAFARICOM", "+254799000001"):
+            self.assertEqual(self.numbers(n), [n])  # kept as they came
+        # the loop guard: a sender id, and the deny list's national form
+        for n in ("SAFARICOM", "+254799000001"):
+            self.assertEqual(self.sink.texts_to(n), [], n)
+
+    def test_a_bad_country_code_is_refused(self):
+        for bad in ("+254", "0254", "2545", "ke"):
+            rc, out, err = self.gw.cli("check", "-o", "gateway.country_code=" + bad)
+            self.assertEqual(rc, 1, bad)
+            self.assertIn("'country_code' is '%s', must be a calling code" % bad, err)
+
+
 if __name__ == "__main__":
     main()

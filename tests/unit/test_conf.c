@@ -406,6 +406,38 @@ test_exposure(void **state)
 	assert_false(host_is_loopback("10.0.0.1"));
 }
 
+static void
+test_country_code(void **state)
+{
+	static const char *const cases[][3] = {
+		/* country code, as the provider sent it, as stored */
+		{ "254", "0711000601", "+254711000601" },
+		{ "254", "254711000601", "+254711000601" },
+		{ "254", "+254 711-000.601", "+254711000601" },
+		{ "254", " 254711000601", "+254711000601" }, /* a form's '+' */
+		{ "254", "+447700900123", "+447700900123" }, /* E.164 kept */
+		{ "254", "22384", "22384" },                 /* a short code */
+		{ "254", "SAFARICOM", "SAFARICOM" },         /* a sender id */
+		{ "254", "000254711000601", "000254711000601" }, /* unsure */
+		{ "254", "0711", "0711" },                       /* too short */
+		{ "1", "12125550123", "+12125550123" },
+		{ "44", "07700900123", "+447700900123" },
+		/* without a country code numbers stay as providers send them */
+		{ NULL, "0711000601", "0711000601" },
+		{ NULL, "254711000601", "254711000601" },
+		{ NULL, "+254 711 000 601", "+254711000601" },
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct gateway_conf gw = { .country_code =
+					       (char *)cases[i][0] };
+		char *n = conf_number(&gw, cases[i][1]);
+
+		assert_string_equal(n, cases[i][2]);
+		free(n);
+	}
+}
+
 int
 main(void)
 {
@@ -418,6 +450,7 @@ main(void)
 		cmocka_unit_test(test_help_list_measured),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_exposure),
+		cmocka_unit_test(test_country_code),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

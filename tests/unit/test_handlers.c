@@ -286,7 +286,7 @@ test_survey_invite(void **state)
 	contains(say(fx, "+254711100014", "3"), "2. Last week");
 	/* a file with a bad number changes nothing */
 	f = fopen(path, "w");
-	fprintf(f, "+254711100020\n0711100021\n");
+	fprintf(f, "+254711100020\n07111\n");
 	fclose(f);
 	assert_int_equal(run(fx, "survey", "invite", "water", "--numbers", path,
 			     NULL),

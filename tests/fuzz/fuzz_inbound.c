@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char conf_text[] =
-    "gateway = { database = \"/tmp/unused.db\"; };\n"
+    "gateway = { database = \"/tmp/unused.db\"; country_code = \"254\"; };\n"
     "providers = (\n"
     " { name = \"generic\"; type = \"generic\"; base_url = \"http://x\"; },\n"
     " { name = \"at\"; type = \"africastalking\"; username = \"u\"; api_key = \"k\"; },\n"
@@ -95,6 +95,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    in.concat_total > CONCAT_MAX_PARTS ||
 		    in.concat_part > in.concat_total)
 			abort();
+		/* as the writer stores the number: E.164 grows it to 16 at
+		 * most, and never makes it longer otherwise */
+		{
+			char *n = conf_number(&conf->gw, in.from);
+			size_t len = strlen(n);
+
+			if (len > 16 && len > strlen(in.from))
+				abort();
+			free(n);
+		}
 	}
 	inbound_done(&in);
 	buf_reset(&err);

@@ -46,15 +46,21 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("cannot read", err)
 
-    def test_check_names_both_places_of_a_keyword_alike(self):
-        # in an included file, both places are paths an editor opens
+    def shipped_routes_with(self, old, new, path):
+        """Writes the shipped routes.conf to path with old replaced by
+        new; returns the shipped text."""
         with open(os.path.join(SRC, "conf", "routes.conf")) as f:
             routes = f.read()
-        clinic = 'keywords = { en = [ "CLINIC", "HOSPITAL" ];'
-        self.assertIn(clinic, routes)
-        path = os.path.join(self.gw.dir, "routes.conf")
+        self.assertIn(old, routes)
         with open(path, "w") as f:
-            f.write(routes.replace(clinic, 'keywords = { en = [ "CLINIC", "SURVEY" ];'))
+            f.write(routes.replace(old, new))
+        return routes
+
+    def test_check_names_both_places_of_a_keyword_alike(self):
+        # in an included file, both places are paths an editor opens
+        path = os.path.join(self.gw.dir, "routes.conf")
+        routes = self.shipped_routes_with('keywords = { en = [ "CLINIC", "HOSPITAL" ];',
+                                          'keywords = { en = [ "CLINIC", "SURVEY" ];', path)
         try:
             rc, out, err = self.gw.cli("check")
             self.assertEqual(rc, 1)
@@ -84,14 +90,10 @@ class CliTest(unittest.TestCase):
             " AND direction = 'out'"), [(1, "gsm7")])
         # a reply that is UCS-2 anyway (a language GSM-7 cannot write)
         # repeats the citizen's words as they were sent
-        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
-            routes = f.read()
-        en = 'en = "We found no clinic for {query}.'
-        self.assertIn(en, routes)
         path = os.path.join(self.gw.dir, "amharic-routes.conf")
-        with open(path, "w") as f:
-            f.write(routes.replace(en, 'en = "\u1208{query} \u12AD\u120A\u1292\u12AD'
-                                   ' \u12A0\u120D\u1270\u1308\u1298\u121D\u1362'))
+        self.shipped_routes_with('en = "We found no clinic for {query}.',
+                                 'en = "\u1208{query} \u12AD\u120A\u1292\u12AD'
+                                 ' \u12A0\u120D\u1270\u1308\u1298\u121D\u1362', path)
         gw = Gateway(self.sink, routes=path)
         try:
             rc, out, err = gw.cli("sim", "--from", "+254700000432", "clinic \u2713\u2713 town")

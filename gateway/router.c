@@ -3,6 +3,7 @@
  * router: keyword matching; see router.h.  The keyword table is small (tens
  * of words), so a linear scan is both simplest and fast enough.
  */
+#include <ctype.h>
 #include <string.h>
 
 #include "router.h"
@@ -24,31 +25,19 @@ router_lookup(const struct routing *r, const char *folded)
 	return -1;
 }
 
-void
-router_match(const struct routing *r, const char *text, struct match *ret)
+/* What one word means: a reserved word, a route's keyword (exactly or by
+ * one guarded typo), several keywords, or nothing (ret->kind MATCH_NONE,
+ * ret->args untouched). */
+static void
+match_word(const struct routing *r, const char *word, size_t wlen,
+    struct match *ret)
 {
-	const char *p = text, *word;
 	char folded[64];
-	size_t wlen, flen;
+	size_t flen = text_fold(word, wlen, folded, sizeof(folded));
 	int k;
 
-	memset(ret, 0, sizeof(*ret));
-	ret->kind = MATCH_NONE;
-	ret->lang = -1;
-	while (is_space((unsigned char)*p))
-		p++;
-	word = p;
-	while (*p != '\0' && !is_space((unsigned char)*p))
-		p++;
-	wlen = (size_t)(p - word);
-	while (is_space((unsigned char)*p))
-		p++;
-	ret->args = p;
-	flen = text_fold(word, wlen, folded, sizeof(folded));
-	if (flen == 0 || flen >= sizeof(folded) - 1) {
-		ret->args = word;
+	if (flen == 0 || flen >= sizeof(folded) - 1)
 		return;
-	}
 	if ((k = router_lookup(r, folded)) >= 0) {
 		const struct keyword *kw = &r->keywords[k];
 		ret->lang = kw->lang;
@@ -61,10 +50,8 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 		}
 		return;
 	}
-	if (flen + 1 < ROUTER_MIN_GUESS_LEN) {
-		ret->args = word;
+	if (flen + 1 < ROUTER_MIN_GUESS_LEN)
 		return;
-	}
 	for (size_t i = 0; i < r->nkeywords; i++) {
 		const struct keyword *kw = &r->keywords[i];
 		bool seen = false;
@@ -91,9 +78,63 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 	} else if (ret->nchoices > 1) {
 		ret->kind = MATCH_AMBIGUOUS;
 		ret->lang = -1;
-	} else {
-		ret->args = word;
 	}
+}
+
+/* Where a word written against the next one ("COMPLAIN:WATER",
+ * "CLINIC,KIBERA") ends: its first ASCII punctuation after a letter
+ * (an apostrophe belongs to the word); wlen when there is none. */
+static size_t
+inner_cut(const char *word, size_t wlen)
+{
+	bool letter = false;
+
+	for (size_t i = 0; i < wlen; i++) {
+		unsigned char c = (unsigned char)word[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c >= 0x80)
+			letter = true;
+		else if (letter && ispunct(c) && c != '\'')
+			return i;
+	}
+	return wlen;
+}
+
+void
+router_match(const struct routing *r, const char *text, struct match *ret)
+{
+	const char *p = text, *word, *rest;
+	size_t wlen, cut;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->kind = MATCH_NONE;
+	ret->lang = -1;
+	while (is_space((unsigned char)*p))
+		p++;
+	word = p;
+	while (*p != '\0' && !is_space((unsigned char)*p))
+		p++;
+	wlen = (size_t)(p - word);
+	while (is_space((unsigned char)*p))
+		p++;
+	ret->args = p;
+	match_word(r, word, wlen, ret);
+	if (ret->kind != MATCH_NONE)
+		return;
+	/* no keyword: perhaps one joined to the next word by punctuation */
+	if ((cut = inner_cut(word, wlen)) < wlen) {
+		match_word(r, word, cut, ret);
+		if (ret->kind != MATCH_NONE) {
+			for (rest = word + cut; rest < word + wlen &&
+			     ispunct((unsigned char)*rest);
+			     rest++)
+				;
+			ret->args = rest < word + wlen ? rest : p;
+			return;
+		}
+	}
+	ret->args = word;
 }
 
 int

@@ -332,6 +332,10 @@ test_complaint_one_shot_and_status(void **state)
 	/* no reference: the number's newest complaint */
 	contains(say(fx, n, "STATUS"), ref);
 	contains(say(fx, "+254711200098", "HALI"), "Tuma HALI na nambari");
+	/* the keyword and the category written as one word */
+	contains(say(fx, "+254711200097",
+		     "Complain:water no water at the market"),
+	    "Your complaint number is");
 }
 
 static void

@@ -68,6 +68,44 @@ test_exact(void **state)
 	assert_string_equal(route_of(&m), "tax");
 }
 
+/* A keyword written against the next word with punctuation. */
+static void
+test_joined(void **state)
+{
+	struct match m;
+	const struct routing *r = c->routing;
+
+	router_match(r, "Survey:water now", &m);
+	assert_string_equal(route_of(&m), "survey");
+	assert_string_equal(m.args, "water now");
+	router_match(r, "maji,,kibera", &m);
+	assert_string_equal(route_of(&m), "water");
+	assert_string_equal(r->lang_code[m.lang], "sw");
+	assert_string_equal(m.args, "kibera");
+	router_match(r, "survy-1", &m); /* the typo rule holds for the part */
+	assert_string_equal(route_of(&m), "survey");
+	assert_true(m.guessed);
+	router_match(r, "stop! now", &m); /* punctuation at the end: one word */
+	assert_int_equal(m.kind, MATCH_RESERVED);
+	assert_string_equal(m.args, "now");
+	router_match(r, "STOP.", &m);
+	assert_int_equal(m.kind, MATCH_RESERVED);
+	assert_string_equal(m.args, "");
+	/* the whole word first: a keyword that holds punctuation */
+	router_match(r, "tax.", &m);
+	assert_string_equal(route_of(&m), "tax");
+	/* nothing before the punctuation but digits, or no keyword: none */
+	router_match(r, "3-4", &m);
+	assert_int_equal(m.kind, MATCH_NONE);
+	assert_string_equal(m.args, "3-4");
+	router_match(r, "www.survey.org", &m);
+	assert_int_equal(m.kind, MATCH_NONE);
+	assert_string_equal(m.args, "www.survey.org");
+	/* an apostrophe belongs to its word */
+	router_match(r, "maji'kibera", &m);
+	assert_int_equal(m.kind, MATCH_NONE);
+}
+
 static void
 test_reserved(void **state)
 {
@@ -141,6 +179,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_joined),
 		cmocka_unit_test(test_reserved),
 		cmocka_unit_test(test_typos),
 		cmocka_unit_test(test_nothing),

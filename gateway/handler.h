@@ -309,6 +309,10 @@ char *handler_expand(const struct ltext *tmpl, int lang,
 /* Moves *s past the next word (spaces around it skipped), copied into word
  * (cut to size). */
 void handler_word(const char **s, char *word, size_t size);
+/* For a first word written against the next with punctuation
+ * ("WATER,no water"): its part before the mark, and *s moved past the
+ * mark(s) and spaces; else word is "" and *s stays. */
+void handler_word_part(const char **s, char *word, size_t size);
 /* A copy of at most max bytes of UTF-8 text, cut between characters.
  * Caller frees. */
 char *handler_cut(const char *text, size_t max);

@@ -5,6 +5,7 @@
  * transaction.  Nothing here logs: the pipeline or the command that owns
  * the transaction reports a failure once.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,21 @@ handler_word(const char **s, char *word, size_t size)
 	p += n;
 	p += strspn(p, " \t\r\n");
 	*s = p;
+}
+
+void
+handler_word_part(const char **s, char *word, size_t size)
+{
+	const char *p = *s + strspn(*s, " \t\r\n");
+	size_t n = strcspn(p, " \t\r\n"), cut = text_word_cut(p, n);
+
+	word[0] = '\0';
+	if (cut == n || size == 0)
+		return;
+	snprintf(word, size, "%.*s", (int)(cut < size ? cut : size - 1), p);
+	for (p += cut; ispunct((unsigned char)*p); p++)
+		;
+	*s = p + strspn(p, " \t\r\n");
 }
 
 char *

@@ -81,26 +81,6 @@ match_word(const struct routing *r, const char *word, size_t wlen,
 	}
 }
 
-/* Where a word written against the next one ("COMPLAIN:WATER",
- * "CLINIC,KIBERA") ends: its first ASCII punctuation after a letter
- * (an apostrophe belongs to the word); wlen when there is none. */
-static size_t
-inner_cut(const char *word, size_t wlen)
-{
-	bool letter = false;
-
-	for (size_t i = 0; i < wlen; i++) {
-		unsigned char c = (unsigned char)word[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    c >= 0x80)
-			letter = true;
-		else if (letter && ispunct(c) && c != '\'')
-			return i;
-	}
-	return wlen;
-}
-
 void
 router_match(const struct routing *r, const char *text, struct match *ret)
 {
@@ -123,7 +103,7 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 	if (ret->kind != MATCH_NONE)
 		return;
 	/* no keyword: perhaps one joined to the next word by punctuation */
-	if ((cut = inner_cut(word, wlen)) < wlen) {
+	if ((cut = text_word_cut(word, wlen)) < wlen) {
 		match_word(r, word, cut, ret);
 		if (ret->kind != MATCH_NONE) {
 			for (rest = word + cut; rest < word + wlen &&

@@ -3,6 +3,7 @@
  * text: see text.h.  The GSM tables are those of 3GPP TS 23.038 §6.2.1
  * (../shared/protocols.md §6); counting follows its §6.4 test vectors.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -740,6 +741,23 @@ text_distance(const char *a, const char *b, unsigned limit)
 		}
 	}
 	return d[la][lb] > limit ? limit + 1 : d[la][lb];
+}
+
+size_t
+text_word_cut(const char *word, size_t len)
+{
+	bool letter = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)word[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    c >= 0x80)
+			letter = true;
+		else if (letter && ispunct(c) && c != '\'')
+			return i;
+	}
+	return len;
 }
 
 char *

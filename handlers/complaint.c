@@ -608,7 +608,17 @@ start(const struct desk *d, struct hctx *ctx)
 	int rc = HANDLER_OK;
 
 	handler_word(&rest, word, sizeof(word));
-	if (word[0] != '\0' && (f.cat = match_category(d, word)) != NULL) {
+	if (word[0] != '\0')
+		f.cat = match_category(d, word);
+	if (f.cat == NULL) { /* WATER,no water */
+		const char *after = hctx_args(ctx);
+
+		handler_word_part(&after, word, sizeof(word));
+		if (word[0] != '\0' &&
+		    (f.cat = match_category(d, word)) != NULL)
+			rest = after;
+	}
+	if (f.cat != NULL) {
 		if (rest[0] != '\0') {
 			f.description = clean(rest);
 			rc = file_complaint(d, ctx, &f); /* one message */

@@ -336,6 +336,12 @@ test_complaint_one_shot_and_status(void **state)
 	contains(say(fx, "+254711200097",
 		     "Complain:water no water at the market"),
 	    "Your complaint number is");
+	/* ... and the category and the description */
+	ref_of(say(fx, "+254711200096", "COMPLAIN ROADS,pothole at the school"),
+	    ref);
+	assert_int_equal(run(fx, "complaint", "show", ref, NULL), 0);
+	contains(fx->out, "roads");
+	contains(fx->out, "Description: pothole at the school");
 }
 
 static void

@@ -3,8 +3,9 @@
  * lookup: answers "CLINIC KIBERA" from a CSV table (columns key, aliases
  * separated by '|', reply, and optional reply_LANG per language).  A key or
  * alias matches after folding (case, accents, punctuation, spaces); else
- * the nearest names by Damerau distance or by prefix: one clear best is
- * answered, several make a "did you mean" list, none the not-found text.
+ * the nearest names by Damerau distance or by prefix (the whole query,
+ * else each of its words): one clear best is answered, several make a
+ * "did you mean" list, none the not-found text.
  * The table is read at configure time (and again on SIGHUP); handle()
  * only reads memory.  CLINIC alone asks which place, and the next message
  * is the answer (a short session), so a USSD screen can ask it too.
@@ -15,6 +16,7 @@
  * has no answer, the table answers, and without a table match the
  * `unavailable` text does.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +300,91 @@ score(const char *q, const char *name)
 	return d <= allowed ? 1 + d : UINT32_MAX;
 }
 
+/* The rows nearest a query, one each, best first. */
+struct best {
+	size_t rows[LOOKUP_SUGGESTIONS_MAX];
+	unsigned scores[LOOKUP_SUGGESTIONS_MAX];
+	size_t n;
+};
+
+/* Puts row into b at its place by score; a row already there keeps the
+ * better of its two scores; past max rows the worst falls out. */
+static void
+best_put(struct best *b, size_t max, size_t row, unsigned sc)
+{
+	size_t at, k;
+
+	for (k = 0; k < b->n && b->rows[k] != row; k++)
+		;
+	if (k < b->n) {
+		if (sc >= b->scores[k])
+			return;
+		memmove(&b->rows[k], &b->rows[k + 1],
+		    (b->n - 1 - k) * sizeof(*b->rows));
+		memmove(&b->scores[k], &b->scores[k + 1],
+		    (b->n - 1 - k) * sizeof(*b->scores));
+		b->n--;
+	}
+	for (at = b->n; at > 0 && b->scores[at - 1] > sc; at--)
+		;
+	if (at >= max)
+		return;
+	if (b->n < max)
+		b->n++;
+	memmove(&b->rows[at + 1], &b->rows[at],
+	    (b->n - 1 - at) * sizeof(*b->rows));
+	memmove(&b->scores[at + 1], &b->scores[at],
+	    (b->n - 1 - at) * sizeof(*b->scores));
+	b->rows[at] = row;
+	b->scores[at] = sc;
+}
+
+/* Adds to b the rows whose names are near the folded query q. */
+static void
+best_of(const struct lookup *l, const char *q, struct best *b)
+{
+	for (size_t i = 0; i < l->nnames; i++) {
+		unsigned sc = score(q, l->names[i].folded);
+
+		if (sc != UINT32_MAX)
+			best_put(b, (size_t)l->suggestions, l->names[i].row,
+			    sc);
+	}
+}
+
+/* When the whole query names nothing ("near Mathare", "Kibera please",
+ * "Mathare/Kibera"): each of its words of three or more characters on
+ * its own. */
+static void
+best_of_words(const struct lookup *l, const char *text, struct best *b)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *w;
+		char word[LOOKUP_NAME_MAX + 1], *q;
+		size_t len;
+
+		while (*p != '\0' && (unsigned char)*p < 0x80 &&
+		    !isalnum((unsigned char)*p) && *p != '\'')
+			p++;
+		for (w = p; *p != '\0' &&
+		     ((unsigned char)*p >= 0x80 || isalnum((unsigned char)*p) ||
+			 *p == '\'');
+		     p++)
+			;
+		len = (size_t)(p - w);
+		if (len < 3 || len > LOOKUP_NAME_MAX)
+			continue;
+		memcpy(word, w, len);
+		word[len] = '\0';
+		q = handler_fold(word);
+		if (strlen(q) >= 3)
+			best_of(l, q, b);
+		free(q);
+	}
+}
+
 /* "KIBERA, KILIMANI, KITENGELA": keys in upper case, for the reply. */
 static char *
 key_list(const struct lookup *l, const size_t *rows, size_t n)
@@ -366,9 +453,7 @@ lookup_handle(void *state, struct hctx *ctx)
 {
 	struct lookup *l = state;
 	char *q = handler_fold(hctx_args(ctx));
-	size_t rows[LOOKUP_SUGGESTIONS_MAX];
-	unsigned scores[LOOKUP_SUGGESTIONS_MAX];
-	size_t n = 0;
+	struct best b = { .n = 0 };
 	int rc = SOURCE_NONE;
 
 	if (hctx_session(ctx) != NULL) {
@@ -402,39 +487,14 @@ lookup_handle(void *state, struct hctx *ctx)
 		free(query);
 		return HANDLER_OK;
 	}
-	/* the best names, one per row, kept sorted by score */
-	for (size_t i = 0; i < l->nnames; i++) {
-		unsigned sc = score(q, l->names[i].folded);
-		size_t row = l->names[i].row, at;
-		bool seen = false;
-
-		if (sc == UINT32_MAX)
-			continue;
-		for (size_t k = 0; k < n; k++)
-			if (rows[k] == row) {
-				seen = true;
-				if (sc < scores[k])
-					scores[k] = sc;
-			}
-		if (seen)
-			continue;
-		for (at = n; at > 0 && scores[at - 1] > sc; at--)
-			;
-		if (at >= (size_t)l->suggestions)
-			continue;
-		if (n < (size_t)l->suggestions)
-			n++;
-		memmove(&rows[at + 1], &rows[at], (n - 1 - at) * sizeof(*rows));
-		memmove(&scores[at + 1], &scores[at],
-		    (n - 1 - at) * sizeof(*scores));
-		rows[at] = row;
-		scores[at] = sc;
-	}
+	best_of(l, q, &b);
+	if (b.n == 0)
+		best_of_words(l, hctx_args(ctx), &b);
 	free(q);
-	if (n == 1 || (n > 1 && scores[0] < scores[1])) {
-		hctx_reply(ctx, row_reply(l, rows[0], hctx_lang(ctx)));
-	} else if (n > 1) {
-		char *choices = key_list(l, rows, n);
+	if (b.n == 1 || (b.n > 1 && b.scores[0] < b.scores[1])) {
+		hctx_reply(ctx, row_reply(l, b.rows[0], hctx_lang(ctx)));
+	} else if (b.n > 1) {
+		char *choices = key_list(l, b.rows, b.n);
 		const char *vars[] = { "choices", choices, NULL };
 		hctx_session_set(ctx, "ask", LOOKUP_ASK_S); /* the name next */
 		hctx_reply_template(ctx, &l->did_you_mean, vars);

@@ -499,6 +499,13 @@ test_lookup(void **state)
 	contains(say(fx, n, "KLINIKI"), "Eneo gani?");
 	contains(say(fx, n, "SURVEY"), "Water survey"); /* a keyword leaves */
 	contains(say(fx, n, "CLINIC zzzzzz"), "for example CLINIC KIBERA");
+	/* a query that names nothing whole: its words, each on its own */
+	contains(say(fx, n, "CLINIC near mathare"), "Mathare Clinic");
+	contains(say(fx, n, "CLINIC kibera please"), "Kibera Health Centre");
+	contains(say(fx, n, "CLINIC mathare/kibera"),
+	    "Did you mean MATHARE, KIBERA?");
+	contains(say(fx, n, "CLINIC please help"),
+	    "We found no clinic for please help.");
 	/* an emoji repeated would make the reply UCS-2, two segments (say()
 	 * fails on those): each run of what GSM-7 lacks is one '?' */
 	contains(say(fx, n, "CLINIC \xf0\x9f\x98\x80\xf0\x9f\x98\x80 town"),

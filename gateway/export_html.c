@@ -300,7 +300,8 @@ survey(struct store *st, const struct conf *c, const struct export_survey *sv,
 	int64_t done = 0;
 	int rc;
 
-	if ((rc = store_survey_tally(st, sv->name, from, to, &t, &n)) < 0)
+	if ((rc = store_survey_tally(st, sv->name, from, to, false, &t, &n)) <
+	    0)
 		return rc;
 	fputs("<h2>Survey ", f);
 	esc(f, sv->name);

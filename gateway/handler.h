@@ -261,6 +261,8 @@ int hctx_survey_finish(struct hctx *ctx, int64_t id);
 /* Completed responses of number to survey since a time. */
 int hctx_survey_completed(struct hctx *ctx, const char *survey,
     const char *number, int64_t since, int *ret_n);
+/* Every answer to survey, per question and value, counted apart in
+ * completed and in partial responses, and the two responses' totals. */
 int hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
     size_t *ret_n, int64_t *ret_complete, int64_t *ret_partial);
 

@@ -344,8 +344,8 @@ hctx_survey_tally(struct hctx *ctx, const char *survey, struct tally **ret,
 	    store_response_totals(ctx->st, survey, ret_complete, ret_partial);
 
 	if (rc == 0)
-		rc = store_survey_tally(ctx->st, survey, 0, INT64_MAX, ret,
-		    ret_n);
+		rc = store_survey_tally(ctx->st, survey, 0, INT64_MAX, true,
+		    ret, ret_n);
 	return keep(ctx, rc);
 }
 

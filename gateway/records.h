@@ -17,8 +17,9 @@
 /* One value a question got, and how many completed responses gave it. */
 struct tally {
 	char *question;
-	char *value; /* NULL: asked but skipped (too many invalid tries) */
-	int64_t count;
+	char *value;     /* NULL: asked but skipped (too many invalid tries) */
+	int64_t count;   /* in completed responses */
+	int64_t partial; /* in responses left part way, when asked for */
 };
 
 void tallies_free(struct tally *v, size_t n);

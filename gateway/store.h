@@ -308,9 +308,10 @@ int store_response_count(struct store *st, const char *survey,
 /* Responses to survey: completed and partial. */
 int store_response_totals(struct store *st, const char *survey,
     int64_t *ret_complete, int64_t *ret_partial);
-/* Answers of responses completed in [from, to), per question and value. */
+/* Answers of responses completed in [from, to), per question and value;
+ * with_partial also those of responses left part way (whenever). */
 int store_survey_tally(struct store *st, const char *survey, int64_t from,
-    int64_t to, struct tally **ret, size_t *ret_n);
+    int64_t to, bool with_partial, struct tally **ret, size_t *ret_n);
 
 /* --- complaints (records.h) ---------------------------------------------- */
 

@@ -63,10 +63,12 @@ static const char *const rec_sql[R_COUNT] = {
 	[R_RESP_TOTALS] = "SELECT coalesce(sum(status = 'complete'), 0),"
 			  " coalesce(sum(status = 'partial'), 0) FROM"
 			  " survey_responses WHERE survey = ?1",
-	[R_TALLY] = "SELECT a.question, a.value, count(*) FROM survey_answers"
-		    " a JOIN survey_responses r ON r.id = a.response_id WHERE"
-		    " r.survey = ?1 AND r.status = 'complete' AND"
-		    " r.completed_at >= ?2 AND r.completed_at < ?3 GROUP BY"
+	[R_TALLY] = "SELECT a.question, a.value, coalesce(sum(r.status ="
+		    " 'complete'), 0), coalesce(sum(r.status = 'partial'), 0)"
+		    " FROM survey_answers a JOIN survey_responses r ON r.id ="
+		    " a.response_id WHERE r.survey = ?1 AND ((r.status ="
+		    " 'complete' AND r.completed_at >= ?2 AND r.completed_at <"
+		    " ?3) OR (?4 AND r.status = 'partial')) GROUP BY"
 		    " a.question, a.value ORDER BY a.question, a.value",
 	[R_C_ADD] = "INSERT INTO complaints (ref, desk, category, number,"
 		    " pseudonym, anonymous, lang, channel, description,"
@@ -246,7 +248,7 @@ tallies_free(struct tally *v, size_t n)
 
 int
 store_survey_tally(struct store *st, const char *survey, int64_t from,
-    int64_t to, struct tally **ret, size_t *ret_n)
+    int64_t to, bool with_partial, struct tally **ret, size_t *ret_n)
 {
 	sqlite3_stmt *s = rec(st, R_TALLY);
 	struct tally *v = NULL;
@@ -258,6 +260,7 @@ store_survey_tally(struct store *st, const char *survey, int64_t from,
 	sq_bind_text(s, 1, survey);
 	sqlite3_bind_int64(s, 2, from);
 	sqlite3_bind_int64(s, 3, to);
+	sqlite3_bind_int(s, 4, with_partial);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -266,6 +269,7 @@ store_survey_tally(struct store *st, const char *survey, int64_t from,
 		v[n].question = sq_col_text(s, 0);
 		v[n].value = sq_col_text(s, 1);
 		v[n].count = sqlite3_column_int64(s, 2);
+		v[n].partial = sqlite3_column_int64(s, 3);
 		n++;
 	}
 	sq_done(s);

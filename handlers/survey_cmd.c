@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * survey_cmd: `baraza survey results NAME` (tallies per question over the
- * completed responses) and `baraza survey invite NAME --numbers FILE`
- * (the opening pushed to a list of numbers, paced at invite_per_min and
- * held to invite_hours in local time; numbers that sent STOP, that
- * already answered, or that are in another conversation are skipped).
+ * completed responses, and apart over the partial ones) and `baraza survey
+ * invite NAME --numbers FILE` (the opening pushed to a list of numbers, paced
+ * at invite_per_min and held to invite_hours in local time; numbers that sent
+ * STOP, that already answered, or that are in another conversation are
+ * skipped).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,34 +25,54 @@ usage(void)
 	return -EINVAL;
 }
 
-static int64_t
+/* One answer's counts: in completed responses, and in partial ones. */
+struct count {
+	int64_t done, part;
+};
+
+static struct count
 tally_of(const struct tally *v, size_t n, const char *q, const char *value)
 {
+	struct count c = { 0, 0 };
+
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].question, q) == 0 &&
 		    ((value == NULL && v[i].value == NULL) ||
 			(value != NULL && v[i].value != NULL &&
-			    strcmp(v[i].value, value) == 0)))
-			return v[i].count;
-	return 0;
+			    strcmp(v[i].value, value) == 0))) {
+			c.done = v[i].count;
+			c.part = v[i].partial;
+		}
+	return c;
 }
 
-static int64_t
+static struct count
 answered(const struct tally *v, size_t n, const char *q)
 {
-	int64_t sum = 0;
+	struct count c = { 0, 0 };
 
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].question, q) == 0 && v[i].value != NULL)
-			sum += v[i].count;
-	return sum;
+		if (strcmp(v[i].question, q) == 0 && v[i].value != NULL) {
+			c.done += v[i].count;
+			c.part += v[i].partial;
+		}
+	return c;
 }
 
+/* "  2 some_days        3   60.0%         1   50.0%": the share among the
+ * completed responses' answers, then, when there are partial responses,
+ * among theirs. */
 static void
-row(FILE *out, const char *label, int64_t count, int64_t total)
+row(FILE *out, const char *label, struct count c, struct count total,
+    bool partial)
 {
-	fprintf(out, "  %-16s %8lld  %5.1f%%\n", label, (long long)count,
-	    total > 0 ? 100.0 * (double)count / (double)total : 0.0);
+	fprintf(out, "  %-16s %8lld  %5.1f%%", label, (long long)c.done,
+	    total.done > 0 ? 100.0 * (double)c.done / (double)total.done : 0.0);
+	if (partial)
+		fprintf(out, "  %8lld  %5.1f%%", (long long)c.part,
+		    total.part > 0 ? 100.0 * (double)c.part / (double)total.part
+				   : 0.0);
+	fputc('\n', out);
 }
 
 static int
@@ -65,16 +87,22 @@ results(const struct survey *s, struct hctx *ctx)
 	if ((rc = hctx_survey_tally(ctx, s->name, &v, &n, &complete,
 		 &partial)) < 0)
 		return rc;
-	fprintf(out,
-	    "survey %s: %lld completed response%s, %lld partial (not counted below)\n",
+	fprintf(out, "survey %s: %lld completed response%s, %lld partial\n",
 	    s->name, (long long)complete, complete == 1 ? "" : "s",
 	    (long long)partial);
 	for (size_t i = 0; i < s->nqs; i++) {
 		const struct question *q = &s->qs[i];
-		int64_t total = answered(v, n, q->id);
-		int64_t skipped = tally_of(v, n, q->id, NULL);
+		struct count total = answered(v, n, q->id);
+		struct count skipped = tally_of(v, n, q->id, NULL);
+		bool any =
+		    total.done + total.part + skipped.done + skipped.part > 0;
 
 		fprintf(out, "\n%s: %s\n", q->id, ltext_get(&q->prompt, 0));
+		/* a number question lists only the values given */
+		if (partial > 0 && q->type != Q_TEXT &&
+		    (any || q->type != Q_NUMBER))
+			fprintf(out, "  %-16s %16s  %16s\n", "", "completed",
+			    "partial");
 		switch (q->type) {
 		case Q_CHOICE:
 			for (size_t j = 0; j < q->nopts; j++) {
@@ -83,12 +111,14 @@ results(const struct survey *s, struct hctx *ctx)
 				    q->opts[j].value);
 				row(out, label,
 				    tally_of(v, n, q->id, q->opts[j].value),
-				    total);
+				    total, partial > 0);
 			}
 			break;
 		case Q_YESNO:
-			row(out, "yes", tally_of(v, n, q->id, "yes"), total);
-			row(out, "no", tally_of(v, n, q->id, "no"), total);
+			row(out, "yes", tally_of(v, n, q->id, "yes"), total,
+			    partial > 0);
+			row(out, "no", tally_of(v, n, q->id, "no"), total,
+			    partial > 0);
 			break;
 		case Q_NUMBER:
 			/* values in numeric order, as stored text sorts
@@ -96,21 +126,31 @@ results(const struct survey *s, struct hctx *ctx)
 			for (long x = q->min; x <= q->max && x - q->min < 1000;
 			     x++) {
 				char val[24];
-				int64_t c;
+				struct count c;
 				snprintf(val, sizeof(val), "%ld", x);
-				if ((c = tally_of(v, n, q->id, val)) > 0)
-					row(out, val, c, total);
+				c = tally_of(v, n, q->id, val);
+				if (c.done > 0 || c.part > 0)
+					row(out, val, c, total, partial > 0);
 			}
 			break;
 		case Q_TEXT:
 			fprintf(out,
-			    "  %lld free-text answer%s (read them in the export)\n",
-			    (long long)total, total == 1 ? "" : "s");
+			    "  %lld free-text answer%s (read them in the export)",
+			    (long long)total.done, total.done == 1 ? "" : "s");
+			if (total.part > 0)
+				fprintf(out, ", %lld in partial responses",
+				    (long long)total.part);
+			fputc('\n', out);
 			break;
 		}
-		if (skipped > 0)
-			fprintf(out, "  %-16s %8lld\n", "(skipped)",
-			    (long long)skipped);
+		if (skipped.done > 0 || skipped.part > 0) {
+			fprintf(out, "  %-16s %8lld", "(skipped)",
+			    (long long)skipped.done);
+			if (partial > 0)
+				fprintf(out, "          %8lld",
+				    (long long)skipped.part);
+			fputc('\n', out);
+		}
 	}
 	tallies_free(v, n);
 	return HANDLER_OK;

@@ -251,6 +251,10 @@ test_survey_leaving(void **state)
 	contains(say(fx, n, "green"), "2. Last week");
 	assert_int_equal(run(fx, "survey", "results", "water", NULL), 0);
 	contains(fx->out, "0 completed responses, 3 partial");
+	/* the partial responses' answers, in their own columns */
+	contains(fx->out, "completed partial\n 1 daily 0 0.0% 0 0.0%");
+	contains(fx->out, "3 rarely 0 0.0% 1 100.0%");
+	contains(fx->out, "(skipped) 0 1");
 	/* SURVEY again in the middle repeats the pending question */
 	contains(say(fx, n, "SURVEY"), "2. Last week");
 }

@@ -23,8 +23,9 @@ print_time(int64_t ms)
 	struct tm tm;
 	char s[32];
 
-	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* local, as the complaint desk and the exports show times */
+	localtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S %z", &tm);
 	fputs(s, stdout);
 }
 

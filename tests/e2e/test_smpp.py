@@ -282,8 +282,10 @@ class SmppTest(unittest.TestCase):
         self.assertIn("message %d  out  smsc  %s  failed (part 2 of 2: stat:UNDELIV err:034)"
                       % (mid, n), out)
         self.assertIn("2 segments gsm7", out)
-        self.assertRegex(out, r"\n  \S+Z  delivered  part 1 of 2\n")
-        self.assertRegex(out, r"\n  \S+Z  failed  part 2 of 2: stat:UNDELIV err:034\n")
+        # times local, as the desk and the exports show them (here UTC)
+        at = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000"
+        self.assertRegex(out, r"\n  %s  delivered  part 1 of 2\n" % at)
+        self.assertRegex(out, r"\n  %s  failed  part 2 of 2: stat:UNDELIV err:034\n" % at)
         self.assertRegex(out, r"parts:\n  1  m\d+  delivered\n  2  m\d+  failed\n")
         self.assertEqual(self.gw.cli("queue", "show", "999999")[0], 1)
         self.assertEqual(self.gw.cli("queue", "show")[0], 1)

@@ -271,6 +271,23 @@ test_loop_guard_and_flood(void **state)
 		outcome_done(&oc);
 		msg_done(&m);
 	}
+	/* ... but not after another text: FORGET, NO, FORGET; a survey's
+	 * "1", "2", "1" */
+	in.number = "+254700000015";
+	for (int i = 0; i < 3; i++) {
+		in.text = i == 1 ? "help" : "water";
+		in.at += 1000;
+		store_begin(fx->st);
+		store_inbound_add(fx->st, &in, &id, &dup);
+		store_message_get(fx->st, id, &m);
+		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
+				     &fx->c->gw, &m, &o, &oc),
+		    0);
+		store_commit(fx->st);
+		assert_non_null(oc.reply);
+		outcome_done(&oc);
+		msg_done(&m);
+	}
 }
 
 /* Two identical texts stored before either is processed (a backlog after

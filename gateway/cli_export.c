@@ -17,7 +17,8 @@
 static int
 bad_date(const char *opt, const char *v)
 {
-	fprintf(stderr, "baraza export: %s: '%s' is not a date (YYYY-MM-DD)\n",
+	fprintf(stderr,
+	    "baraza export: %s: '%s' is not a date (YYYY-MM-DD, today or yesterday)\n",
 	    opt, v);
 	return EXIT_USER;
 }
@@ -30,7 +31,6 @@ cli_export(struct cli *cli)
 	char day[EXPORT_DAY_LEN + 1];
 	struct conf *c;
 	struct store *st;
-	int64_t a, b;
 	int code = 0, n = 0;
 
 	date = cli_take_opt(cli, "--date", &code);
@@ -50,26 +50,22 @@ cli_export(struct cli *cli)
 	}
 	if ((c = cli_load(cli, &code)) == NULL)
 		return code;
-	/* dates are local days: checked once the time zone is set */
-	if (date != NULL && export_day_bounds(date, &a, &b) < 0) {
+	/* dates are local days: read once the time zone is set */
+	if (date != NULL && export_day_parse(date, first) < 0) {
 		code = bad_date("--date", date);
 		goto free_conf;
 	}
-	if (from != NULL && export_day_bounds(from, &a, &b) < 0) {
+	if (from != NULL && export_day_parse(from, first) < 0) {
 		code = bad_date("--from", from);
 		goto free_conf;
 	}
-	if (to != NULL && export_day_bounds(to, &a, &b) < 0) {
+	if (to != NULL && export_day_parse(to, last) < 0) {
 		code = bad_date("--to", to);
 		goto free_conf;
 	}
 	if (date != NULL) {
-		snprintf(first, sizeof(first), "%s", date);
-		snprintf(last, sizeof(last), "%s", date);
-	} else if (from != NULL) {
-		snprintf(first, sizeof(first), "%s", from);
-		snprintf(last, sizeof(last), "%s", to);
-	} else {
+		snprintf(last, sizeof(last), "%s", first);
+	} else if (from == NULL) {
 		char today[EXPORT_DAY_LEN + 1];
 		export_day_of(now_ms(), today);
 		export_day_add(today, -1, first);

@@ -75,6 +75,27 @@ export_day_add(const char *day, int days, char out[EXPORT_DAY_LEN + 1])
 	return 0;
 }
 
+int
+export_day_parse(const char *v, char out[EXPORT_DAY_LEN + 1])
+{
+	int64_t from, to;
+
+	if (strcmp(v, "today") == 0 || strcmp(v, "yesterday") == 0) {
+		char today[EXPORT_DAY_LEN + 1];
+
+		export_day_of(now_ms(), today);
+		if (v[0] == 't')
+			memcpy(out, today, sizeof(today));
+		else
+			export_day_add(today, -1, out);
+		return 0;
+	}
+	if (strlen(v) != EXPORT_DAY_LEN || export_day_bounds(v, &from, &to) < 0)
+		return -EINVAL;
+	memcpy(out, v, EXPORT_DAY_LEN + 1);
+	return 0;
+}
+
 /* "2026-11-27T09:14:03+03:00" */
 static void
 iso_time(int64_t ms, char out[32])

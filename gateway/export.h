@@ -23,6 +23,9 @@ int export_day_bounds(const char *day, int64_t *ret_from, int64_t *ret_to);
 /* The local day a time falls in, and the day after or before one. */
 void export_day_of(int64_t t, char out[EXPORT_DAY_LEN + 1]);
 int export_day_add(const char *day, int days, char out[EXPORT_DAY_LEN + 1]);
+/* A day as an operator writes it: YYYY-MM-DD, "today" or "yesterday"
+ * (local) into out; -EINVAL otherwise. */
+int export_day_parse(const char *v, char out[EXPORT_DAY_LEN + 1]);
 
 /*
  * Writes day's folder under dir (created if needed).  Returns 0 with the

@@ -329,7 +329,8 @@ char *hctx_echo(const struct hctx *ctx, const struct ltext *tmpl,
     const char *text, size_t max);
 /* A time as "2026-11-27 09:14 +0300", local. */
 void handler_local_time(int64_t ms, char *out, size_t size);
-/* A YYYY-MM-DD local day's first millisecond; -EINVAL when not a date. */
+/* A local day's first millisecond: YYYY-MM-DD, "today" or "yesterday";
+ * -EINVAL when not a date. */
 int handler_parse_day(const char *day, int64_t *ret);
 /* A text %-escaped for a URL's query or path.  Caller frees. */
 char *handler_url_escape(const char *s);

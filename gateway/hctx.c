@@ -642,9 +642,12 @@ handler_local_time(int64_t ms, char *out, size_t size)
 int
 handler_parse_day(const char *day, int64_t *ret)
 {
+	char d[EXPORT_DAY_LEN + 1];
 	int64_t to;
 
-	return export_day_bounds(day, ret, &to);
+	if (export_day_parse(day, d) < 0)
+		return -EINVAL;
+	return export_day_bounds(d, ret, &to);
 }
 
 char *

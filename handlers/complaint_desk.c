@@ -218,7 +218,7 @@ cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	}
 	if (since != NULL && handler_parse_day(since, &f.since) < 0) {
 		fprintf(stderr,
-		    "baraza complaint list: --since: '%s' is not a date (YYYY-MM-DD)\n",
+		    "baraza complaint list: --since: '%s' is not a date (YYYY-MM-DD, today or yesterday)\n",
 		    since);
 		return -EINVAL;
 	}

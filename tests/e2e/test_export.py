@@ -127,7 +127,8 @@ class ExportTest(unittest.TestCase):
 
     def test_bad_arguments(self):
         for args, msg in [(["--date", "2026-02-30"], "not a date"),
-                          (["--date", "yesterday"], "not a date"),
+                          (["--date", "last week"], "not a date"),
+                          (["--date", "2026-1-01"], "not a date"),
                           (["--from", "2026-11-20"], "usage"),
                           (["--from", "2026-11-20", "--to", "2026-11-01"], "after"),
                           (["--date", self.today, "--out", "/proc/none"], "cannot create")]:
@@ -135,6 +136,15 @@ class ExportTest(unittest.TestCase):
             self.assertEqual(rc, 1, (args, err))
             self.assertIn(msg, err)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
+
+    def test_today_and_yesterday(self):
+        yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 3 * 3600 - 86400))
+        rc, out, err = self.export("--from", "yesterday", "--to", "today", "--out", self.out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual([os.path.basename(p) for p in out.split()], [yesterday, self.today])
+        rc, out, err = self.export("--date", "today", "--out", self.out)
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(os.path.basename(out.strip()), self.today)
 
     def test_range(self):
         rc, out, err = self.export("--from", "2026-01-30", "--to", "2026-02-02",

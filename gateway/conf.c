@@ -1002,13 +1002,23 @@ parse_gateway(struct conf_errors *ce, const config_setting_t *root,
 		    tz);
 	gw->timezone = xstrdup(tz != NULL ? tz : "UTC");
 	{
+		/* "254" or 254: -o gateway.country_code=254 gives a number */
+		const config_setting_t *m =
+		    config_setting_get_member(g, "country_code");
+		char num[24];
 		const char *cc = NULL;
-		conf_get_string(ce, g, "country_code", false, &cc);
+
+		if (m != NULL && config_setting_type(m) == CONFIG_TYPE_INT) {
+			snprintf(num, sizeof(num), "%d",
+			    config_setting_get_int(m));
+			cc = num;
+		} else {
+			conf_get_string(ce, g, "country_code", false, &cc);
+		}
 		if (cc != NULL && cc[0] != '\0' &&
 		    (strlen(cc) > 3 || strspn(cc, "0123456789") != strlen(cc) ||
 			cc[0] == '0'))
-			conf_error(ce,
-			    config_setting_get_member(g, "country_code"),
+			conf_error(ce, m,
 			    "'country_code' is '%s', must be a calling code of "
 			    "1 to 3 digits without '+' (254 for Kenya)",
 			    cc);

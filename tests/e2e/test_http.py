@@ -434,7 +434,10 @@ class CountryCodeTest(unittest.TestCase):
             self.assertEqual(self.sink.texts_to(n), [], n)
 
     def test_a_bad_country_code_is_refused(self):
-        for bad in ("+254", "0254", "2545", "ke"):
+        # written as a number (-o gives one) it is the same setting
+        rc, out, err = self.gw.cli("check", "-o", "gateway.country_code=44")
+        self.assertEqual(rc, 0, err)
+        for bad in ("+254", "0254", "2545", "ke", "-1"):
             rc, out, err = self.gw.cli("check", "-o", "gateway.country_code=" + bad)
             self.assertEqual(rc, 1, bad)
             self.assertIn("'country_code' is '%s', must be a calling code" % bad, err)

@@ -217,11 +217,10 @@ cli_sim(struct cli *cli)
 	} else {
 		char *line = NULL;
 		size_t cap = 0;
-		ssize_t n;
 
-		while ((n = read_line(&line, &cap)) >= 0) {
-			if (n == 0)
-				continue;
+		while (read_line(&line, &cap) >= 0) {
+			if (line[strspn(line, " \t")] == '\0')
+				continue; /* a blank line sends nothing */
 			if ((code = sim_one(st, c, from, line)) == EXIT_ENV)
 				break;
 		}

@@ -106,7 +106,7 @@ class CliTest(unittest.TestCase):
         rc, out, err = self.gw.cli("sim", "help")
         self.assertEqual(rc, 0, err)
         self.assertTrue(out.startswith("Send one word"), out)
-        rc, out, err = self.gw.cli("sim", "--from", "+254700000401", stdin="kuhusu\n\nmawasiliano\n")
+        rc, out, err = self.gw.cli("sim", "--from", "+254700000401", stdin="kuhusu\n\n  \t\nmawasiliano\n")
         self.assertEqual(rc, 0, err)
         lines = out.strip().splitlines()
         self.assertEqual(len(lines), 2)

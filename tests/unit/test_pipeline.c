@@ -215,6 +215,25 @@ test_stop_start(void **state)
 	contact_done(&c);
 }
 
+/* Stores in and runs it through the pipeline; *oc is the caller's. */
+static void
+process(struct fx *fx, const struct inbound_new *in, struct outcome *oc)
+{
+	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
+	struct msg m;
+	int64_t id;
+	bool dup;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_inbound_add(fx->st, in, &id, &dup), 0);
+	assert_int_equal(store_message_get(fx->st, id, &m), 0);
+	assert_int_equal(pipeline_process(fx->st, fx->c->routing, &fx->c->gw,
+			     &m, &o, oc),
+	    0);
+	assert_int_equal(store_commit(fx->st), 0);
+	msg_done(&m);
+}
+
 static void
 test_loop_guard_and_flood(void **state)
 {
@@ -223,11 +242,7 @@ test_loop_guard_and_flood(void **state)
 		.number = "+254700000004",
 		.text = "water",
 		.at = now_ms() };
-	struct pipeline_opts o = { "log", "queued", "sms", NULL, false };
 	struct outcome oc;
-	struct msg m;
-	int64_t id;
-	bool dup;
 	int replies = 0;
 
 	assert_string_equal(say(fx, "MPESA", "help"), "");
@@ -238,18 +253,11 @@ test_loop_guard_and_flood(void **state)
 		snprintf(text, sizeof(text), "water %d", i);
 		in.text = text;
 		in.at += 100;
-		store_begin(fx->st);
-		store_inbound_add(fx->st, &in, &id, &dup);
-		store_message_get(fx->st, id, &m);
-		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
-				     &fx->c->gw, &m, &o, &oc),
-		    0);
-		store_commit(fx->st);
+		process(fx, &in, &oc);
 		replies += oc.reply != NULL;
 		if (i >= 5)
 			assert_string_equal(oc.reason, "flood limit");
 		outcome_done(&oc);
-		msg_done(&m);
 	}
 	assert_int_equal(replies, 5);
 	/* the same text again within seconds is one message */
@@ -257,19 +265,12 @@ test_loop_guard_and_flood(void **state)
 	in.text = "water";
 	for (int i = 0; i < 2; i++) {
 		in.at += 1000;
-		store_begin(fx->st);
-		store_inbound_add(fx->st, &in, &id, &dup);
-		store_message_get(fx->st, id, &m);
-		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
-				     &fx->c->gw, &m, &o, &oc),
-		    0);
-		store_commit(fx->st);
+		process(fx, &in, &oc);
 		if (i == 0)
 			assert_non_null(oc.reply);
 		else
 			assert_string_equal(oc.reason, "repeated text");
 		outcome_done(&oc);
-		msg_done(&m);
 	}
 	/* ... but not after another text: FORGET, NO, FORGET; a survey's
 	 * "1", "2", "1" */
@@ -277,16 +278,9 @@ test_loop_guard_and_flood(void **state)
 	for (int i = 0; i < 3; i++) {
 		in.text = i == 1 ? "help" : "water";
 		in.at += 1000;
-		store_begin(fx->st);
-		store_inbound_add(fx->st, &in, &id, &dup);
-		store_message_get(fx->st, id, &m);
-		assert_int_equal(pipeline_process(fx->st, fx->c->routing,
-				     &fx->c->gw, &m, &o, &oc),
-		    0);
-		store_commit(fx->st);
+		process(fx, &in, &oc);
 		assert_non_null(oc.reply);
 		outcome_done(&oc);
-		msg_done(&m);
 	}
 }
 

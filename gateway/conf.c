@@ -323,6 +323,14 @@ read_ltext(struct conf_errors *ce, const struct routing *r,
 
 /* --- hconf: what a handler's configure() sees -------------------------- */
 
+char *
+hconf_number(const struct hconf *hc, const char *number)
+{
+	static const struct gateway_conf none = { 0 };
+
+	return conf_number(hc->gw != NULL ? hc->gw : &none, number);
+}
+
 const config_setting_t *
 hconf_route(const struct hconf *hc)
 {
@@ -771,13 +779,13 @@ parse_replies(struct conf_errors *ce, const config_setting_t *root,
 
 static void
 parse_route(struct conf_errors *ce, const struct handler *const *handlers,
-    struct routing *r, struct kwsite **sites, const config_setting_t *s,
-    int idx, bool *ret_default)
+    const struct gateway_conf *gw, struct routing *r, struct kwsite **sites,
+    const config_setting_t *s, int idx, bool *ret_default)
 {
 	struct route *rt = &r->routes[idx];
 	const char *name = NULL, *hname = NULL;
 	const config_setting_t *kw;
-	struct hconf hc = { ce, s, r };
+	struct hconf hc = { ce, s, r, gw };
 	int before = ce->errors;
 	bool isdef = false;
 
@@ -848,8 +856,8 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 
 static void
 parse_routes(struct conf_errors *ce, const config_setting_t *root,
-    const struct handler *const *handlers, struct routing *r,
-    struct kwsite **sites)
+    const struct handler *const *handlers, const struct gateway_conf *gw,
+    struct routing *r, struct kwsite **sites)
 {
 	const config_setting_t *l = config_setting_get_member(root, "routes");
 	int n;
@@ -874,7 +882,7 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 		    config_setting_get_elem(l, (unsigned)i);
 		bool isdef;
 
-		parse_route(ce, handlers, r, sites, s, i, &isdef);
+		parse_route(ce, handlers, gw, r, sites, s, i, &isdef);
 		if (isdef && r->default_route >= 0)
 			conf_error(ce, s, "only one route can be the default");
 		else if (isdef)
@@ -893,7 +901,7 @@ parse_routes(struct conf_errors *ce, const config_setting_t *root,
 	for (int i = 0; ce->errors == 0 && i < n; i++) {
 		struct route *rt = &r->routes[i];
 		struct hconf hc = { ce, config_setting_get_elem(l, (unsigned)i),
-			r };
+			r, gw };
 		if (rt->handler->check != NULL)
 			rt->handler->check(rt->state, &hc);
 	}
@@ -925,7 +933,7 @@ warn_close_keywords(struct conf_errors *ce, const config_setting_t *root,
 
 static struct routing *
 parse_routing(struct conf_errors *ce, const config_setting_t *root,
-    const struct handler *const *handlers)
+    const struct handler *const *handlers, const struct gateway_conf *gw)
 {
 	struct routing *r = xcalloc(1, sizeof(*r));
 	struct kwsite *sites = NULL;
@@ -934,7 +942,7 @@ parse_routing(struct conf_errors *ce, const config_setting_t *root,
 	parse_languages(ce, root, r, &sites);
 	if (r->nlangs > 0) {
 		parse_replies(ce, root, r);
-		parse_routes(ce, root, handlers, r, &sites);
+		parse_routes(ce, root, handlers, gw, r, &sites);
 		warn_close_keywords(ce, root, r);
 	}
 	free(sites);
@@ -1754,7 +1762,7 @@ conf_load(const char *path, const struct conf_override *ov, size_t nov,
 	parse_export(ce, root, &c->export);
 	parse_providers(ce, root, c);
 	check_exposure(ce, root, c);
-	c->routing = parse_routing(ce, root, handlers);
+	c->routing = parse_routing(ce, root, handlers, &c->gw);
 	config_destroy(&cfg);
 	ce->main_file = ce->include_dir = NULL;
 	free(dir);

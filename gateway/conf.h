@@ -129,6 +129,7 @@ struct hconf {
 	struct conf_errors *ce;
 	const config_setting_t *route;
 	const struct routing *r;
+	const struct gateway_conf *gw; /* for numbers; NULL: none */
 };
 
 struct conf_override {

@@ -111,6 +111,9 @@ struct handler {
 /* --- configure() side ------------------------------------------------- */
 
 const config_setting_t *hconf_route(const struct hconf *hc);
+/* A number from the route's settings as inbound numbers are stored
+ * (gateway.country_code applied).  Caller frees. */
+char *hconf_number(const struct hconf *hc, const char *number);
 int hconf_nlangs(const struct hconf *hc);
 const char *hconf_lang_code(const struct hconf *hc, int lang);
 void hconf_error(struct hconf *hc, const config_setting_t *where,

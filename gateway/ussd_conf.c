@@ -212,7 +212,7 @@ ussd_conf_parse(struct conf_errors *ce, const config_setting_t *root,
 {
 	const config_setting_t *g = config_setting_get_member(root, "ussd");
 	const config_setting_t *l;
-	struct hconf hc = { ce, g, r };
+	struct hconf hc = { ce, g, r, NULL };
 	struct ussd_menu *m;
 	const char *home = NULL;
 	int before = ce->errors;

@@ -256,14 +256,17 @@ read_officers(struct hconf *hc, struct desk *d)
 		abort();
 	for (int i = 0; i < n; i++) {
 		const char *v = config_setting_get_string_elem(l, i);
-		if (v == NULL || v[0] != '+' || strlen(v) < 8 ||
-		    strspn(v + 1, "0123456789") != strlen(v) - 1) {
+		char *e164 = v != NULL ? hconf_number(hc, v) : NULL;
+
+		if (e164 == NULL || e164[0] != '+' || strlen(e164) < 8 ||
+		    strspn(e164 + 1, "0123456789") != strlen(e164) - 1) {
 			hconf_error(hc, l,
 			    "'officers': item %d must be a number in E.164 (+254...)",
 			    i + 1);
+			free(e164);
 			return -EINVAL;
 		}
-		d->officers[i] = strdup(v);
+		d->officers[i] = e164;
 	}
 	return 0;
 }

@@ -5,12 +5,13 @@ changes nothing, delivery reports move a message's status, and a slow
 provider never slows the webhooks."""
 
 import json
+import os
 import socket
 import time
 import unittest
 import urllib.parse
 
-from harness import Gateway, Sink, main
+from harness import SRC, Gateway, Sink, main
 
 
 class HttpTest(unittest.TestCase):
@@ -432,6 +433,30 @@ class CountryCodeTest(unittest.TestCase):
         # the loop guard: a sender id, and the deny list's national form
         for n in ("SAFARICOM", "+254799000001"):
             self.assertEqual(self.sink.texts_to(n), [], n)
+
+    def test_an_officer_written_in_national_form(self):
+        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
+            routes = f.read()
+        officers = 'officers = [ "+254700000100", "+254700000101" ];'
+        self.assertIn(officers, routes)
+        path = os.path.join(self.gw.dir, "officer-routes.conf")
+        with open(path, "w") as f:
+            f.write(routes.replace(officers, 'officers = [ "0700000100" ];'))
+        gw = Gateway(self.sink, flood=50, routes=path, gateway="""
+  country_code = "254";""").start()
+        try:
+            citizen, officer = "+254711000611", "+254700000100"
+            self.assertEqual(gw.sms(citizen, "COMPLAIN WATER no water")[0], 200)
+            ref = gw.wait_until(lambda: gw.query(
+                "SELECT ref FROM complaints WHERE number = ?", citizen))[0][0]
+            # the officer's phone arrives as Kannel writes it
+            self.assertEqual(gw.sms("254700000100", "UPDATE %s RESOLVED fixed" % ref)[0], 200)
+            self.assertTrue(gw.wait_until(lambda: gw.query(
+                "SELECT status FROM complaints WHERE ref = ?", ref) == [("resolved",)]))
+            self.assertTrue(gw.wait_until(lambda: any(
+                "is now resolved" in t for t in self.sink.texts_to(officer))))
+        finally:
+            gw.close()
 
     def test_a_bad_country_code_is_refused(self):
         # written as a number (-o gives one) it is the same setting

@@ -38,10 +38,12 @@ queue_list(struct store *st)
 
 	if (store_status_counts(st, &counts, &n) < 0)
 		return EXIT_ENV;
-	printf("%-4s %-10s %s\n", "dir", "status", "count");
+	printf("%-4s %-10s %8s\n", "dir", "status", "count");
 	for (size_t i = 0; i < n; i++)
-		printf("%-4s %-10s %lld\n", counts[i].direction,
-		    counts[i].status, (long long)counts[i].count);
+		printf("%-4s %-10s %8lld%s%s%s\n", counts[i].direction,
+		    counts[i].status, (long long)counts[i].count,
+		    counts[i].reason[0] ? "  (" : "", counts[i].reason,
+		    counts[i].reason[0] ? ")" : "");
 	free(counts);
 	if (store_outbound_list(st, "failed", QUEUE_LIST_MAX, &v, &n) < 0)
 		return EXIT_ENV;

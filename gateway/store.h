@@ -223,6 +223,7 @@ int store_outbound_orphans(struct store *st, const char *const *providers,
 struct status_count {
 	char direction[4];
 	char status[16];
+	char reason[48]; /* why ignored ("flood limit"); "" otherwise */
 	int64_t count;
 };
 

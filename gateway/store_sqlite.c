@@ -390,8 +390,9 @@ static const char *const sql[S_COUNT] = {
 	[S_WAIT_EXPIRE] = "DELETE FROM reports_waiting WHERE rowid IN (SELECT"
 			  " rowid FROM reports_waiting ORDER BY rowid LIMIT"
 			  " ?2) AND at < ?1",
-	[S_COUNTS] = "SELECT direction, status, count(*) FROM messages GROUP BY"
-		     " direction, status ORDER BY direction, status",
+	[S_COUNTS] = "SELECT direction, status, CASE WHEN status = 'ignored'"
+		     " THEN reason END, count(*) FROM messages GROUP BY 1, 2, 3"
+		     " ORDER BY 1, 2, 3",
 	[S_OUT_LIST] = "SELECT " MSG_COLS " FROM messages WHERE direction ="
 		       " 'out' AND status = ?1 ORDER BY id DESC LIMIT ?2",
 	[S_OUT_RETRY_ONE] = "UPDATE messages SET status = 'queued', attempts ="
@@ -1532,7 +1533,12 @@ store_status_counts(struct store *st, struct status_count **ret, size_t *ret_n)
 		    sizeof(v[n].direction));
 		strlcpy_(v[n].status, (const char *)sqlite3_column_text(s, 1),
 		    sizeof(v[n].status));
-		v[n].count = sqlite3_column_int64(s, 2);
+		strlcpy_(v[n].reason,
+		    sqlite3_column_type(s, 2) == SQLITE_NULL
+			? ""
+			: (const char *)sqlite3_column_text(s, 2),
+		    sizeof(v[n].reason));
+		v[n].count = sqlite3_column_int64(s, 3);
 		n++;
 	}
 	sq_done(s);

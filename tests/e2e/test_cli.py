@@ -134,10 +134,15 @@ class CliTest(unittest.TestCase):
             mid = out.split()[2]
             self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
                 "SELECT 1 FROM messages WHERE id=? AND status='failed'", int(mid)), 5))
+            # a robot's message: stored, not answered, and why
+            self.assertEqual(self.gw.sms("MPESA", "Buy airtime now")[0], 200)
+            self.assertTrue(self.gw.wait_until(lambda: self.gw.query(
+                "SELECT 1 FROM messages WHERE number = 'MPESA' AND status = 'ignored'"), 5))
             rc, out, err = self.gw.cli("queue")
             self.assertEqual(rc, 0)
             self.assertIn("failed", out)
             self.assertIn("reason=HTTP 400", out)
+            self.assertRegex(out, r"\nin +ignored +1  \(alphanumeric sender\)\n")
             self.sink.mode = "ok"
             rc, out, err = self.gw.cli("queue", "retry", mid)
             self.assertEqual((rc, out.strip()), (0, "requeued: 1 message"))

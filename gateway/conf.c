@@ -326,9 +326,7 @@ read_ltext(struct conf_errors *ce, const struct routing *r,
 char *
 hconf_number(const struct hconf *hc, const char *number)
 {
-	static const struct gateway_conf none = { 0 };
-
-	return conf_number(hc->gw != NULL ? hc->gw : &none, number);
+	return conf_number(hc->gw, number);
 }
 
 const config_setting_t *
@@ -1247,7 +1245,7 @@ char *
 conf_number(const struct gateway_conf *gw, const char *number)
 {
 	char *n = number_normalize(number), *e164;
-	const char *cc = gw->country_code;
+	const char *cc = gw != NULL ? gw->country_code : NULL;
 	size_t len = strlen(n), cl = cc != NULL ? strlen(cc) : 0;
 
 	if (cl == 0 || len == 0 || strspn(n, "0123456789") != len)

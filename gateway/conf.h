@@ -173,7 +173,7 @@ int routing_lang(const struct routing *r, const char *code);
  * form, then, with gateway.country_code, a national number (trunk prefix
  * 0: "0700000001") or one in international digits without '+'
  * ("254700000001") made E.164 ("+254700000001").  Short codes, sender ids
- * and E.164 numbers are kept.  Caller frees.
+ * and E.164 numbers are kept; gw NULL: no country code.  Caller frees.
  */
 char *conf_number(const struct gateway_conf *gw, const char *number);
 

@@ -17,7 +17,6 @@
 #include "export.h"
 #include "fetch.h"
 #include "hctx.h"
-#include "provider_util.h"
 #include "pseudonym.h"
 #include "router.h"
 #include "text.h"
@@ -452,8 +451,8 @@ hctx_read_numbers(struct hctx *ctx, const char *path, char ***ret,
 		if (field[0] == '\0' || field[0] == '#' ||
 		    (lineno == 1 && strpbrk(field, "0123456789") == NULL))
 			continue;
-		num = ctx->conf != NULL ? conf_number(&ctx->conf->gw, field)
-					: number_normalize(field);
+		num = conf_number(ctx->conf != NULL ? &ctx->conf->gw : NULL,
+		    field);
 		if (!e164(num)) {
 			if (bad++ < 10)
 				fprintf(stderr,
@@ -594,14 +593,14 @@ void
 handler_word_part(const char **s, char *word, size_t size)
 {
 	const char *p = *s + strspn(*s, " \t\r\n");
-	size_t n = strcspn(p, " \t\r\n"), cut = text_word_cut(p, n);
+	size_t n = strcspn(p, " \t\r\n"), next,
+	       cut = text_word_cut(p, n, &next);
 
 	word[0] = '\0';
 	if (cut == n || size == 0)
 		return;
 	snprintf(word, size, "%.*s", (int)(cut < size ? cut : size - 1), p);
-	for (p += cut; ispunct((unsigned char)*p); p++)
-		;
+	p += next;
 	*s = p + strspn(p, " \t\r\n");
 }
 

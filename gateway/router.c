@@ -3,7 +3,6 @@
  * router: keyword matching; see router.h.  The keyword table is small (tens
  * of words), so a linear scan is both simplest and fast enough.
  */
-#include <ctype.h>
 #include <string.h>
 
 #include "router.h"
@@ -84,8 +83,8 @@ match_word(const struct routing *r, const char *word, size_t wlen,
 void
 router_match(const struct routing *r, const char *text, struct match *ret)
 {
-	const char *p = text, *word, *rest;
-	size_t wlen, cut;
+	const char *p = text, *word;
+	size_t wlen, cut, next;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->kind = MATCH_NONE;
@@ -103,14 +102,10 @@ router_match(const struct routing *r, const char *text, struct match *ret)
 	if (ret->kind != MATCH_NONE)
 		return;
 	/* no keyword: perhaps one joined to the next word by punctuation */
-	if ((cut = text_word_cut(word, wlen)) < wlen) {
+	if ((cut = text_word_cut(word, wlen, &next)) < wlen) {
 		match_word(r, word, cut, ret);
 		if (ret->kind != MATCH_NONE) {
-			for (rest = word + cut; rest < word + wlen &&
-			     ispunct((unsigned char)*rest);
-			     rest++)
-				;
-			ret->args = rest < word + wlen ? rest : p;
+			ret->args = next < wlen ? word + next : p;
 			return;
 		}
 	}

@@ -744,20 +744,24 @@ text_distance(const char *a, const char *b, unsigned limit)
 }
 
 size_t
-text_word_cut(const char *word, size_t len)
+text_word_cut(const char *word, size_t len, size_t *ret_next)
 {
 	bool letter = false;
+	size_t i, cut = len;
 
-	for (size_t i = 0; i < len; i++) {
+	for (i = 0; i < len && cut == len; i++) {
 		unsigned char c = (unsigned char)word[i];
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    c >= 0x80)
 			letter = true;
 		else if (letter && ispunct(c) && c != '\'')
-			return i;
+			cut = i;
 	}
-	return len;
+	for (i = cut; i < len && ispunct((unsigned char)word[i]); i++)
+		;
+	*ret_next = i;
+	return cut;
 }
 
 char *

@@ -89,8 +89,9 @@ int latin1_to_utf8(const unsigned char *p, size_t n, struct buf *out);
 
 /* Where a word written against the next one ("COMPLAIN:WATER",
  * "CLINIC,KIBERA") ends: its first ASCII punctuation after a letter (an
- * apostrophe belongs to the word); len when there is none. */
-size_t text_word_cut(const char *word, size_t len);
+ * apostrophe belongs to the word); len when there is none.  *ret_next is
+ * where the next one starts, past the punctuation (at most len). */
+size_t text_word_cut(const char *word, size_t len, size_t *ret_next);
 
 /* Replaces each {name} in tmpl by the value paired with it in vars
  * (name, value, ..., NULL); unknown names stay as written.  Caller frees. */

@@ -42,8 +42,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sms_measure(p, &b);
 	if (!utf8_valid(p, strlen(p)) || b.encoding != SMS_GSM7)
 		abort();
-	if (text_word_cut(s, size) > size)
-		abort();
+	{
+		size_t next, cut = text_word_cut(s, size, &next);
+
+		if (cut > size || next < cut || next > size)
+			abort();
+	}
 	text_fold(s, size, folded, sizeof(folded));
 	if (strlen(folded) >= sizeof(folded))
 		abort();

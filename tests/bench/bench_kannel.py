@@ -314,6 +314,16 @@ def baraza_e2e(baraza, n):
     return int(m.group(1)), p.stdout
 
 
+def in_turns(r, first, second):
+    """Runs both measurements, first() first in even rounds and second()
+    first in odd ones; returns their results in that order."""
+    if r % 2 == 0:
+        a = first()
+        return a, second()
+    b = second()
+    return first(), b
+
+
 def main():
     baraza = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/baraza")
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
@@ -324,12 +334,7 @@ def main():
     rounds = max(1, int(os.environ.get("BENCH_ROUNDS", "1")))
     statics = []
     for r in range(rounds):
-        if r % 2 == 0:
-            k = kannel_static(n)
-            b, _ = baraza_e2e(baraza, n)
-        else:
-            b, _ = baraza_e2e(baraza, n)
-            k = kannel_static(n)
+        k, b = in_turns(r, lambda: kannel_static(n), lambda: baraza_e2e(baraza, n)[0])
         statics.append((k, b))
         if rounds > 1:
             print("  round %d: Kannel %.0f, baraza %d msg/s, ratio %.2f"
@@ -349,12 +354,8 @@ def main():
                       (True, "reply in the get-url's answer")):
         pairs = []
         for r in range(rounds):
-            if r % 2 == 0:
-                f = chain(baraza, n, "forwarder", sync)
-                g = chain(baraza, n, "baraza", sync)
-            else:
-                g = chain(baraza, n, "baraza", sync)
-                f = chain(baraza, n, "forwarder", sync)
+            f, g = in_turns(r, lambda: chain(baraza, n, "forwarder", sync),
+                            lambda: chain(baraza, n, "baraza", sync))
             pairs.append((f, g))
             if rounds > 1:
                 print("  round %d: forwarder %.0f, baraza %.0f msg/s, ratio %.2f"

@@ -150,6 +150,18 @@ class Sink:
         self.server.server_close()
 
 
+def shipped_routes_with(old, new, path):
+    """Writes the shipped routes.conf to path with old (which must be in
+    it) replaced by new; returns the shipped text."""
+    with open(os.path.join(SRC, "conf", "routes.conf")) as f:
+        routes = f.read()
+    if old not in routes:
+        raise AssertionError("the shipped routes.conf no longer has %r" % old)
+    with open(path, "w") as f:
+        f.write(routes.replace(old, new))
+    return routes
+
+
 GATEWAY_CONF = """
 gateway = {
   listen = "127.0.0.1:%(port)d";

@@ -8,7 +8,7 @@ import socket
 import time
 import unittest
 
-from harness import BARAZA, SRC, Gateway, Sink, main
+from harness import BARAZA, SRC, Gateway, Sink, main, shipped_routes_with
 
 
 class CliTest(unittest.TestCase):
@@ -46,20 +46,10 @@ class CliTest(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertIn("cannot read", err)
 
-    def shipped_routes_with(self, old, new, path):
-        """Writes the shipped routes.conf to path with old replaced by
-        new; returns the shipped text."""
-        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
-            routes = f.read()
-        self.assertIn(old, routes)
-        with open(path, "w") as f:
-            f.write(routes.replace(old, new))
-        return routes
-
     def test_check_names_both_places_of_a_keyword_alike(self):
         # in an included file, both places are paths an editor opens
         path = os.path.join(self.gw.dir, "routes.conf")
-        routes = self.shipped_routes_with('keywords = { en = [ "CLINIC", "HOSPITAL" ];',
+        routes = shipped_routes_with('keywords = { en = [ "CLINIC", "HOSPITAL" ];',
                                           'keywords = { en = [ "CLINIC", "SURVEY" ];', path)
         try:
             rc, out, err = self.gw.cli("check")
@@ -91,7 +81,7 @@ class CliTest(unittest.TestCase):
         # a reply that is UCS-2 anyway (a language GSM-7 cannot write)
         # repeats the citizen's words as they were sent
         path = os.path.join(self.gw.dir, "amharic-routes.conf")
-        self.shipped_routes_with('en = "We found no clinic for {query}.',
+        shipped_routes_with('en = "We found no clinic for {query}.',
                                  'en = "\u1208{query} \u12AD\u120A\u1292\u12AD'
                                  ' \u12A0\u120D\u1270\u1308\u1298\u121D\u1362', path)
         gw = Gateway(self.sink, routes=path)

@@ -11,7 +11,7 @@ import time
 import unittest
 import urllib.parse
 
-from harness import SRC, Gateway, Sink, main
+from harness import Gateway, Sink, main, shipped_routes_with
 
 
 class HttpTest(unittest.TestCase):
@@ -435,13 +435,9 @@ class CountryCodeTest(unittest.TestCase):
             self.assertEqual(self.sink.texts_to(n), [], n)
 
     def test_an_officer_written_in_national_form(self):
-        with open(os.path.join(SRC, "conf", "routes.conf")) as f:
-            routes = f.read()
-        officers = 'officers = [ "+254700000100", "+254700000101" ];'
-        self.assertIn(officers, routes)
         path = os.path.join(self.gw.dir, "officer-routes.conf")
-        with open(path, "w") as f:
-            f.write(routes.replace(officers, 'officers = [ "0700000100" ];'))
+        shipped_routes_with('officers = [ "+254700000100", "+254700000101" ];',
+                            'officers = [ "0700000100" ];', path)
         gw = Gateway(self.sink, flood=50, routes=path, gateway="""
   country_code = "254";""").start()
         try:

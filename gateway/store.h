@@ -140,8 +140,7 @@ int store_inbound_finish(struct store *st, int64_t id, const char *status,
  * cap at most: a flooding number costs no more to judge than the limit. */
 int store_inbound_count_since(struct store *st, const char *number,
     int64_t since, int64_t before_id, int cap, int *ret);
-/* True when number's previous message (before before_id), sent since a
- * time, has the same text: a phone or a provider sending it twice. */
+/* True when number sent the same text since a time, before before_id. */
 int store_inbound_repeat(struct store *st, const char *number, const char *text,
     int64_t since, int64_t before_id, bool *ret);
 

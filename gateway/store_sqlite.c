@@ -313,10 +313,9 @@ static const char *const sql[S_COUNT] = {
 	[S_IN_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE"
 		       " number = ?1 AND created_at >= ?2 AND direction ="
 		       " 'in' AND id < ?3 LIMIT ?4)",
-	[S_IN_REPEAT] = "SELECT 1 FROM (SELECT text FROM messages WHERE"
-			" number = ?1 AND direction = 'in' AND created_at >="
-			" ?3 AND id < ?4 ORDER BY created_at DESC, id DESC"
-			" LIMIT 1) WHERE text = ?2",
+	[S_IN_REPEAT] = "SELECT 1 FROM messages WHERE number = ?1 AND"
+			" created_at >= ?3 AND direction = 'in' AND text = ?2"
+			" AND id < ?4 LIMIT 1",
 	[S_OUT_ADD] =
 	    "INSERT INTO messages (direction, provider, number, peer,"
 	    " text, status, route, lang, reply_to, segments, encoding,"

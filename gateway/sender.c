@@ -26,6 +26,9 @@
 #define RECORD_WAIT_MS  5     /* outcomes gather this long to share a commit */
 #define RECORD_MAX      256   /* ... or until this many are waiting */
 #define RECORD_LOCK_MS  50    /* then wait for the write lock, not before */
+#define RECEIPT_HOLD_MS                                  \
+	5000 /* a receipt waits for a locked database so \
+		long, as a webhook does, then is refused */
 
 struct result {
 	int64_t id;
@@ -59,6 +62,7 @@ struct completion {
 	struct send_outcome out;
 	struct dlr *dlr;
 	enum report_match found; /* what the receipt matched */
+	int64_t taken_ms;        /* mono ms the sender took the receipt */
 	void (*committed)(void *cookie, int err);
 	void *cookie;
 	struct completion *next;
@@ -388,6 +392,7 @@ take_completions(struct sender *s)
 		next = c->next;
 		c->next = NULL;
 		if (c->dlr != NULL) {
+			c->taken_ms = mono_ms();
 			*s->receipts_tail = c;
 			s->receipts_tail = &c->next;
 			continue;
@@ -418,21 +423,36 @@ record_receipts(struct sender *s, int64_t now)
 	return rc;
 }
 
+/*
+ * Answers the receipts taken once their transaction is over.  When it
+ * failed (rc), a receipt younger than RECEIPT_HOLD_MS stays, to be written
+ * with the next try: another process holding the write lock for a moment
+ * must not cost the SMSC a redelivery, which some make hours later.  The
+ * older ones are refused, and the SMSC delivers them again.
+ */
 static void
 receipts_done(struct sender *s, int rc)
 {
-	struct completion *c, *next;
+	struct completion *c, *next, *kept = NULL, **kept_tail = &kept;
+	int64_t now = mono_ms();
 
 	for (c = s->receipts; c != NULL; c = next) {
 		next = c->next;
+		if (rc < 0 && rc != -ESHUTDOWN &&
+		    now - c->taken_ms < RECEIPT_HOLD_MS) {
+			c->next = NULL;
+			*kept_tail = c;
+			kept_tail = &c->next;
+			continue;
+		}
 		if (rc == 0 && c->found == REPORT_MESSAGE)
 			metrics_out(&s->d->metrics, c->provider,
 			    metric_of_report(dlr_status_name(c->dlr->status)));
 		c->committed(c->cookie, rc);
 		completion_free(c);
 	}
-	s->receipts = NULL;
-	s->receipts_tail = &s->receipts;
+	s->receipts = kept;
+	s->receipts_tail = kept == NULL ? &s->receipts : kept_tail;
 }
 
 /*
@@ -485,8 +505,7 @@ record_results(struct sender *s, bool wait_lock)
 	if (rc == 0)
 		rc = store_commit(s->st);
 	if (rc < 0) {
-		/* receipts are not kept: the SMSC delivers them again */
-		receipts_done(s, rc);
+		receipts_done(s, rc); /* the young ones are kept */
 		if (s->record_failures++ == 0)
 			log_error(
 			    "sender: cannot record %zu results, will retry: %s",

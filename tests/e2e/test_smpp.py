@@ -171,6 +171,36 @@ class SmppTest(unittest.TestCase):
                                "+254790000010")
         self.assertEqual(reason, [("stat:UNDELIV err:034",)])
 
+    def test_receipt_waits_out_a_moment_of_locked_database(self):
+        """A receipt that comes while another process holds the write lock
+        for a second is written once the lock lifts and answered ESME_ROK,
+        not refused for the SMSC to deliver it again (some do so hours
+        later)."""
+        n = "+254790000011"
+        self.smsc.mode(receipts=False)
+        self.gw.cli("send", "--to", n, "--via", "smsc", "Water is back on Monday")
+        sent = self.submits(1, n[1:])
+        self.assertEqual(len(sent), 1, sent)
+        self.gw.wait_until(lambda: [r for r in self.out_row(n) if r[0] == "sent"])
+        receipt = ("id:%s sub:001 dlvrd:000 submit date:2405011200 done date:2405011201"
+                   " stat:UNDELIV err:034 text:" % sent[0]["id"])
+        con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        result = {}
+        t = threading.Thread(target=lambda: result.update(self.smsc.deliver(**{
+            "from": n[1:], "to": "22384", "esm_class": 4, "text": receipt,
+            "wait_ms": 8000})))
+        t.start()
+        try:
+            time.sleep(1.2)
+            self.assertEqual(result, {}, "answered while the database was locked")
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        t.join(10)
+        self.assertEqual(result.get("command_status"), 0, result)
+        self.assertEqual(self.out_row(n)[0][0], "failed")
+
     def test_unicode_both_ways(self):
         r = self.smsc.deliver(**{"from": "254711000502", "text": "Maji {kibera} €5",
                                  "data_coding": 0})

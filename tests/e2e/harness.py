@@ -186,6 +186,18 @@ providers = (
 """
 
 
+# The daemons of this run, for the log lines main() prints when a test
+# fails (a CI run keeps nothing else of them): those running, and those
+# the failing test closed.
+LOG_TAIL_LINES = 40
+_running = set()
+_closed_tails = []
+
+
+def _tail(text):
+    return "\n".join(text.splitlines()[-LOG_TAIL_LINES:])
+
+
 class Gateway:
     def __init__(self, sink, flood=10, attempts=4, routes=None, providers="", gateway="",
                  deny='"+19990000000"'):
@@ -210,6 +222,7 @@ class Gateway:
         """Runs the daemon (under the command `prefix` when given, which
         must exec it) and waits for /healthz."""
         self.log = open(os.path.join(self.dir, "daemon.log"), "ab")
+        _running.add(self)
         self.proc = subprocess.Popen([*prefix, BARAZA, "run", "-c", self.conf, *extra],
                                      stdout=self.log, stderr=self.log)
         # generous: a loaded CI machine whose disk stalls has taken more
@@ -307,13 +320,39 @@ class Gateway:
 
     def close(self):
         self.stop(sig_mod.SIGKILL)
+        if self in _running:
+            _running.discard(self)
+            _closed_tails.append(_tail(self.logtext()))
+            del _closed_tails[:-4]
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _Result(unittest.TextTestResult):
+    """Prints the daemons' last log lines under a failure's traceback."""
+
+    def _logs(self):
+        tails = _closed_tails + [_tail(g.logtext()) for g in _running]
+        for t in tails:
+            self.stream.write("--- daemon log, last lines:\n%s\n" % t)
+
+    def startTest(self, test):
+        _closed_tails.clear()
+        super().startTest(test)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self._logs()
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self._logs()
 
 
 def main():
     """Runs the calling module's tests; ends with 'N passed, N failed'."""
     suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules["__main__"])
-    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout,
+                                     resultclass=_Result).run(suite)
     failed = len(result.failures) + len(result.errors)
     print("%d passed, %d failed" % (result.testsRun - failed, failed))
     sys.exit(1 if failed else 0)

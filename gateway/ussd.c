@@ -634,6 +634,10 @@ ussd_run(struct store *st, const struct routing *r, const struct conf *c,
 	}
 	if (fresh[0] != '\0' && (rc = feed(&x, fresh, replay)) < 0)
 		goto out;
+	if (fresh[0] == '\0' && !replay && x.s.kind == 'H') {
+		x.screen = row.screen; /* an empty input: the question again */
+		row.screen = NULL;
+	}
 	if (x.screen == NULL)
 		x.screen = x.s.kind == 'L' ? render_list(&x) : render_menu(&x);
 	ussd_row_done(&row);

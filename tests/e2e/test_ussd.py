@@ -78,6 +78,22 @@ class UssdTest(unittest.TestCase):
         self.assertEqual(answers, {"supply": "some_days", "days_without": "3",
                                    "boil": "yes", "comment": "More taps"})
 
+    def test_empty_input_shows_the_same_screen(self):
+        """A handset can send an empty input (OK pressed on an empty
+        field): the citizen sees the screen they were on, and their next
+        input answers it."""
+        n = "+254766000012"
+        s = self.walk("s-empty", n, ["5", "", "0", "1", "", "2"])
+        self.assertTrue(s[2].startswith("CON More"), s[2])  # a menu: itself
+        self.assertTrue(s[3].startswith("CON Baraza"), s[3])
+        self.assertIn("1. How often", s[4])
+        self.assertEqual(s[5], s[4])  # a question: itself, not the home menu
+        self.assertIn("2. Last week", s[6])
+        answers = self.gw.query(
+            "SELECT a.question, a.value FROM survey_answers a JOIN survey_responses r"
+            " ON r.id = a.response_id WHERE r.number = ?", n)
+        self.assertEqual(answers, [("supply", "some_days")])
+
     def test_complaint_reference_also_by_sms(self):
         n = "+254766000003"
         s = self.walk("s-comp", n, ["2", "1", "No water at the kiosk", "Kibera", "1"])

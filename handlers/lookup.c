@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lookup: answers "CLINIC KIBERA" from a CSV table (columns key, aliases
- * separated by '|', reply, and optional reply_LANG per language).  A key or
+ * separated by '|', ';' or ',', reply, and optional reply_LANG per
+ * language).  A key or
  * alias matches after folding (case, accents, punctuation, spaces); else
  * the nearest names by Damerau distance or by prefix (the whole query,
  * else each of its words): one clear best is answered, several make a
@@ -28,6 +29,7 @@
 #define LOOKUP_NAME_MAX        64  /* folded bytes text_distance compares */
 #define LOOKUP_ECHO_MAX        24  /* bytes of the query a reply repeats */
 #define LOOKUP_SOURCE_MAX      480 /* bytes of a live source's reply sent */
+#define ALIAS_SEPARATORS       "|;,"
 #define LOOKUP_ASK_S           300 /* "which place?" waits this long */
 #define SOURCE_NONE            10
 #define SOURCE_FAILED          11
@@ -110,6 +112,20 @@ add_name(struct hconf *hc, struct lookup *l, const char *raw, size_t row)
 	return 0;
 }
 
+/* An alias without the spaces around it, in place (for the messages of
+ * `baraza check`: folding ignores spaces anyway). */
+static char *
+alias_trim(char *a)
+{
+	size_t n;
+
+	a += strspn(a, " \t");
+	n = strlen(a);
+	while (n > 0 && (a[n - 1] == ' ' || a[n - 1] == '\t'))
+		a[--n] = '\0';
+	return a;
+}
+
 /* Indexes the rows' names and checks each row. */
 static int
 index_rows(struct hconf *hc, struct lookup *l)
@@ -130,9 +146,11 @@ index_rows(struct hconf *hc, struct lookup *l)
 		} else if (add_name(hc, l, key, row) < 0) {
 			err = -EINVAL;
 		}
-		for (char *a = strtok_r(aliases, "|", &save); a != NULL;
-		     a = strtok_r(NULL, "|", &save))
-			if (add_name(hc, l, a, row) < 0)
+		/* '|' as documented; ';' and ',' as a spreadsheet user
+		 * writes a list */
+		for (char *a = strtok_r(aliases, ALIAS_SEPARATORS, &save);
+		     a != NULL; a = strtok_r(NULL, ALIAS_SEPARATORS, &save))
+			if (add_name(hc, l, alias_trim(a), row) < 0)
 				err = -EINVAL;
 		free(aliases);
 		free(folded);

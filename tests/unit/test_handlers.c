@@ -644,6 +644,10 @@ test_check_diagnostics(void **state)
 	contains(t, "conf/data/bad-clinics.csv:3: 'Mathare' has no reply");
 	contains(t,
 	    "conf/data/bad-clinics.csv:4: 'kibra' is already a name of 'Kibera'");
+	/* aliases a spreadsheet user separated by ';' or ',' are each a
+	 * name, without the spaces around them */
+	contains(t,
+	    "conf/data/bad-clinics.csv:5: 'Kibra' is already a name of 'Kibera'");
 	contains(t, "conf/data/broken.csv:2: a quoted field is never closed");
 	contains(t,
 	    "conf/handlers-bad.conf:28: a complaint route with action \"status\" needs 'desk'");

@@ -87,7 +87,7 @@ static const char *const rec_sql[R_COUNT] = {
 		     " (closed_at IS NULL AND created_at < ?6)) ORDER BY"
 		     " created_at, rowid LIMIT ?7",
 	[R_C_UPDATE] =
-	    "UPDATE complaints SET status = ?2, note = coalesce(?3, note),"
+	    "UPDATE complaints SET status = ?2, note = ?3,"
 	    " updated_at = ?4, closed_at = CASE WHEN ?5 THEN ?4 ELSE NULL"
 	    " END, number = CASE WHEN ?6 THEN NULL ELSE number END WHERE"
 	    " ref = ?1",

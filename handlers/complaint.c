@@ -751,6 +751,19 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
 	}
 }
 
+int
+desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
+{
+	struct complaint c;
+	int rc = hctx_complaint_get(ctx, ref, &c);
+
+	if (rc < 0)
+		return rc;
+	status_reply(d, ctx, &c);
+	complaint_done(&c);
+	return HANDLER_OK;
+}
+
 static int
 status_handle(const struct desk *d, struct hctx *ctx)
 {

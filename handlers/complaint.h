@@ -82,11 +82,16 @@ char *desk_status_list(const struct desk *d, int lang);
  * Changes a complaint's status (an officer's act): records the event,
  * tells the citizen in their language (unless they sent STOP), and erases
  * the number of an anonymous complaint that closes.  *ret_told says
- * whether an SMS was queued.  -ENOENT for an unknown reference.
+ * whether an SMS was queued.  -ENOENT for an unknown reference;
+ * DESK_UNCHANGED, and nothing done, for its own status again without a
+ * new note (an officer's SMS sent twice must not tell the citizen twice).
  */
+#define DESK_UNCHANGED 1
 int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told);
 
+/* The status_reply of complaint `ref`, as STATUS REF answers it. */
+int desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref);
 /* UPDATE REF STATUS NOTE from an officer's phone (others: declined). */
 int desk_sms_update(const struct desk *d, struct hctx *ctx);
 /* `baraza complaint list|show|update`. */

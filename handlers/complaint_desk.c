@@ -35,6 +35,11 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 		complaint_done(&c);
 		return -ENOENT;
 	}
+	if (strcmp(c.status, to->id) == 0 &&
+	    (note == NULL || (c.note != NULL && strcmp(c.note, note) == 0))) {
+		complaint_done(&c); /* nothing new to tell */
+		return DESK_UNCHANGED;
+	}
 	erase = c.anonymous && to->closes;
 	rc = hctx_complaint_update(ctx, ref, to->id, note, by, to->closes,
 	    erase);
@@ -90,13 +95,14 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	if (!is_officer(d, hctx_number(ctx)))
 		return HANDLER_DECLINED;
 	handler_word(&rest, word, sizeof(word));
-	if (ref_parse(word, ref) < 0) {
+	if (word[0] != '\0' && ref_parse(word, ref) < 0) {
 		const char *vars[] = { "ref", word, NULL };
 		hctx_reply_template(ctx, &d->t[T_CHECK], vars);
 		return HANDLER_OK;
 	}
-	handler_word(&rest, word, sizeof(word));
-	if ((to = desk_status_word(d, word)) == NULL) {
+	if (word[0] != '\0')
+		handler_word(&rest, word, sizeof(word));
+	if (word[0] == '\0' || (to = desk_status_word(d, word)) == NULL) {
 		char *list = desk_status_list(d, hctx_lang(ctx));
 		const char *vars[] = { "statuses", list, NULL };
 		hctx_reply_template(ctx, &d->t[T_UPDATE_USAGE], vars);
@@ -113,6 +119,8 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	}
 	if (rc < 0)
 		return rc;
+	if (rc == DESK_UNCHANGED) /* it says where the complaint stands */
+		return desk_status_reply(d, ctx, ref);
 	{
 		const char *vars[] = { "ref", ref, "status",
 			ltext_get(&to->name, hctx_lang(ctx)), NULL };
@@ -363,6 +371,12 @@ cmd_update(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	}
 	if (rc < 0)
 		return rc;
+	if (rc == DESK_UNCHANGED) {
+		fprintf(hctx_out(ctx),
+		    "%s is already %s; nothing changed, the citizen is not told again (add --note to tell them more)\n",
+		    ref, to->id);
+		return HANDLER_OK;
+	}
 	fprintf(hctx_out(ctx), "%s is now %s; %s\n", ref, to->id,
 	    told
 		? "an SMS to the citizen is queued"

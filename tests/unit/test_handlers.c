@@ -165,6 +165,20 @@ notified(struct fx *fx, const char *number, const char *route)
 	return text;
 }
 
+/* How many messages to `number` are queued. */
+static size_t
+queued_to(struct fx *fx, const char *number)
+{
+	struct msg *v = NULL;
+	size_t n = 0, count = 0;
+
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		count += strcmp(v[i].number, number) == 0;
+	msgs_free(v, n);
+	return count;
+}
+
 /* The reference in a "your complaint number is XXXXXXX" reply. */
 static void
 ref_of(const char *reply, char ref[REF_LEN + 1])
@@ -421,8 +435,40 @@ test_complaint_officers(void **state)
 	assert_string_equal(ev[1].by, "Amina");
 	assert_string_equal(ev[2].by, "sms:+254700000100");
 	complaint_events_free(ev, nev);
+	/* the same update again (an officer's SMS sent twice, a command run
+	 * twice) changes nothing and tells the citizen nothing twice */
+	{
+		size_t before = queued_to(fx, n);
+
+		contains(say(fx, "+254700000100", msg),
+		    ": resolved. nurse arrived"); /* where it stands */
+		assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+				     "resolved", NULL),
+		    0);
+		contains(fx->out, "is already resolved; nothing changed");
+		assert_int_equal(queued_to(fx, n), before);
+		assert_int_equal(store_complaint_events(fx->st, ref, &ev, &nev),
+		    0);
+		assert_int_equal(nev, 3);
+		complaint_events_free(ev, nev);
+	}
+	/* UPDATE without a reference or a status: how to write it */
+	contains(say(fx, "+254700000100", "UPDATE"),
+	    "Send UPDATE, the complaint");
+	snprintf(msg, sizeof(msg), "UPDATE %s", ref);
+	contains(say(fx, "+254700000100", msg), "Send UPDATE, the complaint");
 	assert_int_equal(run(fx, "complaint", "show", ref, NULL), 0);
 	contains(fx->out, "Nurse posted Monday by Amina");
+	/* a status changed without a note does not repeat an older one */
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "in_progress", NULL),
+	    0);
+	snprintf(msg, sizeof(msg), "STATUS %s", ref);
+	{
+		const char *r = say(fx, n, msg);
+		contains(r, "being worked on.");
+		assert_null(strstr(r, "nurse arrived"));
+	}
 	/* bad commands change nothing */
 	assert_int_equal(run(fx, "complaint", "update", ref, "--status", "lost",
 			     NULL),

@@ -192,8 +192,6 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	bool menu, forget;
 
 	router_match(r, ctx->text, &m);
-	if (m.lang >= 0)
-		ctx->lang = m.lang;
 	rc = store_session_get(st, ctx->number, now, &sess_route, &sess_state);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
@@ -204,6 +202,13 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 		store_session_delete(st,
 		    ctx->number); /* route gone on reload */
 	free(sess_route);
+	/* the keyword's language, unless a session takes the text as an
+	 * answer: a survey's free text that starts with another language's
+	 * keyword, or a typo of one, does not switch the conversation */
+	if (m.lang >= 0 &&
+	    (sroute < 0 || m.kind == MATCH_RESERVED ||
+		(m.kind == MATCH_ROUTE && m.route == sroute)))
+		ctx->lang = m.lang;
 
 	if (forget) { /* the answer to FORGET: 1 erases, anything else not */
 		rc = forget_answer(st, r, ctx, out, now);
@@ -276,6 +281,8 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 		/* the session's handler let go: route by keyword */
 		if ((rc = store_session_delete(st, ctx->number)) < 0)
 			goto done;
+		if (m.lang >= 0)
+			ctx->lang = m.lang;
 		ctx->session = NULL;
 		ctx->sess_op = SESS_KEEP;
 		ctx->other_keyword = false;

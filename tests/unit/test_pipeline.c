@@ -185,6 +185,9 @@ test_sessions(void **state)
 	assert_string_equal(say(fx, n, "anything"), "count 2 (en)");
 	assert_string_equal(say(fx, n, "HELP"), "counting at 2");
 	assert_string_equal(say(fx, n, "more"), "count 3 (en)");
+	/* a typo of another language's keyword, taken as an answer, does
+	 * not switch the conversation's language */
+	assert_string_equal(say(fx, n, "majisaf"), "count 4 (en)");
 	/* another route's keyword leaves the session for that route */
 	assert_string_equal(say(fx, n, "maji"), "Maji sawa");
 	assert_string_equal(say(fx, n, "again"), "Tuma: HESABU, MAJI");

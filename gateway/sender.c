@@ -26,9 +26,9 @@
 #define RECORD_WAIT_MS  5     /* outcomes gather this long to share a commit */
 #define RECORD_MAX      256   /* ... or until this many are waiting */
 #define RECORD_LOCK_MS  50    /* then wait for the write lock, not before */
-#define RECEIPT_HOLD_MS                                  \
-	5000 /* a receipt waits for a locked database so \
-		long, as a webhook does, then is refused */
+/* a receipt waits for a locked database so long, as a webhook does, then
+ * is refused */
+#define RECEIPT_HOLD_MS 5000
 
 struct result {
 	int64_t id;

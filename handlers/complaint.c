@@ -71,6 +71,22 @@ desk_status(const struct desk *d, const char *id)
 	return NULL;
 }
 
+const struct category *
+desk_category_word(const struct desk *d, const char *word)
+{
+	char *f = handler_fold(word);
+	const struct category *found = NULL;
+
+	for (size_t i = 0; found == NULL && i < d->ncats; i++) {
+		char *id = handler_fold(d->cats[i].id);
+		if (strcmp(id, f) == 0 || lwords_has(&d->cats[i].names, f))
+			found = &d->cats[i];
+		free(id);
+	}
+	free(f);
+	return found;
+}
+
 const struct status *
 desk_status_word(const struct desk *d, const char *word)
 {

@@ -73,6 +73,10 @@ struct complaint_route {
 
 const struct category *desk_category(const struct desk *d, const char *id);
 const struct status *desk_status(const struct desk *d, const char *id);
+/* A category an officer typed (its id or one of its names, any
+ * language), or NULL. */
+const struct category *desk_category_word(const struct desk *d,
+    const char *word);
 /* A status an officer typed (its id or one of its words), or NULL. */
 const struct status *desk_status_word(const struct desk *d, const char *word);
 /* "RECEIVED, PROGRESS, RESOLVED, REJECTED": the first word of each. */

@@ -182,6 +182,24 @@ usage(void)
 	return -EINVAL;
 }
 
+/* "baraza complaint CMD: --status: no status 'x' (statuses: a, b)"; the
+ * ids, which every command takes. */
+static int
+no_such(const char *cmd, const char *what, const char *value,
+    const struct desk *d)
+{
+	bool status = strcmp(what, "status") == 0;
+	size_t n = status ? d->nstats : d->ncats;
+
+	fprintf(stderr, "baraza complaint %s: --%s: no %s '%s' (%s: ", cmd,
+	    what, what, value, status ? "statuses" : "categories");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "",
+		    status ? d->stats[i].id : d->cats[i].id);
+	fprintf(stderr, ")\n");
+	return -EINVAL;
+}
+
 static int
 cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 {
@@ -210,19 +228,21 @@ cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		    "baraza complaint list: unknown argument '%s'\n", argv[i]);
 		return usage();
 	}
-	if (f.status != NULL && desk_status(d, f.status) == NULL) {
-		char *list = desk_status_list(d, 0);
-		fprintf(stderr,
-		    "baraza complaint list: --status: no status '%s' (statuses: %s)\n",
-		    f.status, list);
-		free(list);
-		return -EINVAL;
+	/* as `update` takes them: the id, or a word officers and citizens
+	 * use, in any case */
+	if (f.status != NULL) {
+		const struct status *st = desk_status_word(d, f.status);
+
+		if (st == NULL)
+			return no_such("list", "status", f.status, d);
+		f.status = st->id;
 	}
-	if (f.category != NULL && desk_category(d, f.category) == NULL) {
-		fprintf(stderr,
-		    "baraza complaint list: --category: no category '%s'\n",
-		    f.category);
-		return -EINVAL;
+	if (f.category != NULL) {
+		const struct category *cat = desk_category_word(d, f.category);
+
+		if (cat == NULL)
+			return no_such("list", "category", f.category, d);
+		f.category = cat->id;
 	}
 	if (since != NULL && handler_parse_day(since, &f.since) < 0) {
 		fprintf(stderr,
@@ -345,18 +365,8 @@ cmd_update(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		return usage();
 	if (officer_ref(refarg, ref) < 0)
 		return -EINVAL;
-	if ((to = desk_status(d, status)) == NULL &&
-	    (to = desk_status_word(d, status)) == NULL) {
-		char *list = desk_status_list(d, 0);
-		fprintf(stderr,
-		    "baraza complaint update: --status: no status '%s' (statuses: ",
-		    status);
-		for (size_t i = 0; i < d->nstats; i++)
-			fprintf(stderr, "%s%s", i ? ", " : "", d->stats[i].id);
-		fprintf(stderr, ")\n");
-		free(list);
-		return -EINVAL;
-	}
+	if ((to = desk_status_word(d, status)) == NULL)
+		return no_such("update", "status", status, d);
 	if (note != NULL && (strlen(note) > 500 || note[0] == '\0')) {
 		fprintf(stderr,
 		    "baraza complaint update: --note must be 1 to 500 bytes\n");

@@ -459,6 +459,17 @@ test_complaint_officers(void **state)
 	contains(say(fx, "+254700000100", msg), "Send UPDATE, the complaint");
 	assert_int_equal(run(fx, "complaint", "show", ref, NULL), 0);
 	contains(fx->out, "Nurse posted Monday by Amina");
+	/* list takes a status or a category as officers say them */
+	assert_int_equal(run(fx, "complaint", "list", "--status", "resolved",
+			     "--category", "afya", NULL),
+	    0);
+	contains(fx->out, ref);
+	assert_null(strstr(fx->out, ref2));
+	assert_int_equal(run(fx, "complaint", "list", "--category", "MAJI",
+			     NULL),
+	    0);
+	contains(fx->out, ref2);
+	assert_null(strstr(fx->out, ref));
 	/* a status changed without a note does not repeat an older one */
 	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
 			     "in_progress", NULL),

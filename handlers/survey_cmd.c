@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "survey.h"
@@ -287,7 +288,10 @@ survey_command(const struct survey *s, struct hctx *ctx, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage();
-	if (strcmp(argv[1], s->name) != 0 && strcmp(argv[1], s->route) != 0)
+	/* the survey's name (as in its export's file name) or its route's,
+	 * as an operator types it */
+	if (strcasecmp(argv[1], s->name) != 0 &&
+	    strcasecmp(argv[1], s->route) != 0)
 		return HANDLER_DECLINED; /* another survey's */
 	if (strcmp(argv[0], "results") == 0 && argc == 2)
 		return results(s, ctx);

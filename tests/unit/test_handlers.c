@@ -241,6 +241,9 @@ test_survey_branches_and_swahili(void **state)
 	assert_int_equal(run(fx, "survey", "results", "survey", NULL), 0);
 	contains(fx->out, "1 daily 1 100.0%");
 	contains(fx->out, "no 1 100.0%");
+	/* the name in any case, as an operator types it */
+	assert_int_equal(run(fx, "survey", "results", "WATER", NULL), 0);
+	contains(fx->out, "1 daily 1 100.0%");
 }
 
 static void

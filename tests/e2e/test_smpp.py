@@ -201,6 +201,32 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(result.get("command_status"), 0, result)
         self.assertEqual(self.out_row(n)[0][0], "failed")
 
+    def test_receipt_refused_when_the_lock_outlasts_its_wait(self):
+        """A lock held longer than a receipt waits (5 s): the receipt is
+        refused ESME_RX_T_APPN, for the SMSC to deliver it again, and the
+        message stays as it was."""
+        n = "+254790000012"
+        self.smsc.mode(receipts=False)
+        self.gw.cli("send", "--to", n, "--via", "smsc", "Water is back on Monday")
+        sent = self.submits(1, n[1:])
+        self.assertEqual(len(sent), 1, sent)
+        self.gw.wait_until(lambda: [r for r in self.out_row(n) if r[0] == "sent"])
+        receipt = ("id:%s sub:001 dlvrd:000 submit date:2405011200 done date:2405011201"
+                   " stat:UNDELIV err:034 text:" % sent[0]["id"])
+        con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            t0 = time.time()
+            r = self.smsc.deliver(**{"from": n[1:], "to": "22384", "esm_class": 4,
+                                     "text": receipt, "wait_ms": 12000})
+            waited = time.time() - t0
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        self.assertEqual(r.get("command_status"), 0x64, r)  # ESME_RX_T_APPN
+        self.assertGreaterEqual(waited, 4.5)
+        self.assertEqual(self.out_row(n)[0][0], "sent")
+
     def test_unicode_both_ways(self):
         r = self.smsc.deliver(**{"from": "254711000502", "text": "Maji {kibera} €5",
                                  "data_coding": 0})

@@ -89,6 +89,11 @@ struct handler {
 	int (*handle)(void *state, struct hctx *ctx);
 	/* Optional.  HELP sent while this route holds the session. */
 	int (*help)(void *state, struct hctx *ctx);
+	/* Optional.  A message that starts with no keyword and is in no
+	 * session, before the default route answers it: HANDLER_DECLINED
+	 * when the text is not this route's (as nearly always), else
+	 * handled as by handle().  Must be cheap for texts it declines. */
+	int (*unrouted)(void *state, struct hctx *ctx);
 	/* Optional.  Called when every route is configured, to check what
 	 * depends on the whole routing (a text that lists the keywords). */
 	void (*check)(void *state, struct hconf *hc);

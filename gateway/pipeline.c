@@ -44,11 +44,19 @@ denied(const struct gateway_conf *gw, const char *number)
 	return false;
 }
 
-/* Calls a route's handler (or its help hook) in a savepoint and applies its
- * session changes.  Returns the handler's result or a store error; what a
- * handler wrote is undone when it failed or declined. */
+/* Which of a handler's hooks run_handler() calls. */
+enum hook {
+	HOOK_HANDLE,
+	HOOK_HELP,
+	HOOK_UNROUTED
+};
+
+/* Calls a route's handler (its handle, help or unrouted hook) in a
+ * savepoint and applies its session changes.  Returns the handler's result
+ * or a store error; what a handler wrote is undone when it failed or
+ * declined. */
 static int
-run_handler(struct store *st, struct hctx *ctx, int route, bool help,
+run_handler(struct store *st, struct hctx *ctx, int route, enum hook hook,
     int64_t now)
 {
 	const struct route *rt = &ctx->r->routes[route];
@@ -57,8 +65,10 @@ run_handler(struct store *st, struct hctx *ctx, int route, bool help,
 	ctx->route = route;
 	if ((rc = store_savepoint(st)) < 0)
 		return rc;
-	if (help && rt->handler->help != NULL)
+	if (hook == HOOK_HELP && rt->handler->help != NULL)
 		rc = rt->handler->help(rt->state, ctx);
+	else if (hook == HOOK_UNROUTED)
+		rc = rt->handler->unrouted(rt->state, ctx);
 	else
 		rc = rt->handler->handle(rt->state, ctx);
 	if (ctx->store_rc < 0) {
@@ -174,7 +184,7 @@ sms_menu(struct store *st, const struct routing *r, struct hctx *ctx,
 			break;
 		out->route = r->routes[ms.route].name;
 		ctx->args = ""; /* as its keyword alone */
-		rc = run_handler(st, ctx, ms.route, false, now);
+		rc = run_handler(st, ctx, ms.route, HOOK_HANDLE, now);
 		break;
 	}
 	menu_sms_done(&ms);
@@ -250,12 +260,14 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 			if (sroute >= 0) {
 				ctx->session = sess_state;
 				out->route = r->routes[sroute].name;
-				rc = run_handler(st, ctx, sroute, true, now);
+				rc = run_handler(st, ctx, sroute, HOOK_HELP,
+				    now);
 				if (rc != HANDLER_DECLINED)
 					goto done;
 			}
 			out->route = r->routes[r->default_route].name;
-			rc = run_handler(st, ctx, r->default_route, false, now);
+			rc = run_handler(st, ctx, r->default_route, HOOK_HANDLE,
+			    now);
 			goto done;
 		}
 	}
@@ -275,7 +287,7 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 		/* the route's own keyword again: what follows it */
 		ctx->args = ctx->restarted ? m.args : ctx->text;
 		out->route = r->routes[sroute].name;
-		rc = run_handler(st, ctx, sroute, false, now);
+		rc = run_handler(st, ctx, sroute, HOOK_HANDLE, now);
 		if (rc != HANDLER_DECLINED)
 			goto done;
 		/* the session's handler let go: route by keyword */
@@ -300,13 +312,23 @@ route_message(struct store *st, const struct routing *r, struct hctx *ctx,
 	}
 	if (m.kind == MATCH_ROUTE) {
 		out->route = r->routes[m.route].name;
-		rc = run_handler(st, ctx, m.route, false, now);
+		rc = run_handler(st, ctx, m.route, HOOK_HANDLE, now);
+		if (rc != HANDLER_DECLINED)
+			goto done;
+	}
+	ctx->args = ctx->text;
+	/* no keyword: a route that recognises the text itself (a complaint
+	 * reference sent alone), else the default route */
+	for (size_t i = 0; m.kind == MATCH_NONE && i < r->nroutes; i++) {
+		if (r->routes[i].handler->unrouted == NULL)
+			continue;
+		out->route = r->routes[i].name;
+		rc = run_handler(st, ctx, (int)i, HOOK_UNROUTED, now);
 		if (rc != HANDLER_DECLINED)
 			goto done;
 	}
 	out->route = r->routes[r->default_route].name;
-	ctx->args = ctx->text;
-	rc = run_handler(st, ctx, r->default_route, false, now);
+	rc = run_handler(st, ctx, r->default_route, HOOK_HANDLE, now);
 done:
 	free(sess_state);
 	ctx->session = NULL;

@@ -850,6 +850,31 @@ complaint_handle(void *state, struct hctx *ctx)
 	}
 }
 
+/* A reference sent alone (the citizen kept the number, not the keyword):
+ * answered as STATUS REF when it names a complaint this number filed;
+ * anything else is not this route's. */
+static int
+complaint_unrouted(void *state, struct hctx *ctx)
+{
+	struct complaint_route *cr = state;
+	struct complaint c;
+	char ref[REF_LEN + 1];
+	int rc;
+
+	if (cr->action != ACT_STATUS || ref_parse(hctx_text(ctx), ref) < 0)
+		return HANDLER_DECLINED;
+	if ((rc = hctx_complaint_get(ctx, ref, &c)) < 0)
+		return rc == -ENOENT ? HANDLER_DECLINED : rc;
+	rc = HANDLER_DECLINED;
+	if (strcmp(c.desk, cr->desk->name) == 0 &&
+	    filed_by(ctx, &c, hctx_number(ctx))) {
+		status_reply(cr->desk, ctx, &c);
+		rc = HANDLER_OK;
+	}
+	complaint_done(&c);
+	return rc;
+}
+
 /* HELP in the middle of filing: what to do, and the pending question. */
 static int
 complaint_help(void *state, struct hctx *ctx)
@@ -909,6 +934,7 @@ const struct handler complaint_handler = {
 	.free_state = complaint_free,
 	.handle = complaint_handle,
 	.help = complaint_help,
+	.unrouted = complaint_unrouted,
 	.check = complaint_check,
 	.command = complaint_command,
 };

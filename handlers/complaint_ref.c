@@ -2,6 +2,7 @@
 /*
  * complaint_ref: see complaint_ref.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,8 +66,17 @@ ref_parse(const char *text, char out[REF_LEN + 1])
 	bool foreign = false;
 
 	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == ' ' || *p == '-' || *p == '.')
+		unsigned char c = (unsigned char)*p;
+
+		/* spaces and punctuation around or inside: "#K7P4MX8",
+		 * "K7P-4MX8.", and curly quotes (E2 80 98/99/9C/9D) */
+		if (c < 0x80 && !isalnum(c))
 			continue;
+		if (c == 0xE2 && (unsigned char)p[1] == 0x80 &&
+		    strchr("\x98\x99\x9c\x9d", p[2]) != NULL && p[2] != '\0') {
+			p += 2;
+			continue;
+		}
 		if (n == REF_LEN)
 			return -EINVAL;
 		if ((v[n] = value_of(*p)) < 0) {

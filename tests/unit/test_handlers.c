@@ -352,6 +352,14 @@ test_complaint_one_shot_and_status(void **state)
 	    "? is not a complaint number");
 	/* no reference: the number's newest complaint */
 	contains(say(fx, n, "STATUS"), ref);
+	/* the reference alone (no keyword), or quoted, or after a '#': its
+	 * status; the reference alone from anyone else is an unknown word */
+	contains(say(fx, n, ref), "): received.");
+	snprintf(msg, sizeof(msg), "STATUS \xe2\x80\x98%s\xe2\x80\x99", ref);
+	contains(say(fx, n, msg), "): received.");
+	snprintf(msg, sizeof(msg), "status #%s", ref);
+	contains(say(fx, n, msg), "): received.");
+	contains(say(fx, "+254711200099", ref), "Send one word");
 	contains(say(fx, "+254711200098", "HALI"), "Tuma HALI na nambari");
 	/* the keyword and the category written as one word */
 	contains(say(fx, "+254711200097",

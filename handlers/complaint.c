@@ -71,18 +71,26 @@ desk_status(const struct desk *d, const char *id)
 	return NULL;
 }
 
+/* Whether a folded word an officer typed is this id or one of its words. */
+static bool
+names_it(const char *id, const struct lwords *words, const char *folded)
+{
+	char *f = handler_fold(id);
+	bool same = strcmp(f, folded) == 0 || lwords_has(words, folded);
+
+	free(f);
+	return same;
+}
+
 const struct category *
 desk_category_word(const struct desk *d, const char *word)
 {
 	char *f = handler_fold(word);
 	const struct category *found = NULL;
 
-	for (size_t i = 0; found == NULL && i < d->ncats; i++) {
-		char *id = handler_fold(d->cats[i].id);
-		if (strcmp(id, f) == 0 || lwords_has(&d->cats[i].names, f))
+	for (size_t i = 0; found == NULL && i < d->ncats; i++)
+		if (names_it(d->cats[i].id, &d->cats[i].names, f))
 			found = &d->cats[i];
-		free(id);
-	}
 	free(f);
 	return found;
 }
@@ -93,12 +101,9 @@ desk_status_word(const struct desk *d, const char *word)
 	char *f = handler_fold(word);
 	const struct status *found = NULL;
 
-	for (size_t i = 0; found == NULL && i < d->nstats; i++) {
-		char *id = handler_fold(d->stats[i].id);
-		if (strcmp(id, f) == 0 || lwords_has(&d->stats[i].words, f))
+	for (size_t i = 0; found == NULL && i < d->nstats; i++)
+		if (names_it(d->stats[i].id, &d->stats[i].words, f))
 			found = &d->stats[i];
-		free(id);
-	}
 	free(f);
 	return found;
 }

@@ -171,19 +171,24 @@ class SmppTest(unittest.TestCase):
                                "+254790000010")
         self.assertEqual(reason, [("stat:UNDELIV err:034",)])
 
+    def sent_without_receipt(self, n):
+        """Sends a message to n through the SMSC with receipts off; returns
+        the receipt text that says it failed, for the test to deliver."""
+        self.smsc.mode(receipts=False)
+        self.gw.cli("send", "--to", n, "--via", "smsc", "Water is back on Monday")
+        sent = self.submits(1, n[1:])
+        self.assertEqual(len(sent), 1, sent)
+        self.gw.wait_until(lambda: [r for r in self.out_row(n) if r[0] == "sent"])
+        return ("id:%s sub:001 dlvrd:000 submit date:2405011200 done date:2405011201"
+                " stat:UNDELIV err:034 text:" % sent[0]["id"])
+
     def test_receipt_waits_out_a_moment_of_locked_database(self):
         """A receipt that comes while another process holds the write lock
         for a second is written once the lock lifts and answered ESME_ROK,
         not refused for the SMSC to deliver it again (some do so hours
         later)."""
         n = "+254790000011"
-        self.smsc.mode(receipts=False)
-        self.gw.cli("send", "--to", n, "--via", "smsc", "Water is back on Monday")
-        sent = self.submits(1, n[1:])
-        self.assertEqual(len(sent), 1, sent)
-        self.gw.wait_until(lambda: [r for r in self.out_row(n) if r[0] == "sent"])
-        receipt = ("id:%s sub:001 dlvrd:000 submit date:2405011200 done date:2405011201"
-                   " stat:UNDELIV err:034 text:" % sent[0]["id"])
+        receipt = self.sent_without_receipt(n)
         con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
         con.execute("BEGIN IMMEDIATE")
         result = {}
@@ -206,13 +211,7 @@ class SmppTest(unittest.TestCase):
         refused ESME_RX_T_APPN, for the SMSC to deliver it again, and the
         message stays as it was."""
         n = "+254790000012"
-        self.smsc.mode(receipts=False)
-        self.gw.cli("send", "--to", n, "--via", "smsc", "Water is back on Monday")
-        sent = self.submits(1, n[1:])
-        self.assertEqual(len(sent), 1, sent)
-        self.gw.wait_until(lambda: [r for r in self.out_row(n) if r[0] == "sent"])
-        receipt = ("id:%s sub:001 dlvrd:000 submit date:2405011200 done date:2405011201"
-                   " stat:UNDELIV err:034 text:" % sent[0]["id"])
+        receipt = self.sent_without_receipt(n)
         con = sqlite3.connect(self.gw.db, timeout=10, isolation_level=None)
         con.execute("BEGIN IMMEDIATE")
         try:

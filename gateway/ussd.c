@@ -201,6 +201,20 @@ render_menu(struct step *x)
 	return buf_steal(&b);
 }
 
+/* What a text costs on a screen: a GSM-7 character its septets (an
+ * escaped one two), any other one. */
+static unsigned
+screen_cost(const char *text)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; *p != '\0';) {
+		uint32_t cp = utf8_next(&p);
+		n += gsm7_cost(cp) > 0 ? (unsigned)gsm7_cost(cp) : 1;
+	}
+	return n;
+}
+
 /* A handler's or a text's words as a screen, cut to what a handset
  * shows. */
 static char *
@@ -313,11 +327,21 @@ run_handler(struct step *x, const char *text)
 	if ((rc = in_route(x, x->s.route, &goes_on)) < 0)
 		goto out;
 	x->ended = !goes_on;
-	set_screen(x,
-	    as_screen(oc.reply != NULL && oc.reply[0] != '\0'
+	{
+		const char *said = oc.reply != NULL && oc.reply[0] != '\0'
 		    ? oc.reply
-		    : ltext_get(&x->m->t[UT_ENDED], x->lang),
-		x->ended));
+		    : ltext_get(&x->m->t[UT_ENDED], x->lang);
+		/* a question goes on: say how to leave it, where it fits */
+		char *home = xasprintf("%s\n00 %s", said,
+		    ltext_get(&x->m->t[UT_HOME], x->lang));
+
+		set_screen(x,
+		    as_screen(!x->ended && screen_cost(home) <= USSD_SCREEN_MAX
+			    ? home
+			    : said,
+			x->ended));
+		free(home);
+	}
 	if (x->ended && opt->sms_copy && oc.reply != NULL)
 		rc = sms_copy(x, oc.reply);
 out:

@@ -67,6 +67,9 @@ class UssdTest(unittest.TestCase):
         n = "+254766000002"
         s = self.walk("s-survey", n, ["1", "7", "2", "3", "1", "More taps"], provider="at")
         self.assertIn("1. How often", s[1])
+        # a question says how to leave it; the last screen does not
+        self.assertTrue(s[1].endswith("\n00 Home"), s[1])
+        self.assertNotIn("00 Home", s[-1])
         self.assertTrue(s[2].startswith("CON Please reply with a number from 1 to 3"), s[2])
         self.assertIn("2. Last week", s[3])
         self.assertTrue(s[-1].startswith("END Thank you"), s[-1])

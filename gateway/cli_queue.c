@@ -13,8 +13,24 @@
 #include <time.h>
 
 #include "cli.h"
+#include "pseudonym.h"
 
 #define QUEUE_LIST_MAX 50
+
+/* A message's number as an operator may see it: the pseudonym when the
+ * message is about an anonymous complaint (as in the exports). */
+static const char *
+shown_number(struct store *st, const struct msg *m, char buf[PSEUDONYM_LEN + 1])
+{
+	unsigned char key[PSEUDONYM_KEY_LEN];
+
+	if (!m->anonymous)
+		return m->number;
+	if (store_secret(st, PSEUDONYM_SECRET, key, sizeof(key)) < 0)
+		return "(anonymous)";
+	pseudonym_make(key, m->number, buf);
+	return buf;
+}
 
 static void
 print_time(int64_t ms)
@@ -51,10 +67,12 @@ queue_list(struct store *st)
 		printf("\nfailed (newest first, at most %d):\n",
 		    QUEUE_LIST_MAX);
 	for (size_t i = 0; i < n; i++) {
+		char p[PSEUDONYM_LEN + 1];
+
 		printf("%lld  ", (long long)v[i].id);
 		print_time(v[i].updated_at);
 		printf("  %s  %s  attempts=%d  reason=%s\n", v[i].provider,
-		    v[i].number, v[i].attempts,
+		    shown_number(st, &v[i], p), v[i].attempts,
 		    v[i].reason ? v[i].reason : "-");
 	}
 	msgs_free(v, n);
@@ -66,6 +84,7 @@ static int
 queue_show(struct cli *cli, struct store *st)
 {
 	struct msg m;
+	char p[PSEUDONYM_LEN + 1];
 	struct msg_event *ev = NULL;
 	struct msg_part *parts = NULL;
 	size_t nev = 0, nparts = 0;
@@ -92,8 +111,9 @@ queue_show(struct cli *cli, struct store *st)
 		return EXIT_ENV;
 	}
 	printf("message %lld  %s  %s  %s  %s%s%s%s\n", (long long)m.id,
-	    m.direction, m.provider, m.number, m.status, m.reason ? " (" : "",
-	    m.reason ? m.reason : "", m.reason ? ")" : "");
+	    m.direction, m.provider, shown_number(st, &m, p), m.status,
+	    m.reason ? " (" : "", m.reason ? m.reason : "",
+	    m.reason ? ")" : "");
 	printf("  provider id %s, %d segment%s %s, attempts %d, created ",
 	    m.provider_id ? m.provider_id : "-", m.segments,
 	    m.segments == 1 ? "" : "s", m.encoding ? m.encoding : "-",

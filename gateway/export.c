@@ -289,7 +289,7 @@ message_row(const struct msg *m, void *arg)
 	cell(o, m->direction);
 	cell(o, m->channel);
 	cell(o, m->provider);
-	cell(o, phone(x, m->number, false, num, sizeof(num)));
+	cell(o, phone(x, m->number, m->anonymous, num, sizeof(num)));
 	cell(o, m->route);
 	cell(o, m->lang);
 	cell(o, m->text);

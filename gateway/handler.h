@@ -237,13 +237,21 @@ int hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
     bool *ret_opted_out, bool *ret_in_session);
 
 /*
+ * The message being handled and its reply are about something anonymous
+ * (a complaint in an anonymous category): wherever they are shown -- the
+ * exports, `baraza queue show` -- their number is a pseudonym.
+ */
+void hctx_anonymous(struct hctx *ctx);
+
+/*
  * Queues a message that is not the reply -- to another number (the
  * citizen an officer's update is about, an invitation) -- in language
- * lang, first sent at not_before (0: now).  A number that sent STOP gets
- * nothing: returns 1.  Otherwise 0 or a negative errno.
+ * lang, first sent at not_before (0: now), marked anonymous as
+ * hctx_anonymous() marks a reply.  A number that sent STOP gets nothing:
+ * returns 1.  Otherwise 0 or a negative errno.
  */
 int hctx_notify(struct hctx *ctx, const char *number, int lang,
-    const char *text, int64_t not_before);
+    const char *text, int64_t not_before, bool anonymous);
 
 /*
  * Live data: the body of a GET of url (a template filled in with

@@ -139,6 +139,12 @@ hctx_reply(struct hctx *ctx, const char *text)
 }
 
 void
+hctx_anonymous(struct hctx *ctx)
+{
+	ctx->anonymous = true;
+}
+
+void
 hctx_reply_template(struct hctx *ctx, const struct ltext *tmpl,
     const char *const *vars)
 {
@@ -208,7 +214,7 @@ hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
 
 int
 hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
-    int64_t not_before)
+    int64_t not_before, bool anonymous)
 {
 	struct outbound_new o = { 0 };
 	struct contact c = { 0 };
@@ -239,6 +245,7 @@ hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
 	o.encoding = sms_encoding_name(info.encoding);
 	o.at = ctx->now;
 	o.not_before = not_before;
+	o.anonymous = anonymous;
 	rc = o.provider != NULL ? store_outbound_add(ctx->st, &o, &id) : -EIO;
 	free(prepared);
 	return keep(ctx, rc);

@@ -40,6 +40,7 @@ struct hctx {
 	char *sess_state;
 	int sess_ttl;
 	bool forgotten;    /* FORGET confirmed: keep nothing more */
+	bool anonymous;    /* hctx_anonymous(): about an anonymous complaint */
 	bool fetch_inline; /* sim: fetch on this thread, now */
 	char *fetch_url;   /* a live source asked for (HANDLER_DEFER) */
 	int fetch_timeout_ms;

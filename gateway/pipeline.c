@@ -77,6 +77,7 @@ run_handler(struct store *st, struct hctx *ctx, int route, enum hook hook,
 	}
 	if (rc < 0 || rc == HANDLER_DECLINED || rc == HANDLER_DEFER) {
 		store_savepoint_rollback(st);
+		ctx->anonymous = false; /* what it said is undone */
 		return rc < 0 ? HANDLER_FAILED : rc;
 	}
 	if (ctx->sess_op == SESS_SET)
@@ -482,13 +483,17 @@ pipeline_process(struct store *st, const struct routing *r,
 		o.encoding = out.encoding;
 		o.at = now;
 		o.channel = opts->channel;
+		o.anonymous = ctx.anonymous;
 		if ((rc = store_outbound_add(st, &o, &out.reply_id)) < 0)
 			goto fail;
 	}
 	rc = store_inbound_finish(st, m->id, out.status, out.reason, out.route,
 	    r->lang_code[ctx.lang]);
+	if (rc == 0 && ctx.anonymous)
+		rc = store_message_anonymous(st, m->id);
 	if (rc < 0)
 		goto fail;
+	out.anonymous = ctx.anonymous;
 	hctx_done(&ctx);
 	*ret = out;
 	return 0;

@@ -24,6 +24,8 @@ struct outcome {
 	int64_t reply_id; /* the queued reply's id, or 0 */
 	int segments;
 	const char *encoding;
+	bool anonymous; /* hctx_anonymous(): the reply is about an anonymous
+			   complaint */
 };
 
 struct pipeline_opts {

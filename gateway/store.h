@@ -62,8 +62,10 @@ struct msg {
 	char *lang;
 	int segments;
 	char *encoding;
-	char *cost;    /* the provider's price, when it says */
-	char *channel; /* "sms" or "ussd" */
+	char *cost;     /* the provider's price, when it says */
+	char *channel;  /* "sms" or "ussd" */
+	bool anonymous; /* about an anonymous complaint: its number is shown
+			   as a pseudonym wherever it is shown */
 	int attempts;
 	int64_t next_attempt_at;
 	int64_t created_at;
@@ -135,6 +137,8 @@ int store_inbound_defer(struct store *st, int64_t id, int64_t until);
 int store_inbound_wake(struct store *st, int64_t now);
 int store_inbound_finish(struct store *st, int64_t id, const char *status,
     const char *reason, const char *route, const char *lang);
+/* Marks a message as about an anonymous complaint (struct msg). */
+int store_message_anonymous(struct store *st, int64_t id);
 /* Inbound messages from number since a time that arrived before the
  * message before_id (so a backlog is judged as it arrived), counted up to
  * cap at most: a flooding number costs no more to judge than the limit. */
@@ -158,6 +162,7 @@ struct outbound_new {
 	int64_t at;
 	int64_t not_before;  /* first send attempt; 0: at once */
 	const char *channel; /* NULL: "sms" */
+	bool anonymous;      /* as struct msg's */
 };
 
 int store_outbound_add(struct store *st, const struct outbound_new *out,

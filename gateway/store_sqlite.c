@@ -202,6 +202,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX messages_received ON messages (id)"
 	" WHERE status = 'received'"
 	" AND direction = 'in';",
+	/* 13: messages about an anonymous complaint (its filing, the reply
+	 * with the reference, notifications, STATUS about it): their number
+	 * is shown as a pseudonym wherever it is shown */
+	"ALTER TABLE messages ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt {
@@ -215,6 +219,7 @@ enum stmt {
 	S_IN_FIND,
 	S_IN_PENDING,
 	S_IN_FINISH,
+	S_MSG_ANONYMOUS,
 	S_IN_COUNT,
 	S_IN_REPEAT,
 	S_OUT_ADD,
@@ -310,6 +315,7 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(next_attempt_at, 0) <= ?2 ORDER BY id LIMIT ?1",
 	[S_IN_FINISH] = "UPDATE messages SET status = ?2, reason = ?3, route ="
 			" ?4, lang = ?5, updated_at = ?6 WHERE id = ?1",
+	[S_MSG_ANONYMOUS] = "UPDATE messages SET anonymous = 1 WHERE id = ?1",
 	[S_IN_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE"
 		       " number = ?1 AND created_at >= ?2 AND direction ="
 		       " 'in' AND id < ?3 LIMIT ?4)",
@@ -319,9 +325,9 @@ static const char *const sql[S_COUNT] = {
 	[S_OUT_ADD] =
 	    "INSERT INTO messages (direction, provider, number, peer,"
 	    " text, status, route, lang, reply_to, segments, encoding,"
-	    " attempts, next_attempt_at, created_at, updated_at, channel)"
-	    " VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0,"
-	    " max(?11, ?12), ?11, ?11, coalesce(?13, 'sms'))",
+	    " attempts, next_attempt_at, created_at, updated_at, channel,"
+	    " anonymous) VALUES ('out', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+	    " ?10, 0, max(?11, ?12), ?11, ?11, coalesce(?13, 'sms'), ?14)",
 	[S_OUT_PREFIX] =
 	    "SELECT count(*) FROM messages WHERE number >= ?1 AND"
 	    " number < ?1 || '~' AND created_at >= ?2 AND direction"
@@ -777,6 +783,7 @@ row_to_msg(sqlite3_stmt *s, struct msg *m)
 	m->updated_at = sqlite3_column_int64(s, 16);
 	m->cost = sq_col_text(s, 17);
 	m->channel = sq_col_text(s, 18);
+	m->anonymous = sqlite3_column_int(s, 19) != 0;
 }
 
 void
@@ -1051,6 +1058,17 @@ store_inbound_finish(struct store *st, int64_t id, const char *status,
 }
 
 int
+store_message_anonymous(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s = get(st, S_MSG_ANONYMOUS);
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, id);
+	return sq_exec(s);
+}
+
+int
 store_inbound_count_since(struct store *st, const char *number, int64_t since,
     int64_t before_id, int cap, int *ret)
 {
@@ -1112,6 +1130,7 @@ store_outbound_add(struct store *st, const struct outbound_new *o,
 	sqlite3_bind_int64(s, 11, o->at);
 	sqlite3_bind_int64(s, 12, o->not_before);
 	sq_bind_text(s, 13, o->channel);
+	sqlite3_bind_int(s, 14, o->anonymous ? 1 : 0);
 	if ((rc = sq_exec(s)) < 0)
 		return rc;
 	*ret_id = sqlite3_last_insert_rowid(st->db);

@@ -41,6 +41,6 @@ void row_to_complaint(sqlite3_stmt *s, struct complaint *c);
 #define MSG_COLS                                                               \
 	"id, direction, provider, provider_id, number, peer, text, status,"    \
 	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \
-	" created_at, updated_at, cost, channel"
+	" created_at, updated_at, cost, channel, anonymous"
 
 #endif

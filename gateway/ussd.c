@@ -262,7 +262,7 @@ in_route(struct step *x, int route, bool *ret)
 
 /* The last screen of a route also goes by SMS, since USSD screens vanish. */
 static int
-sms_copy(struct step *x, const char *text)
+sms_copy(struct step *x, const char *text, bool anonymous)
 {
 	const struct provider *p = conf_provider_for(x->c, x->u->number);
 	struct outbound_new o = { 0 };
@@ -283,6 +283,7 @@ sms_copy(struct step *x, const char *text)
 	o.encoding = sms_encoding_name(info.encoding);
 	o.at = x->now;
 	o.channel = "sms";
+	o.anonymous = anonymous;
 	rc = store_outbound_add(x->st, &o, &id);
 	free(prepared);
 	return rc;
@@ -343,7 +344,7 @@ run_handler(struct step *x, const char *text)
 		free(home);
 	}
 	if (x->ended && opt->sms_copy && oc.reply != NULL)
-		rc = sms_copy(x, oc.reply);
+		rc = sms_copy(x, oc.reply, oc.anonymous);
 out:
 	outcome_done(&oc);
 	msg_done(&m);

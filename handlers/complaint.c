@@ -580,6 +580,8 @@ ask_next(const struct desk *d, struct hctx *ctx, struct draft *f)
 	t = step_text(d, f, hctx_lang(ctx));
 	hctx_reply(ctx, t);
 	free(t);
+	if (f->cat != NULL && f->cat->anonymous)
+		hctx_anonymous(ctx);
 }
 
 static int
@@ -602,6 +604,8 @@ file_complaint(const struct desk *d, struct hctx *ctx, const struct draft *f)
 	if (c.anonymous &&
 	    (c.pseudonym = hctx_pseudonym(ctx, hctx_number(ctx))) == NULL)
 		return -EIO;
+	if (c.anonymous)
+		hctx_anonymous(ctx);
 	/* 31^6 references: a collision is rare, five in a row impossible */
 	for (int tries = 0; rc == -EEXIST && tries < 5; tries++) {
 		unsigned char rnd[REF_RANDOM];
@@ -673,6 +677,8 @@ next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 	char word[64], *folded;
 	int lang = hctx_lang(ctx);
 
+	if (f->cat != NULL && f->cat->anonymous)
+		hctx_anonymous(ctx); /* a step of an anonymous complaint */
 	switch (f->step) {
 	case STEP_CATEGORY:
 		handler_word(&text, word, sizeof(word));
@@ -763,6 +769,11 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
 
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	/* the citizen asking about their anonymous complaint (not an
+	 * officer's UPDATE answered with where it stands) */
+	if (c->anonymous && hctx_number(ctx) != NULL &&
+	    filed_by(ctx, c, hctx_number(ctx)))
+		hctx_anonymous(ctx);
 	{
 		const char *vars[] = { "ref", c->ref, "category",
 			cat ? lwords_first(&cat->names, lang) : c->category,

@@ -63,7 +63,7 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 		text =
 		    handler_expand(to->has_tell ? &to->tell : &d->t[T_UPDATED],
 			lang, vars);
-		rc = hctx_notify(ctx, c.number, lang, text, 0);
+		rc = hctx_notify(ctx, c.number, lang, text, 0, c.anonymous);
 		*ret_told = rc == 0;
 		if (rc > 0)
 			rc = 0; /* the citizen sent STOP */

@@ -224,7 +224,7 @@ invite_one(const struct survey *s, struct hctx *ctx, char **numbers, size_t i,
 	rc = hctx_session_put_for(ctx, numbers[i], "0 0 0",
 	    at + (int64_t)s->invite_expiry_h * 3600 * 1000);
 	if (rc == 0)
-		rc = hctx_notify(ctx, numbers[i], lang, text, at);
+		rc = hctx_notify(ctx, numbers[i], lang, text, at, false);
 	free(text);
 	if (rc < 0)
 		return rc;

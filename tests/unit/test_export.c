@@ -259,6 +259,24 @@ test_phones(void **state)
 	csv_record_done(&rec[1]);
 	free(data);
 
+	/* full, but a message about an anonymous complaint: a pseudonym */
+	assert_int_equal(store_message_anonymous(fx->st,
+			     inbound(fx, "+254700000007", "BRIBE",
+				 DAY_FROM + 2000)),
+	    0);
+	conf_free(fx->c);
+	fx->c = load("full");
+	export_ok(fx, "2026-11-26");
+	data = slurp(fx->dir, "2026-11-26", "messages.csv", NULL);
+	n = records(data, rec, 4);
+	assert_int_equal(n, 3);
+	assert_string_equal(rec[1].field[5], "'+254700000006");
+	assert_int_equal(strncmp(rec[2].field[5], "p-", 2), 0);
+	assert_null(strstr(data, "0007"));
+	for (size_t i = 0; i < n; i++)
+		csv_record_done(&rec[i]);
+	free(data);
+
 	conf_free(fx->c);
 	fx->c = load("pseudonym");
 	export_ok(fx, "2026-11-26");

@@ -179,6 +179,36 @@ queued_to(struct fx *fx, const char *number)
 	return count;
 }
 
+/* How many of a number's messages (both ways) there are, and how many of
+ * them are marked as about an anonymous complaint. */
+struct anon_count {
+	const char *number;
+	int all, anonymous;
+};
+
+static int
+anon_row(const struct msg *m, void *arg)
+{
+	struct anon_count *a = arg;
+
+	if (strcmp(m->number, a->number) == 0) {
+		a->all++;
+		a->anonymous += m->anonymous;
+	}
+	return 0;
+}
+
+static struct anon_count
+anon_count(struct fx *fx, const char *number)
+{
+	struct anon_count a = { .number = number };
+
+	assert_int_equal(store_messages_each(fx->st, 0, INT64_MAX, anon_row,
+			     &a),
+	    0);
+	return a;
+}
+
 /* The reference in a "your complaint number is XXXXXXX" reply. */
 static void
 ref_of(const char *reply, char ref[REF_LEN + 1])
@@ -523,6 +553,10 @@ test_complaint_anonymous(void **state)
 	struct complaint c;
 
 	ref_of(say(fx, n, "COMPLAIN BRIBE the clerk asks for money"), ref);
+	/* its SMS (the filing, the reply with the reference) are marked, so
+	 * that the exports show a pseudonym whatever export.phones says */
+	assert_int_equal(anon_count(fx, n).all, 2);
+	assert_int_equal(anon_count(fx, n).anonymous, 2);
 	assert_int_equal(run(fx, "complaint", "list", "--category",
 			     "corruption", NULL),
 	    0);
@@ -541,6 +575,16 @@ test_complaint_anonymous(void **state)
 	snprintf(msg, sizeof(msg), "STATUS %s", ref);
 	contains(say(fx, n, msg), "resolved");
 	contains(say(fx, "+254711200006", msg), "We have no complaint");
+	/* the notification and the STATUS exchange too; not a stranger's */
+	assert_int_equal(anon_count(fx, n).all, 5);
+	assert_int_equal(anon_count(fx, n).anonymous, 5);
+	assert_int_equal(anon_count(fx, "+254711200006").anonymous, 0);
+	/* guided: from the message that names the category on */
+	say(fx, "+254711200007", "COMPLAIN");
+	say(fx, "+254711200007", "BRIBE");
+	say(fx, "+254711200007", "the clerk");
+	assert_int_equal(anon_count(fx, "+254711200007").all, 6);
+	assert_int_equal(anon_count(fx, "+254711200007").anonymous, 4);
 }
 
 /* --- lookup ------------------------------------------------------------ */

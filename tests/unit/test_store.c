@@ -577,6 +577,7 @@ test_migrations(void **state)
 	*state = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+			     "ALTER TABLE messages DROP COLUMN anonymous;"
 			     "ALTER TABLE messages DROP COLUMN channel;"
 			     "ALTER TABLE messages DROP COLUMN cost;"
 			     "DROP TABLE inbound_parts;"
@@ -602,6 +603,11 @@ test_migrations(void **state)
 	store_close(st2);
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT cost FROM messages LIMIT 1", -1, &q, NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT anonymous FROM messages LIMIT 1", -1, &q,
+			     NULL),
 	    SQLITE_OK);
 	sqlite3_finalize(q);
 	assert_int_equal(sqlite3_prepare_v2(db,

@@ -41,6 +41,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_UPDATED] = "updated",
 	[T_UPDATE_DONE] = "update_done",
 	[T_UPDATE_USAGE] = "update_usage",
+	[T_UPDATE_UNTOLD] = "update_done_untold",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -49,7 +50,7 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"ask_description", "ask_place", "confirm", "filed", "cancelled",
 	"invalid_choice", "help", "status_reply", "status_unknown",
 	"status_check", "status_usage", "updated", "update_done",
-	"update_usage", NULL };
+	"update_usage", "update_done_untold", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -316,7 +317,8 @@ read_desk(struct hconf *hc, struct desk *d)
 		err = -EINVAL;
 	for (int i = 0; i < T_COUNT; i++) {
 		const char *key = text_keys[i];
-		bool required = i != T_LOCATION || d->ask_location;
+		bool required = (i != T_LOCATION || d->ask_location) &&
+		    i != T_UPDATE_UNTOLD;
 		int rc = hconf_ltext(hc, NULL, key, required, &d->t[i]);
 		if (rc < 0 && (rc != -ENOENT || required))
 			err = -EINVAL;

@@ -28,21 +28,23 @@ struct status {
 };
 
 enum ctext {
-	T_CHOOSE,       /* {categories} */
-	T_DESCRIBE,     /* {category} */
-	T_LOCATION,     /* {category} */
-	T_CONFIRM,      /* {category} {description} */
-	T_FILED,        /* {ref} {category} */
-	T_CANCELLED,    /* */
-	T_INVALID,      /* {choices} */
-	T_HELP,         /* {question}: the pending step's text */
-	T_STATUS,       /* {ref} {category} {status} {date} {note} */
-	T_UNKNOWN,      /* {ref} */
-	T_CHECK,        /* {ref} */
-	T_STATUS_USAGE, /* {example} */
-	T_UPDATED,      /* {ref} {category} {status} {note} */
-	T_UPDATE_DONE,  /* {ref} {status} */
-	T_UPDATE_USAGE, /* {statuses} */
+	T_CHOOSE,        /* {categories} */
+	T_DESCRIBE,      /* {category} */
+	T_LOCATION,      /* {category} */
+	T_CONFIRM,       /* {category} {description} */
+	T_FILED,         /* {ref} {category} */
+	T_CANCELLED,     /* */
+	T_INVALID,       /* {choices} */
+	T_HELP,          /* {question}: the pending step's text */
+	T_STATUS,        /* {ref} {category} {status} {date} {note} */
+	T_UNKNOWN,       /* {ref} */
+	T_CHECK,         /* {ref} */
+	T_STATUS_USAGE,  /* {example} */
+	T_UPDATED,       /* {ref} {category} {status} {note} */
+	T_UPDATE_DONE,   /* {ref} {status} */
+	T_UPDATE_USAGE,  /* {statuses} */
+	T_UPDATE_UNTOLD, /* {ref} {status}: update_done when the citizen cannot
+			    be told (STOP); optional */
 	T_COUNT
 };
 

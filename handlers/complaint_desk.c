@@ -124,7 +124,11 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	{
 		const char *vars[] = { "ref", ref, "status",
 			ltext_get(&to->name, hctx_lang(ctx)), NULL };
-		hctx_reply_template(ctx, &d->t[T_UPDATE_DONE], vars);
+		/* not "the citizen is told" when they cannot be */
+		bool untold = !told && d->t[T_UPDATE_UNTOLD].s[0] != NULL;
+
+		hctx_reply_template(ctx,
+		    &d->t[untold ? T_UPDATE_UNTOLD : T_UPDATE_DONE], vars);
 	}
 	return HANDLER_OK;
 }

@@ -536,12 +536,16 @@ test_complaint_officers(void **state)
 			     NULL),
 	    0);
 	contains(fx->out, ref);
-	/* a citizen who sent STOP is not told */
+	/* a citizen who sent STOP is not told, and officers are not told
+	 * otherwise */
 	say(fx, n, "STOP");
 	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
-			     "in_progress", NULL),
+			     "resolved", NULL),
 	    0);
-	contains(fx->out, "the citizen is not told");
+	contains(fx->out, "is now resolved; the citizen is not told");
+	snprintf(msg, sizeof(msg), "UPDATE %s RECEIVED", ref);
+	contains(say(fx, "+254700000100", msg),
+	    "is now received. The citizen cannot be told by SMS.");
 }
 
 static void

@@ -201,18 +201,22 @@ render_menu(struct step *x)
 	return buf_steal(&b);
 }
 
-/* What a text costs on a screen: a GSM-7 character its septets (an
- * escaped one two), any other one. */
-static unsigned
-screen_cost(const char *text)
+/* How many bytes of text fit on a screen: a GSM-7 character costs its
+ * septets (an escaped one two), any other one. */
+static size_t
+screen_fit(const char *text)
 {
+	const char *p = text, *end = text;
 	unsigned n = 0;
 
-	for (const char *p = text; *p != '\0';) {
+	while (*p != '\0') {
 		uint32_t cp = utf8_next(&p);
 		n += gsm7_cost(cp) > 0 ? (unsigned)gsm7_cost(cp) : 1;
+		if (n > USSD_SCREEN_MAX)
+			break;
+		end = p;
 	}
-	return n;
+	return (size_t)(end - text);
 }
 
 /* A handler's or a text's words as a screen, cut to what a handset
@@ -220,21 +224,8 @@ screen_cost(const char *text)
 static char *
 as_screen(const char *text, bool end)
 {
-	struct buf b;
-	const char *p = text;
-	unsigned n = 0;
-
-	buf_init(&b);
-	buf_puts(&b, end ? "END " : "CON ");
-	while (*p != '\0') {
-		const char *start = p;
-		uint32_t cp = utf8_next(&p);
-		n += gsm7_cost(cp) > 0 ? (unsigned)gsm7_cost(cp) : 1;
-		if (n > USSD_SCREEN_MAX)
-			break;
-		buf_append(&b, start, (size_t)(p - start));
-	}
-	return buf_steal(&b);
+	return xasprintf("%s%.*s", end ? "END " : "CON ", (int)screen_fit(text),
+	    text);
 }
 
 /* The answer of this step so far (a later input may replace it). */
@@ -333,11 +324,13 @@ run_handler(struct step *x, const char *text)
 		    ? oc.reply
 		    : ltext_get(&x->m->t[UT_ENDED], x->lang);
 		/* a question goes on: say how to leave it, where it fits */
-		char *home = xasprintf("%s\n00 %s", said,
-		    ltext_get(&x->m->t[UT_HOME], x->lang));
+		char *home = x->ended
+		    ? NULL
+		    : xasprintf("%s\n00 %s", said,
+			  ltext_get(&x->m->t[UT_HOME], x->lang));
 
 		set_screen(x,
-		    as_screen(!x->ended && screen_cost(home) <= USSD_SCREEN_MAX
+		    as_screen(home != NULL && screen_fit(home) == strlen(home)
 			    ? home
 			    : said,
 			x->ended));

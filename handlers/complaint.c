@@ -759,8 +759,11 @@ filed_by(struct hctx *ctx, const struct complaint *c, const char *number)
 	return same;
 }
 
+/* Where complaint c stands, as STATUS answers it: to its citizen (the
+ * exchange is then anonymous with the complaint), or to an officer. */
 static void
-status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
+status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
+    bool citizen)
 {
 	const struct category *cat = desk_category(d, c->category);
 	const struct status *st = desk_status(d, c->status);
@@ -771,10 +774,7 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
 
 	if (localtime_r(&t, &tm) != NULL)
 		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
-	/* the citizen asking about their anonymous complaint (not an
-	 * officer's UPDATE answered with where it stands) */
-	if (c->anonymous && hctx_number(ctx) != NULL &&
-	    filed_by(ctx, c, hctx_number(ctx)))
+	if (c->anonymous && citizen)
 		hctx_anonymous(ctx);
 	{
 		const char *vars[] = { "ref", c->ref, "category",
@@ -785,6 +785,25 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c)
 	}
 }
 
+/* Complaint ref of this desk, when the number asking filed it; -ENOENT
+ * otherwise (someone else's complaint reads as an unknown one), with
+ * nothing to free. */
+static int
+own_complaint(const struct desk *d, struct hctx *ctx, const char *ref,
+    struct complaint *ret)
+{
+	int rc = hctx_complaint_get(ctx, ref, ret);
+
+	if (rc < 0)
+		return rc;
+	if (strcmp(ret->desk, d->name) != 0 ||
+	    !filed_by(ctx, ret, hctx_number(ctx))) {
+		complaint_done(ret);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int
 desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
 {
@@ -793,7 +812,7 @@ desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
 
 	if (rc < 0)
 		return rc;
-	status_reply(d, ctx, &c);
+	status_reply(d, ctx, &c, false);
 	complaint_done(&c);
 	return HANDLER_OK;
 }
@@ -819,7 +838,7 @@ status_handle(const struct desk *d, struct hctx *ctx)
 		}
 		if (rc < 0)
 			return rc;
-		status_reply(d, ctx, &c);
+		status_reply(d, ctx, &c, true);
 		complaint_done(&c);
 		return HANDLER_OK;
 	}
@@ -834,19 +853,14 @@ status_handle(const struct desk *d, struct hctx *ctx)
 		free(echo);
 		return HANDLER_OK;
 	}
-	rc = hctx_complaint_get(ctx, ref, &c);
-	if (rc < 0 && rc != -ENOENT)
-		return rc;
-	/* someone else's complaint reads as an unknown one */
-	if (rc == -ENOENT || strcmp(c.desk, d->name) != 0 ||
-	    !filed_by(ctx, &c, hctx_number(ctx))) {
+	if ((rc = own_complaint(d, ctx, ref, &c)) == -ENOENT) {
 		const char *vars[] = { "ref", ref, NULL };
-		if (rc == 0)
-			complaint_done(&c);
 		hctx_reply_template(ctx, &d->t[T_UNKNOWN], vars);
 		return HANDLER_OK;
 	}
-	status_reply(d, ctx, &c);
+	if (rc < 0)
+		return rc;
+	status_reply(d, ctx, &c, true);
 	complaint_done(&c);
 	return HANDLER_OK;
 }
@@ -881,16 +895,11 @@ complaint_unrouted(void *state, struct hctx *ctx)
 
 	if (cr->action != ACT_STATUS || ref_parse(hctx_text(ctx), ref) < 0)
 		return HANDLER_DECLINED;
-	if ((rc = hctx_complaint_get(ctx, ref, &c)) < 0)
+	if ((rc = own_complaint(cr->desk, ctx, ref, &c)) < 0)
 		return rc == -ENOENT ? HANDLER_DECLINED : rc;
-	rc = HANDLER_DECLINED;
-	if (strcmp(c.desk, cr->desk->name) == 0 &&
-	    filed_by(ctx, &c, hctx_number(ctx))) {
-		status_reply(cr->desk, ctx, &c);
-		rc = HANDLER_OK;
-	}
+	status_reply(cr->desk, ctx, &c, true);
 	complaint_done(&c);
-	return rc;
+	return HANDLER_OK;
 }
 
 /* HELP in the middle of filing: what to do, and the pending question. */

@@ -96,7 +96,8 @@ char *desk_status_list(const struct desk *d, int lang);
 int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told);
 
-/* The status_reply of complaint `ref`, as STATUS REF answers it. */
+/* The status_reply of complaint `ref`, as STATUS REF answers it, to an
+ * officer. */
 int desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref);
 /* UPDATE REF STATUS NOTE from an officer's phone (others: declined). */
 int desk_sms_update(const struct desk *d, struct hctx *ctx);

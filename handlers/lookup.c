@@ -3,10 +3,9 @@
  * lookup: answers "CLINIC KIBERA" from a CSV table (columns key, aliases
  * separated by '|', ';' or ',', reply, and optional reply_LANG per
  * language).  A key or alias matches after folding (case, accents,
- * punctuation, spaces); else
- * the nearest names by Damerau distance or by prefix (the whole query,
- * else each of its words): one clear best is answered, several make a
- * "did you mean" list, none the not-found text.
+ * punctuation, spaces); else the nearest names by Damerau distance or by
+ * prefix (the whole query, else each of its words): one clear best is
+ * answered, several make a "did you mean" list, none the not-found text.
  * The table is read at configure time (and again on SIGHUP); handle()
  * only reads memory.  CLINIC alone asks which place, and the next message
  * is the answer (a short session), so a USSD screen can ask it too.

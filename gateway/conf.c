@@ -34,7 +34,7 @@ static const char *const gateway_keys[] = { "listen", "database", "timezone",
 	"retry_max_attempts", "retry_base_ms", "retry_cap_ms", "deny",
 	"retention_days", "max_connections", "max_connections_per_addr",
 	"client_timeout_s", "database_max_mb", "burst_backlog_ms",
-	"max_idle_connections", "country_code", NULL };
+	"max_idle_connections", "country_code", "late_answer_min", NULL };
 static const char *const export_keys[] = { "dir", "time", "phones", "bom",
 	"keep_days", "min_group", NULL };
 static const char *const provider_common_keys[] = { "name", "type", "default",
@@ -94,6 +94,8 @@ static const struct int_key gateway_ints[] = {
 	    offsetof(struct gateway_conf, retry_cap_ms) },
 	{ "burst_backlog_ms", 0, 60000, 2000,
 	    offsetof(struct gateway_conf, burst_backlog_ms) },
+	{ "late_answer_min", 0, 10080, 1440,
+	    offsetof(struct gateway_conf, late_answer_min) },
 };
 
 /* --- small readers ---------------------------------------------------- */

@@ -89,6 +89,8 @@ struct gateway_conf {
 	int prefix_cap_per_hour; /* replies to one number prefix; 0: off */
 	int prefix_digits;    /* characters of a number that make its prefix */
 	int dedup_window_s;   /* identical text from one number is one msg */
+	int late_answer_min;  /* an expired session still takes a text with no
+				 keyword this long; 0: never */
 	int concat_timeout_s; /* parts of a long SMS wait this for the rest */
 	int retry_max_attempts;
 	int retry_base_ms;

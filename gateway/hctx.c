@@ -198,7 +198,7 @@ hctx_contact(struct hctx *ctx, const char *number, int *ret_lang,
 
 	if ((rc = keep(ctx, store_contact_get(ctx->st, number, &c))) < 0)
 		return rc;
-	rc = store_session_get(ctx->st, number, ctx->now, &route, &state);
+	rc = store_session_get(ctx->st, number, ctx->now, &route, &state, NULL);
 	free(route);
 	free(state);
 	if (rc < 0 && rc != -ENOENT) {

@@ -192,20 +192,47 @@ sms_menu(struct store *st, const struct routing *r, struct hctx *ctx,
 	return rc;
 }
 
-/* Routes the message and runs what it reaches; fills ctx->reply. */
+/* A session that has expired still takes this message: a text with no
+ * keyword (citizens on basic phones answer late, and a late "2" is the
+ * answer to the question they were asked, not a walk of the menus), or
+ * its route's own keyword again.  Never FORGET's confirmation. */
+static bool
+late_answer(const struct routing *r, const struct match *m, const char *route)
+{
+	if (strcmp(route, FORGET_ROUTE) == 0)
+		return false;
+	if (m->kind == MATCH_NONE)
+		return true;
+	return m->kind == MATCH_ROUTE && !m->guessed &&
+	    m->route == routing_route(r, route);
+}
+
+/* Routes the message and runs what it reaches; fills ctx->reply.  A
+ * session that expired less than late_ms ago may still take it. */
 static int
 route_message(struct store *st, const struct routing *r, struct hctx *ctx,
-    struct outcome *out, int64_t now)
+    struct outcome *out, int64_t now, int64_t late_ms)
 {
 	struct match m;
 	char *sess_route = NULL, *sess_state = NULL;
+	int64_t expires_at = 0;
 	int rc, sroute = -1;
 	bool menu, forget;
 
 	router_match(r, ctx->text, &m);
-	rc = store_session_get(st, ctx->number, now, &sess_route, &sess_state);
+	rc = store_session_get(st, ctx->number, now - late_ms, &sess_route,
+	    &sess_state, &expires_at);
 	if (rc < 0 && rc != -ENOENT)
 		return rc;
+	if (rc == 0 && expires_at <= now && !late_answer(r, &m, sess_route)) {
+		/* over: a later text does not bring it back */
+		free(sess_route);
+		free(sess_state);
+		sess_route = sess_state = NULL;
+		if ((rc = store_session_delete(st, ctx->number)) < 0)
+			return rc;
+		rc = -ENOENT;
+	}
 	menu = rc == 0 && strcmp(sess_route, USSD_SMS_ROUTE) == 0;
 	forget = rc == 0 && strcmp(sess_route, FORGET_ROUTE) == 0;
 	if (rc == 0 && !menu && !forget &&
@@ -429,7 +456,8 @@ pipeline_process(struct store *st, const struct routing *r,
 
 	if (out.reason == NULL) {
 		int before = ctx.lang;
-		rc = route_message(st, r, &ctx, &out, now);
+		rc = route_message(st, r, &ctx, &out, now,
+		    (int64_t)gw->late_answer_min * 60 * 1000);
 		if (rc < 0)
 			goto fail; /* the store failed */
 		if (rc == HANDLER_DEFER)

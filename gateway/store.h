@@ -286,9 +286,10 @@ int store_contact_set_lang(struct store *st, const char *number,
 int store_contact_set_optout(struct store *st, const char *number, bool out,
     int64_t at);
 
-/* The number's live session (expires_at > now), or -ENOENT. */
-int store_session_get(struct store *st, const char *number, int64_t now,
-    char **ret_route, char **ret_state);
+/* The number's session if it expires after `after` (the present time for
+ * a live one), or -ENOENT; ret_expires_at may be NULL. */
+int store_session_get(struct store *st, const char *number, int64_t after,
+    char **ret_route, char **ret_state, int64_t *ret_expires_at);
 int store_session_put(struct store *st, const char *number, const char *route,
     const char *state, int64_t expires_at, int64_t at);
 int store_session_delete(struct store *st, const char *number);

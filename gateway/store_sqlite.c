@@ -433,7 +433,8 @@ static const char *const sql[S_COUNT] = {
 			     " updated_at) VALUES (?1, ?2, ?3) ON CONFLICT"
 			     " (number) DO UPDATE SET opted_out = ?2,"
 			     " updated_at = ?3",
-	[S_SESSION_GET] = "SELECT route, state FROM sessions WHERE number = ?1"
+	[S_SESSION_GET] = "SELECT route, state, expires_at FROM sessions"
+			  " WHERE number = ?1"
 			  " AND expires_at > ?2",
 	[S_SESSION_PUT] = "INSERT INTO sessions (number, route, state,"
 			  " expires_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)"
@@ -1841,8 +1842,8 @@ store_contact_set_optout(struct store *st, const char *number, bool out,
 }
 
 int
-store_session_get(struct store *st, const char *number, int64_t now,
-    char **ret_route, char **ret_state)
+store_session_get(struct store *st, const char *number, int64_t after,
+    char **ret_route, char **ret_state, int64_t *ret_expires_at)
 {
 	sqlite3_stmt *s = get(st, S_SESSION_GET);
 	int rc;
@@ -1850,11 +1851,13 @@ store_session_get(struct store *st, const char *number, int64_t now,
 	if (s == NULL)
 		return -EIO;
 	sq_bind_text(s, 1, number);
-	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int64(s, 2, after);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		*ret_route = sq_col_text(s, 0);
 		*ret_state = sq_col_text(s, 1);
+		if (ret_expires_at != NULL)
+			*ret_expires_at = sqlite3_column_int64(s, 2);
 	}
 	sq_done(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : sq_err(rc);

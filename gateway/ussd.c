@@ -243,7 +243,8 @@ static int
 in_route(struct step *x, int route, bool *ret)
 {
 	char *name = NULL, *state = NULL;
-	int rc = store_session_get(x->st, x->u->number, x->now, &name, &state);
+	int rc =
+	    store_session_get(x->st, x->u->number, x->now, &name, &state, NULL);
 
 	*ret = rc == 0 && strcmp(name, x->r->routes[route].name) == 0;
 	free(name);

@@ -625,7 +625,9 @@ survey_handle(void *state, struct hctx *ctx)
 	    state_load(s, hctx_session(ctx), &st) < 0)
 		return start(s, ctx);
 	if (hctx_restarted(ctx)) {
-		/* SURVEY again: the pending question again */
+		/* SURVEY again: the pending question again, with the whole
+		 * expiry to answer it (also when the session had expired) */
+		state_save(s, ctx, &st);
 		hctx_reply_template(ctx, &s->qs[st.q].prompt, NULL);
 		return HANDLER_OK;
 	}

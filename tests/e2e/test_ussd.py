@@ -8,6 +8,7 @@ on the next dial; bad input."""
 
 import os
 import signal
+import sqlite3
 import tempfile
 import time
 import unittest
@@ -151,6 +152,20 @@ class UssdTest(unittest.TestCase):
         # the network drops the session; a new dial, a new session id
         s = self.walk("s-second", n, ["1"])
         self.assertIn("3. Do you boil", s[1])
+
+    def test_survey_resumes_on_a_dial_after_it_expired(self):
+        n = "+254766000016"
+        self.walk("s-before", n, ["1", "3"])
+        # dialled again two hours later (expiry_min is 60): within
+        # late_answer_min the survey goes on, and the question is open
+        con = sqlite3.connect(self.gw.db, timeout=10)
+        con.execute("UPDATE sessions SET expires_at = expires_at - 7200000"
+                    " WHERE number = ?", (n,))
+        con.commit()
+        con.close()
+        s = self.walk("s-after", n, ["1", "2"])
+        self.assertTrue(s[1].startswith("CON 2. Last week"), s[1])
+        self.assertTrue(s[2].startswith("CON 3. Do you boil"), s[2])
 
     def test_back_home_and_invalid(self):
         n = "+254766000007"

@@ -198,6 +198,51 @@ test_sessions(void **state)
 	assert_string_equal(say(fx, n, "count fail"), "");
 }
 
+/* Makes the number's session one that expired ago_ms before now. */
+static void
+expire_session(struct fx *fx, const char *number, const char *route,
+    const char *sstate, int64_t ago_ms)
+{
+	int64_t now = now_ms();
+
+	assert_int_equal(store_session_put(fx->st, number, route, sstate,
+			     now - ago_ms, now - ago_ms - 60000),
+	    0);
+}
+
+static void
+test_late_answers(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254700000004";
+	char *route = NULL, *sstate = NULL;
+
+	/* an hour after the session expired, a text with no keyword still
+	 * answers it */
+	expire_session(fx, n, "count", "1", 3600 * 1000);
+	assert_string_equal(say(fx, n, "7"), "count 2 (en)");
+	/* so does the route's own keyword again */
+	expire_session(fx, n, "count", "2", 3600 * 1000);
+	assert_string_equal(say(fx, n, "count"), "count 3 (en)");
+	/* another route's keyword ends it for good */
+	expire_session(fx, n, "count", "3", 3600 * 1000);
+	assert_string_equal(say(fx, n, "water"), "Water \"ok\"");
+	assert_int_equal(store_session_get(fx->st, n, 0, &route, &sstate, NULL),
+	    -ENOENT);
+	assert_string_equal(say(fx, n, "7"), "Send: COUNT, WATER");
+	/* and so does a reserved word */
+	expire_session(fx, n, "count", "4", 3600 * 1000);
+	assert_string_equal(say(fx, n, "HELP"), "Send: COUNT, WATER");
+	assert_string_equal(say(fx, n, "7"), "Send: COUNT, WATER");
+	/* past late_answer_min (a day, by default) it is over */
+	expire_session(fx, n, "count", "5", 24 * 3600 * 1000 + 1000);
+	assert_string_equal(say(fx, n, "7"), "Send: COUNT, WATER");
+	/* 0 turns late answers off */
+	fx->c->gw.late_answer_min = 0;
+	expire_session(fx, n, "count", "6", 1000);
+	assert_string_equal(say(fx, n, "7"), "Send: COUNT, WATER");
+}
+
 static void
 test_stop_start(void **state)
 {
@@ -351,6 +396,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help_and_language, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sessions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_answers, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_stop_start, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_loop_guard_and_flood,

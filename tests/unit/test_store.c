@@ -510,6 +510,7 @@ test_contacts_sessions(void **state)
 	struct store *st = *state;
 	struct contact c;
 	char *route, *sstate;
+	int64_t expires = 0;
 
 	assert_int_equal(store_contact_get(st, "+1", &c), 0);
 	assert_null(c.lang);
@@ -523,12 +524,16 @@ test_contacts_sessions(void **state)
 
 	assert_int_equal(store_session_put(st, "+1", "survey", "q2", 5000, 1),
 	    0);
-	assert_int_equal(store_session_get(st, "+1", 4999, &route, &sstate), 0);
+	assert_int_equal(store_session_get(st, "+1", 4999, &route, &sstate,
+			     &expires),
+	    0);
 	assert_string_equal(route, "survey");
 	assert_string_equal(sstate, "q2");
+	assert_int_equal(expires, 5000);
 	free(route);
 	free(sstate);
-	assert_int_equal(store_session_get(st, "+1", 5000, &route, &sstate),
+	assert_int_equal(store_session_get(st, "+1", 5000, &route, &sstate,
+			     NULL),
 	    -ENOENT);
 	assert_int_equal(store_session_delete(st, "+1"), 0);
 }

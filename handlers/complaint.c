@@ -24,6 +24,7 @@
 #define STATUSES_MAX    12
 #define DESCRIPTION_MAX 1000 /* bytes of a description or location kept */
 #define ECHO_MAX        12   /* bytes of a mistyped reference repeated */
+#define LIST_MAX        480  /* bytes of STATUS's list of open complaints */
 
 static const char *const text_keys[T_COUNT] = {
 	[T_CHOOSE] = "choose_category",
@@ -42,6 +43,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_UPDATE_DONE] = "update_done",
 	[T_UPDATE_USAGE] = "update_usage",
 	[T_UPDATE_UNTOLD] = "update_done_untold",
+	[T_STATUS_LIST] = "status_list",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -50,7 +52,7 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"ask_description", "ask_place", "confirm", "filed", "cancelled",
 	"invalid_choice", "help", "status_reply", "status_unknown",
 	"status_check", "status_usage", "updated", "update_done",
-	"update_usage", "update_done_untold", NULL };
+	"update_usage", "update_done_untold", "status_list", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -318,7 +320,7 @@ read_desk(struct hconf *hc, struct desk *d)
 	for (int i = 0; i < T_COUNT; i++) {
 		const char *key = text_keys[i];
 		bool required = (i != T_LOCATION || d->ask_location) &&
-		    i != T_UPDATE_UNTOLD;
+		    i != T_UPDATE_UNTOLD && i != T_STATUS_LIST;
 		int rc = hconf_ltext(hc, NULL, key, required, &d->t[i]);
 		if (rc < 0 && (rc != -ENOENT || required))
 			err = -EINVAL;
@@ -785,6 +787,61 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 	}
 }
 
+/* STATUS alone from a number with two or more open complaints, when the
+ * desk has status_list: their references, categories and statuses, newest
+ * first, as many as one SMS holds (a citizen who filed two rarely kept
+ * both references).  Returns 1 when it answered, 0 when STATUS answers
+ * about the newest complaint instead, or a store error. */
+static int
+open_list_reply(const struct desk *d, struct hctx *ctx)
+{
+	struct complaint_filter f = { .desk = d->name,
+		.number = hctx_number(ctx),
+		.open_before = hctx_now(ctx) + 1 };
+	struct complaint *v = NULL;
+	char list[LIST_MAX] = "";
+	size_t n = 0, len = 0;
+	int lang = hctx_lang(ctx), rc;
+	bool anonymous = false;
+
+	if (d->t[T_STATUS_LIST].s[0] == NULL)
+		return 0;
+	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
+		return rc;
+	for (size_t i = n; n >= 2 && i-- > 0;) {
+		const struct category *cat = desk_category(d, v[i].category);
+		const struct status *st = desk_status(d, v[i].status);
+		char item[LIST_MAX], *text;
+		const char *vars[] = { "list", item, NULL };
+		int k = snprintf(item, sizeof(item), "%s%s%s (%s): %s", list,
+		    len > 0 ? "; " : "", v[i].ref,
+		    cat ? lwords_first(&cat->names, lang) : v[i].category,
+		    st ? ltext_get(&st->name, lang) : v[i].status);
+		bool fits;
+
+		if (k < 0 || (size_t)k >= sizeof(item))
+			break;
+		text = handler_expand(&d->t[T_STATUS_LIST], lang, vars);
+		fits = handler_segments(text) == 1;
+		free(text);
+		if (!fits && len > 0)
+			break; /* the newest ones, in one SMS */
+		memcpy(list, item, (size_t)k + 1);
+		len = (size_t)k;
+		anonymous = anonymous || v[i].anonymous;
+	}
+	complaints_free(v, n);
+	if (len == 0)
+		return 0;
+	if (anonymous)
+		hctx_anonymous(ctx);
+	{
+		const char *vars[] = { "list", list, NULL };
+		hctx_reply_template(ctx, &d->t[T_STATUS_LIST], vars);
+	}
+	return 1;
+}
+
 /* Complaint ref of this desk, when the number asking filed it; -ENOENT
  * otherwise (someone else's complaint reads as an unknown one), with
  * nothing to free. */
@@ -829,7 +886,9 @@ status_handle(const struct desk *d, struct hctx *ctx)
 		handler_word(&a, word, sizeof(word));
 	}
 	if (word[0] == '\0') {
-		/* no reference: the number's newest complaint */
+		/* no reference: the number's open complaints, or its newest */
+		if ((rc = open_list_reply(d, ctx)) != 0)
+			return rc < 0 ? rc : HANDLER_OK;
 		rc = hctx_complaint_latest(ctx, d->name, hctx_number(ctx), &c);
 		if (rc == -ENOENT) {
 			const char *vars[] = { "example", REF_EXAMPLE, NULL };

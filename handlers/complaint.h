@@ -45,6 +45,8 @@ enum ctext {
 	T_UPDATE_USAGE,  /* {statuses} */
 	T_UPDATE_UNTOLD, /* {ref} {status}: update_done when the citizen cannot
 			    be told (STOP); optional */
+	T_STATUS_LIST,   /* {list}: STATUS alone from a number with several
+			    open complaints; optional */
 	T_COUNT
 };
 

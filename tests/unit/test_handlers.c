@@ -404,6 +404,54 @@ test_complaint_one_shot_and_status(void **state)
 }
 
 static void
+test_complaint_status_lists_open_ones(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200010";
+	char refs[5][REF_LEN + 1];
+	const char *r;
+
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), refs[0]);
+	ref_of(say(fx, n, "COMPLAIN ROADS pothole at the stage"), refs[1]);
+	ref_of(say(fx, n, "COMPLAIN BRIBE the clerk asked for money"), refs[2]);
+	assert_int_equal(run(fx, "complaint", "update", refs[1], "--status",
+			     "resolved", NULL),
+	    0);
+	/* STATUS alone: the open ones, newest first (say() checks that the
+	 * reply is one SMS); the resolved one is not among them */
+	r = say(fx, n, "STATUS");
+	contains(r, "Your open complaints: ");
+	contains(r, refs[2]);
+	contains(r, refs[0]);
+	assert_true(strstr(r, refs[2]) < strstr(r, refs[0]));
+	assert_null(strstr(r, refs[1]));
+	contains(r, "(BRIBE): received");
+	/* one of them is anonymous: so is the exchange */
+	assert_int_equal(anon_count(fx, n).anonymous, 4);
+	contains(say(fx, n, "HALI"), "Malalamiko yako yaliyo wazi: ");
+	/* more than one SMS holds: the newest ones */
+	ref_of(say(fx, n, "COMPLAIN RUBBISH not collected"), refs[3]);
+	ref_of(say(fx, n, "COMPLAIN HEALTH no drugs"), refs[4]);
+	r = say(fx, n, "STATUS");
+	contains(r, refs[4]);
+	contains(r, refs[3]);
+	assert_null(strstr(r, refs[0]));
+	/* one open complaint: STATUS answers about the newest, as before */
+	assert_int_equal(run(fx, "complaint", "update", refs[4], "--status",
+			     "resolved", NULL),
+	    0);
+	assert_int_equal(run(fx, "complaint", "update", refs[3], "--status",
+			     "resolved", NULL),
+	    0);
+	assert_int_equal(run(fx, "complaint", "update", refs[2], "--status",
+			     "resolved", NULL),
+	    0);
+	r = say(fx, n, "STATUS");
+	contains(r, refs[4]);
+	contains(r, "resolved");
+}
+
+static void
 test_complaint_guided(void **state)
 {
 	struct fx *fx = *state;
@@ -786,6 +834,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_complaint_one_shot_and_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_complaint_status_lists_open_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_guided, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_officers, setup,

@@ -98,17 +98,37 @@ desk_category_word(const struct desk *d, const char *word)
 	return found;
 }
 
+/* Whether a folded word is one typo (Damerau) from one of these words,
+ * as the router guesses keywords: words of 5+ letters, the same first
+ * letter. */
+static bool
+one_typo_of(const struct lwords *w, const char *folded)
+{
+	for (int l = 0; l < LANG_MAX; l++)
+		for (char **c = w->folded[l]; c && *c; c++)
+			if (strlen(*c) >= 5 && (*c)[0] == folded[0] &&
+			    handler_distance(*c, folded, 1) <= 1)
+				return true;
+	return false;
+}
+
 const struct status *
-desk_status_word(const struct desk *d, const char *word)
+desk_status_word(const struct desk *d, const char *word, bool typos)
 {
 	char *f = handler_fold(word);
-	const struct status *found = NULL;
+	const struct status *found = NULL, *guess = NULL;
+	int guesses = 0;
 
-	for (size_t i = 0; found == NULL && i < d->nstats; i++)
+	for (size_t i = 0; found == NULL && i < d->nstats; i++) {
 		if (names_it(d->stats[i].id, &d->stats[i].words, f))
 			found = &d->stats[i];
+		else if (typos && one_typo_of(&d->stats[i].words, f)) {
+			guess = &d->stats[i];
+			guesses++;
+		}
+	}
 	free(f);
-	return found;
+	return found != NULL ? found : guesses == 1 ? guess : NULL;
 }
 
 char *
@@ -502,19 +522,12 @@ match_category(const struct desk *d, const char *word)
 	if (f[0] != '\0' && *end == '\0' && n >= 1 && (size_t)n <= d->ncats)
 		found = &d->cats[n - 1];
 	for (size_t i = 0; found == NULL && i < d->ncats; i++) {
-		const struct lwords *w = &d->cats[i].names;
-		if (lwords_has(w, f)) {
+		if (lwords_has(&d->cats[i].names, f))
 			found = &d->cats[i];
-			break;
+		else if (one_typo_of(&d->cats[i].names, f)) {
+			guess = &d->cats[i];
+			guesses++;
 		}
-		for (int l = 0; l < LANG_MAX; l++)
-			for (char **c = w->folded[l]; c && *c; c++)
-				if (strlen(*c) >= 5 && (*c)[0] == f[0] &&
-				    handler_distance(*c, f, 1) <= 1 &&
-				    guess != &d->cats[i]) {
-					guess = &d->cats[i];
-					guesses++;
-				}
 	}
 	free(f);
 	if (found == NULL && guesses == 1)
@@ -869,9 +882,12 @@ desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
 
 	if (rc < 0)
 		return rc;
-	status_reply(d, ctx, &c, false);
+	if (strcmp(c.desk, d->name) == 0)
+		status_reply(d, ctx, &c, false);
+	else
+		rc = -ENOENT;
 	complaint_done(&c);
-	return HANDLER_OK;
+	return rc < 0 ? rc : HANDLER_OK;
 }
 
 static int
@@ -912,7 +928,11 @@ status_handle(const struct desk *d, struct hctx *ctx)
 		free(echo);
 		return HANDLER_OK;
 	}
-	if ((rc = own_complaint(d, ctx, ref, &c)) == -ENOENT) {
+	rc = own_complaint(d, ctx, ref, &c);
+	if (rc == -ENOENT && desk_is_officer(d, hctx_number(ctx)) &&
+	    (rc = desk_status_reply(d, ctx, ref)) != -ENOENT)
+		return rc; /* an officer asks about any complaint of the desk */
+	if (rc == -ENOENT) {
 		const char *vars[] = { "ref", ref, NULL };
 		hctx_reply_template(ctx, &d->t[T_UNKNOWN], vars);
 		return HANDLER_OK;

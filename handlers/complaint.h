@@ -81,8 +81,13 @@ const struct status *desk_status(const struct desk *d, const char *id);
  * language), or NULL. */
 const struct category *desk_category_word(const struct desk *d,
     const char *word);
-/* A status an officer typed (its id or one of its words), or NULL. */
-const struct status *desk_status_word(const struct desk *d, const char *word);
+/* The number is one of the desk's officers (UPDATE by SMS, STATUS of any
+ * complaint). */
+bool desk_is_officer(const struct desk *d, const char *number);
+/* A status an officer typed (its id or one of its words), or NULL; with
+ * typos, also one typo from exactly one status's word (by SMS). */
+const struct status *desk_status_word(const struct desk *d, const char *word,
+    bool typos);
 /* "RECEIVED, PROGRESS, RESOLVED, REJECTED": the first word of each. */
 char *desk_status_list(const struct desk *d, int lang);
 
@@ -99,7 +104,7 @@ int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told);
 
 /* The status_reply of complaint `ref`, as STATUS REF answers it, to an
- * officer. */
+ * officer; -ENOENT when it is not this desk's. */
 int desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref);
 /* UPDATE REF STATUS NOTE from an officer's phone (others: declined). */
 int desk_sms_update(const struct desk *d, struct hctx *ctx);

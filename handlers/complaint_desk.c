@@ -73,8 +73,8 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 	return rc;
 }
 
-static bool
-is_officer(const struct desk *d, const char *number)
+bool
+desk_is_officer(const struct desk *d, const char *number)
 {
 	for (char **o = d->officers; number != NULL && *o != NULL; o++)
 		if (strcmp(*o, number) == 0)
@@ -92,7 +92,7 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	int rc;
 
 	/* from anyone else, UPDATE is just an unknown word */
-	if (!is_officer(d, hctx_number(ctx)))
+	if (!desk_is_officer(d, hctx_number(ctx)))
 		return HANDLER_DECLINED;
 	handler_word(&rest, word, sizeof(word));
 	if (word[0] != '\0' && ref_parse(word, ref) < 0) {
@@ -102,7 +102,7 @@ desk_sms_update(const struct desk *d, struct hctx *ctx)
 	}
 	if (word[0] != '\0')
 		handler_word(&rest, word, sizeof(word));
-	if (word[0] == '\0' || (to = desk_status_word(d, word)) == NULL) {
+	if (word[0] == '\0' || (to = desk_status_word(d, word, true)) == NULL) {
 		char *list = desk_status_list(d, hctx_lang(ctx));
 		const char *vars[] = { "statuses", list, NULL };
 		hctx_reply_template(ctx, &d->t[T_UPDATE_USAGE], vars);
@@ -235,7 +235,7 @@ cmd_list(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	/* as `update` takes them: the id, or a word officers and citizens
 	 * use, in any case */
 	if (f.status != NULL) {
-		const struct status *st = desk_status_word(d, f.status);
+		const struct status *st = desk_status_word(d, f.status, false);
 
 		if (st == NULL)
 			return no_such("list", "status", f.status, d);
@@ -369,7 +369,7 @@ cmd_update(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		return usage();
 	if (officer_ref(refarg, ref) < 0)
 		return -EINVAL;
-	if ((to = desk_status_word(d, status)) == NULL)
+	if ((to = desk_status_word(d, status, false)) == NULL)
 		return no_such("update", "status", status, d);
 	if (note != NULL && (strlen(note) > 500 || note[0] == '\0')) {
 		fprintf(stderr,

@@ -569,6 +569,21 @@ test_complaint_officers(void **state)
 		contains(r, "being worked on.");
 		assert_null(strstr(r, "nurse arrived"));
 	}
+	/* one typo in a status word of 5+ letters is read as it is for
+	 * citizens' keywords; the command line takes none */
+	snprintf(msg, sizeof(msg), "UPDATE %s progres team on site", ref);
+	contains(say(fx, "+254700000100", msg), "is now being worked on");
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.status, "in_progress");
+	assert_string_equal(c.note, "team on site");
+	complaint_done(&c);
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "resolvd", NULL),
+	    -EINVAL);
+	/* an officer's STATUS answers about any complaint of the desk */
+	snprintf(msg, sizeof(msg), "STATUS %s", ref);
+	contains(say(fx, "+254700000100", msg), ": being worked on. team");
+	contains(say(fx, "+254700000199", msg), "We have no complaint");
 	/* bad commands change nothing */
 	assert_int_equal(run(fx, "complaint", "update", ref, "--status", "lost",
 			     NULL),

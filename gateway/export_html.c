@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "export_html.h"
+#include "util.h"
 
 #define BAR_MAX 260 /* px of the longest bar */
 #define LABEL_W 170
@@ -180,13 +181,39 @@ is(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+/* The providers the day's messages name: the configured ones in their
+ * order, then any other (one renamed or removed since, `sim`), so that the
+ * table adds up to the day's figures.  Borrowed from c and g; caller frees
+ * the array. */
+static size_t
+provider_names(const struct conf *c, const struct group_count *g, size_t n,
+    const char ***ret)
+{
+	const char **v = xmalloc((c->nproviders + n + 1) * sizeof(*v));
+	size_t k = 0;
+
+	for (size_t p = 0; p < c->nproviders; p++)
+		v[k++] = c->providers[p].name;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < k && !is(v[j], g[i].key[2]))
+			j++;
+		if (j == k)
+			v[k++] = g[i].key[2];
+	}
+	*ret = v;
+	return k;
+}
+
 static int
 messages(struct store *st, const struct conf *c, int64_t from, int64_t to,
     FILE *f)
 {
 	struct group_count *g = NULL;
 	struct bar *routes = NULL;
-	size_t n = 0, nroutes = 0;
+	const char **names;
+	size_t n = 0, nroutes = 0, nnames;
 	int64_t in = 0, out = 0, ignored = 0;
 	int rc;
 
@@ -219,8 +246,9 @@ messages(struct store *st, const struct conf *c, int64_t from, int64_t to,
 	    "<th>sent out</th><th>delivered</th><th>failed</th><th>waiting</th>"
 	    "<th>delivered or accepted</th></tr>\n",
 	    f);
-	for (size_t p = 0; p < c->nproviders; p++) {
-		const char *name = c->providers[p].name;
+	nnames = provider_names(c, g, n, &names);
+	for (size_t p = 0; p < nnames; p++) {
+		const char *name = names[p];
 		int64_t rin = 0, rout = 0, dl = 0, fl = 0, wait = 0, ok = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (!is(g[i].key[2], name))
@@ -256,6 +284,7 @@ messages(struct store *st, const struct conf *c, int64_t from, int64_t to,
 			fputs("<td>-</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
+	free(names);
 	group_counts_free(g, n);
 	return 0;
 }

@@ -240,6 +240,34 @@ test_same_bytes_and_no_leftovers(void **state)
 }
 
 static void
+test_summary_providers(void **state)
+{
+	struct fx *fx = *state;
+	struct inbound_new in = { .provider = "sim",
+		.number = "+254700000007",
+		.text = "hello",
+		.at = DAY_FROM + 3000 };
+	int64_t id;
+	bool dup;
+	char *html;
+
+	inbound(fx, "+254700000006", "x", DAY_FROM + 1000);
+	inbound(fx, "+254700000006", "y", DAY_FROM + 2000);
+	/* `baraza sim` on this database, or a provider since removed */
+	assert_int_equal(store_inbound_add(fx->st, &in, &id, &dup), 0);
+	export_ok(fx, "2026-11-26");
+	html = slurp(fx->dir, "2026-11-26", "summary.html", NULL);
+	assert_non_null(strstr(html, "<b>3</b>received"));
+	/* the table adds up to the day: configured providers first, then
+	 * the others its messages name */
+	assert_non_null(strstr(html, "<tr><td>generic</td><td>2</td>"));
+	assert_non_null(strstr(html, "<tr><td>sim</td><td>1</td>"));
+	assert_true(
+	    strstr(html, "<td>generic</td>") < strstr(html, "<td>sim</td>"));
+	free(html);
+}
+
+static void
 test_phones(void **state)
 {
 	struct fx *fx = *state;
@@ -519,6 +547,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_same_bytes_and_no_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phones, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_summary_providers, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_day_and_folder, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_days, setup, teardown),

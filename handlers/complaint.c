@@ -74,6 +74,22 @@ desk_status(const struct desk *d, const char *id)
 	return NULL;
 }
 
+const char *
+desk_category_name(const struct desk *d, const char *id, int lang)
+{
+	const struct category *cat = desk_category(d, id);
+
+	return cat != NULL ? lwords_first(&cat->names, lang) : id;
+}
+
+const char *
+desk_status_name(const struct desk *d, const char *id, int lang)
+{
+	const struct status *st = desk_status(d, id);
+
+	return st != NULL ? ltext_get(&st->name, lang) : id;
+}
+
 /* Whether a folded word an officer typed is this id or one of its words. */
 static bool
 names_it(const char *id, const struct lwords *words, const char *folded)
@@ -780,8 +796,6 @@ static void
 status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
     bool citizen)
 {
-	const struct category *cat = desk_category(d, c->category);
-	const struct status *st = desk_status(d, c->status);
 	int lang = hctx_lang(ctx);
 	char date[16] = "";
 	time_t t = (time_t)(c->created_at / 1000);
@@ -793,9 +807,9 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 		hctx_anonymous(ctx);
 	{
 		const char *vars[] = { "ref", c->ref, "category",
-			cat ? lwords_first(&cat->names, lang) : c->category,
-			"status", st ? ltext_get(&st->name, lang) : c->status,
-			"date", date, "note", c->note ? c->note : "", NULL };
+			desk_category_name(d, c->category, lang), "status",
+			desk_status_name(d, c->status, lang), "date", date,
+			"note", c->note ? c->note : "", NULL };
 		hctx_reply_template(ctx, &d->t[T_STATUS], vars);
 	}
 }
@@ -822,24 +836,22 @@ open_list_reply(const struct desk *d, struct hctx *ctx)
 	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
 		return rc;
 	for (size_t i = n; n >= 2 && i-- > 0;) {
-		const struct category *cat = desk_category(d, v[i].category);
-		const struct status *st = desk_status(d, v[i].status);
-		char item[LIST_MAX], *text;
-		const char *vars[] = { "list", item, NULL };
-		int k = snprintf(item, sizeof(item), "%s%s%s (%s): %s", list,
-		    len > 0 ? "; " : "", v[i].ref,
-		    cat ? lwords_first(&cat->names, lang) : v[i].category,
-		    st ? ltext_get(&st->name, lang) : v[i].status);
+		char longer[LIST_MAX], *text;
+		const char *vars[] = { "list", longer, NULL };
+		int k = snprintf(longer, sizeof(longer), "%s%s%s (%s): %s",
+		    list, len > 0 ? "; " : "", v[i].ref,
+		    desk_category_name(d, v[i].category, lang),
+		    desk_status_name(d, v[i].status, lang));
 		bool fits;
 
-		if (k < 0 || (size_t)k >= sizeof(item))
+		if (k < 0 || (size_t)k >= sizeof(longer))
 			break;
 		text = handler_expand(&d->t[T_STATUS_LIST], lang, vars);
 		fits = handler_segments(text) == 1;
 		free(text);
 		if (!fits && len > 0)
 			break; /* the newest ones, in one SMS */
-		memcpy(list, item, (size_t)k + 1);
+		memcpy(list, longer, (size_t)k + 1);
 		len = (size_t)k;
 		anonymous = anonymous || v[i].anonymous;
 	}

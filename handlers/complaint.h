@@ -77,6 +77,11 @@ struct complaint_route {
 
 const struct category *desk_category(const struct desk *d, const char *id);
 const struct status *desk_status(const struct desk *d, const char *id);
+/* What a citizen reads for a category id (its first name in lang) and a
+ * status id (its name in lang); the id itself when the configuration no
+ * longer has it.  Borrowed from d or id. */
+const char *desk_category_name(const struct desk *d, const char *id, int lang);
+const char *desk_status_name(const struct desk *d, const char *id, int lang);
 /* A category an officer typed (its id or one of its names, any
  * language), or NULL. */
 const struct category *desk_category_word(const struct desk *d,

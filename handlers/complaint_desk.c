@@ -24,7 +24,6 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told)
 {
 	struct complaint c;
-	const struct category *cat;
 	bool erase;
 	int rc, lang;
 
@@ -47,14 +46,13 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 		const char *vars[10];
 		char *text;
 
-		cat = desk_category(d, c.category);
 		lang = hctx_lang_of(ctx, c.lang);
 		if (lang < 0)
 			lang = 0;
 		vars[0] = "ref";
 		vars[1] = c.ref;
 		vars[2] = "category";
-		vars[3] = cat ? lwords_first(&cat->names, lang) : c.category;
+		vars[3] = desk_category_name(d, c.category, lang);
 		vars[4] = "status";
 		vars[5] = ltext_get(&to->name, lang);
 		vars[6] = "note";

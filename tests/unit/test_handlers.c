@@ -745,6 +745,11 @@ test_menu_by_sms(void **state)
 	contains(say(fx, "+254711400003", "2"),
 	    "Baraza: kaunti yako inasikiliza");
 	contains(say(fx, "+254711400003", "zzz"), "Tuma neno moja");
+	contains(say(fx, "+254711400003", "zzz"), "For English, send HELP.");
+	/* a first message in Swahili that is no keyword: the help in the
+	 * default language says how to get it in Swahili */
+	contains(say(fx, "+254711400005", "habari yenu"),
+	    "Kwa Kiswahili, tuma MSAADA.");
 	/* a word leaves the menu */
 	say(fx, "+254711400004", "5");
 	contains(say(fx, "+254711400004", "ABOUT"), "Baraza lets you");

@@ -8,7 +8,9 @@
  * answered, several make a "did you mean" list, none the not-found text.
  * The table is read at configure time (and again on SIGHUP); handle()
  * only reads memory.  CLINIC alone asks which place, and the next message
- * is the answer (a short session), so a USSD screen can ask it too.
+ * is the answer (a short session), so a USSD screen can ask it too.  A
+ * "did you mean" list is numbered, and its session keeps the keys it
+ * offered ("pick\tKEY\tKEY"), so that "2" picks the second.
  *
  * With a `source`, the query first goes to a live HTTP source (the URL
  * template with {query} escaped; the reply at a JSON pointer), fetched off
@@ -402,15 +404,17 @@ best_of_words(const struct lookup *l, const char *text, struct best *b)
 	}
 }
 
-/* "KIBERA, KILIMANI, KITENGELA": keys in upper case, for the reply. */
+/* "KIBERA, KILIMANI, KITENGELA": keys in upper case, for the reply;
+ * numbered ("1 KIBERA, 2 KILIMANI") for a list to pick from. */
 static char *
-key_list(const struct lookup *l, const size_t *rows, size_t n)
+key_list(const struct lookup *l, const size_t *rows, size_t n, bool numbered)
 {
 	size_t cap = 1, len = 0;
 	char *s;
 
 	for (size_t i = 0; i < n; i++)
-		cap += strlen(table_cell(l->table, rows[i], l->col_key)) + 2;
+		cap += strlen(table_cell(l->table, rows[i], l->col_key)) + 2 +
+		    (numbered ? 4 : 0);
 	if ((s = malloc(cap)) == NULL)
 		abort();
 	for (size_t i = 0; i < n; i++) {
@@ -420,6 +424,9 @@ key_list(const struct lookup *l, const size_t *rows, size_t n)
 			memcpy(s + len, ", ", 2);
 			len += 2;
 		}
+		if (numbered) /* at most LOOKUP_SUGGESTIONS_MAX: one digit */
+			len +=
+			    (size_t)snprintf(s + len, cap - len, "%zu ", i + 1);
 		for (size_t j = 0; j < kl; j++)
 			s[len++] = k[j] >= 'a' && k[j] <= 'z'
 			    ? (char)(k[j] - 'a' + 'A')
@@ -465,6 +472,61 @@ from_source(const struct lookup *l, struct hctx *ctx)
 	return 0;
 }
 
+/* The session of a "did you mean" list: "pick" and the keys offered, a
+ * tab before each.  Caller frees. */
+static char *
+pick_state(const struct lookup *l, const struct best *b)
+{
+	size_t cap = sizeof("pick"), len;
+	char *s;
+
+	for (size_t i = 0; i < b->n; i++)
+		cap += strlen(table_cell(l->table, b->rows[i], l->col_key)) + 1;
+	if ((s = malloc(cap)) == NULL)
+		abort();
+	len = (size_t)snprintf(s, cap, "pick");
+	for (size_t i = 0; i < b->n; i++)
+		len += (size_t)snprintf(s + len, cap - len, "\t%s",
+		    table_cell(l->table, b->rows[i], l->col_key));
+	return s;
+}
+
+/* The row a reply of "2" picks from the list in the session state; -1
+ * when the reply is no number of that list, or its key is gone (the
+ * table was reloaded). */
+static long
+picked_row(const struct lookup *l, const char *state, const char *reply)
+{
+	char *end, *f = NULL;
+	long n, row = -1;
+	const char *k;
+	size_t len;
+
+	reply += strspn(reply, " ");
+	n = strtol(reply, &end, 10);
+	if (strncmp(state, "pick\t", 5) != 0 || end == reply ||
+	    end[strspn(end, " .")] != '\0' || n < 1)
+		return -1;
+	for (k = state + 4; n > 0 && *k == '\t'; n--) {
+		k++;
+		len = strcspn(k, "\t");
+		if (n == 1) {
+			char *key = strndup(k, len);
+
+			if (key == NULL)
+				abort();
+			f = handler_fold(key);
+			free(key);
+		}
+		k += len;
+	}
+	for (size_t i = 0; f != NULL && row < 0 && i < l->nnames; i++)
+		if (strcmp(l->names[i].folded, f) == 0)
+			row = (long)l->names[i].row;
+	free(f);
+	return row;
+}
+
 static int
 lookup_handle(void *state, struct hctx *ctx)
 {
@@ -476,11 +538,21 @@ lookup_handle(void *state, struct hctx *ctx)
 	if (hctx_session(ctx) != NULL) {
 		/* the answer to "which place?" (or CLINIC and a place again);
 		 * another route's keyword is not one */
+		long row = l->table != NULL
+		    ? picked_row(l, hctx_session(ctx), hctx_args(ctx))
+		    : -1;
+
 		if (hctx_other_keyword(ctx)) {
 			free(q);
 			return HANDLER_DECLINED;
 		}
 		hctx_session_end(ctx);
+		if (row >= 0) { /* "2" from a "did you mean" list */
+			free(q);
+			hctx_reply(ctx,
+			    row_reply(l, (size_t)row, hctx_lang(ctx)));
+			return HANDLER_OK;
+		}
 	}
 	if (q[0] == '\0') {
 		free(q);
@@ -511,17 +583,20 @@ lookup_handle(void *state, struct hctx *ctx)
 	if (b.n == 1 || (b.n > 1 && b.scores[0] < b.scores[1])) {
 		hctx_reply(ctx, row_reply(l, b.rows[0], hctx_lang(ctx)));
 	} else if (b.n > 1) {
-		char *choices = key_list(l, b.rows, b.n);
+		char *choices = key_list(l, b.rows, b.n, true);
+		char *pick = pick_state(l, &b);
 		const char *vars[] = { "choices", choices, NULL };
-		hctx_session_set(ctx, "ask", LOOKUP_ASK_S); /* the name next */
+		/* its number or a name next */
+		hctx_session_set(ctx, pick, LOOKUP_ASK_S);
 		hctx_reply_template(ctx, &l->did_you_mean, vars);
 		free(choices);
+		free(pick);
 	} else if (rc == SOURCE_FAILED) {
 		hctx_reply_template(ctx, &l->unavailable, NULL);
 	} else {
 		size_t ex[1] = { 0 };
 		size_t nex = table_nrows(l->table) > 0 ? 1 : 0;
-		char *examples = key_list(l, ex, nex),
+		char *examples = key_list(l, ex, nex, false),
 		     *query = hctx_echo(ctx, &l->not_found, hctx_args(ctx),
 			 LOOKUP_ECHO_MAX);
 		const char *vars[] = { "query", query, "examples", examples,

@@ -157,8 +157,9 @@ class HandlersTest(unittest.TestCase):
     def test_lookup_with_a_typo(self):
         n = "+254722000005"
         self.assertIn("Kibera Health Centre", self.ask(n, "CLINIC kiberra"))
-        self.assertIn("Did you mean KASARANI, KISERIAN",
+        self.assertIn("Did you mean 1 KASARANI, 2 KISERIAN",
                       self.ask(n, "clinic kaseran"))
+        self.assertIn("Kiserian Dispensary", self.ask(n, "2"))
         self.assertIn("Kituo cha Afya Kayole", self.ask(n, "KLINIKI kayole"))
         self.assertIn("Hatukupata kliniki", self.ask(n, "KLINIKI mombasa"))
 

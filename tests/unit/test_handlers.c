@@ -691,7 +691,7 @@ test_lookup(void **state)
 	contains(say(fx, n, "CLINIC near mathare"), "Mathare Clinic");
 	contains(say(fx, n, "CLINIC kibera please"), "Kibera Health Centre");
 	contains(say(fx, n, "CLINIC mathare/kibera"),
-	    "Did you mean MATHARE, KIBERA?");
+	    "Did you mean 1 MATHARE, 2 KIBERA?");
 	contains(say(fx, n, "CLINIC please help"),
 	    "We found no clinic for please help.");
 	/* an emoji repeated would make the reply UCS-2, two segments (say()
@@ -708,15 +708,25 @@ test_lookup_did_you_mean(void **state)
 	struct fx *fx = *state;
 	const char *n = "+254711300002";
 
-	/* two names two edits away and none nearer: ask */
+	/* two names two edits away and none nearer: ask, numbered */
 	contains(say(fx, n, "CLINIC kaseran"),
-	    "Did you mean KASARANI, KISERIAN? Send one of these names");
+	    "Did you mean 1 KASARANI, 2 KISERIAN? Reply with its number");
 	/* the next message is the name */
 	contains(say(fx, n, "kiserian"), "Kiserian Dispensary");
+	/* or its number */
+	say(fx, n, "CLINIC kaseran");
+	contains(say(fx, n, " 2."), "Kiserian Dispensary");
+	/* asked once: a number now walks the menus (1: the survey) */
+	contains(say(fx, n, "1"), "Water survey");
+	say(fx, n, "QUIT");
+	/* a number the list does not have is a name like any other */
+	say(fx, n, "CLINIC kaseran");
+	contains(say(fx, n, "3"), "We found no clinic for 3");
 	/* one of them clearly nearer: answer it */
 	contains(say(fx, n, "CLINIC kasaran"), "Kasarani Maternity");
 	contains(say(fx, n, "KLINIKI kaseran"),
-	    "Ulimaanisha KASARANI, KISERIAN?");
+	    "Ulimaanisha 1 KASARANI, 2 KISERIAN?");
+	contains(say(fx, n, "1"), "Hospitali ya Kujifungua Kasarani");
 }
 
 /* --- the USSD menus by SMS --------------------------------------------- */

@@ -88,12 +88,18 @@ export_one(struct exporter *e, const char *day)
 	free(err);
 }
 
-/* Erases the texts written before `before`, a chunk per transaction with
- * the write lock let go between chunks: the first round after retention
- * is switched on may erase millions, and webhooks must not wait for that
- * (they wait at most for one chunk). */
-static void
-erase_old_texts(struct exporter *e, int64_t before)
+/* A clean-up of rows older than a time, one chunk of at most max rows
+ * per call (store_erase_texts, store_session_prune). */
+typedef int chunk_fn(struct store *st, int64_t before, int max, int64_t *ret_n,
+    bool *ret_more);
+
+/* Runs a clean-up a chunk per transaction, with the write lock let go
+ * between chunks: the first round after retention is switched on may
+ * erase millions, and webhooks must not wait for that (they wait at most
+ * for one chunk).  Returns the rows it reported; what (for the log) says
+ * what failed. */
+static int64_t
+in_chunks(struct exporter *e, chunk_fn *fn, int64_t before, const char *what)
 {
 	struct daemon *d = e->d;
 	int64_t total = 0, n = 0;
@@ -104,12 +110,11 @@ erase_old_texts(struct exporter *e, int64_t before)
 		pthread_mutex_lock(&d->write_lock);
 		rc = store_begin(e->st);
 		if (rc == 0)
-			rc = store_erase_texts(e->st, before, ERASE_CHUNK, &n,
-			    &more);
+			rc = fn(e->st, before, ERASE_CHUNK, &n, &more);
 		if (rc == 0)
 			rc = store_commit(e->st);
 		if (rc < 0) {
-			log_error("exporter: cannot erase old texts: %s",
+			log_error("exporter: cannot %s: %s", what,
 			    store_errmsg(e->st));
 			store_rollback(e->st);
 		}
@@ -119,14 +124,11 @@ erase_old_texts(struct exporter *e, int64_t before)
 		if (more && pause_or_stop(e, ERASE_PAUSE_MS))
 			break;
 	}
-	if (total > 0)
-		log_info("exporter: texts of %lld messages older than %d days "
-			 "erased",
-		    (long long)total, d->conf->gw.retention_days);
+	return total;
 }
 
 /* Exports every day after the last one exported up to yesterday, prunes
- * and erases. */
+ * and erases, removes conversations that are over. */
 static void
 round_of(struct exporter *e, int64_t now)
 {
@@ -134,6 +136,7 @@ round_of(struct exporter *e, int64_t now)
 	char today[EXPORT_DAY_LEN + 1], yesterday[EXPORT_DAY_LEN + 1];
 	char day[EXPORT_DAY_LEN + 1], oldest[EXPORT_DAY_LEN + 1];
 	char *last = NULL;
+	int64_t n64;
 	int rc, n;
 
 	export_day_of(now, today);
@@ -161,9 +164,19 @@ round_of(struct exporter *e, int64_t now)
 		 d->conf->export.keep_days)) > 0)
 		log_info("exporter: %d day folder%s older than %d days removed",
 		    n, n == 1 ? "" : "s", d->conf->export.keep_days);
-	if (d->conf->gw.retention_days > 0)
-		erase_old_texts(e,
-		    now - (int64_t)d->conf->gw.retention_days * 86400 * 1000);
+	if (d->conf->gw.retention_days > 0 &&
+	    (n64 = in_chunks(e, store_erase_texts,
+		 now - (int64_t)d->conf->gw.retention_days * 86400 * 1000,
+		 "erase old texts")) > 0)
+		log_info("exporter: texts of %lld messages older than %d days "
+			 "erased",
+		    (long long)n64, d->conf->gw.retention_days);
+	/* conversations over, late answers included */
+	if ((n64 = in_chunks(e, store_session_prune,
+		 now - (int64_t)d->conf->gw.late_answer_min * 60 * 1000,
+		 "remove ended conversations")) > 0)
+		log_info("exporter: %lld ended conversation%s removed",
+		    (long long)n64, n64 == 1 ? "" : "s");
 }
 
 static void *

@@ -293,6 +293,11 @@ int store_session_get(struct store *st, const char *number, int64_t after,
 int store_session_put(struct store *st, const char *number, const char *route,
     const char *state, int64_t expires_at, int64_t at);
 int store_session_delete(struct store *st, const char *number);
+/* Deletes at most max sessions that expired before `before` (over, late
+ * answers included: an abandoned complaint's draft goes with them);
+ * *ret_n: how many; *ret_more: call again (in another transaction). */
+int store_session_prune(struct store *st, int64_t before, int max,
+    int64_t *ret_n, bool *ret_more);
 
 /* A provider's polling cursor (owned), or -ENOENT before the first. */
 int store_cursor_get(struct store *st, const char *provider, char **ret);

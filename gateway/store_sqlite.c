@@ -258,6 +258,7 @@ enum stmt {
 	S_SESSION_GET,
 	S_SESSION_PUT,
 	S_SESSION_DEL,
+	S_SESSION_PRUNE,
 	S_PING,
 	S_PART_ADD,
 	S_PART_LIST,
@@ -441,6 +442,10 @@ static const char *const sql[S_COUNT] = {
 			  " ON CONFLICT (number) DO UPDATE SET route = ?2,"
 			  " state = ?3, expires_at = ?4, updated_at = ?5",
 	[S_SESSION_DEL] = "DELETE FROM sessions WHERE number = ?1",
+	/* live sessions are few (a day's conversations): the walk for
+	 * expired ones passes over little else, no index needed */
+	[S_SESSION_PRUNE] = "DELETE FROM sessions WHERE rowid IN (SELECT rowid"
+			    " FROM sessions WHERE expires_at < ?1 LIMIT ?2)",
 	[S_PING] = "SELECT count(*) FROM sqlite_master",
 	[S_CURSOR_GET] = "SELECT cursor FROM poll_cursors WHERE provider = ?1",
 	[S_CURSOR_SET] =
@@ -1888,6 +1893,24 @@ store_session_delete(struct store *st, const char *number)
 		return -EIO;
 	sq_bind_text(s, 1, number);
 	return sq_exec(s);
+}
+
+int
+store_session_prune(struct store *st, int64_t before, int max, int64_t *ret_n,
+    bool *ret_more)
+{
+	sqlite3_stmt *s = get(st, S_SESSION_PRUNE);
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, max);
+	if ((rc = sq_exec(s)) < 0)
+		return rc;
+	*ret_n = sqlite3_changes(st->db);
+	*ret_more = *ret_n == max;
+	return 0;
 }
 
 int

@@ -155,7 +155,8 @@ class ExportTest(unittest.TestCase):
 
     def test_the_daemons_round(self):
         """A second daemon on its own database: it exports the missed days
-        on start, prunes old folders and erases old texts."""
+        on start, prunes old folders, erases old texts and removes the
+        conversations that are over."""
         sink = Sink()
         out = tempfile.mkdtemp(prefix="baraza-round-")
         gw = Gateway(sink)
@@ -172,6 +173,14 @@ class ExportTest(unittest.TestCase):
             con.execute("INSERT OR REPLACE INTO state (name, value) VALUES ('export_last_day', ?)",
                         (last,))
             con.execute("UPDATE messages SET created_at = created_at - 100 * 86400000")
+            # a complaint's draft left two days ago (past late_answer_min)
+            # and a survey in progress
+            ms = int(now * 1000)
+            con.execute("INSERT INTO sessions VALUES ('+254744000004', 'complain',"
+                        " 'D\twater\tno water at the kiosk\t', ?, ?)",
+                        (ms - 2 * 86400000, ms - 2 * 86400000 - 1800000))
+            con.execute("INSERT INTO sessions VALUES ('+254744000005', 'survey',"
+                        " '1 1 0', ?, ?)", (ms + 3600000, ms))
             con.commit()
             con.close()
             os.makedirs(os.path.join(out, "2020-01-01"))
@@ -188,6 +197,9 @@ class ExportTest(unittest.TestCase):
             self.assertTrue(gw.wait_until(
                 lambda: gw.query("SELECT count(*) FROM messages WHERE text != ''")[0][0] == 0, 5))
             self.assertEqual(gw.query("SELECT count(*) FROM messages")[0][0], 2)
+            self.assertTrue(gw.wait_until(
+                lambda: gw.query("SELECT number FROM sessions") == [("+254744000005",)], 5),
+                gw.query("SELECT number FROM sessions"))
             self.assertEqual(gw.query("SELECT value FROM state WHERE name = 'export_last_day'")[0][0],
                              missed[-1])
         finally:

@@ -510,7 +510,8 @@ test_contacts_sessions(void **state)
 	struct store *st = *state;
 	struct contact c;
 	char *route, *sstate;
-	int64_t expires = 0;
+	int64_t expires = 0, n = 0;
+	bool more = false;
 
 	assert_int_equal(store_contact_get(st, "+1", &c), 0);
 	assert_null(c.lang);
@@ -536,6 +537,27 @@ test_contacts_sessions(void **state)
 			     NULL),
 	    -ENOENT);
 	assert_int_equal(store_session_delete(st, "+1"), 0);
+	/* the conversations over go, a chunk at a time; a live one stays */
+	for (int i = 0; i < 5; i++) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "+%d", 10 + i);
+		assert_int_equal(store_session_put(st, num, "survey", "q1",
+				     1000 * (i + 1), 1),
+		    0);
+	}
+	assert_int_equal(store_session_prune(st, 4500, 3, &n, &more), 0);
+	assert_int_equal(n, 3);
+	assert_true(more);
+	assert_int_equal(store_session_prune(st, 4500, 3, &n, &more), 0);
+	assert_int_equal(n, 1);
+	assert_false(more);
+	assert_int_equal(store_session_get(st, "+14", 0, &route, &sstate, NULL),
+	    0);
+	free(route);
+	free(sstate);
+	assert_int_equal(store_session_get(st, "+13", 0, &route, &sstate, NULL),
+	    -ENOENT);
 }
 
 static void

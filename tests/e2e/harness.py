@@ -309,6 +309,18 @@ class Gateway:
         finally:
             con.close()
 
+    def age_session(self, number, ms):
+        """Moves the number's conversation ms into the past, as if the
+        citizen had waited that long to answer."""
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            con.execute("UPDATE sessions SET expires_at = expires_at - ?,"
+                        " updated_at = updated_at - ? WHERE number = ?",
+                        (ms, ms, number))
+            con.commit()
+        finally:
+            con.close()
+
     def wait_until(self, fn, timeout=10):
         end = time.time() + timeout
         while time.time() < end:

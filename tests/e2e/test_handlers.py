@@ -6,7 +6,6 @@ officers, on the shipped routes and data, in English and Swahili."""
 import os
 import re
 import signal
-import sqlite3
 import tempfile
 import time
 import unittest
@@ -117,31 +116,19 @@ class HandlersTest(unittest.TestCase):
         self.assertIn("sasa inashughulikiwa. dawa zimefika",
                       self.sink.texts_to(n)[before])
 
-    def age_session(self, number, ms):
-        """Moves the number's session ms into the past, as if the citizen
-        had waited that long to answer."""
-        con = sqlite3.connect(self.gw.db, timeout=10)
-        try:
-            con.execute("UPDATE sessions SET expires_at = expires_at - ?,"
-                        " updated_at = updated_at - ? WHERE number = ?",
-                        (ms, ms, number))
-            con.commit()
-        finally:
-            con.close()
-
     def test_late_answers_continue_the_conversation(self):
         # a survey's question answered two hours late (expiry_min is 60):
         # the answer, not menu item 2 ("Make a complaint")
         n = "+254722000011"
         self.assertIn("1. How often", self.ask(n, "SURVEY"))
-        self.age_session(n, 2 * 3600 * 1000)
+        self.gw.age_session(n, 2 * 3600 * 1000)
         self.assertIn("2. Last week", self.ask(n, "2"))
         # a complaint's place sent two hours late is filed, not lost
         n = "+254722000012"
         self.ask(n, "COMPLAIN")
         self.ask(n, "water")
         self.assertIn("Where is it?", self.ask(n, "Tap broken"))
-        self.age_session(n, 2 * 3600 * 1000)
+        self.gw.age_session(n, 2 * 3600 * 1000)
         self.assertIn("Reply 1 YES", self.ask(n, "Kawangware"))
         self.assertIn("Your complaint number is", self.ask(n, "1"))
         self.assertEqual(self.gw.query(
@@ -151,7 +138,7 @@ class HandlersTest(unittest.TestCase):
         # number walks the menus as it does with no conversation
         n = "+254722000013"
         self.assertIn("1. How often", self.ask(n, "SURVEY"))
-        self.age_session(n, 2 * 86400 * 1000)
+        self.gw.age_session(n, 2 * 86400 * 1000)
         self.assertIn("What is the problem about?", self.ask(n, "2"))
 
     def test_lookup_with_a_typo(self):

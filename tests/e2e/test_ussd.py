@@ -8,7 +8,6 @@ on the next dial; bad input."""
 
 import os
 import signal
-import sqlite3
 import tempfile
 import time
 import unittest
@@ -158,11 +157,7 @@ class UssdTest(unittest.TestCase):
         self.walk("s-before", n, ["1", "3"])
         # dialled again two hours later (expiry_min is 60): within
         # late_answer_min the survey goes on, and the question is open
-        con = sqlite3.connect(self.gw.db, timeout=10)
-        con.execute("UPDATE sessions SET expires_at = expires_at - 7200000"
-                    " WHERE number = ?", (n,))
-        con.commit()
-        con.close()
+        self.gw.age_session(n, 2 * 3600 * 1000)
         s = self.walk("s-after", n, ["1", "2"])
         self.assertTrue(s[1].startswith("CON 2. Last week"), s[1])
         self.assertTrue(s[2].startswith("CON 3. Do you boil"), s[2])

@@ -343,6 +343,9 @@ char *handler_cut(const char *text, size_t max);
  */
 char *hctx_echo(const struct hctx *ctx, const struct ltext *tmpl,
     const char *text, size_t max);
+/* hctx_echo() for a text in lang (a message to another number). */
+char *handler_echo(const struct ltext *tmpl, int lang, const char *text,
+    size_t max);
 /* A time as "2026-11-27 09:14 +0300", local. */
 void handler_local_time(int64_t ms, char *out, size_t size);
 /* A local day's first millisecond: YYYY-MM-DD, "today" or "yesterday";

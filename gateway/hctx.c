@@ -621,10 +621,16 @@ char *
 hctx_echo(const struct hctx *ctx, const struct ltext *tmpl, const char *text,
     size_t max)
 {
+	return handler_echo(tmpl, ctx->lang, text, max);
+}
+
+char *
+handler_echo(const struct ltext *tmpl, int lang, const char *text, size_t max)
+{
 	char *cut = xstrndup_utf8(text, max), *reply, *echo;
 	struct sms_info info;
 
-	reply = sms_prepare(ltext_get(tmpl, ctx->lang));
+	reply = sms_prepare(ltext_get(tmpl, lang));
 	sms_measure(reply, &info);
 	free(reply);
 	if (info.encoding != SMS_GSM7)

@@ -44,6 +44,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_UPDATE_USAGE] = "update_usage",
 	[T_UPDATE_UNTOLD] = "update_done_untold",
 	[T_STATUS_LIST] = "status_list",
+	[T_OFFICER_ALERT] = "officer_alert",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -52,7 +53,8 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"ask_description", "ask_place", "confirm", "filed", "cancelled",
 	"invalid_choice", "help", "status_reply", "status_unknown",
 	"status_check", "status_usage", "updated", "update_done",
-	"update_usage", "update_done_untold", "status_list", NULL };
+	"update_usage", "update_done_untold", "status_list", "officer_alert",
+	NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -168,6 +170,14 @@ desk_status_list(const struct desk *d, int lang)
 }
 
 static void
+numbers_free(char **v)
+{
+	for (char **o = v; o != NULL && *o != NULL; o++)
+		free(*o);
+	free(v);
+}
+
+static void
 desk_free(struct desk *d)
 {
 	if (d == NULL)
@@ -175,6 +185,7 @@ desk_free(struct desk *d)
 	for (size_t i = 0; i < d->ncats; i++) {
 		free(d->cats[i].id);
 		lwords_done(&d->cats[i].names);
+		numbers_free(d->cats[i].officers);
 	}
 	free(d->cats);
 	for (size_t i = 0; i < d->nstats; i++) {
@@ -184,9 +195,7 @@ desk_free(struct desk *d)
 		lwords_done(&d->stats[i].words);
 	}
 	free(d->stats);
-	for (char **o = d->officers; o != NULL && *o != NULL; o++)
-		free(*o);
-	free(d->officers);
+	numbers_free(d->officers);
 	lwords_done(&d->yes);
 	lwords_done(&d->no);
 	for (int i = 0; i < T_COUNT; i++)
@@ -210,6 +219,37 @@ read_id(struct hconf *hc, const config_setting_t *g, const char *what)
 		return NULL;
 	}
 	return strdup(id);
+}
+
+/* The 'officers' of group g (the route, or a category) into *ret,
+ * NULL-terminated; *ret is NULL when g has none and none_null. */
+static int
+read_officers(struct hconf *hc, const config_setting_t *g, bool none_null,
+    char ***ret)
+{
+	const config_setting_t *l = config_setting_get_member(g, "officers");
+	int n = l != NULL ? config_setting_length(l) : 0;
+
+	*ret = NULL;
+	if (n == 0 && none_null)
+		return 0;
+	if ((*ret = calloc((size_t)n + 1, sizeof(char *))) == NULL)
+		abort();
+	for (int i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(l, i);
+		char *e164 = v != NULL ? hconf_number(hc, v) : NULL;
+
+		if (e164 == NULL || e164[0] != '+' || strlen(e164) < 8 ||
+		    strspn(e164 + 1, "0123456789") != strlen(e164) - 1) {
+			hconf_error(hc, l,
+			    "'officers': item %d must be a number in E.164 (+254...)",
+			    i + 1);
+			free(e164);
+			return -EINVAL;
+		}
+		(*ret)[i] = e164;
+	}
+	return 0;
 }
 
 static int
@@ -245,6 +285,8 @@ read_categories(struct hconf *hc, struct desk *d)
 			err = -EINVAL;
 		if (config_setting_lookup_bool(g, "anonymous", &anon))
 			c->anonymous = anon != 0;
+		if (read_officers(hc, g, true, &c->officers) < 0)
+			err = -EINVAL;
 		for (size_t j = 0; j + 1 < d->ncats; j++)
 			if (strcmp(d->cats[j].id, c->id) == 0) {
 				hconf_error(hc, g, "category '%s' twice",
@@ -305,33 +347,6 @@ read_statuses(struct hconf *hc, struct desk *d)
 }
 
 static int
-read_officers(struct hconf *hc, struct desk *d)
-{
-	const config_setting_t *l =
-	    config_setting_get_member(hconf_route(hc), "officers");
-	int n = l != NULL ? config_setting_length(l) : 0;
-
-	d->officers = calloc((size_t)n + 1, sizeof(char *));
-	if (d->officers == NULL)
-		abort();
-	for (int i = 0; i < n; i++) {
-		const char *v = config_setting_get_string_elem(l, i);
-		char *e164 = v != NULL ? hconf_number(hc, v) : NULL;
-
-		if (e164 == NULL || e164[0] != '+' || strlen(e164) < 8 ||
-		    strspn(e164 + 1, "0123456789") != strlen(e164) - 1) {
-			hconf_error(hc, l,
-			    "'officers': item %d must be a number in E.164 (+254...)",
-			    i + 1);
-			free(e164);
-			return -EINVAL;
-		}
-		d->officers[i] = e164;
-	}
-	return 0;
-}
-
-static int
 read_desk(struct hconf *hc, struct desk *d)
 {
 	const config_setting_t *route = hconf_route(hc);
@@ -341,7 +356,7 @@ read_desk(struct hconf *hc, struct desk *d)
 	config_setting_lookup_string(route, "name", &name);
 	d->name = strdup(name != NULL ? name : "complaint");
 	if (read_categories(hc, d) < 0 || read_statuses(hc, d) < 0 ||
-	    read_officers(hc, d) < 0)
+	    read_officers(hc, route, false, &d->officers) < 0)
 		err = -EINVAL;
 	if (config_setting_lookup_bool(route, "ask_location", &ask))
 		d->ask_location = ask != 0;
@@ -356,7 +371,8 @@ read_desk(struct hconf *hc, struct desk *d)
 	for (int i = 0; i < T_COUNT; i++) {
 		const char *key = text_keys[i];
 		bool required = (i != T_LOCATION || d->ask_location) &&
-		    i != T_UPDATE_UNTOLD && i != T_STATUS_LIST;
+		    i != T_UPDATE_UNTOLD && i != T_STATUS_LIST &&
+		    i != T_OFFICER_ALERT;
 		int rc = hconf_ltext(hc, NULL, key, required, &d->t[i]);
 		if (rc < 0 && (rc != -ENOENT || required))
 			err = -EINVAL;
@@ -647,6 +663,8 @@ file_complaint(const struct desk *d, struct hctx *ctx, const struct draft *f)
 			continue;
 		rc = hctx_complaint_add(ctx, &c, NULL);
 	}
+	if (rc == 0)
+		rc = desk_alert(d, ctx, &c, f->cat);
 	free(c.pseudonym);
 	if (rc < 0)
 		return rc;

@@ -14,8 +14,10 @@
 struct category {
 	char *id;
 	struct lwords names;
-	bool anonymous; /* the desk sees a pseudonym; the number is erased on
-			   closing */
+	bool anonymous;  /* the desk sees a pseudonym; the number is erased on
+			    closing */
+	char **officers; /* told of its new complaints instead of the desk's
+			    officers; NULL-terminated, NULL when none */
 };
 
 struct status {
@@ -47,6 +49,8 @@ enum ctext {
 			    be told (STOP); optional */
 	T_STATUS_LIST,   /* {list}: STATUS alone from a number with several
 			    open complaints; optional */
+	T_OFFICER_ALERT, /* {ref} {category} {details} (place: description):
+			    a new complaint, to its officers; optional */
 	T_COUNT
 };
 
@@ -56,7 +60,8 @@ struct desk {
 	size_t ncats;
 	struct status *stats; /* the first is a new complaint's */
 	size_t nstats;
-	char **officers; /* numbers that may UPDATE by SMS; NULL-terminated */
+	char **officers; /* numbers that may UPDATE by SMS, and are told of
+			    new complaints; NULL-terminated */
 	bool ask_location;
 	int expiry_s;
 	int escalate_days;
@@ -86,8 +91,8 @@ const char *desk_status_name(const struct desk *d, const char *id, int lang);
  * language), or NULL. */
 const struct category *desk_category_word(const struct desk *d,
     const char *word);
-/* The number is one of the desk's officers (UPDATE by SMS, STATUS of any
- * complaint). */
+/* The number is one of the desk's officers, or of one of its categories
+ * (UPDATE by SMS, STATUS of any complaint). */
 bool desk_is_officer(const struct desk *d, const char *number);
 /* A status an officer typed (its id or one of its words), or NULL; with
  * typos, also one typo from exactly one status's word (by SMS). */
@@ -107,6 +112,16 @@ char *desk_status_list(const struct desk *d, int lang);
 #define DESK_UNCHANGED 1
 int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told);
+
+/*
+ * With officer_alert, tells the officers of a complaint just filed -- its
+ * category's, else the desk's -- by SMS, each in the language they last
+ * used: its reference, category, description and place, the description
+ * shortened so that the SMS stays one segment.  Officers who sent STOP
+ * get nothing.  0 or a store error.
+ */
+int desk_alert(const struct desk *d, struct hctx *ctx,
+    const struct complaint *c, const struct category *cat);
 
 /* The status_reply of complaint `ref`, as STATUS REF answers it, to an
  * officer; -ENOENT when it is not this desk's. */

@@ -3,7 +3,8 @@
  * complaint_desk: the officers' side of a complaint desk.  A status change
  * -- from `baraza complaint update` or from an officer's phone (UPDATE REF
  * RESOLVED pipe fixed) -- is an event with its time and officer, and
- * queues an SMS that tells the citizen in their language.  An anonymous
+ * queues an SMS that tells the citizen in their language.  A new
+ * complaint is told to its officers.  An anonymous
  * complaint shows only its pseudonym here, and loses its number when it
  * closes.
  */
@@ -18,6 +19,11 @@
 
 #define LIST_TEXT_MAX 40 /* bytes of a description in `complaint list` */
 #define BY_MAX        64
+/* bytes of a complaint's description and place in an officer's alert, and
+ * the shortest the description is cut to */
+#define ALERT_DESC_MAX  160
+#define ALERT_PLACE_MAX 40
+#define ALERT_DESC_MIN  20
 
 int
 desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
@@ -71,13 +77,94 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 	return rc;
 }
 
-bool
-desk_is_officer(const struct desk *d, const char *number)
+static bool
+listed(char *const *numbers, const char *number)
 {
-	for (char **o = d->officers; number != NULL && *o != NULL; o++)
+	for (char *const *o = numbers; o != NULL && *o != NULL; o++)
 		if (strcmp(*o, number) == 0)
 			return true;
 	return false;
+}
+
+bool
+desk_is_officer(const struct desk *d, const char *number)
+{
+	if (number == NULL)
+		return false;
+	if (listed(d->officers, number))
+		return true;
+	for (size_t i = 0; i < d->ncats; i++)
+		if (listed(d->cats[i].officers, number))
+			return true;
+	return false;
+}
+
+/* The alert in lang, its description cut at a word (and marked "...")
+ * until the SMS is one segment, or to ALERT_DESC_MIN bytes.  Caller
+ * frees. */
+static char *
+alert_text(const struct desk *d, const struct complaint *c,
+    const struct category *cat, int lang)
+{
+	const struct ltext *t = &d->t[T_OFFICER_ALERT];
+	char *place = c->location != NULL
+	    ? handler_echo(t, lang, c->location, ALERT_PLACE_MAX)
+	    : NULL;
+	const char *description = c->description ? c->description : "";
+	size_t max = ALERT_DESC_MAX;
+	char *text = NULL;
+
+	for (;;) {
+		char *desc = handler_echo(t, lang, description, max);
+		char details[ALERT_DESC_MAX + ALERT_PLACE_MAX + 8], *sp;
+		const char *vars[] = { "ref", c->ref, "category",
+			lwords_first(&cat->names, lang), "details", details,
+			NULL };
+		bool cut = strlen(description) > max;
+
+		if (cut && (sp = strrchr(desc, ' ')) != NULL &&
+		    (size_t)(sp - desc) > max / 2)
+			*sp = '\0'; /* at a word */
+		snprintf(details, sizeof(details), "%s%s%s%s",
+		    place != NULL ? place : "", place != NULL ? ": " : "", desc,
+		    cut ? "..." : "");
+		free(desc);
+		free(text);
+		text = handler_expand(t, lang, vars);
+		if (handler_segments(text) <= 1 || max <= ALERT_DESC_MIN)
+			break;
+		max = max > ALERT_DESC_MIN + 10 ? max - 10 : ALERT_DESC_MIN;
+	}
+	free(place);
+	return text;
+}
+
+int
+desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
+    const struct category *cat)
+{
+	char *const *to = cat->officers != NULL ? cat->officers : d->officers;
+
+	if (d->t[T_OFFICER_ALERT].s[0] == NULL)
+		return 0;
+	for (char *const *o = to; o != NULL && *o != NULL; o++) {
+		int lang, rc;
+		bool stopped, busy;
+		char *text;
+
+		if ((rc = hctx_contact(ctx, *o, &lang, &stopped, &busy)) < 0)
+			return rc;
+		if (stopped)
+			continue;
+		if (lang < 0)
+			lang = 0;
+		text = alert_text(d, c, cat, lang);
+		rc = hctx_notify(ctx, *o, lang, text, 0, false);
+		free(text);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int

@@ -107,6 +107,12 @@ class HandlersTest(unittest.TestCase):
         row = self.gw.query("SELECT category, description, location, lang"
                             " FROM complaints WHERE ref = ?", ref)
         self.assertEqual(row, [("health", "Hakuna dawa", "Kangemi", "sw")])
+        # the desk's officers are told of it by SMS, with what to send
+        alert = "New HEALTH complaint %s. Send UPDATE %s PROGRESS to take" \
+            " it. Kangemi: Hakuna dawa" % (ref, ref)
+        for officer in ("+254700000100", "+254700000101"):
+            self.assertTrue(self.gw.wait_until(
+                lambda: alert in self.sink.texts_to(officer), 10), officer)
         # a field officer updates by SMS; the citizen is told in Swahili
         before = len(self.sink.texts_to(n))
         self.assertIn("is told by SMS",

@@ -611,6 +611,109 @@ test_complaint_officers(void **state)
 	    "is now received. The citizen cannot be told by SMS.");
 }
 
+/* The newest queued message to number: its text and segments. */
+static const char *
+newest_to(struct fx *fx, const char *number, int *ret_segments)
+{
+	static char text[512];
+	struct msg *v = NULL;
+	size_t n = 0;
+
+	text[0] = '\0';
+	*ret_segments = 0;
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].number, number) == 0) {
+			snprintf(text, sizeof(text), "%s", v[i].text);
+			*ret_segments = v[i].segments;
+			break;
+		}
+	msgs_free(v, n);
+	return text;
+}
+
+static void
+test_complaint_alerts_officers(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200010",
+		   *water[] = { "+254700000100", "+254700000101" },
+		   *integrity = "+254700000110";
+	char ref[REF_LEN + 1], msg[96], want[160], *big;
+	int segs;
+
+	/* the desk's officers hear of a new complaint at once, by SMS, with
+	 * what to send to take it */
+	ref_of(say(fx, n, "COMPLAIN WATER no water in Kibera since Monday"),
+	    ref);
+	snprintf(want, sizeof(want),
+	    "New WATER complaint %s. Send UPDATE %s PROGRESS to take it. no "
+	    "water in Kibera since Monday",
+	    ref, ref);
+	for (int i = 0; i < 2; i++) {
+		assert_string_equal(newest_to(fx, water[i], &segs), want);
+		assert_int_equal(segs, 1);
+	}
+	assert_int_equal(queued_to(fx, integrity), 0);
+	/* an officer gets it in the language they last used */
+	say(fx, water[1], "MSAADA");
+	ref_of(say(fx, n, "COMPLAIN ROADS a big hole"), ref);
+	snprintf(want, sizeof(want), "Lalamiko jipya la BARABARA %s.", ref);
+	contains(newest_to(fx, water[1], &segs), want);
+	contains(newest_to(fx, water[0], &segs), "New ROADS complaint");
+	/* a long description is cut at a word to keep one SMS; the place
+	 * comes first */
+	say(fx, n, "COMPLAIN");
+	say(fx, n, "1");
+	big = calloc(1, 700);
+	for (int i = 0; i < 60; i++)
+		strcat(big, "waterpipe ");
+	say(fx, n, big);
+	say(fx, n, "Olympic estate");
+	ref_of(say(fx, n, "1"), ref);
+	{
+		const char *t = newest_to(fx, water[0], &segs);
+		const char *d = strstr(t, "to take it. Olympic estate: ");
+		size_t len;
+
+		assert_int_equal(segs, 1);
+		assert_non_null(d);
+		d += strlen("to take it. Olympic estate: ");
+		len = strlen(d) - 3;
+		assert_string_equal(d + len, "...");
+		/* whole words of the description, and no space before ... */
+		if (len < 40 || strncmp(d, big, len) != 0 || big[len] != ' ' ||
+		    d[len - 1] == ' ')
+			fail_msg("not cut at a word: %s", t);
+	}
+	free(big);
+	/* a category with its own officers: they alone hear of it, and the
+	 * alert does not carry the anonymous citizen's number */
+	{
+		size_t before0 = queued_to(fx, water[0]);
+
+		ref_of(say(fx, n, "COMPLAIN BRIBE asked 500 for a permit"),
+		    ref);
+		assert_int_equal(queued_to(fx, water[0]), before0);
+		contains(newest_to(fx, integrity, &segs),
+		    "New BRIBE complaint");
+		assert_null(strstr(newest_to(fx, integrity, &segs), n));
+	}
+	/* and, as officers of the desk, may update it by SMS */
+	snprintf(msg, sizeof(msg), "UPDATE %s PROGRESS looking into it", ref);
+	contains(say(fx, integrity, msg), "The citizen is told by SMS");
+	/* an officer who sent STOP is not alerted */
+	say(fx, water[0], "STOP");
+	{
+		size_t before0 = queued_to(fx, water[0]),
+		       before1 = queued_to(fx, water[1]);
+
+		say(fx, n, "COMPLAIN HEALTH no nurse");
+		assert_int_equal(queued_to(fx, water[0]), before0);
+		assert_int_equal(queued_to(fx, water[1]), before1 + 1);
+	}
+}
+
 static void
 test_complaint_anonymous(void **state)
 {
@@ -870,6 +973,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_officers, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_alerts_officers,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_anonymous, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),

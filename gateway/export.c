@@ -370,6 +370,7 @@ complaint_row(const struct complaint *cp, void *arg)
 	cell(o, cp->location);
 	cell(o, cp->description);
 	cell(o, cp->note);
+	cell(o, cp->citizen_says);
 	return end_row(o);
 }
 
@@ -386,7 +387,7 @@ write_complaints(struct ctx *x, const char *dir, int64_t from, int64_t to,
 	static const char *const cols[] = { "ref", "filed", "updated", "desk",
 		"category", "status", "closed", "citizen", "anonymous",
 		"language", "channel", "location", "description", "last_note",
-		NULL };
+		"citizen_says", NULL };
 
 	return write_csv(x, dir, "complaints.csv", cols, each_complaint, from,
 	    to, ret_err);

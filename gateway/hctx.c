@@ -393,6 +393,15 @@ hctx_complaint_update(struct hctx *ctx, const char *ref, const char *status,
 }
 
 int
+hctx_complaint_citizen(struct hctx *ctx, const char *ref, const char *says,
+    const char *reopen, const char *event_note)
+{
+	return keep(ctx,
+	    store_complaint_citizen(ctx->st, ref, says, reopen, event_note,
+		ctx->now));
+}
+
+int
 hctx_complaint_events(struct hctx *ctx, const char *ref,
     struct complaint_event **ret, size_t *ret_n)
 {

@@ -43,7 +43,9 @@ struct complaint {
 	char *note;     /* the last officer's note, or NULL */
 	int64_t created_at;
 	int64_t updated_at;
-	int64_t closed_at; /* 0 while open */
+	int64_t closed_at;  /* 0 while open */
+	char *citizen_says; /* asked whether it is fixed: "fixed",
+			       "not_fixed", or NULL */
 };
 
 void complaint_done(struct complaint *c);

@@ -345,6 +345,12 @@ int store_complaint_update(struct store *st, const char *ref,
     bool erase, int64_t at);
 int store_complaint_events(struct store *st, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
+/* The citizen's answer to "is it fixed?" ("fixed", "not_fixed"), with an
+ * event by "citizen" noting it; reopen, when not NULL, is the status it
+ * goes back to (open again, the officer's last note cleared).  -ENOENT
+ * when there is no such reference. */
+int store_complaint_citizen(struct store *st, const char *ref, const char *says,
+    const char *reopen, const char *event_note, int64_t at);
 
 /* --- live sources' answers (a lookup's URL) --------------------------------
  */

@@ -206,6 +206,9 @@ static const char *const migrations[] = {
 	 * with the reference, notifications, STATUS about it): their number
 	 * is shown as a pseudonym wherever it is shown */
 	"ALTER TABLE messages ADD COLUMN anonymous INTEGER NOT NULL DEFAULT 0;",
+	/* 14: what the citizen answered when asked whether a closed
+	 * complaint was fixed ('fixed', 'not_fixed') */
+	"ALTER TABLE complaints ADD COLUMN citizen_says TEXT;",
 };
 
 enum stmt {

@@ -37,7 +37,7 @@ void row_to_complaint(sqlite3_stmt *s, struct complaint *c);
 #define COMPLAINT_COLS                                                      \
 	"ref, desk, category, number, pseudonym, anonymous, lang, channel," \
 	" description, location, status, note, created_at, updated_at,"     \
-	" coalesce(closed_at, 0)"
+	" coalesce(closed_at, 0), citizen_says"
 #define MSG_COLS                                                               \
 	"id, direction, provider, provider_id, number, peer, text, status,"    \
 	" reason, route, lang, segments, encoding, attempts, next_attempt_at," \

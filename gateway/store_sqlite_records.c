@@ -28,6 +28,7 @@ enum rec_stmt {
 	R_C_LATEST,
 	R_C_LIST,
 	R_C_UPDATE,
+	R_C_CITIZEN,
 	R_C_EVENTS,
 	R_SECRET_GET,
 	R_SECRET_PUT,
@@ -91,6 +92,11 @@ static const char *const rec_sql[R_COUNT] = {
 	    " updated_at = ?4, closed_at = CASE WHEN ?5 THEN ?4 ELSE NULL"
 	    " END, number = CASE WHEN ?6 THEN NULL ELSE number END WHERE"
 	    " ref = ?1",
+	[R_C_CITIZEN] =
+	    "UPDATE complaints SET citizen_says = ?2, status = coalesce(?3,"
+	    " status), closed_at = CASE WHEN ?3 IS NULL THEN closed_at END,"
+	    " note = CASE WHEN ?3 IS NULL THEN note END, updated_at = ?4"
+	    " WHERE ref = ?1",
 	[R_C_EVENTS] = "SELECT at, status, note, by FROM complaint_events WHERE"
 		       " ref = ?1 ORDER BY at, rowid",
 	[R_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
@@ -297,6 +303,7 @@ complaint_done(struct complaint *c)
 	free(c->location);
 	free(c->status);
 	free(c->note);
+	free(c->citizen_says);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -340,6 +347,7 @@ row_to_complaint(sqlite3_stmt *s, struct complaint *c)
 	c->created_at = sqlite3_column_int64(s, 12);
 	c->updated_at = sqlite3_column_int64(s, 13);
 	c->closed_at = sqlite3_column_int64(s, 14);
+	c->citizen_says = sq_col_text(s, 15);
 }
 
 static int
@@ -474,6 +482,31 @@ store_complaint_update(struct store *st, const char *ref, const char *status,
 	if (sqlite3_changes(st->db) == 0)
 		return -ENOENT;
 	return complaint_event(st, ref, at, status, note, by);
+}
+
+int
+store_complaint_citizen(struct store *st, const char *ref, const char *says,
+    const char *reopen, const char *event_note, int64_t at)
+{
+	sqlite3_stmt *s = rec(st, R_C_CITIZEN);
+	struct complaint c;
+	int rc;
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, ref);
+	sq_bind_text(s, 2, says);
+	sq_bind_text(s, 3, reopen);
+	sqlite3_bind_int64(s, 4, at);
+	if ((rc = sq_exec(s)) < 0)
+		return rc;
+	if (sqlite3_changes(st->db) == 0)
+		return -ENOENT;
+	if ((rc = store_complaint_get(st, ref, &c)) < 0)
+		return rc;
+	rc = complaint_event(st, ref, at, c.status, event_note, "citizen");
+	complaint_done(&c);
+	return rc;
 }
 
 int

@@ -45,6 +45,10 @@ static const char *const text_keys[T_COUNT] = {
 	[T_UPDATE_UNTOLD] = "update_done_untold",
 	[T_STATUS_LIST] = "status_list",
 	[T_OFFICER_ALERT] = "officer_alert",
+	[T_ASK_FIXED] = "ask_fixed",
+	[T_FIXED_YES] = "fixed_yes",
+	[T_FIXED_NO] = "fixed_no",
+	[T_OFFICER_REOPENED] = "officer_reopened",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -54,7 +58,8 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"invalid_choice", "help", "status_reply", "status_unknown",
 	"status_check", "status_usage", "updated", "update_done",
 	"update_usage", "update_done_untold", "status_list", "officer_alert",
-	NULL };
+	"reopen_to", "ask_fixed_days", "ask_fixed", "fixed_yes", "fixed_no",
+	"officer_reopened", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -319,7 +324,7 @@ read_statuses(struct hconf *hc, struct desk *d)
 		const config_setting_t *g =
 		    config_setting_get_elem(l, (unsigned)i);
 		struct status *s = &d->stats[d->nstats];
-		int closes = 0;
+		int closes = 0, follow = 0;
 
 		if ((s->id = read_id(hc, g, "statuses")) == NULL) {
 			err = -EINVAL;
@@ -332,6 +337,14 @@ read_statuses(struct hconf *hc, struct desk *d)
 		s->has_tell = hconf_ltext(hc, g, "tell", false, &s->tell) == 0;
 		if (config_setting_lookup_bool(g, "closes", &closes))
 			s->closes = closes != 0;
+		if (config_setting_lookup_bool(g, "follow_up", &follow))
+			s->follow_up = follow != 0;
+		if (s->follow_up && !s->closes) {
+			hconf_error(hc, g,
+			    "status '%s': 'follow_up' asks whether a closed complaint is fixed; it needs 'closes = true'",
+			    s->id);
+			err = -EINVAL;
+		}
 		for (size_t j = 0; j + 1 < d->nstats; j++)
 			if (strcmp(d->stats[j].id, s->id) == 0) {
 				hconf_error(hc, g, "status '%s' twice", s->id);
@@ -346,33 +359,85 @@ read_statuses(struct hconf *hc, struct desk *d)
 	return err;
 }
 
+/* Whether the desk's text i must be given. */
+static bool
+text_required(const struct desk *d, int i)
+{
+	bool follow_up = false;
+
+	for (size_t k = 0; k < d->nstats; k++)
+		follow_up = follow_up || d->stats[k].follow_up;
+	switch (i) {
+	case T_LOCATION:
+		return d->ask_location;
+	case T_ASK_FIXED:
+	case T_FIXED_YES:
+	case T_FIXED_NO:
+		return follow_up;
+	case T_UPDATE_UNTOLD:
+	case T_STATUS_LIST:
+	case T_OFFICER_ALERT:
+	case T_OFFICER_REOPENED:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* 'reopen_to': the status a complaint the citizen says is not fixed goes
+ * back to; the first (a new complaint's) when not given. */
+static int
+read_reopen_to(struct hconf *hc, struct desk *d)
+{
+	const config_setting_t *route = hconf_route(hc);
+	const char *id = NULL;
+
+	if (d->nstats == 0)
+		return 0;
+	d->reopen_to = &d->stats[0];
+	if (!config_setting_lookup_string(route, "reopen_to", &id))
+		return 0;
+	d->reopen_to = desk_status(d, id);
+	if (d->reopen_to == NULL || d->reopen_to->closes) {
+		hconf_error(hc, config_setting_get_member(route, "reopen_to"),
+		    "'reopen_to' must name a status that does not close");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 read_desk(struct hconf *hc, struct desk *d)
 {
 	const config_setting_t *route = hconf_route(hc);
 	const char *name = NULL;
-	int err = 0, ask = 0, expiry = 0;
+	int err = 0, ask = 0, expiry = 0, days = 0;
 
 	config_setting_lookup_string(route, "name", &name);
 	d->name = strdup(name != NULL ? name : "complaint");
-	if (read_categories(hc, d) < 0 || read_statuses(hc, d) < 0 ||
-	    read_officers(hc, route, false, &d->officers) < 0)
+	/* each one, so that `baraza check` reports every error at once */
+	if (read_categories(hc, d) < 0)
+		err = -EINVAL;
+	if (read_statuses(hc, d) < 0)
+		err = -EINVAL;
+	if (read_officers(hc, route, false, &d->officers) < 0)
 		err = -EINVAL;
 	if (config_setting_lookup_bool(route, "ask_location", &ask))
 		d->ask_location = ask != 0;
 	if (hconf_int(hc, NULL, "expiry_min", 1, 1440, 30, &expiry) < 0 ||
 	    hconf_int(hc, NULL, "escalate_after_days", 1, 365, 7,
-		&d->escalate_days) < 0)
+		&d->escalate_days) < 0 ||
+	    hconf_int(hc, NULL, "ask_fixed_days", 1, 30, 7, &days) < 0 ||
+	    read_reopen_to(hc, d) < 0)
 		err = -EINVAL;
 	d->expiry_s = expiry * 60;
+	d->ask_fixed_s = days * 86400;
 	if (hconf_words(hc, NULL, "yes", true, &d->yes) < 0 ||
 	    hconf_words(hc, NULL, "no", true, &d->no) < 0)
 		err = -EINVAL;
 	for (int i = 0; i < T_COUNT; i++) {
 		const char *key = text_keys[i];
-		bool required = (i != T_LOCATION || d->ask_location) &&
-		    i != T_UPDATE_UNTOLD && i != T_STATUS_LIST &&
-		    i != T_OFFICER_ALERT;
+		bool required = text_required(d, i);
 		int rc = hconf_ltext(hc, NULL, key, required, &d->t[i]);
 		if (rc < 0 && (rc != -ENOENT || required))
 			err = -EINVAL;
@@ -664,7 +729,7 @@ file_complaint(const struct desk *d, struct hctx *ctx, const struct draft *f)
 		rc = hctx_complaint_add(ctx, &c, NULL);
 	}
 	if (rc == 0)
-		rc = desk_alert(d, ctx, &c, f->cat);
+		rc = desk_alert(d, ctx, &c, T_OFFICER_ALERT);
 	free(c.pseudonym);
 	if (rc < 0)
 		return rc;
@@ -976,11 +1041,78 @@ status_handle(const struct desk *d, struct hctx *ctx)
 
 /* --- the handler ------------------------------------------------------- */
 
+/* --- "is it fixed?" ---------------------------------------------------- */
+
+/* The complaint a session waiting for "is it fixed?" is about, or NULL. */
+static const char *
+fixed_ref(struct hctx *ctx)
+{
+	const char *s = hctx_session(ctx);
+
+	if (s == NULL || strncmp(s, FIXED_STATE, strlen(FIXED_STATE)) != 0)
+		return NULL;
+	return s + strlen(FIXED_STATE);
+}
+
+/*
+ * The citizen's answer to "is complaint REF fixed?" (asked by desk_update
+ * after a follow_up status): YES is noted; NO is noted and opens the
+ * complaint again (reopen_to), and its officers are told.  Anything else
+ * asks again, but another keyword is that keyword's.
+ */
+static int
+fixed_answer(const struct desk *d, struct hctx *ctx, const char *ref)
+{
+	const char *text = hctx_args(ctx);
+	char word[64], *folded;
+	bool yes, no, reopen;
+	struct complaint c;
+	int lang = hctx_lang(ctx), rc;
+
+	handler_word(&text, word, sizeof(word));
+	folded = handler_fold(word);
+	yes = strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded);
+	no = strcmp(folded, "2") == 0 || lwords_has(&d->no, folded);
+	free(folded);
+	if (!yes && !no) {
+		char *yn;
+		if (hctx_other_keyword(ctx))
+			return HANDLER_DECLINED;
+		yn = yes_no_choices(d, lang);
+		invalid(d, ctx, yn);
+		free(yn);
+		return HANDLER_OK;
+	}
+	hctx_session_end(ctx);
+	if ((rc = hctx_complaint_get(ctx, ref, &c)) < 0)
+		return rc == -ENOENT ? HANDLER_DECLINED : rc;
+	reopen = no && c.closed_at != 0; /* not reopened by an officer since */
+	rc = hctx_complaint_citizen(ctx, ref, yes ? "fixed" : "not_fixed",
+	    reopen ? d->reopen_to->id : NULL,
+	    yes ? "says it is fixed" : "says it is not fixed");
+	if (rc == 0 && no)
+		rc = desk_alert(d, ctx, &c, T_OFFICER_REOPENED);
+	if (rc == 0) {
+		const char *vars[] = { "ref", c.ref, "category",
+			desk_category_name(d, c.category, lang), "status",
+			reopen ? ltext_get(&d->reopen_to->name, lang)
+			       : desk_status_name(d, c.status, lang),
+			NULL };
+		hctx_reply_template(ctx, &d->t[yes ? T_FIXED_YES : T_FIXED_NO],
+		    vars);
+	}
+	complaint_done(&c);
+	return rc < 0 ? rc : HANDLER_OK;
+}
+
 static int
 complaint_handle(void *state, struct hctx *ctx)
 {
 	struct complaint_route *cr = state;
+	const char *ref = fixed_ref(ctx);
 
+	if (ref != NULL && !hctx_restarted(ctx))
+		return fixed_answer(cr->desk, ctx, ref);
 	switch (cr->action) {
 	case ACT_STATUS:
 		return status_handle(cr->desk, ctx);
@@ -1011,7 +1143,8 @@ complaint_unrouted(void *state, struct hctx *ctx)
 	return HANDLER_OK;
 }
 
-/* HELP in the middle of filing: what to do, and the pending question. */
+/* HELP in the middle of filing: what to do, and the pending question; while
+ * "is it fixed?" waits, that question again. */
 static int
 complaint_help(void *state, struct hctx *ctx)
 {
@@ -1019,6 +1152,18 @@ complaint_help(void *state, struct hctx *ctx)
 	struct draft f;
 	char *q;
 
+	if (fixed_ref(ctx) != NULL) { /* the question says it all */
+		struct complaint c;
+		int rc;
+
+		if ((rc = hctx_complaint_get(ctx, fixed_ref(ctx), &c)) < 0)
+			return rc == -ENOENT ? HANDLER_DECLINED : rc;
+		q = ask_fixed_text(cr->desk, &c, hctx_lang(ctx));
+		hctx_reply(ctx, q);
+		complaint_done(&c);
+		free(q);
+		return HANDLER_OK;
+	}
 	if (cr->action != ACT_FILE || hctx_session(ctx) == NULL)
 		return HANDLER_DECLINED;
 	draft_load(cr->desk, hctx_session(ctx), &f);

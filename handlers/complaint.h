@@ -27,6 +27,7 @@ struct status {
 	struct ltext tell;   /* what the citizen is told; empty: 'updated' */
 	bool has_tell;
 	bool closes;
+	bool follow_up; /* the citizen is then asked whether it is fixed */
 };
 
 enum ctext {
@@ -51,6 +52,11 @@ enum ctext {
 			    open complaints; optional */
 	T_OFFICER_ALERT, /* {ref} {category} {details} (place: description):
 			    a new complaint, to its officers; optional */
+	T_ASK_FIXED,     /* {ref} {category}: after a follow_up status */
+	T_FIXED_YES,     /* {ref} {category}: the citizen says it is fixed */
+	T_FIXED_NO,      /* {ref} {category} {status}: it is not: reopened */
+	T_OFFICER_REOPENED, /* {ref} {category} {details}: to its officers;
+			       optional */
 	T_COUNT
 };
 
@@ -65,6 +71,8 @@ struct desk {
 	bool ask_location;
 	int expiry_s;
 	int escalate_days;
+	const struct status *reopen_to; /* where "not fixed" sends it back */
+	int ask_fixed_s; /* how long "is it fixed?" waits for its answer */
 	struct lwords yes, no;
 	struct ltext t[T_COUNT];
 };
@@ -112,16 +120,20 @@ char *desk_status_list(const struct desk *d, int lang);
 #define DESK_UNCHANGED 1
 int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told);
+/* The state of a citizen's session that waits for "is REF fixed?", and
+ * that question (ask_fixed) in lang.  Caller frees. */
+#define FIXED_STATE "F\t"
+char *ask_fixed_text(const struct desk *d, const struct complaint *c, int lang);
 
 /*
- * With officer_alert, tells the officers of a complaint just filed -- its
- * category's, else the desk's -- by SMS, each in the language they last
- * used: its reference, category, description and place, the description
- * shortened so that the SMS stays one segment.  Officers who sent STOP
- * get nothing.  0 or a store error.
+ * With text `which` (officer_alert, officer_reopened), tells the officers
+ * of complaint c -- its category's, else the desk's -- by SMS, each in the
+ * language they last used: its reference, category, description and
+ * place, the description shortened so that the SMS stays one segment.
+ * Officers who sent STOP get nothing.  0 or a store error.
  */
 int desk_alert(const struct desk *d, struct hctx *ctx,
-    const struct complaint *c, const struct category *cat);
+    const struct complaint *c, enum ctext which);
 
 /* The status_reply of complaint `ref`, as STATUS REF answers it, to an
  * officer; -ENOENT when it is not this desk's. */

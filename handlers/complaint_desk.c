@@ -25,6 +25,45 @@
 #define ALERT_PLACE_MAX 40
 #define ALERT_DESC_MIN  20
 
+char *
+ask_fixed_text(const struct desk *d, const struct complaint *c, int lang)
+{
+	const char *vars[] = { "ref", c->ref, "category",
+		desk_category_name(d, c->category, lang), NULL };
+
+	return handler_expand(&d->t[T_ASK_FIXED], lang, vars);
+}
+
+/*
+ * After a follow_up status was told: asks the citizen whether it is fixed,
+ * and waits for the answer in a session (complaint.c takes it), unless
+ * they are in another conversation (a survey, a complaint being filed)
+ * that the question would end.  Anonymous complaints are not asked: their
+ * number is erased as they close.
+ */
+static int
+ask_fixed(const struct desk *d, struct hctx *ctx, const struct complaint *c,
+    int lang)
+{
+	char state[sizeof(FIXED_STATE) + COMPLAINT_REF_MAX], *text;
+	bool stopped, busy;
+	int rc, known;
+
+	if ((rc = hctx_contact(ctx, c->number, &known, &stopped, &busy)) < 0)
+		return rc;
+	if (busy || stopped)
+		return 0;
+	snprintf(state, sizeof(state), "%s%s", FIXED_STATE, c->ref);
+	rc = hctx_session_put_for(ctx, c->number, state,
+	    hctx_now(ctx) + (int64_t)d->ask_fixed_s * 1000);
+	if (rc < 0)
+		return rc;
+	text = ask_fixed_text(d, c, lang);
+	rc = hctx_notify(ctx, c->number, lang, text, 0, false);
+	free(text);
+	return rc < 0 ? rc : 0;
+}
+
 int
 desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
     const struct status *to, const char *note, const char *by, bool *ret_told)
@@ -72,6 +111,8 @@ desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
 		if (rc > 0)
 			rc = 0; /* the citizen sent STOP */
 		free(text);
+		if (rc == 0 && *ret_told && to->follow_up && !c.anonymous)
+			rc = ask_fixed(d, ctx, &c, lang);
 	}
 	complaint_done(&c);
 	return rc;
@@ -104,9 +145,8 @@ desk_is_officer(const struct desk *d, const char *number)
  * frees. */
 static char *
 alert_text(const struct desk *d, const struct complaint *c,
-    const struct category *cat, int lang)
+    const struct ltext *t, int lang)
 {
-	const struct ltext *t = &d->t[T_OFFICER_ALERT];
 	char *place = c->location != NULL
 	    ? handler_echo(t, lang, c->location, ALERT_PLACE_MAX)
 	    : NULL;
@@ -118,8 +158,8 @@ alert_text(const struct desk *d, const struct complaint *c,
 		char *desc = handler_echo(t, lang, description, max);
 		char details[ALERT_DESC_MAX + ALERT_PLACE_MAX + 8], *sp;
 		const char *vars[] = { "ref", c->ref, "category",
-			lwords_first(&cat->names, lang), "details", details,
-			NULL };
+			desk_category_name(d, c->category, lang), "details",
+			details, NULL };
 		bool cut = strlen(description) > max;
 
 		if (cut && (sp = strrchr(desc, ' ')) != NULL &&
@@ -141,11 +181,13 @@ alert_text(const struct desk *d, const struct complaint *c,
 
 int
 desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
-    const struct category *cat)
+    enum ctext which)
 {
-	char *const *to = cat->officers != NULL ? cat->officers : d->officers;
+	const struct category *cat = desk_category(d, c->category);
+	char *const *to =
+	    cat != NULL && cat->officers != NULL ? cat->officers : d->officers;
 
-	if (d->t[T_OFFICER_ALERT].s[0] == NULL)
+	if (d->t[which].s[0] == NULL)
 		return 0;
 	for (char *const *o = to; o != NULL && *o != NULL; o++) {
 		int lang, rc;
@@ -158,7 +200,7 @@ desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 			continue;
 		if (lang < 0)
 			lang = 0;
-		text = alert_text(d, c, cat, lang);
+		text = alert_text(d, c, &d->t[which], lang);
 		rc = hctx_notify(ctx, *o, lang, text, 0, false);
 		free(text);
 		if (rc < 0)
@@ -412,6 +454,9 @@ cmd_show(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	fprintf(out, "Description: %s\n", c.description);
 	if (c.note != NULL)
 		fprintf(out, "Last note:   %s\n", c.note);
+	if (c.citizen_says != NULL)
+		fprintf(out, "Fixed?:      %s, says the citizen\n",
+		    strcmp(c.citizen_says, "fixed") == 0 ? "yes" : "no");
 	fprintf(out, "History:\n");
 	for (size_t i = 0; i < n; i++) {
 		handler_local_time(ev[i].at, when, sizeof(when));

@@ -3,6 +3,7 @@
 over HTTP through the real daemon to a fake provider, with the real CLI for
 officers, on the shipped routes and data, in English and Swahili."""
 
+import csv
 import os
 import re
 import signal
@@ -93,6 +94,23 @@ class HandlersTest(unittest.TestCase):
         self.assertIn("by Amina", out)
         rc, out, err = self.gw.cli("complaint", "list", "--status", "resolved")
         self.assertIn(ref, out)
+        # then asked whether it is fixed; NO opens it again, officers told
+        ask = "Is your WATER complaint %s fixed now? Reply 1 YES or 2 NO." % ref
+        self.assertTrue(self.gw.wait_until(
+            lambda: ask in self.sink.texts_to(n), 10))
+        self.assertIn("is open again", self.ask(n, "2"))
+        self.assertTrue(self.gw.wait_until(lambda: any(
+            "Not fixed, says the citizen: WATER complaint %s" % ref in t
+            for t in self.sink.texts_to("+254700000101")), 10))
+        rc, out, err = self.gw.cli("complaint", "list", "--status", "received")
+        self.assertIn(ref, out)
+        rc, out, err = self.gw.cli("export", "--date", "today", "--out",
+                                   os.path.join(self.gw.dir, "fixed-out"))
+        self.assertEqual(rc, 0, err)
+        with open(out.split()[0] + "/complaints.csv", encoding="utf-8-sig") as f:
+            rows = {r["ref"]: r for r in csv.DictReader(f)}
+        self.assertEqual((rows[ref]["status"], rows[ref]["citizen_says"],
+                          rows[ref]["closed"]), ("received", "not_fixed", ""))
 
     def test_complaint_step_by_step_in_swahili(self):
         n = "+254722000004"

@@ -165,6 +165,23 @@ notified(struct fx *fx, const char *number, const char *route)
 	return text;
 }
 
+/* Whether a queued message to number contains needle. */
+static bool
+queued_with(struct fx *fx, const char *number, const char *needle)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found = found ||
+		    (strcmp(v[i].number, number) == 0 &&
+			strstr(v[i].text, needle) != NULL);
+	msgs_free(v, n);
+	return found;
+}
+
 /* How many messages to `number` are queued. */
 static size_t
 queued_to(struct fx *fx, const char *number)
@@ -509,11 +526,11 @@ test_complaint_officers(void **state)
 	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
 			     "resolved", NULL),
 	    0);
-	contains(notified(fx, sw, "complain"), "Habari njema: lalamiko");
+	assert_true(queued_with(fx, sw, "Habari njema: lalamiko"));
 	/* a field officer by SMS; the same words from a citizen are not */
 	snprintf(msg, sizeof(msg), "UPDATE %s FIXED nurse arrived", ref);
 	contains(say(fx, "+254700000100", msg), "The citizen is told by SMS");
-	contains(notified(fx, n, "update"), "is resolved. nurse arrived");
+	assert_true(queued_with(fx, n, "is resolved. nurse arrived"));
 	contains(say(fx, n, msg), "Send one word");
 	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
 	assert_string_equal(c.status, "resolved");
@@ -712,6 +729,111 @@ test_complaint_alerts_officers(void **state)
 		assert_int_equal(queued_to(fx, water[0]), before0);
 		assert_int_equal(queued_to(fx, water[1]), before1 + 1);
 	}
+}
+
+/* The complaint's state as the citizen's answer left it. */
+static void
+expect_complaint(struct fx *fx, const char *ref, const char *status,
+    const char *says, bool closed)
+{
+	struct complaint c;
+
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.status, status);
+	if (says == NULL)
+		assert_null(c.citizen_says);
+	else
+		assert_string_equal(c.citizen_says, says);
+	assert_int_equal(c.closed_at != 0, closed);
+	complaint_done(&c);
+}
+
+static void
+test_complaint_fixed_follow_up(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200020", *sw = "+254711200021",
+		   *officer = "+254700000100";
+	char ref[REF_LEN + 1], ref2[REF_LEN + 1], msg[96], ask[96];
+	struct complaint_event *ev;
+	size_t nev;
+
+	/* resolved: the citizen is told, then asked whether it is fixed */
+	ref_of(say(fx, n, "COMPLAIN WATER no water since Monday"), ref);
+	assert_int_equal(run(fx, "complaint", "update", ref, "--status",
+			     "resolved", "--note", "Pipe fixed", NULL),
+	    0);
+	snprintf(ask, sizeof(ask),
+	    "Is your WATER complaint %s fixed now? Reply 1 YES or 2 NO.", ref);
+	assert_true(queued_with(fx, n, "is resolved. Pipe fixed"));
+	assert_true(queued_with(fx, n, ask));
+	/* HELP repeats the question; anything else asks for 1 or 2 */
+	assert_string_equal(say(fx, n, "HELP"), ask);
+	contains(say(fx, n, "maybe"), "Please reply with one of: 1 YES, 2 NO");
+	expect_complaint(fx, ref, "resolved", NULL, true);
+	/* NO: open again, the officer's old note gone, its officers told */
+	contains(say(fx, n, "2"), "is open again and an officer will look");
+	expect_complaint(fx, ref, "received", "not_fixed", false);
+	snprintf(msg, sizeof(msg),
+	    "Not fixed, says the citizen: WATER complaint %s is open again.",
+	    ref);
+	contains(notified(fx, officer, "complain"), msg);
+	contains(notified(fx, officer, "complain"), "no water since Monday");
+	assert_int_equal(store_complaint_events(fx->st, ref, &ev, &nev), 0);
+	assert_string_equal(ev[nev - 1].by, "citizen");
+	assert_string_equal(ev[nev - 1].note, "says it is not fixed");
+	assert_string_equal(ev[nev - 1].status, "received");
+	complaint_events_free(ev, nev);
+	snprintf(msg, sizeof(msg), "STATUS %s", ref);
+	{
+		const char *r = say(fx, n, msg);
+		contains(r, ": received.");
+		assert_null(strstr(r, "Pipe fixed"));
+	}
+	/* answered once: a later NO is just an unknown word */
+	contains(say(fx, n, "NO"), "Send one word");
+	/* resolved again, by an officer's SMS: YES is noted, it stays closed */
+	snprintf(msg, sizeof(msg), "UPDATE %s DONE new pipe laid", ref);
+	contains(say(fx, officer, msg), "The citizen is told by SMS");
+	contains(say(fx, n, "yes"), "glad it is fixed");
+	expect_complaint(fx, ref, "resolved", "fixed", true);
+	/* a keyword while the question waits is that keyword's, and ends it */
+	ref_of(say(fx, n, "COMPLAIN ROADS a big hole"), ref2);
+	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
+			     "resolved", NULL),
+	    0);
+	contains(say(fx, n, "CLINIC kibera"), "Kibera Health Centre");
+	contains(say(fx, n, "NO"), "Send one word");
+	expect_complaint(fx, ref2, "resolved", NULL, true);
+	/* in Swahili */
+	ref_of(say(fx, sw, "LALAMIKO MAJI hakuna maji"), ref2);
+	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
+			     "resolved", NULL),
+	    0);
+	snprintf(msg, sizeof(msg), "Je, lalamiko lako la MAJI %s", ref2);
+	assert_true(queued_with(fx, sw, msg));
+	contains(say(fx, sw, "ndiyo"), "Tunafurahi limetatuliwa");
+	expect_complaint(fx, ref2, "resolved", "fixed", true);
+	/* a status without follow_up asks nothing */
+	ref_of(say(fx, n, "COMPLAIN HEALTH no nurse"), ref2);
+	{
+		size_t before = queued_to(fx, n);
+
+		assert_int_equal(run(fx, "complaint", "update", ref2,
+				     "--status", "rejected", NULL),
+		    0);
+		assert_int_equal(queued_to(fx, n), before + 1);
+	}
+	/* a citizen in another conversation is told, not asked: the
+	 * question would end it */
+	ref_of(say(fx, n, "COMPLAIN ROADS another hole"), ref2);
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
+			     "resolved", NULL),
+	    0);
+	snprintf(ask, sizeof(ask), "Is your ROADS complaint %s fixed", ref2);
+	assert_false(queued_with(fx, n, ask));
+	contains(say(fx, n, "1"), "3. Do you boil");
 }
 
 static void
@@ -950,6 +1072,14 @@ test_check_diagnostics(void **state)
 	    "conf/handlers-bad.conf:28: a complaint route with action \"status\" needs 'desk'");
 	contains(t,
 	    "conf/handlers-bad.conf:30: keyword 'POLL' is already used at conf/handlers-bad.conf:10");
+	/* a complaint desk: a category's officers, "is it fixed?" */
+	contains(t,
+	    "conf/handlers-bad.conf:33: 'officers': item 1 must be a number in E.164");
+	contains(t,
+	    "conf/handlers-bad.conf:34: status 'open': 'follow_up' asks whether a closed complaint is fixed; it needs 'closes = true'");
+	contains(t,
+	    "conf/handlers-bad.conf:32: 'reopen_to' must name a status that does not close");
+	contains(t, "conf/handlers-bad.conf:31: 'ask_fixed' is required");
 	conf_errors_done(&ce);
 }
 
@@ -974,6 +1104,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_complaint_officers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_alerts_officers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_fixed_follow_up,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_anonymous, setup,
 		    teardown),

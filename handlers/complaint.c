@@ -785,12 +785,50 @@ invalid(const struct desk *d, struct hctx *ctx, const char *choices)
 	hctx_reply_template(ctx, &d->t[T_INVALID], vars);
 }
 
+enum answer {
+	ANSWER_NEITHER,
+	ANSWER_YES,
+	ANSWER_NO
+};
+
+/* A reply's first word: 1 or a yes word, 2 or a no word, or neither. */
+static enum answer
+yes_no(const struct desk *d, const char *text)
+{
+	char word[64], *folded;
+	enum answer a = ANSWER_NEITHER;
+
+	handler_word(&text, word, sizeof(word));
+	folded = handler_fold(word);
+	if (strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded))
+		a = ANSWER_YES;
+	else if (strcmp(folded, "2") == 0 || lwords_has(&d->no, folded))
+		a = ANSWER_NO;
+	free(folded);
+	return a;
+}
+
+/* Neither yes nor no: the two choices again, unless it is another
+ * route's keyword. */
+static int
+not_yes_no(const struct desk *d, struct hctx *ctx)
+{
+	char *yn;
+
+	if (hctx_other_keyword(ctx))
+		return HANDLER_DECLINED;
+	yn = yes_no_choices(d, hctx_lang(ctx));
+	invalid(d, ctx, yn);
+	free(yn);
+	return HANDLER_OK;
+}
+
 /* A reply within the guided steps. */
 static int
 next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 {
 	const char *text = hctx_args(ctx);
-	char word[64], *folded;
+	char word[64];
 	int lang = hctx_lang(ctx);
 
 	if (f->cat != NULL && f->cat->anonymous)
@@ -816,27 +854,16 @@ next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 		f->step = STEP_CONFIRM;
 		break;
 	default:
-		handler_word(&text, word, sizeof(word));
-		folded = handler_fold(word);
-		if (strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded)) {
-			free(folded);
+		switch (yes_no(d, text)) {
+		case ANSWER_YES:
 			return file_complaint(d, ctx, f);
-		}
-		if (strcmp(folded, "2") == 0 || lwords_has(&d->no, folded)) {
-			free(folded);
+		case ANSWER_NO:
 			hctx_reply_template(ctx, &d->t[T_CANCELLED], NULL);
 			hctx_session_end(ctx);
 			return HANDLER_OK;
+		default:
+			return not_yes_no(d, ctx);
 		}
-		free(folded);
-		if (hctx_other_keyword(ctx))
-			return HANDLER_DECLINED;
-		{
-			char *yn = yes_no_choices(d, lang);
-			invalid(d, ctx, yn);
-			free(yn);
-		}
-		return HANDLER_OK;
 	}
 	ask_next(d, ctx, f);
 	return HANDLER_OK;
@@ -1063,26 +1090,13 @@ fixed_ref(struct hctx *ctx)
 static int
 fixed_answer(const struct desk *d, struct hctx *ctx, const char *ref)
 {
-	const char *text = hctx_args(ctx);
-	char word[64], *folded;
-	bool yes, no, reopen;
+	enum answer a = yes_no(d, hctx_args(ctx));
+	bool yes = a == ANSWER_YES, no = a == ANSWER_NO, reopen;
 	struct complaint c;
 	int lang = hctx_lang(ctx), rc;
 
-	handler_word(&text, word, sizeof(word));
-	folded = handler_fold(word);
-	yes = strcmp(folded, "1") == 0 || lwords_has(&d->yes, folded);
-	no = strcmp(folded, "2") == 0 || lwords_has(&d->no, folded);
-	free(folded);
-	if (!yes && !no) {
-		char *yn;
-		if (hctx_other_keyword(ctx))
-			return HANDLER_DECLINED;
-		yn = yes_no_choices(d, lang);
-		invalid(d, ctx, yn);
-		free(yn);
-		return HANDLER_OK;
-	}
+	if (a == ANSWER_NEITHER)
+		return not_yes_no(d, ctx);
 	hctx_session_end(ctx);
 	if ((rc = hctx_complaint_get(ctx, ref, &c)) < 0)
 		return rc == -ENOENT ? HANDLER_DECLINED : rc;

@@ -145,24 +145,37 @@ contains(const char *hay, const char *needle)
 	}
 }
 
-/* The newest queued message of a route to number: its text, or "". */
-static char *
-notified(struct fx *fx, const char *number, const char *route)
+/* The newest queued message to number (of route, unless NULL): its text,
+ * or "", and its segments. */
+static const char *
+newest_to(struct fx *fx, const char *number, const char *route,
+    int *ret_segments)
 {
 	static char text[512];
 	struct msg *v = NULL;
 	size_t n = 0;
 
 	text[0] = '\0';
+	*ret_segments = 0;
 	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(v[i].number, number) == 0 &&
-		    strcmp(v[i].route, route) == 0) {
+		    (route == NULL || strcmp(v[i].route, route) == 0)) {
 			snprintf(text, sizeof(text), "%s", v[i].text);
+			*ret_segments = v[i].segments;
 			break;
 		}
 	msgs_free(v, n);
 	return text;
+}
+
+/* The newest queued message of a route to number: its text, or "". */
+static const char *
+notified(struct fx *fx, const char *number, const char *route)
+{
+	int segments;
+
+	return newest_to(fx, number, route, &segments);
 }
 
 /* Whether a queued message to number contains needle. */
@@ -628,27 +641,6 @@ test_complaint_officers(void **state)
 	    "is now received. The citizen cannot be told by SMS.");
 }
 
-/* The newest queued message to number: its text and segments. */
-static const char *
-newest_to(struct fx *fx, const char *number, int *ret_segments)
-{
-	static char text[512];
-	struct msg *v = NULL;
-	size_t n = 0;
-
-	text[0] = '\0';
-	*ret_segments = 0;
-	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].number, number) == 0) {
-			snprintf(text, sizeof(text), "%s", v[i].text);
-			*ret_segments = v[i].segments;
-			break;
-		}
-	msgs_free(v, n);
-	return text;
-}
-
 static void
 test_complaint_alerts_officers(void **state)
 {
@@ -668,7 +660,7 @@ test_complaint_alerts_officers(void **state)
 	    "water in Kibera since Monday",
 	    ref, ref);
 	for (int i = 0; i < 2; i++) {
-		assert_string_equal(newest_to(fx, water[i], &segs), want);
+		assert_string_equal(newest_to(fx, water[i], NULL, &segs), want);
 		assert_int_equal(segs, 1);
 	}
 	assert_int_equal(queued_to(fx, integrity), 0);
@@ -676,8 +668,8 @@ test_complaint_alerts_officers(void **state)
 	say(fx, water[1], "MSAADA");
 	ref_of(say(fx, n, "COMPLAIN ROADS a big hole"), ref);
 	snprintf(want, sizeof(want), "Lalamiko jipya la BARABARA %s.", ref);
-	contains(newest_to(fx, water[1], &segs), want);
-	contains(newest_to(fx, water[0], &segs), "New ROADS complaint");
+	contains(newest_to(fx, water[1], NULL, &segs), want);
+	contains(newest_to(fx, water[0], NULL, &segs), "New ROADS complaint");
 	/* a long description is cut at a word to keep one SMS; the place
 	 * comes first */
 	say(fx, n, "COMPLAIN");
@@ -689,7 +681,7 @@ test_complaint_alerts_officers(void **state)
 	say(fx, n, "Olympic estate");
 	ref_of(say(fx, n, "1"), ref);
 	{
-		const char *t = newest_to(fx, water[0], &segs);
+		const char *t = newest_to(fx, water[0], NULL, &segs);
 		const char *d = strstr(t, "to take it. Olympic estate: ");
 		size_t len;
 
@@ -712,9 +704,9 @@ test_complaint_alerts_officers(void **state)
 		ref_of(say(fx, n, "COMPLAIN BRIBE asked 500 for a permit"),
 		    ref);
 		assert_int_equal(queued_to(fx, water[0]), before0);
-		contains(newest_to(fx, integrity, &segs),
+		contains(newest_to(fx, integrity, NULL, &segs),
 		    "New BRIBE complaint");
-		assert_null(strstr(newest_to(fx, integrity, &segs), n));
+		assert_null(strstr(newest_to(fx, integrity, NULL, &segs), n));
 	}
 	/* and, as officers of the desk, may update it by SMS */
 	snprintf(msg, sizeof(msg), "UPDATE %s PROGRESS looking into it", ref);

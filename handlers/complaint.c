@@ -925,10 +925,11 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 }
 
 /* STATUS alone from a number with two or more open complaints, when the
- * desk has status_list: their references, categories and statuses, newest
- * first, as many as one SMS holds (a citizen who filed two rarely kept
- * both references).  Returns 1 when it answered, 0 when STATUS answers
- * about the newest complaint instead, or a store error. */
+ * desk has status_list: how many ({count}) and their references,
+ * categories and statuses ({list}), newest first, as many as one SMS holds (a
+ * citizen who filed two rarely kept both references).  Returns 1 when it
+ * answered, 0 when STATUS answers about the newest complaint instead, or a
+ * store error. */
 static int
 open_list_reply(const struct desk *d, struct hctx *ctx)
 {
@@ -936,7 +937,7 @@ open_list_reply(const struct desk *d, struct hctx *ctx)
 		.number = hctx_number(ctx),
 		.open_before = hctx_now(ctx) + 1 };
 	struct complaint *v = NULL;
-	char list[LIST_MAX] = "";
+	char list[LIST_MAX] = "", count[24];
 	size_t n = 0, len = 0;
 	int lang = hctx_lang(ctx), rc;
 	bool anonymous = false;
@@ -945,9 +946,10 @@ open_list_reply(const struct desk *d, struct hctx *ctx)
 		return 0;
 	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
 		return rc;
+	snprintf(count, sizeof(count), "%zu", n);
 	for (size_t i = n; n >= 2 && i-- > 0;) {
 		char longer[LIST_MAX], *text;
-		const char *vars[] = { "list", longer, NULL };
+		const char *vars[] = { "list", longer, "count", count, NULL };
 		int k = snprintf(longer, sizeof(longer), "%s%s%s (%s): %s",
 		    list, len > 0 ? "; " : "", v[i].ref,
 		    desk_category_name(d, v[i].category, lang),
@@ -971,7 +973,7 @@ open_list_reply(const struct desk *d, struct hctx *ctx)
 	if (anonymous)
 		hctx_anonymous(ctx);
 	{
-		const char *vars[] = { "list", list, NULL };
+		const char *vars[] = { "list", list, "count", count, NULL };
 		hctx_reply_template(ctx, &d->t[T_STATUS_LIST], vars);
 	}
 	return 1;

@@ -48,8 +48,8 @@ enum ctext {
 	T_UPDATE_USAGE,  /* {statuses} */
 	T_UPDATE_UNTOLD, /* {ref} {status}: update_done when the citizen cannot
 			    be told (STOP); optional */
-	T_STATUS_LIST,   /* {list}: STATUS alone from a number with several
-			    open complaints; optional */
+	T_STATUS_LIST,   /* {count} {list}: STATUS alone from a number with
+			    several   open complaints; optional */
 	T_OFFICER_ALERT, /* {ref} {category} {details} (place: description):
 			    a new complaint, to its officers; optional */
 	T_ASK_FIXED,     /* {ref} {category}: after a follow_up status */

@@ -3,8 +3,8 @@
  * complaint_desk: the officers' side of a complaint desk.  A status change
  * -- from `baraza complaint update` or from an officer's phone (UPDATE REF
  * RESOLVED pipe fixed) -- is an event with its time and officer, and
- * queues an SMS that tells the citizen in their language.  A new
- * complaint is told to its officers.  An anonymous
+ * queues an SMS that tells the citizen in their language (and, after a
+ * follow_up status, asks whether it is fixed).  An anonymous
  * complaint shows only its pseudonym here, and loses its number when it
  * closes.
  */
@@ -19,11 +19,6 @@
 
 #define LIST_TEXT_MAX 40 /* bytes of a description in `complaint list` */
 #define BY_MAX        64
-/* bytes of a complaint's description and place in an officer's alert, and
- * the shortest the description is cut to */
-#define ALERT_DESC_MAX  160
-#define ALERT_PLACE_MAX 40
-#define ALERT_DESC_MIN  20
 
 char *
 ask_fixed_text(const struct desk *d, const struct complaint *c, int lang)
@@ -138,75 +133,6 @@ desk_is_officer(const struct desk *d, const char *number)
 		if (listed(d->cats[i].officers, number))
 			return true;
 	return false;
-}
-
-/* The alert in lang, its description cut at a word (and marked "...")
- * until the SMS is one segment, or to ALERT_DESC_MIN bytes.  Caller
- * frees. */
-static char *
-alert_text(const struct desk *d, const struct complaint *c,
-    const struct ltext *t, int lang)
-{
-	char *place = c->location != NULL
-	    ? handler_echo(t, lang, c->location, ALERT_PLACE_MAX)
-	    : NULL;
-	const char *description = c->description ? c->description : "";
-	size_t max = ALERT_DESC_MAX;
-	char *text = NULL;
-
-	for (;;) {
-		char *desc = handler_echo(t, lang, description, max);
-		char details[ALERT_DESC_MAX + ALERT_PLACE_MAX + 8], *sp;
-		const char *vars[] = { "ref", c->ref, "category",
-			desk_category_name(d, c->category, lang), "details",
-			details, NULL };
-		bool cut = strlen(description) > max;
-
-		if (cut && (sp = strrchr(desc, ' ')) != NULL &&
-		    (size_t)(sp - desc) > max / 2)
-			*sp = '\0'; /* at a word */
-		snprintf(details, sizeof(details), "%s%s%s%s",
-		    place != NULL ? place : "", place != NULL ? ": " : "", desc,
-		    cut ? "..." : "");
-		free(desc);
-		free(text);
-		text = handler_expand(t, lang, vars);
-		if (handler_segments(text) <= 1 || max <= ALERT_DESC_MIN)
-			break;
-		max = max > ALERT_DESC_MIN + 10 ? max - 10 : ALERT_DESC_MIN;
-	}
-	free(place);
-	return text;
-}
-
-int
-desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
-    enum ctext which)
-{
-	const struct category *cat = desk_category(d, c->category);
-	char *const *to =
-	    cat != NULL && cat->officers != NULL ? cat->officers : d->officers;
-
-	if (d->t[which].s[0] == NULL)
-		return 0;
-	for (char *const *o = to; o != NULL && *o != NULL; o++) {
-		int lang, rc;
-		bool stopped, busy;
-		char *text;
-
-		if ((rc = hctx_contact(ctx, *o, &lang, &stopped, &busy)) < 0)
-			return rc;
-		if (stopped)
-			continue;
-		if (lang < 0)
-			lang = 0;
-		text = alert_text(d, c, &d->t[which], lang);
-		rc = hctx_notify(ctx, *o, lang, text, 0, false);
-		free(text);
-		if (rc < 0)
-			return rc;
-	}
-	return 0;
 }
 
 int

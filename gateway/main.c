@@ -39,7 +39,8 @@ static const struct command {
 	    "export [--date D | --from D --to D] [--out DIR]  the daily CSV exports" },
 	{ "complaint", cli_complaint,
 	    "complaint list [--status S] [--category C] [--since DATE] [--overdue]\n"
-	    "  baraza complaint show REF | update REF --status S [--note TEXT] [--by NAME]" },
+	    "  baraza complaint show REF | update REF --status S [--note TEXT] [--by NAME]\n"
+	    "  baraza complaint remind [--dry-run]        officers: SMS of overdue ones" },
 	{ "survey", cli_survey,
 	    "survey results NAME | invite NAME --numbers FILE" },
 	{ "help", cli_help, "help                               this text" },

@@ -49,6 +49,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_FIXED_YES] = "fixed_yes",
 	[T_FIXED_NO] = "fixed_no",
 	[T_OFFICER_REOPENED] = "officer_reopened",
+	[T_OFFICER_REMINDER] = "officer_reminder",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -59,7 +60,7 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"status_check", "status_usage", "updated", "update_done",
 	"update_usage", "update_done_untold", "status_list", "officer_alert",
 	"reopen_to", "ask_fixed_days", "ask_fixed", "fixed_yes", "fixed_no",
-	"officer_reopened", NULL };
+	"officer_reopened", "officer_reminder", "escalate_to", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -201,6 +202,7 @@ desk_free(struct desk *d)
 	}
 	free(d->stats);
 	numbers_free(d->officers);
+	numbers_free(d->escalate_to);
 	lwords_done(&d->yes);
 	lwords_done(&d->no);
 	for (int i = 0; i < T_COUNT; i++)
@@ -226,13 +228,14 @@ read_id(struct hconf *hc, const config_setting_t *g, const char *what)
 	return strdup(id);
 }
 
-/* The 'officers' of group g (the route, or a category) into *ret,
- * NULL-terminated; *ret is NULL when g has none and none_null. */
+/* The numbers in list `key` of group g (the route's officers or
+ * escalate_to, a category's officers) into *ret, NULL-terminated; *ret is
+ * NULL when g has none and none_null. */
 static int
-read_officers(struct hconf *hc, const config_setting_t *g, bool none_null,
-    char ***ret)
+read_officers(struct hconf *hc, const config_setting_t *g, const char *key,
+    bool none_null, char ***ret)
 {
-	const config_setting_t *l = config_setting_get_member(g, "officers");
+	const config_setting_t *l = config_setting_get_member(g, key);
 	int n = l != NULL ? config_setting_length(l) : 0;
 
 	*ret = NULL;
@@ -247,8 +250,8 @@ read_officers(struct hconf *hc, const config_setting_t *g, bool none_null,
 		if (e164 == NULL || e164[0] != '+' || strlen(e164) < 8 ||
 		    strspn(e164 + 1, "0123456789") != strlen(e164) - 1) {
 			hconf_error(hc, l,
-			    "'officers': item %d must be a number in E.164 (+254...)",
-			    i + 1);
+			    "'%s': item %d must be a number in E.164 (+254...)",
+			    key, i + 1);
 			free(e164);
 			return -EINVAL;
 		}
@@ -290,7 +293,7 @@ read_categories(struct hconf *hc, struct desk *d)
 			err = -EINVAL;
 		if (config_setting_lookup_bool(g, "anonymous", &anon))
 			c->anonymous = anon != 0;
-		if (read_officers(hc, g, true, &c->officers) < 0)
+		if (read_officers(hc, g, "officers", true, &c->officers) < 0)
 			err = -EINVAL;
 		for (size_t j = 0; j + 1 < d->ncats; j++)
 			if (strcmp(d->cats[j].id, c->id) == 0) {
@@ -378,6 +381,7 @@ text_required(const struct desk *d, int i)
 	case T_STATUS_LIST:
 	case T_OFFICER_ALERT:
 	case T_OFFICER_REOPENED:
+	case T_OFFICER_REMINDER:
 		return false;
 	default:
 		return true;
@@ -420,7 +424,8 @@ read_desk(struct hconf *hc, struct desk *d)
 		err = -EINVAL;
 	if (read_statuses(hc, d) < 0)
 		err = -EINVAL;
-	if (read_officers(hc, route, false, &d->officers) < 0)
+	if (read_officers(hc, route, "officers", false, &d->officers) < 0 ||
+	    read_officers(hc, route, "escalate_to", true, &d->escalate_to) < 0)
 		err = -EINVAL;
 	if (config_setting_lookup_bool(route, "ask_location", &ask))
 		d->ask_location = ask != 0;

@@ -57,6 +57,8 @@ enum ctext {
 	T_FIXED_NO,      /* {ref} {category} {status}: it is not: reopened */
 	T_OFFICER_REOPENED, /* {ref} {category} {details}: to its officers;
 			       optional */
+	T_OFFICER_REMINDER, /* {count} {days} {list}: `complaint remind`;
+			       optional */
 	T_COUNT
 };
 
@@ -66,8 +68,10 @@ struct desk {
 	size_t ncats;
 	struct status *stats; /* the first is a new complaint's */
 	size_t nstats;
-	char **officers; /* numbers that may UPDATE by SMS, and are told of
-			    new complaints; NULL-terminated */
+	char **officers;    /* numbers that may UPDATE by SMS, and are told of
+			       new complaints; NULL-terminated */
+	char **escalate_to; /* reminded of every overdue complaint;
+			       NULL-terminated, or NULL */
 	bool ask_location;
 	int expiry_s;
 	int escalate_days;
@@ -134,6 +138,14 @@ char *ask_fixed_text(const struct desk *d, const struct complaint *c, int lang);
  */
 int desk_alert(const struct desk *d, struct hctx *ctx,
     const struct complaint *c, enum ctext which);
+
+/*
+ * `baraza complaint remind`: with officer_reminder, one SMS to each
+ * officer with complaints open past escalate_after_days (and to each of
+ * escalate_to, with all of them), oldest first, as many as one SMS holds;
+ * prints each and a total.  dry_run prints without queueing.
+ */
+int desk_remind(const struct desk *d, struct hctx *ctx, bool dry_run);
 
 /* The status_reply of complaint `ref`, as STATUS REF answers it, to an
  * officer; -ENOENT when it is not this desk's. */

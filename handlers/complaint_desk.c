@@ -127,7 +127,7 @@ desk_is_officer(const struct desk *d, const char *number)
 {
 	if (number == NULL)
 		return false;
-	if (listed(d->officers, number))
+	if (listed(d->officers, number) || listed(d->escalate_to, number))
 		return true;
 	for (size_t i = 0; i < d->ncats; i++)
 		if (listed(d->cats[i].officers, number))
@@ -235,7 +235,8 @@ usage(void)
 	fprintf(stderr,
 	    "baraza complaint: usage: baraza complaint list [--status S] [--category C] [--since YYYY-MM-DD] [--overdue]\n"
 	    "                         baraza complaint show REF\n"
-	    "                         baraza complaint update REF --status S [--note TEXT] [--by NAME]\n");
+	    "                         baraza complaint update REF --status S [--note TEXT] [--by NAME]\n"
+	    "                         baraza complaint remind [--dry-run]\n");
 	return -EINVAL;
 }
 
@@ -454,6 +455,29 @@ cmd_update(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	return HANDLER_OK;
 }
 
+static int
+cmd_remind(const struct desk *d, struct hctx *ctx, int argc, char **argv)
+{
+	bool dry_run = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dry-run") != 0) {
+			fprintf(stderr,
+			    "baraza complaint remind: unknown argument '%s'\n",
+			    argv[i]);
+			return usage();
+		}
+		dry_run = true;
+	}
+	if (d->t[T_OFFICER_REMINDER].s[0] == NULL) {
+		fprintf(stderr,
+		    "baraza complaint remind: route '%s' has no 'officer_reminder' text\n",
+		    d->name);
+		return -EINVAL;
+	}
+	return desk_remind(d, ctx, dry_run);
+}
+
 int
 desk_command(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 {
@@ -465,6 +489,8 @@ desk_command(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 		return cmd_show(d, ctx, argc, argv);
 	if (strcmp(argv[0], "update") == 0)
 		return cmd_update(d, ctx, argc, argv);
+	if (strcmp(argv[0], "remind") == 0)
+		return cmd_remind(d, ctx, argc, argv);
 	fprintf(stderr, "baraza complaint: unknown command '%s'\n", argv[0]);
 	return usage();
 }

@@ -110,3 +110,134 @@ desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 	}
 	return 0;
 }
+
+/* One officer to remind, and the overdue complaints (indexes) that are
+ * theirs. */
+struct reminder {
+	const char *number;
+	size_t *which;
+	size_t n;
+};
+
+/* Adds complaint i to number's reminder. */
+static void
+remind_add(struct reminder **v, size_t *n, const char *number, size_t i)
+{
+	struct reminder *r = NULL;
+
+	for (size_t k = 0; k < *n && r == NULL; k++)
+		if (strcmp((*v)[k].number, number) == 0)
+			r = &(*v)[k];
+	if (r == NULL) {
+		if ((*v = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+			abort();
+		r = &(*v)[(*n)++];
+		memset(r, 0, sizeof(*r));
+		r->number = number;
+	}
+	if (r->n > 0 && r->which[r->n - 1] == i)
+		return; /* an officer of the category and a supervisor */
+	if ((r->which = realloc(r->which, (r->n + 1) * sizeof(size_t))) == NULL)
+		abort();
+	r->which[r->n++] = i;
+}
+
+/* The reminder's text in lang: as many of its complaints, oldest first,
+ * as one SMS holds.  Caller frees; *ret_listed says how many. */
+static char *
+reminder_text(const struct desk *d, const struct complaint *v,
+    const struct reminder *r, int lang, size_t *ret_listed)
+{
+	const struct ltext *t = &d->t[T_OFFICER_REMINDER];
+	char list[REMIND_LIST_MAX] = "", count[24], days[24];
+	char *text = NULL;
+	size_t len = 0;
+
+	snprintf(count, sizeof(count), "%zu", r->n);
+	snprintf(days, sizeof(days), "%d", d->escalate_days);
+	*ret_listed = 0;
+	for (size_t k = 0; k < r->n; k++) {
+		const struct complaint *c = &v[r->which[k]];
+		char longer[REMIND_LIST_MAX], *t2;
+		const char *vars[] = { "count", count, "days", days, "list",
+			longer, NULL };
+		int w = snprintf(longer, sizeof(longer), "%s%s%s (%s)", list,
+		    len > 0 ? ", " : "", c->ref,
+		    desk_category_name(d, c->category, lang));
+
+		if (w < 0 || (size_t)w >= sizeof(longer))
+			break;
+		t2 = handler_expand(t, lang, vars);
+		if (handler_segments(t2) > 1 && len > 0) {
+			free(t2);
+			break; /* the oldest ones, in one SMS */
+		}
+		free(text);
+		text = t2;
+		memcpy(list, longer, (size_t)w + 1);
+		len = (size_t)w;
+		(*ret_listed)++;
+	}
+	return text;
+}
+
+int
+desk_remind(const struct desk *d, struct hctx *ctx, bool dry_run)
+{
+	struct complaint_filter f = { .desk = d->name,
+		.open_before =
+		    hctx_now(ctx) - (int64_t)d->escalate_days * 86400 * 1000 };
+	struct complaint *v = NULL;
+	struct reminder *r = NULL;
+	size_t n = 0, nr = 0, sent = 0;
+	FILE *out = hctx_out(ctx);
+	int rc;
+
+	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		for (char *const *o = officers_of(d, &v[i]);
+		     o != NULL && *o != NULL; o++)
+			remind_add(&r, &nr, *o, i);
+		for (char *const *o = d->escalate_to; o != NULL && *o != NULL;
+		     o++)
+			remind_add(&r, &nr, *o, i);
+	}
+	for (size_t k = 0; rc >= 0 && k < nr; k++) {
+		size_t listed = 0;
+		char *text;
+		int lang;
+
+		if ((rc = officer_lang(ctx, r[k].number, &lang)) < 0)
+			break;
+		if (rc > 0) {
+			fprintf(out,
+			    "%s: %zu overdue, not reminded (sent STOP)\n",
+			    r[k].number, r[k].n);
+			rc = 0;
+			continue;
+		}
+		text = reminder_text(d, v, &r[k], lang, &listed);
+		if (!dry_run)
+			rc =
+			    hctx_notify(ctx, r[k].number, lang, text, 0, false);
+		if (rc >= 0) {
+			fprintf(out, "%s: %zu overdue (%zu listed): %s\n",
+			    r[k].number, r[k].n, listed, text);
+			sent++;
+			rc = 0;
+		}
+		free(text);
+	}
+	if (rc >= 0)
+		fprintf(out,
+		    "%zu complaint%s open more than %d days; %zu %s%s\n", n,
+		    n == 1 ? "" : "s", d->escalate_days, sent,
+		    sent == 1 ? "reminder" : "reminders",
+		    dry_run ? " (dry run: none queued)" : " queued");
+	for (size_t k = 0; k < nr; k++)
+		free(r[k].which);
+	free(r);
+	complaints_free(v, n);
+	return rc;
+}

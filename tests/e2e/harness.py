@@ -321,6 +321,16 @@ class Gateway:
         finally:
             con.close()
 
+    def age_complaint(self, ref, days):
+        """Moves a complaint's filing days into the past."""
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            con.execute("UPDATE complaints SET created_at = created_at - ?"
+                        " WHERE ref = ?", (days * 86400000, ref))
+            con.commit()
+        finally:
+            con.close()
+
     def wait_until(self, fn, timeout=10):
         end = time.time() + timeout
         while time.time() < end:

@@ -140,6 +140,19 @@ class HandlersTest(unittest.TestCase):
         self.assertIn("sasa inashughulikiwa. dawa zimefika",
                       self.sink.texts_to(n)[before])
 
+    def test_officers_reminded_of_overdue_complaints(self):
+        reply = self.ask("+254722000031", "COMPLAIN ROADS a hole at the stage")
+        ref = REF.search(reply).group(1)
+        self.gw.age_complaint(ref, 9)
+        rc, out, err = self.gw.cli("complaint", "remind")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"\d+ reminders queued")
+        for officer in ("+254700000101", "+254700000120"):  # field, supervisor
+            self.assertTrue(self.gw.wait_until(lambda: any(
+                t.startswith("Complaints open more than 7 days: ")
+                and ref + " (ROADS)" in t
+                for t in self.sink.texts_to(officer)), 10), officer)
+
     def test_late_answers_continue_the_conversation(self):
         # a survey's question answered two hours late (expiry_min is 60):
         # the answer, not menu item 2 ("Make a complaint")

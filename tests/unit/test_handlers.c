@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "handlers/complaint_ref.h"
 #include "pipeline.h"
@@ -829,6 +830,86 @@ test_complaint_fixed_follow_up(void **state)
 	contains(say(fx, n, "1"), "3. Do you boil");
 }
 
+/* Moves a complaint's filing days into the past. */
+static void
+age_complaint(struct fx *fx, const char *ref, int days)
+{
+	char sql[160];
+	sqlite3 *db;
+
+	snprintf(sql, sizeof(sql),
+	    "UPDATE complaints SET created_at = created_at - %d * 86400000"
+	    " WHERE ref = '%s'",
+	    days, ref);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_complaint_remind(void **state)
+{
+	struct fx *fx = *state;
+	const char *field[] = { "+254700000100", "+254700000101" },
+		   *integrity = "+254700000110", *boss = "+254700000120";
+	char water[REF_LEN + 1], bribe[REF_LEN + 1], roads[REF_LEN + 1],
+	    fresh[REF_LEN + 1], want[200], msg[64];
+	int segs;
+
+	ref_of(say(fx, "+254711200030", "COMPLAIN WATER no water"), water);
+	ref_of(say(fx, "+254711200031", "COMPLAIN BRIBE a clerk"), bribe);
+	ref_of(say(fx, "+254711200032", "COMPLAIN ROADS a hole"), roads);
+	ref_of(say(fx, "+254711200033", "COMPLAIN WATER a leak"), fresh);
+	age_complaint(fx, water, 8);
+	age_complaint(fx, bribe, 10);
+	age_complaint(fx, roads, 9);
+	say(fx, field[0], "MSAADA");
+	/* a dry run says what it would send, and sends nothing */
+	{
+		size_t before = queued_to(fx, field[1]);
+
+		assert_int_equal(run(fx, "complaint", "remind", "--dry-run",
+				     NULL),
+		    0);
+		contains(fx->out, "+254700000101: 2 overdue (2 listed)");
+		contains(fx->out,
+		    "3 complaints open more than 7 days; 4 reminders (dry run: none queued)");
+		assert_int_equal(queued_to(fx, field[1]), before);
+	}
+	/* each officer: their categories' overdue ones, oldest first, in
+	 * their language, one SMS; the supervisor: all of them; the fresh
+	 * complaint: nobody */
+	assert_int_equal(run(fx, "complaint", "remind", NULL), 0);
+	snprintf(want, sizeof(want),
+	    "Complaints open more than 7 days: 2, oldest first: %s (ROADS), %s "
+	    "(WATER). Send UPDATE and the number when you act.",
+	    roads, water);
+	assert_string_equal(newest_to(fx, field[1], NULL, &segs), want);
+	assert_int_equal(segs, 1);
+	snprintf(want, sizeof(want),
+	    "Malalamiko yaliyo wazi zaidi ya siku 7: 2, ya zamani kwanza: %s "
+	    "(BARABARA), %s (MAJI).",
+	    roads, water);
+	contains(newest_to(fx, field[0], NULL, &segs), want);
+	snprintf(want, sizeof(want), "7 days: 1, oldest first: %s (BRIBE).",
+	    bribe);
+	contains(newest_to(fx, integrity, NULL, &segs), want);
+	snprintf(want, sizeof(want),
+	    "7 days: 3, oldest first: %s (BRIBE), %s (ROADS), %s (WATER).",
+	    bribe, roads, water);
+	contains(newest_to(fx, boss, NULL, &segs), want);
+	assert_null(strstr(fx->out, fresh));
+	/* the supervisor may act by SMS; a closed one is not reminded */
+	snprintf(msg, sizeof(msg), "UPDATE %s DONE", roads);
+	contains(say(fx, boss, msg), "The citizen is told by SMS");
+	assert_int_equal(run(fx, "complaint", "remind", NULL), 0);
+	contains(fx->out, "+254700000101: 1 overdue (1 listed)");
+	contains(fx->out, "2 complaints open more than 7 days; 4 reminders");
+	/* bad arguments */
+	assert_int_equal(run(fx, "complaint", "remind", "--now", NULL),
+	    -EINVAL);
+}
+
 static void
 test_complaint_anonymous(void **state)
 {
@@ -1100,6 +1181,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_fixed_follow_up,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_remind, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_anonymous, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),

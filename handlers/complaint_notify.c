@@ -34,8 +34,8 @@ officers_of(const struct desk *d, const struct complaint *c)
 						    : d->officers;
 }
 
-/* An officer's language (the one they last used, else the default); -1
- * when they sent STOP; or a store error. */
+/* An officer's language (the one they last used, else the default) into
+ * *ret_lang; returns 1 when they sent STOP, else 0, or a store error. */
 static int
 officer_lang(struct hctx *ctx, const char *number, int *ret_lang)
 {
@@ -158,7 +158,7 @@ reminder_text(const struct desk *d, const struct complaint *v,
 	*ret_listed = 0;
 	for (size_t k = 0; k < r->n; k++) {
 		const struct complaint *c = &v[r->which[k]];
-		char longer[REMIND_LIST_MAX], *t2;
+		char longer[REMIND_LIST_MAX], *candidate;
 		const char *vars[] = { "count", count, "days", days, "list",
 			longer, NULL };
 		int w = snprintf(longer, sizeof(longer), "%s%s%s (%s)", list,
@@ -167,13 +167,13 @@ reminder_text(const struct desk *d, const struct complaint *v,
 
 		if (w < 0 || (size_t)w >= sizeof(longer))
 			break;
-		t2 = handler_expand(t, lang, vars);
-		if (handler_segments(t2) > 1 && len > 0) {
-			free(t2);
+		candidate = handler_expand(t, lang, vars);
+		if (handler_segments(candidate) > 1 && len > 0) {
+			free(candidate);
 			break; /* the oldest ones, in one SMS */
 		}
 		free(text);
-		text = t2;
+		text = candidate;
 		memcpy(list, longer, (size_t)w + 1);
 		len = (size_t)w;
 		(*ret_listed)++;

@@ -289,6 +289,36 @@ messages(struct store *st, const struct conf *c, int64_t from, int64_t to,
 	return 0;
 }
 
+/* The day's answers to "is it fixed?", whenever the complaints were filed:
+ * resolution figures as citizens confirm them.  Nothing when none. */
+static int
+fixed_answers(struct store *st, int64_t from, int64_t to, FILE *f)
+{
+	struct group_count *g = NULL;
+	int64_t yes = 0, no = 0;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_complaint_answers(st, from, to, &g, &n)) < 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if (is(g[i].key[0], "fixed"))
+			yes += g[i].count;
+		else
+			no += g[i].count;
+	}
+	group_counts_free(g, n);
+	if (yes + no == 0)
+		return 0;
+	fputs("<h3>Is it fixed? Citizens' answers today</h3>\n"
+	      "<div class=\"figs\">\n",
+	    f);
+	fig(f, "say it is fixed", yes);
+	fig(f, "say it is not (opened again)", no);
+	fputs("</div>\n", f);
+	return 0;
+}
+
 static int
 complaints(struct store *st, const struct conf *c, int64_t from, int64_t to,
     FILE *f)
@@ -317,7 +347,7 @@ complaints(struct store *st, const struct conf *c, int64_t from, int64_t to,
 	free(cats);
 	free(stats);
 	group_counts_free(g, n);
-	return 0;
+	return fixed_answers(st, from, to, f);
 }
 
 static int

@@ -298,7 +298,7 @@ int hctx_complaint_events(struct hctx *ctx, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
 /* The citizen's answer to "is it fixed?" (store_complaint_citizen()). */
 int hctx_complaint_citizen(struct hctx *ctx, const char *ref, const char *says,
-    const char *reopen, const char *event_note);
+    const char *reopen);
 /* A keyed pseudonym of a number, stable for this database ("p-" and 12
  * characters); NULL when the store failed.  Caller frees. */
 char *hctx_pseudonym(struct hctx *ctx, const char *number);

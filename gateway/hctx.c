@@ -394,11 +394,10 @@ hctx_complaint_update(struct hctx *ctx, const char *ref, const char *status,
 
 int
 hctx_complaint_citizen(struct hctx *ctx, const char *ref, const char *says,
-    const char *reopen, const char *event_note)
+    const char *reopen)
 {
 	return keep(ctx,
-	    store_complaint_citizen(ctx->st, ref, says, reopen, event_note,
-		ctx->now));
+	    store_complaint_citizen(ctx->st, ref, says, reopen, ctx->now));
 }
 
 int

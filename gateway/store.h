@@ -346,11 +346,11 @@ int store_complaint_update(struct store *st, const char *ref,
 int store_complaint_events(struct store *st, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
 /* The citizen's answer to "is it fixed?" ("fixed", "not_fixed"), with an
- * event by "citizen" noting it; reopen, when not NULL, is the status it
- * goes back to (open again, the officer's last note cleared).  -ENOENT
- * when there is no such reference. */
+ * event by "citizen" whose note is the answer; reopen, when not NULL, is
+ * the status it goes back to (open again, the officer's last note
+ * cleared).  -ENOENT when there is no such reference. */
 int store_complaint_citizen(struct store *st, const char *ref, const char *says,
-    const char *reopen, const char *event_note, int64_t at);
+    const char *reopen, int64_t at);
 
 /* --- live sources' answers (a lookup's URL) --------------------------------
  */
@@ -433,6 +433,9 @@ struct group_count {
 int store_message_groups(struct store *st, int64_t from, int64_t to,
     struct group_count **ret, size_t *ret_n);
 int store_complaint_groups(struct store *st, int64_t from, int64_t to,
+    struct group_count **ret, size_t *ret_n);
+/* Citizens' answers to "is it fixed?" given in [from, to), by answer. */
+int store_complaint_answers(struct store *st, int64_t from, int64_t to,
     struct group_count **ret, size_t *ret_n);
 void group_counts_free(struct group_count *v, size_t n);
 

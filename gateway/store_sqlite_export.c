@@ -278,6 +278,16 @@ store_complaint_groups(struct store *st, int64_t from, int64_t to,
 	    2, from, to, ret, ret_n);
 }
 
+int
+store_complaint_answers(struct store *st, int64_t from, int64_t to,
+    struct group_count **ret, size_t *ret_n)
+{
+	return groups(st,
+	    "SELECT note, count(*) FROM complaint_events WHERE by ="
+	    " 'citizen' AND at >= ?1 AND at < ?2 GROUP BY 1 ORDER BY 1",
+	    1, from, to, ret, ret_n);
+}
+
 /* Where old texts are erased, each table walked in rowid order (the
  * order rows were written in) from a cursor kept in `state`, so that a
  * day's round reads only the rows new to it. */

@@ -486,7 +486,7 @@ store_complaint_update(struct store *st, const char *ref, const char *status,
 
 int
 store_complaint_citizen(struct store *st, const char *ref, const char *says,
-    const char *reopen, const char *event_note, int64_t at)
+    const char *reopen, int64_t at)
 {
 	sqlite3_stmt *s = rec(st, R_C_CITIZEN);
 	struct complaint c;
@@ -504,7 +504,7 @@ store_complaint_citizen(struct store *st, const char *ref, const char *says,
 		return -ENOENT;
 	if ((rc = store_complaint_get(st, ref, &c)) < 0)
 		return rc;
-	rc = complaint_event(st, ref, at, c.status, event_note, "citizen");
+	rc = complaint_event(st, ref, at, c.status, says, "citizen");
 	complaint_done(&c);
 	return rc;
 }

@@ -1109,8 +1109,7 @@ fixed_answer(const struct desk *d, struct hctx *ctx, const char *ref)
 		return rc == -ENOENT ? HANDLER_DECLINED : rc;
 	reopen = no && c.closed_at != 0; /* not reopened by an officer since */
 	rc = hctx_complaint_citizen(ctx, ref, yes ? "fixed" : "not_fixed",
-	    reopen ? d->reopen_to->id : NULL,
-	    yes ? "says it is fixed" : "says it is not fixed");
+	    reopen ? d->reopen_to->id : NULL);
 	if (rc == 0 && no)
 		rc = desk_alert(d, ctx, &c, T_OFFICER_REOPENED);
 	if (rc == 0) {

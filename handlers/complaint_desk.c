@@ -387,10 +387,18 @@ cmd_show(const struct desk *d, struct hctx *ctx, int argc, char **argv)
 	fprintf(out, "History:\n");
 	for (size_t i = 0; i < n; i++) {
 		handler_local_time(ev[i].at, when, sizeof(when));
-		fprintf(out, "  %s  %-12s %s%s%s%s\n", when, ev[i].status,
-		    ev[i].note ? ev[i].note : "", ev[i].by ? "  by " : "",
-		    ev[i].by ? ev[i].by : "",
-		    ev[i].by == NULL && i == 0 ? "filed by the citizen" : "");
+		if (ev[i].by != NULL && strcmp(ev[i].by, "citizen") == 0)
+			fprintf(out, "  %s  %-12s the citizen says it is %s\n",
+			    when, ev[i].status,
+			    ev[i].note && strcmp(ev[i].note, "fixed") == 0
+				? "fixed"
+				: "not fixed");
+		else
+			fprintf(out, "  %s  %-12s %s%s%s%s\n", when,
+			    ev[i].status, ev[i].note ? ev[i].note : "",
+			    ev[i].by ? "  by " : "", ev[i].by ? ev[i].by : "",
+			    ev[i].by == NULL && i == 0 ? "filed by the citizen"
+						       : "");
 	}
 	complaint_events_free(ev, n);
 	complaint_done(&c);

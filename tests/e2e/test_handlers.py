@@ -111,6 +111,8 @@ class HandlersTest(unittest.TestCase):
             rows = {r["ref"]: r for r in csv.DictReader(f)}
         self.assertEqual((rows[ref]["status"], rows[ref]["citizen_says"],
                           rows[ref]["closed"]), ("received", "not_fixed", ""))
+        with open(out.split()[0] + "/summary.html", encoding="utf-8") as f:
+            self.assertRegex(f.read(), r"<b>[1-9]\d*</b>say it is not \(opened again\)")
 
     def test_complaint_step_by_step_in_swahili(self):
         n = "+254722000004"

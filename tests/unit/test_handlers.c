@@ -775,7 +775,7 @@ test_complaint_fixed_follow_up(void **state)
 	contains(notified(fx, officer, "complain"), "no water since Monday");
 	assert_int_equal(store_complaint_events(fx->st, ref, &ev, &nev), 0);
 	assert_string_equal(ev[nev - 1].by, "citizen");
-	assert_string_equal(ev[nev - 1].note, "says it is not fixed");
+	assert_string_equal(ev[nev - 1].note, "not_fixed");
 	assert_string_equal(ev[nev - 1].status, "received");
 	complaint_events_free(ev, nev);
 	snprintf(msg, sizeof(msg), "STATUS %s", ref);
@@ -808,6 +808,21 @@ test_complaint_fixed_follow_up(void **state)
 	assert_true(queued_with(fx, sw, msg));
 	contains(say(fx, sw, "ndiyo"), "Tunafurahi limetatuliwa");
 	expect_complaint(fx, ref2, "resolved", "fixed", true);
+	/* the day's answers, for the summary: two yes, one no */
+	{
+		struct group_count *g = NULL;
+		size_t ng = 0;
+
+		assert_int_equal(store_complaint_answers(fx->st, 0, INT64_MAX,
+				     &g, &ng),
+		    0);
+		assert_int_equal(ng, 2);
+		assert_string_equal(g[0].key[0], "fixed");
+		assert_int_equal(g[0].count, 2);
+		assert_string_equal(g[1].key[0], "not_fixed");
+		assert_int_equal(g[1].count, 1);
+		group_counts_free(g, ng);
+	}
 	/* a status without follow_up asks nothing */
 	ref_of(say(fx, n, "COMPLAIN HEALTH no nurse"), ref2);
 	{

@@ -432,7 +432,7 @@ read_desk(struct hconf *hc, struct desk *d)
 	if (hconf_int(hc, NULL, "expiry_min", 1, 1440, 30, &expiry) < 0 ||
 	    hconf_int(hc, NULL, "escalate_after_days", 1, 365, 7,
 		&d->escalate_days) < 0 ||
-	    hconf_int(hc, NULL, "ask_fixed_days", 1, 30, 7, &days) < 0 ||
+	    hconf_int(hc, NULL, "ask_fixed_days", 1, 30, 2, &days) < 0 ||
 	    read_reopen_to(hc, d) < 0)
 		err = -EINVAL;
 	d->expiry_s = expiry * 60;

@@ -4,7 +4,8 @@
  * an inbound message from provider "sim" and processed by the same
  * pipeline as the daemon's, in one transaction, against the same
  * database; the reply is stored as sent (the terminal is its delivery)
- * and printed.
+ * and printed, then any other SMS the message queued (an officer's alert,
+ * the citizen's SMS after an officer's UPDATE), each after "[to NUMBER]".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,22 @@
 
 #define SIM_PROVIDER "sim"
 #define SIM_NUMBER   "+10000000000"
+
+/* The outbound messages after inbound id up to top (the newest of its
+ * transaction), but the reply: what processing queued for other numbers. */
+static void
+print_queued(struct store *st, int64_t id, int64_t top, int64_t reply_id)
+{
+	for (int64_t i = id + 1; i <= top; i++) {
+		struct msg m = { 0 };
+
+		if (i == reply_id || store_message_get(st, i, &m) < 0)
+			continue;
+		if (m.direction != NULL && strcmp(m.direction, "out") == 0)
+			printf("[to %s] %s\n", m.number, m.text ? m.text : "");
+		msg_done(&m);
+	}
+}
 
 static int
 sim_one(struct store *st, const struct conf *c, const char *from,
@@ -37,7 +54,7 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 	struct outcome oc = { 0 };
 	struct msg m = { 0 };
 	struct buf err;
-	int64_t id;
+	int64_t id, top = 0;
 	bool dup;
 	int rc;
 
@@ -52,6 +69,7 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 	    (rc = store_inbound_add(st, &in, &id, &dup)) < 0 ||
 	    (rc = store_message_get(st, id, &m)) < 0 ||
 	    (rc = pipeline_process(st, c->routing, &c->gw, &m, &o, &oc)) < 0 ||
+	    (rc = store_message_max_id(st, &top)) < 0 ||
 	    (rc = store_commit(st)) < 0) {
 		fprintf(stderr, "baraza sim: the database failed: %s\n",
 		    store_errmsg(st));
@@ -63,6 +81,7 @@ sim_one(struct store *st, const struct conf *c, const char *from,
 		printf("%s\n", oc.reply);
 	else
 		printf("(no reply: %s)\n", oc.reason ? oc.reason : "none");
+	print_queued(st, id, top, oc.reply_id);
 	fflush(stdout);
 	outcome_done(&oc);
 	msg_done(&m);

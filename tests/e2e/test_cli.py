@@ -105,6 +105,16 @@ class CliTest(unittest.TestCase):
         rows = self.gw.query("SELECT provider, status FROM messages WHERE"
                              " number='+254700000401' ORDER BY id")
         self.assertEqual(rows, [("sim", "processed"), ("sim", "sent")] * 2)
+        # what a message queued for other numbers follows the reply
+        rc, out, err = self.gw.cli("sim", "--from", "+254700000403",
+                                   "COMPLAIN WATER no water since Monday")
+        self.assertEqual(rc, 0, err)
+        lines = out.strip().splitlines()
+        self.assertTrue(lines[0].startswith("Thank you. Your complaint number is"), out)
+        self.assertEqual(
+            [line.split("]")[0] for line in lines[1:]],
+            ["[to +254700000100", "[to +254700000101"])
+        self.assertIn("New WATER complaint", lines[1])
         rc, out, err = self.gw.cli("sim", "--from", "not a number!", "help")
         self.assertEqual(rc, 1)
         rc, out, err = self.gw.cli("sim", "--bogus", "help")

@@ -27,6 +27,7 @@ enum rec_stmt {
 	R_C_GET,
 	R_C_LATEST,
 	R_C_LIST,
+	R_C_LIST_NUMBER,
 	R_C_UPDATE,
 	R_C_CITIZEN,
 	R_C_EVENTS,
@@ -87,6 +88,13 @@ static const char *const rec_sql[R_COUNT] = {
 		     " OR number = ?4) AND created_at >= ?5 AND (?6 = 0 OR"
 		     " (closed_at IS NULL AND created_at < ?6)) ORDER BY"
 		     " created_at, rowid LIMIT ?7",
+	/* one citizen's: their index, not a walk of every complaint since */
+	[R_C_LIST_NUMBER] =
+	    "SELECT " COMPLAINT_COLS " FROM complaints WHERE number = ?4 AND"
+	    " (?1 IS NULL OR desk = ?1) AND (?2 IS NULL OR status = ?2) AND"
+	    " (?3 IS NULL OR category = ?3) AND created_at >= ?5 AND (?6 = 0"
+	    " OR (closed_at IS NULL AND created_at < ?6)) ORDER BY created_at,"
+	    " rowid LIMIT ?7",
 	[R_C_UPDATE] =
 	    "UPDATE complaints SET status = ?2, note = ?3,"
 	    " updated_at = ?4, closed_at = CASE WHEN ?5 THEN ?4 ELSE NULL"
@@ -431,7 +439,8 @@ int
 store_complaint_list(struct store *st, const struct complaint_filter *f,
     struct complaint **ret, size_t *ret_n)
 {
-	sqlite3_stmt *s = rec(st, R_C_LIST);
+	sqlite3_stmt *s =
+	    rec(st, f->number != NULL ? R_C_LIST_NUMBER : R_C_LIST);
 	struct complaint *v = NULL;
 	size_t n = 0, cap = 0;
 	int rc;

@@ -37,6 +37,7 @@ FULL = {
     "ussd": (200, 3),
     "export": (1000000, 100000),
     "retention": 1000000,
+    "desk": (300000, 200),
     "kannel": 20000,
     "smpp": 20000,
     "soak": (600, 1000),
@@ -50,6 +51,7 @@ TINY = {
     "ussd": (20, 1),
     "export": (2000, 200),
     "retention": 2000,
+    "desk": (2000, 10),
     "kannel": 300,
     "smpp": 300,
     "soak": (12, 100),
@@ -151,6 +153,8 @@ def main():
                                   *map(str, size["export"])], out)[0])
     results.append(run("retention", [py, os.path.join(HERE, "bench_retention.py"), baraza,
                                      str(size["retention"])], out)[0])
+    results.append(run("desk", [py, os.path.join(HERE, "bench_desk.py"), baraza,
+                                *map(str, size["desk"])], out)[0])
     results.append(run("kannel", [py, os.path.join(HERE, "bench_kannel.py"), baraza,
                                   str(size["kannel"])], out)[0])
     results.append(run("smpp", [py, os.path.join(HERE, "bench_smpp.py"), baraza,

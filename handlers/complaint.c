@@ -50,6 +50,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_FIXED_NO] = "fixed_no",
 	[T_OFFICER_REOPENED] = "officer_reopened",
 	[T_OFFICER_REMINDER] = "officer_reminder",
+	[T_ALREADY_FILED] = "already_filed",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -60,7 +61,8 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"status_check", "status_usage", "updated", "update_done",
 	"update_usage", "update_done_untold", "status_list", "officer_alert",
 	"reopen_to", "ask_fixed_days", "ask_fixed", "fixed_yes", "fixed_no",
-	"officer_reopened", "officer_reminder", "escalate_to", NULL };
+	"officer_reopened", "officer_reminder", "escalate_to", "already_filed",
+	"duplicate_hours", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -382,6 +384,7 @@ text_required(const struct desk *d, int i)
 	case T_OFFICER_ALERT:
 	case T_OFFICER_REOPENED:
 	case T_OFFICER_REMINDER:
+	case T_ALREADY_FILED:
 		return false;
 	default:
 		return true;
@@ -415,7 +418,7 @@ read_desk(struct hconf *hc, struct desk *d)
 {
 	const config_setting_t *route = hconf_route(hc);
 	const char *name = NULL;
-	int err = 0, ask = 0, expiry = 0, days = 0;
+	int err = 0, ask = 0, expiry = 0, days = 0, hours = 0;
 
 	config_setting_lookup_string(route, "name", &name);
 	d->name = strdup(name != NULL ? name : "complaint");
@@ -433,10 +436,12 @@ read_desk(struct hconf *hc, struct desk *d)
 	    hconf_int(hc, NULL, "escalate_after_days", 1, 365, 7,
 		&d->escalate_days) < 0 ||
 	    hconf_int(hc, NULL, "ask_fixed_days", 1, 30, 2, &days) < 0 ||
+	    hconf_int(hc, NULL, "duplicate_hours", 0, 720, 24, &hours) < 0 ||
 	    read_reopen_to(hc, d) < 0)
 		err = -EINVAL;
 	d->expiry_s = expiry * 60;
 	d->ask_fixed_s = days * 86400;
+	d->duplicate_s = hours * 3600;
 	if (hconf_words(hc, NULL, "yes", true, &d->yes) < 0 ||
 	    hconf_words(hc, NULL, "no", true, &d->no) < 0)
 		err = -EINVAL;
@@ -703,12 +708,75 @@ ask_next(const struct desk *d, struct hctx *ctx, struct draft *f)
 		hctx_anonymous(ctx);
 }
 
+/* Two texts a citizen wrote are the same, whatever their case, spacing
+ * and punctuation; a place not given matches any. */
+static bool
+same_words(const char *a, const char *b, bool absent_matches)
+{
+	char *fa, *fb;
+	bool same;
+
+	if (a == NULL || b == NULL)
+		return absent_matches || a == b;
+	fa = handler_fold(a);
+	fb = handler_fold(b);
+	same = strcmp(fa, fb) == 0;
+	free(fa);
+	free(fb);
+	return same;
+}
+
+/*
+ * A complaint this number filed within duplicate_hours that is still open
+ * and says the same (category, description, place): the citizen who sent
+ * it again (no reply yet, a late network, a second try) gets its
+ * reference rather than a second complaint and a second officer alert.
+ * 1 when it answered so, 0 when f is new, or a store error.
+ */
+static int
+already_filed(const struct desk *d, struct hctx *ctx, const struct draft *f)
+{
+	struct complaint_filter q = { .desk = d->name,
+		.category = f->cat->id,
+		.number = hctx_number(ctx),
+		.since = hctx_now(ctx) - (int64_t)d->duplicate_s * 1000,
+		.open_before = hctx_now(ctx) + 1 };
+	struct complaint *v = NULL;
+	size_t n = 0;
+	int rc, found = 0;
+
+	if (d->duplicate_s == 0 || d->t[T_ALREADY_FILED].s[0] == NULL)
+		return 0;
+	if ((rc = hctx_complaint_list(ctx, &q, &v, &n)) < 0)
+		return rc;
+	for (size_t i = n; i-- > 0 && !found;) {
+		if (!same_words(v[i].description, f->description, false) ||
+		    !same_words(v[i].location, f->location, true))
+			continue;
+		if (v[i].anonymous)
+			hctx_anonymous(ctx);
+		{
+			const char *vars[] = { "ref", v[i].ref, "category",
+				lwords_first(&f->cat->names, hctx_lang(ctx)),
+				NULL };
+			hctx_reply_template(ctx, &d->t[T_ALREADY_FILED], vars);
+		}
+		hctx_session_end(ctx);
+		found = 1;
+	}
+	complaints_free(v, n);
+	return found;
+}
+
 static int
 file_complaint(const struct desk *d, struct hctx *ctx, const struct draft *f)
 {
 	struct complaint c;
 	int lang = hctx_lang(ctx), rc = -EEXIST;
 
+	if ((rc = already_filed(d, ctx, f)) != 0)
+		return rc < 0 ? rc : HANDLER_OK;
+	rc = -EEXIST;
 	memset(&c, 0, sizeof(c));
 	c.desk = d->name;
 	c.category = f->cat->id;

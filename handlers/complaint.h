@@ -59,6 +59,8 @@ enum ctext {
 			       optional */
 	T_OFFICER_REMINDER, /* {count} {days} {list}: `complaint remind`;
 			       optional */
+	T_ALREADY_FILED,    /* {ref} {category}: the same complaint again;
+			       optional */
 	T_COUNT
 };
 
@@ -77,6 +79,8 @@ struct desk {
 	int escalate_days;
 	const struct status *reopen_to; /* where "not fixed" sends it back */
 	int ask_fixed_s; /* how long "is it fixed?" waits for its answer */
+	int duplicate_s; /* the same complaint again within this is not filed
+			    again (with already_filed) */
 	struct lwords yes, no;
 	struct ltext t[T_COUNT];
 };

@@ -725,6 +725,66 @@ test_complaint_alerts_officers(void **state)
 	}
 }
 
+/* Moves a complaint's filing days into the past. */
+static void
+age_complaint(struct fx *fx, const char *ref, int days)
+{
+	char sql[160];
+	sqlite3 *db;
+
+	snprintf(sql, sizeof(sql),
+	    "UPDATE complaints SET created_at = created_at - %d * 86400000"
+	    " WHERE ref = '%s'",
+	    days, ref);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_complaint_sent_twice(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200040", *officer = "+254700000100";
+	char ref[REF_LEN + 1], ref2[REF_LEN + 1], want[128];
+	size_t alerts;
+
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), ref);
+	alerts = queued_to(fx, officer);
+	/* the same again, written a little differently: its reference, no
+	 * second complaint, no second alert */
+	snprintf(want, sizeof(want),
+	    "You sent this complaint already. Its number is %s.", ref);
+	contains(say(fx, n, "complain water: No water at the KIOSK!"), want);
+	assert_int_equal(queued_to(fx, officer), alerts);
+	/* step by step too */
+	say(fx, n, "COMPLAIN");
+	say(fx, n, "WATER");
+	say(fx, n, "no water at the kiosk");
+	say(fx, n, "Kibera");
+	contains(say(fx, n, "1"), want);
+	assert_int_equal(queued_to(fx, officer), alerts);
+	/* something else is a new complaint; so is the same from another
+	 * phone, or in another category */
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the school"), ref2);
+	assert_string_not_equal(ref, ref2);
+	ref_of(say(fx, "+254711200041", "COMPLAIN WATER no water at the kiosk"),
+	    ref2);
+	assert_string_not_equal(ref, ref2);
+	ref_of(say(fx, n, "COMPLAIN HEALTH no water at the kiosk"), ref2);
+	assert_string_not_equal(ref, ref2);
+	/* a day later (duplicate_hours), the same words file a new one */
+	age_complaint(fx, ref, 1);
+	ref_of(say(fx, n, "COMPLAIN WATER: no water at the kiosk"), ref2);
+	assert_string_not_equal(ref, ref2);
+	/* and so they do once it is closed */
+	assert_int_equal(run(fx, "complaint", "update", ref2, "--status",
+			     "rejected", NULL),
+	    0);
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), ref);
+	assert_string_not_equal(ref, ref2);
+}
+
 /* The complaint's state as the citizen's answer left it. */
 static void
 expect_complaint(struct fx *fx, const char *ref, const char *status,
@@ -843,22 +903,6 @@ test_complaint_fixed_follow_up(void **state)
 	snprintf(ask, sizeof(ask), "Is your ROADS complaint %s fixed", ref2);
 	assert_false(queued_with(fx, n, ask));
 	contains(say(fx, n, "1"), "3. Do you boil");
-}
-
-/* Moves a complaint's filing days into the past. */
-static void
-age_complaint(struct fx *fx, const char *ref, int days)
-{
-	char sql[160];
-	sqlite3 *db;
-
-	snprintf(sql, sizeof(sql),
-	    "UPDATE complaints SET created_at = created_at - %d * 86400000"
-	    " WHERE ref = '%s'",
-	    days, ref);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
 }
 
 static void
@@ -1193,6 +1237,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_complaint_officers, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_alerts_officers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_sent_twice,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_fixed_follow_up,
 		    setup, teardown),

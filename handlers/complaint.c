@@ -51,6 +51,7 @@ static const char *const text_keys[T_COUNT] = {
 	[T_OFFICER_REOPENED] = "officer_reopened",
 	[T_OFFICER_REMINDER] = "officer_reminder",
 	[T_ALREADY_FILED] = "already_filed",
+	[T_OFFICER_STATUS] = "officer_status",
 };
 
 static const char *const complaint_keys[] = { "desk", "action", "categories",
@@ -62,7 +63,7 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"update_usage", "update_done_untold", "status_list", "officer_alert",
 	"reopen_to", "ask_fixed_days", "ask_fixed", "fixed_yes", "fixed_no",
 	"officer_reopened", "officer_reminder", "escalate_to", "already_filed",
-	"duplicate_hours", NULL };
+	"duplicate_hours", "officer_status", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -385,6 +386,7 @@ text_required(const struct desk *d, int i)
 	case T_OFFICER_REOPENED:
 	case T_OFFICER_REMINDER:
 	case T_ALREADY_FILED:
+	case T_OFFICER_STATUS:
 		return false;
 	default:
 		return true;
@@ -973,6 +975,17 @@ filed_by(struct hctx *ctx, const struct complaint *c, const char *number)
 	return same;
 }
 
+void
+desk_filed_day(const struct complaint *c, char out[16])
+{
+	time_t t = (time_t)(c->created_at / 1000);
+	struct tm tm;
+
+	out[0] = '\0';
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
 /* Where complaint c stands, as STATUS answers it: to its citizen (the
  * exchange is then anonymous with the complaint), or to an officer. */
 static void
@@ -980,12 +993,9 @@ status_reply(const struct desk *d, struct hctx *ctx, const struct complaint *c,
     bool citizen)
 {
 	int lang = hctx_lang(ctx);
-	char date[16] = "";
-	time_t t = (time_t)(c->created_at / 1000);
-	struct tm tm;
+	char date[16];
 
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	desk_filed_day(c, date);
 	if (c->anonymous && citizen)
 		hctx_anonymous(ctx);
 	{
@@ -1079,10 +1089,15 @@ desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
 
 	if (rc < 0)
 		return rc;
-	if (strcmp(c.desk, d->name) == 0)
-		status_reply(d, ctx, &c, false);
-	else
+	if (strcmp(c.desk, d->name) != 0)
 		rc = -ENOENT;
+	else if (d->t[T_OFFICER_STATUS].s[0] != NULL) {
+		char *text =
+		    desk_officer_text(d, &c, T_OFFICER_STATUS, hctx_lang(ctx));
+		hctx_reply(ctx, text);
+		free(text);
+	} else
+		status_reply(d, ctx, &c, false);
 	complaint_done(&c);
 	return rc < 0 ? rc : HANDLER_OK;
 }

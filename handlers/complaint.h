@@ -61,6 +61,8 @@ enum ctext {
 			       optional */
 	T_ALREADY_FILED,    /* {ref} {category}: the same complaint again;
 			       optional */
+	T_OFFICER_STATUS,   /* {ref} {category} {date} {status} {details}:
+			       STATUS REF from an officer; optional */
 	T_COUNT
 };
 
@@ -151,8 +153,17 @@ int desk_alert(const struct desk *d, struct hctx *ctx,
  */
 int desk_remind(const struct desk *d, struct hctx *ctx, bool dry_run);
 
-/* The status_reply of complaint `ref`, as STATUS REF answers it, to an
- * officer; -ENOENT when it is not this desk's. */
+/* The day complaint c was filed, "2026-12-04", local. */
+void desk_filed_day(const struct complaint *c, char out[16]);
+/* Text `which` (officer_alert, officer_reopened, officer_status) about c
+ * in lang: {ref} {category} {date} {status} {details}, the description in
+ * {details} cut at a word so that the SMS stays one segment.  Caller
+ * frees. */
+char *desk_officer_text(const struct desk *d, const struct complaint *c,
+    enum ctext which, int lang);
+/* Complaint `ref` as STATUS REF answers it to an officer: officer_status
+ * (what it is about, too), else status_reply; -ENOENT when it is not this
+ * desk's. */
 int desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref);
 /* UPDATE REF STATUS NOTE from an officer's phone (others: declined). */
 int desk_sms_update(const struct desk *d, struct hctx *ctx);

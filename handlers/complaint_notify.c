@@ -2,12 +2,14 @@
 /*
  * complaint_notify: what a desk's officers are told by SMS -- a complaint
  * just filed (officer_alert), one a citizen says is not fixed
- * (officer_reopened), and, on `baraza complaint remind`, the complaints
- * open past escalate_after_days (officer_reminder).  Each complaint's
+ * (officer_reopened), one they asked about (officer_status), and, on
+ * `baraza complaint remind`, the complaints open past escalate_after_days
+ * (officer_reminder).  Each complaint's
  * officers are its category's, else the desk's; escalate_to (supervisors)
  * are reminded of all of them.  Every SMS is one segment, in the language
  * its officer last used.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,13 +51,15 @@ officer_lang(struct hctx *ctx, const char *number, int *ret_lang)
 	return stopped ? 1 : 0;
 }
 
-/* The alert in lang, its description cut at a word (and marked "...")
- * until the SMS is one segment, or to ALERT_DESC_MIN bytes.  Caller
- * frees. */
-static char *
-alert_text(const struct desk *d, const struct complaint *c,
-    const struct ltext *t, int lang)
+/* {details} is "place: description", ending as a sentence does (a "."
+ * added), or cut at a word and marked "..." until the SMS is one segment
+ * (no shorter than ALERT_DESC_MIN bytes). */
+char *
+desk_officer_text(const struct desk *d, const struct complaint *c,
+    enum ctext which, int lang)
 {
+	const struct ltext *t = &d->t[which];
+	char date[16];
 	char *place = c->location != NULL
 	    ? handler_echo(t, lang, c->location, ALERT_PLACE_MAX)
 	    : NULL;
@@ -63,20 +67,28 @@ alert_text(const struct desk *d, const struct complaint *c,
 	size_t max = ALERT_DESC_MAX;
 	char *text = NULL;
 
+	desk_filed_day(c, date);
 	for (;;) {
 		char *desc = handler_echo(t, lang, description, max);
 		char details[ALERT_DESC_MAX + ALERT_PLACE_MAX + 8], *sp;
 		const char *vars[] = { "ref", c->ref, "category",
 			desk_category_name(d, c->category, lang), "details",
-			details, NULL };
+			details, "date", date, "status",
+			desk_status_name(d, c->status, lang), "note",
+			c->note != NULL ? c->note : "", NULL };
 		bool cut = strlen(description) > max;
+		size_t len;
 
 		if (cut && (sp = strrchr(desc, ' ')) != NULL &&
 		    (size_t)(sp - desc) > max / 2)
 			*sp = '\0'; /* at a word */
+		len = strlen(desc);
 		snprintf(details, sizeof(details), "%s%s%s%s",
 		    place != NULL ? place : "", place != NULL ? ": " : "", desc,
-		    cut ? "..." : "");
+		    cut ? "..."
+			: len > 0 && !ispunct((unsigned char)desc[len - 1])
+			? "."
+			: "");
 		free(desc);
 		free(text);
 		text = handler_expand(t, lang, vars);
@@ -102,7 +114,7 @@ desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 			return rc;
 		if (rc > 0)
 			continue; /* they sent STOP */
-		text = alert_text(d, c, &d->t[which], lang);
+		text = desk_officer_text(d, c, which, lang);
 		rc = hctx_notify(ctx, *o, lang, text, 0, false);
 		free(text);
 		if (rc < 0)

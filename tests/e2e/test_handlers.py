@@ -129,7 +129,7 @@ class HandlersTest(unittest.TestCase):
         self.assertEqual(row, [("health", "Hakuna dawa", "Kangemi", "sw")])
         # the desk's officers are told of it by SMS, with what to send
         alert = "New HEALTH complaint %s. Send UPDATE %s PROGRESS to take" \
-            " it. Kangemi: Hakuna dawa" % (ref, ref)
+            " it. Kangemi: Hakuna dawa." % (ref, ref)
         for officer in ("+254700000100", "+254700000101"):
             self.assertTrue(self.gw.wait_until(
                 lambda: alert in self.sink.texts_to(officer), 10), officer)

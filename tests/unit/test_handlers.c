@@ -615,6 +615,10 @@ test_complaint_officers(void **state)
 	/* an officer's STATUS answers about any complaint of the desk */
 	snprintf(msg, sizeof(msg), "STATUS %s", ref);
 	contains(say(fx, "+254700000100", msg), ": being worked on. team");
+	/* ... with what it is about, which a reminder's list does not say */
+	contains(say(fx, "+254700000100", msg),
+	    "): no nurse at the clinic. Now: being worked on. team on site");
+	assert_null(strstr(say(fx, n, msg), "Now:")); /* the citizen's own */
 	contains(say(fx, "+254700000199", msg), "We have no complaint");
 	/* bad commands change nothing */
 	assert_int_equal(run(fx, "complaint", "update", ref, "--status", "lost",
@@ -659,7 +663,7 @@ test_complaint_alerts_officers(void **state)
 	    ref);
 	snprintf(want, sizeof(want),
 	    "New WATER complaint %s. Send UPDATE %s PROGRESS to take it. no "
-	    "water in Kibera since Monday",
+	    "water in Kibera since Monday.",
 	    ref, ref);
 	for (int i = 0; i < 2; i++) {
 		assert_string_equal(newest_to(fx, water[i], NULL, &segs), want);

@@ -399,6 +399,30 @@ hconf_int(struct hconf *hc, const config_setting_t *parent, const char *key,
 	return 0;
 }
 
+int
+hconf_hours(struct hconf *hc, const char *key, int *ret_from, int *ret_to)
+{
+	const config_setting_t *v = config_setting_get_member(hc->route, key);
+	int h1, m1, h2, m2;
+	char tail;
+	const char *str;
+
+	if (v == NULL)
+		return 0;
+	if ((str = config_setting_get_string(v)) == NULL ||
+	    sscanf(str, "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
+	    h1 < 0 || m1 < 0 || h2 < 0 || m2 < 0 || h1 > 23 || m1 > 59 ||
+	    h2 > 24 || m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2) {
+		hconf_error(hc, v,
+		    "'%s' must be \"HH:MM-HH:MM\" within one day, e.g. \"08:00-20:00\"",
+		    key);
+		return -EINVAL;
+	}
+	*ret_from = h1 * 60 + m1;
+	*ret_to = h2 * 60 + m2;
+	return 0;
+}
+
 char *
 hconf_menu_list(const struct hconf *hc, int lang)
 {

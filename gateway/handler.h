@@ -173,6 +173,13 @@ int hconf_words(struct hconf *hc, const config_setting_t *parent,
  */
 int hconf_int(struct hconf *hc, const config_setting_t *parent, const char *key,
     int min, int max, int def, int *ret);
+/*
+ * Reads hours of the local day, "HH:MM-HH:MM" (a survey's invite_hours,
+ * a desk's alert_hours), of the route into minutes of the day; *ret_from
+ * and *ret_to stay as given (the default) when absent.  0, or -EINVAL
+ * after an error.
+ */
+int hconf_hours(struct hconf *hc, const char *key, int *ret_from, int *ret_to);
 /* True for an id of 1..32 lower-case letters, digits, '_' or '-'. */
 bool handler_valid_id(const char *s);
 
@@ -349,6 +356,9 @@ char *hctx_echo(const struct hctx *ctx, const struct ltext *tmpl,
 /* hctx_echo() for a text in lang (a message to another number). */
 char *handler_echo(const struct ltext *tmpl, int lang, const char *text,
     size_t max);
+/* The first time at or after t (ms) that is within [from, to) minutes of
+ * the local day: t itself, or the next day's or today's `from`. */
+int64_t handler_within_hours(int64_t t, int from, int to);
 /* A time as "2026-11-27 09:14 +0300", local. */
 void handler_local_time(int64_t ms, char *out, size_t size);
 /* A local day's first millisecond: YYYY-MM-DD, "today" or "yesterday";

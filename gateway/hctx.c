@@ -648,6 +648,27 @@ handler_echo(const struct ltext *tmpl, int lang, const char *text, size_t max)
 	return echo;
 }
 
+int64_t
+handler_within_hours(int64_t t, int from, int to)
+{
+	time_t secs = (time_t)(t / 1000);
+	struct tm tm;
+	int minute;
+
+	if (localtime_r(&secs, &tm) == NULL)
+		return t;
+	minute = tm.tm_hour * 60 + tm.tm_min;
+	if (minute >= from && minute < to)
+		return t;
+	if (minute >= to)
+		tm.tm_mday++; /* mktime() carries into the month */
+	tm.tm_hour = from / 60;
+	tm.tm_min = from % 60;
+	tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
 void
 handler_local_time(int64_t ms, char *out, size_t size)
 {

@@ -63,7 +63,7 @@ static const char *const complaint_keys[] = { "desk", "action", "categories",
 	"update_usage", "update_done_untold", "status_list", "officer_alert",
 	"reopen_to", "ask_fixed_days", "ask_fixed", "fixed_yes", "fixed_no",
 	"officer_reopened", "officer_reminder", "escalate_to", "already_filed",
-	"duplicate_hours", "officer_status", NULL };
+	"duplicate_hours", "officer_status", "alert_hours", NULL };
 
 /* --- the desk ---------------------------------------------------------- */
 
@@ -443,6 +443,10 @@ read_desk(struct hconf *hc, struct desk *d)
 		err = -EINVAL;
 	d->expiry_s = expiry * 60;
 	d->ask_fixed_s = days * 86400;
+	d->alert_from = 0;
+	d->alert_to = 24 * 60;
+	if (hconf_hours(hc, "alert_hours", &d->alert_from, &d->alert_to) < 0)
+		err = -EINVAL;
 	d->duplicate_s = hours * 3600;
 	if (hconf_words(hc, NULL, "yes", true, &d->yes) < 0 ||
 	    hconf_words(hc, NULL, "no", true, &d->no) < 0)

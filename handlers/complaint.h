@@ -83,6 +83,8 @@ struct desk {
 	int ask_fixed_s; /* how long "is it fixed?" waits for its answer */
 	int duplicate_s; /* the same complaint again within this is not filed
 			    again (with already_filed) */
+	int alert_from, alert_to; /* minutes of the local day officers' alerts
+				     go out in; others wait for alert_from */
 	struct lwords yes, no;
 	struct ltext t[T_COUNT];
 };

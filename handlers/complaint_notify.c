@@ -7,7 +7,7 @@
  * (officer_reminder).  Each complaint's
  * officers are its category's, else the desk's; escalate_to (supervisors)
  * are reminded of all of them.  Every SMS is one segment, in the language
- * its officer last used.
+ * its officer last used; alerts outside alert_hours wait for them.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -104,6 +104,9 @@ int
 desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
     enum ctext which)
 {
+	int64_t now = hctx_now(ctx),
+		at = handler_within_hours(now, d->alert_from, d->alert_to);
+
 	if (d->t[which].s[0] == NULL)
 		return 0;
 	for (char *const *o = officers_of(d, c); o != NULL && *o != NULL; o++) {
@@ -115,7 +118,7 @@ desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 		if (rc > 0)
 			continue; /* they sent STOP */
 		text = desk_officer_text(d, c, which, lang);
-		rc = hctx_notify(ctx, *o, lang, text, 0, false);
+		rc = hctx_notify(ctx, *o, lang, text, at > now ? at : 0, false);
 		free(text);
 		if (rc < 0)
 			return rc;

@@ -272,27 +272,9 @@ read_questions(struct hconf *hc, struct survey *s)
 static int
 read_hours(struct hconf *hc, struct survey *s)
 {
-	const config_setting_t *v =
-	    config_setting_get_member(hconf_route(hc), "invite_hours");
-	int h1, m1, h2, m2;
-	char tail;
-	const char *str;
-
 	s->hours_from = 8 * 60;
 	s->hours_to = 20 * 60;
-	if (v == NULL)
-		return 0;
-	if ((str = config_setting_get_string(v)) == NULL ||
-	    sscanf(str, "%2d:%2d-%2d:%2d%c", &h1, &m1, &h2, &m2, &tail) != 4 ||
-	    h1 > 23 || m1 > 59 || h2 > 24 || m2 > 59 ||
-	    h1 * 60 + m1 >= h2 * 60 + m2) {
-		hconf_error(hc, v,
-		    "'invite_hours' must be \"HH:MM-HH:MM\" within one day, e.g. \"08:00-20:00\"");
-		return -EINVAL;
-	}
-	s->hours_from = h1 * 60 + m1;
-	s->hours_to = h2 * 60 + m2;
-	return 0;
+	return hconf_hours(hc, "invite_hours", &s->hours_from, &s->hours_to);
 }
 
 static int

@@ -161,22 +161,7 @@ results(const struct survey *s, struct hctx *ctx)
 static int64_t
 waking(const struct survey *s, int64_t t)
 {
-	time_t secs = (time_t)(t / 1000);
-	struct tm tm;
-	int minute;
-
-	if (localtime_r(&secs, &tm) == NULL)
-		return t;
-	minute = tm.tm_hour * 60 + tm.tm_min;
-	if (minute >= s->hours_from && minute < s->hours_to)
-		return t;
-	if (minute >= s->hours_to)
-		tm.tm_mday++; /* mktime() carries into the month */
-	tm.tm_hour = s->hours_from / 60;
-	tm.tm_min = s->hours_from % 60;
-	tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
+	return handler_within_hours(t, s->hours_from, s->hours_to);
 }
 
 struct invite_counts {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -745,6 +746,83 @@ age_complaint(struct fx *fx, const char *ref, int days)
 	sqlite3_close(db);
 }
 
+/* The newest queued message to number, whole (msg_done() it). */
+static void
+newest_msg(struct fx *fx, const char *number, struct msg *ret)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(v[i].number, number) == 0) {
+			*ret = v[i];
+			memset(&v[i], 0, sizeof(v[i]));
+			found = true;
+		}
+	msgs_free(v, n);
+	assert_true(found);
+}
+
+static void
+test_complaint_alert_hours(void **state)
+{
+	struct fx *fx = *state;
+	const char *officer = "+254700000100";
+	int64_t day = 1796342400000; /* 2026-12-04T00:00Z */
+	char ref[REF_LEN + 1];
+	struct conf_errors ce;
+	struct msg m;
+	int64_t now = now_ms(), at;
+	time_t secs = (time_t)(now / 1000);
+	struct tm tm;
+	/* a window that now is outside of, whatever the time of the run */
+	bool morning = gmtime_r(&secs, &tm) != NULL && tm.tm_hour < 12;
+	struct conf_override ov[] = { { "gateway.timezone", "UTC" },
+		{ "routes.[2].alert_hours",
+		    morning ? "20:00-21:00" : "01:00-02:00" } };
+
+	/* the local day's hours: now, later today, or tomorrow */
+	assert_int_equal(handler_within_hours(day + 600 * 60000, 420, 1200),
+	    day + 600 * 60000);
+	assert_int_equal(handler_within_hours(day + 300 * 60000, 420, 1200),
+	    day + 420 * 60000);
+	assert_int_equal(handler_within_hours(day + 1260 * 60000, 420, 1200),
+	    day + 86400000 + 420 * 60000);
+	/* by default an alert goes at once */
+	ref_of(say(fx, "+254711200050", "COMPLAIN WATER no water"), ref);
+	newest_msg(fx, officer, &m);
+	assert_true(m.next_attempt_at <= now_ms());
+	msg_done(&m);
+	/* outside alert_hours it waits for them; the citizen's reply does not
+	 */
+	conf_free(fx->c);
+	conf_errors_init(&ce);
+	fx->c = conf_load(SHIPPED, ov, 2, handlers_table, &ce);
+	if (fx->c == NULL)
+		fail_msg("%s", ce.text.data);
+	conf_errors_done(&ce);
+	contains(say(fx, "+254711200051", "COMPLAIN ROADS a hole"),
+	    "Your complaint number is");
+	newest_msg(fx, officer, &m);
+	at = handler_within_hours(now, morning ? 20 * 60 : 60,
+	    morning ? 21 * 60 : 120);
+	assert_true(at > now);
+	assert_true(m.next_attempt_at >= at && m.next_attempt_at < at + 60000);
+	msg_done(&m);
+	newest_msg(fx, "+254711200051", &m);
+	assert_true(m.next_attempt_at <= now_ms());
+	msg_done(&m);
+	/* a bad window is a configuration error */
+	ov[1].value = "20:00-07:00";
+	conf_errors_init(&ce);
+	assert_null(conf_load(SHIPPED, ov, 2, handlers_table, &ce));
+	contains(ce.text.data,
+	    "'alert_hours' must be \"HH:MM-HH:MM\" within one day");
+	conf_errors_done(&ce);
+}
+
 static void
 test_complaint_sent_twice(void **state)
 {
@@ -1243,6 +1321,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_complaint_alerts_officers,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_sent_twice,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_alert_hours,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_fixed_follow_up,
 		    setup, teardown),

@@ -49,7 +49,7 @@ enum ctext {
 	T_UPDATE_UNTOLD, /* {ref} {status}: update_done when the citizen cannot
 			    be told (STOP); optional */
 	T_STATUS_LIST,   /* {count} {list}: STATUS alone from a number with
-			    several   open complaints; optional */
+			    several open complaints; optional */
 	T_OFFICER_ALERT, /* {ref} {category} {details} (place: description):
 			    a new complaint, to its officers; optional */
 	T_ASK_FIXED,     /* {ref} {category}: after a follow_up status */
@@ -61,8 +61,9 @@ enum ctext {
 			       optional */
 	T_ALREADY_FILED,    /* {ref} {category}: the same complaint again;
 			       optional */
-	T_OFFICER_STATUS,   /* {ref} {category} {date} {status} {details}:
-			       STATUS REF from an officer; optional */
+	T_OFFICER_STATUS,   /* {ref} {category} {date} {status} {note}
+			       {details}: STATUS REF from an officer;
+			       optional */
 	T_COUNT
 };
 

@@ -259,6 +259,14 @@ void hctx_anonymous(struct hctx *ctx);
  */
 int hctx_notify(struct hctx *ctx, const char *number, int lang,
     const char *text, int64_t not_before, bool anonymous);
+/* hctx_notify() of a text that carries words of complaint ref (its
+ * description or place) to another number: FORGET from the complaint's
+ * citizen erases it too. */
+int hctx_notify_words(struct hctx *ctx, const char *ref, const char *number,
+    int lang, const char *text, int64_t not_before, bool anonymous);
+/* The reply carries words of complaint ref to the number asking (an
+ * officer): FORGET from the complaint's citizen erases it too. */
+void hctx_reply_words(struct hctx *ctx, const char *ref);
 
 /*
  * Live data: the body of a GET of url (a template filled in with

@@ -139,6 +139,12 @@ hctx_reply(struct hctx *ctx, const char *text)
 }
 
 void
+hctx_reply_words(struct hctx *ctx, const char *ref)
+{
+	snprintf(ctx->words_ref, sizeof(ctx->words_ref), "%s", ref);
+}
+
+void
 hctx_anonymous(struct hctx *ctx)
 {
 	ctx->anonymous = true;
@@ -216,6 +222,14 @@ int
 hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
     int64_t not_before, bool anonymous)
 {
+	return hctx_notify_words(ctx, NULL, number, lang, text, not_before,
+	    anonymous);
+}
+
+int
+hctx_notify_words(struct hctx *ctx, const char *ref, const char *number,
+    int lang, const char *text, int64_t not_before, bool anonymous)
+{
 	struct outbound_new o = { 0 };
 	struct contact c = { 0 };
 	struct sms_info info;
@@ -247,6 +261,8 @@ hctx_notify(struct hctx *ctx, const char *number, int lang, const char *text,
 	o.not_before = not_before;
 	o.anonymous = anonymous;
 	rc = o.provider != NULL ? store_outbound_add(ctx->st, &o, &id) : -EIO;
+	if (rc == 0 && ref != NULL)
+		rc = store_complaint_words(ctx->st, ref, id);
 	free(prepared);
 	return keep(ctx, rc);
 }

@@ -39,10 +39,11 @@ struct hctx {
 	enum sess_op sess_op;
 	char *sess_state;
 	int sess_ttl;
-	bool forgotten;    /* FORGET confirmed: keep nothing more */
-	bool anonymous;    /* hctx_anonymous(): about an anonymous complaint */
-	bool fetch_inline; /* sim: fetch on this thread, now */
-	char *fetch_url;   /* a live source asked for (HANDLER_DEFER) */
+	bool forgotten; /* FORGET confirmed: keep nothing more */
+	bool anonymous; /* hctx_anonymous(): about an anonymous complaint */
+	char words_ref[COMPLAINT_REF_MAX]; /* hctx_reply_words(), or "" */
+	bool fetch_inline;                 /* sim: fetch on this thread, now */
+	char *fetch_url; /* a live source asked for (HANDLER_DEFER) */
 	int fetch_timeout_ms;
 	int fetch_cache_s;
 };

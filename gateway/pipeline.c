@@ -512,7 +512,10 @@ pipeline_process(struct store *st, const struct routing *r,
 		o.at = now;
 		o.channel = opts->channel;
 		o.anonymous = ctx.anonymous;
-		if ((rc = store_outbound_add(st, &o, &out.reply_id)) < 0)
+		if ((rc = store_outbound_add(st, &o, &out.reply_id)) < 0 ||
+		    (ctx.words_ref[0] != '\0' &&
+			(rc = store_complaint_words(st, ctx.words_ref,
+			     out.reply_id)) < 0))
 			goto fail;
 	}
 	rc = store_inbound_finish(st, m->id, out.status, out.reason, out.route,

@@ -345,6 +345,11 @@ int store_complaint_update(struct store *st, const char *ref,
     bool erase, int64_t at);
 int store_complaint_events(struct store *st, const char *ref,
     struct complaint_event **ret, size_t *ret_n);
+/* Notes that message_id carries words of complaint ref (its description
+ * or place) to another number, an officer: FORGET from the complaint's
+ * citizen erases its text too. */
+int store_complaint_words(struct store *st, const char *ref,
+    int64_t message_id);
 /* The citizen's answer to "is it fixed?" ("fixed", "not_fixed"), with an
  * event by "citizen" whose note is the answer; reopen, when not NULL, is
  * the status it goes back to (open again, the officer's last note

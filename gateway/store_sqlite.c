@@ -209,6 +209,13 @@ static const char *const migrations[] = {
 	/* 14: what the citizen answered when asked whether a closed
 	 * complaint was fixed ('fixed', 'not_fixed') */
 	"ALTER TABLE complaints ADD COLUMN citizen_says TEXT;",
+	/* 15: messages that carry a complaint's words to someone else (an
+	 * officer's alert, their STATUS): FORGET erases them with the
+	 * complaint's */
+	"CREATE TABLE complaint_words ("
+	"  ref TEXT NOT NULL,"
+	"  message_id INTEGER NOT NULL);"
+	"CREATE INDEX complaint_words_ref ON complaint_words (ref);",
 };
 
 enum stmt {

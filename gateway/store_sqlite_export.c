@@ -456,6 +456,10 @@ store_forget(struct store *st, const char *number, const char *pseudonym,
 		" WHERE response_id IN (SELECT id FROM survey_responses WHERE"
 		" number = ?1)",
 		"UPDATE survey_responses SET number = NULL WHERE number = ?1",
+		/* the complaints' words that went to officers go with them */
+		"UPDATE messages SET text = '' WHERE id IN (SELECT message_id"
+		" FROM complaint_words WHERE ref IN (SELECT ref FROM"
+		" complaints WHERE number = ?1))",
 		"UPDATE complaints SET pseudonym = coalesce(pseudonym, ?2),"
 		" number = NULL, description = '', location = NULL WHERE"
 		" number = ?1",

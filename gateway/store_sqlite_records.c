@@ -31,6 +31,7 @@ enum rec_stmt {
 	R_C_UPDATE,
 	R_C_CITIZEN,
 	R_C_EVENTS,
+	R_C_WORDS,
 	R_SECRET_GET,
 	R_SECRET_PUT,
 	R_IN_DEFER,
@@ -105,6 +106,8 @@ static const char *const rec_sql[R_COUNT] = {
 	    " status), closed_at = CASE WHEN ?3 IS NULL THEN closed_at END,"
 	    " note = CASE WHEN ?3 IS NULL THEN note END, updated_at = ?4"
 	    " WHERE ref = ?1",
+	[R_C_WORDS] = "INSERT INTO complaint_words (ref, message_id) VALUES"
+		      " (?1, ?2)",
 	[R_C_EVENTS] = "SELECT at, status, note, by FROM complaint_events WHERE"
 		       " ref = ?1 ORDER BY at, rowid",
 	[R_SECRET_GET] = "SELECT value FROM secrets WHERE name = ?1",
@@ -491,6 +494,18 @@ store_complaint_update(struct store *st, const char *ref, const char *status,
 	if (sqlite3_changes(st->db) == 0)
 		return -ENOENT;
 	return complaint_event(st, ref, at, status, note, by);
+}
+
+int
+store_complaint_words(struct store *st, const char *ref, int64_t message_id)
+{
+	sqlite3_stmt *s = rec(st, R_C_WORDS);
+
+	if (s == NULL)
+		return -EIO;
+	sq_bind_text(s, 1, ref);
+	sqlite3_bind_int64(s, 2, message_id);
+	return sq_exec(s);
 }
 
 int

@@ -1099,6 +1099,7 @@ desk_status_reply(const struct desk *d, struct hctx *ctx, const char *ref)
 		char *text =
 		    desk_officer_text(d, &c, T_OFFICER_STATUS, hctx_lang(ctx));
 		hctx_reply(ctx, text);
+		hctx_reply_words(ctx, c.ref); /* FORGET erases it too */
 		free(text);
 	} else
 		status_reply(d, ctx, &c, false);

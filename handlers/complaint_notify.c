@@ -118,7 +118,8 @@ desk_alert(const struct desk *d, struct hctx *ctx, const struct complaint *c,
 		if (rc > 0)
 			continue; /* they sent STOP */
 		text = desk_officer_text(d, c, which, lang);
-		rc = hctx_notify(ctx, *o, lang, text, at > now ? at : 0, false);
+		rc = hctx_notify_words(ctx, c->ref, *o, lang, text,
+		    at > now ? at : 0, false);
 		free(text);
 		if (rc < 0)
 			return rc;

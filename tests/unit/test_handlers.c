@@ -230,6 +230,32 @@ anon_row(const struct msg *m, void *arg)
 	return 0;
 }
 
+/* How many messages, both ways and of any status, contain needle. */
+struct text_count {
+	const char *needle;
+	int n;
+};
+
+static int
+text_row(const struct msg *m, void *arg)
+{
+	struct text_count *t = arg;
+
+	t->n += m->text != NULL && strstr(m->text, t->needle) != NULL;
+	return 0;
+}
+
+static int
+count_texts(struct fx *fx, const char *needle)
+{
+	struct text_count t = { needle, 0 };
+
+	assert_int_equal(store_messages_each(fx->st, 0, INT64_MAX, text_row,
+			     &t),
+	    0);
+	return t.n;
+}
+
 static struct anon_count
 anon_count(struct fx *fx, const char *number)
 {
@@ -1220,6 +1246,16 @@ test_forget(void **state)
 	int done = -1;
 
 	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), ref);
+	/* an officer asks about it: their SMS carry its words too */
+	{
+		char msg[32];
+
+		snprintf(msg, sizeof(msg), "STATUS %s", ref);
+		contains(say(fx, "+254700000101", msg),
+		    "no water at the kiosk");
+		assert_true(
+		    queued_with(fx, "+254700000100", "no water at the kiosk"));
+	}
 	say(fx, n, "SURVEY");
 	say(fx, n, "2");
 	say(fx, n, "4");
@@ -1254,6 +1290,18 @@ test_forget(void **state)
 		if (strcmp(v[i].number, n) == 0)
 			contains(v[i].text, "Imekamilika");
 	msgs_free(v, nv);
+	/* nor any SMS that carried the complaint's words to its officers:
+	 * the alert, the answer to an officer's STATUS */
+	{
+		struct anon_count a = anon_count(fx, "+254700000100");
+
+		assert_true(a.all > 0);
+		assert_false(
+		    queued_with(fx, "+254700000100", "no water at the kiosk"));
+		assert_false(
+		    queued_with(fx, "+254700000101", "no water at the kiosk"));
+		assert_int_equal(count_texts(fx, "no water at the kiosk"), 0);
+	}
 }
 
 /* --- what `baraza check` says of broken settings ------------------------- */

@@ -611,6 +611,7 @@ test_migrations(void **state)
 			     "DROP TABLE poll_cursors;"
 			     "DROP TABLE survey_answers;"
 			     "DROP TABLE survey_responses;"
+			     "DROP TABLE complaint_words;"
 			     "DROP TABLE complaint_events;"
 			     "DROP TABLE complaints;"
 			     "DROP TABLE secrets;"
@@ -635,6 +636,17 @@ test_migrations(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db,
 			     "SELECT anonymous FROM messages LIMIT 1", -1, &q,
 			     NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(sqlite3_prepare_v2(db,
+			     "SELECT citizen_says FROM complaints LIMIT 1", -1,
+			     &q, NULL),
+	    SQLITE_OK);
+	sqlite3_finalize(q);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db,
+		"SELECT ref, message_id FROM complaint_words LIMIT 1", -1, &q,
+		NULL),
 	    SQLITE_OK);
 	sqlite3_finalize(q);
 	assert_int_equal(sqlite3_prepare_v2(db,

@@ -635,9 +635,13 @@ add_keyword(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 		k = &r->keywords[i];
 		if (strcmp(k->folded, folded) != 0)
 			continue;
-		if (k->route == route && k->reserved == reserved)
-			return; /* the same word for the same thing in two
-				   languages */
+		if (k->route == route && k->reserved == reserved) {
+			/* the same word for the same thing in two languages:
+			 * it says nothing of the sender's language */
+			if (k->lang != lang)
+				k->lang = -1;
+			return;
+		}
 		at = conf_file_path(ce, (*sites)[i].file);
 		conf_error(ce, s, "keyword '%s' is already used at %s:%u", word,
 		    at != NULL ? at : "?", (*sites)[i].line);
@@ -861,7 +865,9 @@ parse_route(struct conf_errors *ce, const struct handler *const *handlers,
 			    read_words(ce, r, sites, l, lang, idx, -1);
 		}
 	} else if (kw != NULL) {
-		rt->keywords[0] = read_words(ce, r, sites, kw, 0, idx, -1);
+		/* a plain list: words of no one language (UPDATE), which
+		 * leave the sender's language as it was */
+		rt->keywords[0] = read_words(ce, r, sites, kw, -1, idx, -1);
 	} else if (!isdef && (hname == NULL || strcmp(hname, "help") != 0)) {
 		/* a help route is reached by the reserved HELP words */
 		conf_error(ce, s, "route '%s' has no 'keywords'", rt->name);

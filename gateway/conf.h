@@ -49,7 +49,7 @@ struct route {
 /* A folded word and what it means. */
 struct keyword {
 	char *folded;
-	int lang;
+	int lang;     /* -1: the same word in several languages */
 	int route;    /* index into routes, or -1 for a reserved word */
 	int reserved; /* enum reserved when route == -1 */
 };

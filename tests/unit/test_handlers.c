@@ -703,6 +703,9 @@ test_complaint_alerts_officers(void **state)
 	snprintf(want, sizeof(want), "Lalamiko jipya la BARABARA %s.", ref);
 	contains(newest_to(fx, water[1], NULL, &segs), want);
 	contains(newest_to(fx, water[0], NULL, &segs), "New ROADS complaint");
+	/* UPDATE, a word of no one language, keeps the officer's Swahili */
+	snprintf(msg, sizeof(msg), "UPDATE %s INAENDELEA", ref);
+	contains(say(fx, water[1], msg), "sasa inashughulikiwa. Mwananchi");
 	/* a long description is cut at a word to keep one SMS; the place
 	 * comes first */
 	say(fx, n, "COMPLAIN");

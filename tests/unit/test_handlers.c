@@ -147,6 +147,28 @@ contains(const char *hay, const char *needle)
 	}
 }
 
+/* The newest queued message to number (of route, unless NULL) into *ret
+ * (msg_done() it); false when there is none. */
+static bool
+newest_msg(struct fx *fx, const char *number, const char *route,
+    struct msg *ret)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n && !found; i++)
+		if (strcmp(v[i].number, number) == 0 &&
+		    (route == NULL || strcmp(v[i].route, route) == 0)) {
+			*ret = v[i];
+			memset(&v[i], 0, sizeof(v[i]));
+			found = true;
+		}
+	msgs_free(v, n);
+	return found;
+}
+
 /* The newest queued message to number (of route, unless NULL): its text,
  * or "", and its segments. */
 static const char *
@@ -154,20 +176,15 @@ newest_to(struct fx *fx, const char *number, const char *route,
     int *ret_segments)
 {
 	static char text[512];
-	struct msg *v = NULL;
-	size_t n = 0;
+	struct msg m;
 
 	text[0] = '\0';
 	*ret_segments = 0;
-	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].number, number) == 0 &&
-		    (route == NULL || strcmp(v[i].route, route) == 0)) {
-			snprintf(text, sizeof(text), "%s", v[i].text);
-			*ret_segments = v[i].segments;
-			break;
-		}
-	msgs_free(v, n);
+	if (newest_msg(fx, number, route, &m)) {
+		snprintf(text, sizeof(text), "%s", m.text);
+		*ret_segments = m.segments;
+		msg_done(&m);
+	}
 	return text;
 }
 
@@ -775,25 +792,6 @@ age_complaint(struct fx *fx, const char *ref, int days)
 	sqlite3_close(db);
 }
 
-/* The newest queued message to number, whole (msg_done() it). */
-static void
-newest_msg(struct fx *fx, const char *number, struct msg *ret)
-{
-	struct msg *v = NULL;
-	size_t n = 0;
-	bool found = false;
-
-	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
-	for (size_t i = 0; i < n && !found; i++)
-		if (strcmp(v[i].number, number) == 0) {
-			*ret = v[i];
-			memset(&v[i], 0, sizeof(v[i]));
-			found = true;
-		}
-	msgs_free(v, n);
-	assert_true(found);
-}
-
 static void
 test_complaint_alert_hours(void **state)
 {
@@ -821,7 +819,7 @@ test_complaint_alert_hours(void **state)
 	    day + 86400000 + 420 * 60000);
 	/* by default an alert goes at once */
 	ref_of(say(fx, "+254711200050", "COMPLAIN WATER no water"), ref);
-	newest_msg(fx, officer, &m);
+	assert_true(newest_msg(fx, officer, NULL, &m));
 	assert_true(m.next_attempt_at <= now_ms());
 	msg_done(&m);
 	/* outside alert_hours it waits for them; the citizen's reply does not
@@ -834,13 +832,13 @@ test_complaint_alert_hours(void **state)
 	conf_errors_done(&ce);
 	contains(say(fx, "+254711200051", "COMPLAIN ROADS a hole"),
 	    "Your complaint number is");
-	newest_msg(fx, officer, &m);
+	assert_true(newest_msg(fx, officer, NULL, &m));
 	at = handler_within_hours(now, morning ? 20 * 60 : 60,
 	    morning ? 21 * 60 : 120);
 	assert_true(at > now);
 	assert_true(m.next_attempt_at >= at && m.next_attempt_at < at + 60000);
 	msg_done(&m);
-	newest_msg(fx, "+254711200051", &m);
+	assert_true(newest_msg(fx, "+254711200051", NULL, &m));
 	assert_true(m.next_attempt_at <= now_ms());
 	msg_done(&m);
 	/* a bad window is a configuration error */

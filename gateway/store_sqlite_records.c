@@ -105,7 +105,7 @@ static const char *const rec_sql[R_COUNT] = {
 	    "UPDATE complaints SET citizen_says = ?2, status = coalesce(?3,"
 	    " status), closed_at = CASE WHEN ?3 IS NULL THEN closed_at END,"
 	    " note = CASE WHEN ?3 IS NULL THEN note END, updated_at = ?4"
-	    " WHERE ref = ?1",
+	    " WHERE ref = ?1 RETURNING status",
 	[R_C_WORDS] = "INSERT INTO complaint_words (ref, message_id) VALUES"
 		      " (?1, ?2)",
 	[R_C_EVENTS] = "SELECT at, status, note, by FROM complaint_events WHERE"
@@ -513,7 +513,7 @@ store_complaint_citizen(struct store *st, const char *ref, const char *says,
     const char *reopen, int64_t at)
 {
 	sqlite3_stmt *s = rec(st, R_C_CITIZEN);
-	struct complaint c;
+	char *status;
 	int rc;
 
 	if (s == NULL)
@@ -522,14 +522,14 @@ store_complaint_citizen(struct store *st, const char *ref, const char *says,
 	sq_bind_text(s, 2, says);
 	sq_bind_text(s, 3, reopen);
 	sqlite3_bind_int64(s, 4, at);
-	if ((rc = sq_exec(s)) < 0)
-		return rc;
-	if (sqlite3_changes(st->db) == 0)
-		return -ENOENT;
-	if ((rc = store_complaint_get(st, ref, &c)) < 0)
-		return rc;
-	rc = complaint_event(st, ref, at, c.status, says, "citizen");
-	complaint_done(&c);
+	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+		sq_done(s);
+		return rc == SQLITE_DONE ? -ENOENT : sq_err(rc);
+	}
+	status = sq_col_text(s, 0); /* as it now is, for its event */
+	sq_done(s);
+	rc = complaint_event(st, ref, at, status, says, "citizen");
+	free(status);
 	return rc;
 }
 

@@ -23,6 +23,7 @@
 #define SENDER_STOP_MS  5000  /* wait for sends in flight at shutdown */
 #define SENDER_BUSY_MS  50    /* wait for another process's write lock */
 #define SENDER_IDLE_MAX 64    /* finished easy handles kept for reuse */
+#define SENDER_HELD_MAX 1024  /* rows a read reaches past held ones */
 #define RECORD_WAIT_MS  5     /* outcomes gather this long to share a commit */
 #define RECORD_MAX      256   /* ... or until this many are waiting */
 #define RECORD_LOCK_MS  50    /* then wait for the write lock, not before */
@@ -74,6 +75,9 @@ struct pstate {
 	int unrecorded; /* sent, outcome not written yet */
 	int slots;      /* messages in flight at most */
 	int64_t *ids;   /* in flight, `slots` of them, 0 = free */
+	uint64_t *tos;  /* each one's recipient, number_key() */
+	bool *waited;   /* a message to its recipient was held for it */
+	int held;       /* messages the last read held back */
 	double tokens;
 	int64_t refill_ms;
 	bool more;       /* the queue may hold due messages not started */
@@ -146,6 +150,20 @@ read_by(struct pstate *ps, int64_t at)
 		ps->read_at = at;
 }
 
+/* A recipient's key in the slots: two numbers sharing one only wait on
+ * each other. */
+static uint64_t
+number_key(const char *number)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const unsigned char *c = (const unsigned char *)number; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return h;
+}
+
+/* Frees the slot of a message that is no longer in flight; a message held
+ * back for its recipient can go now, so the queue is read again. */
 static void
 release_slot(struct pstate *ps, int64_t id)
 {
@@ -153,8 +171,30 @@ release_slot(struct pstate *ps, int64_t id)
 		if (ps->ids[i] == id) {
 			ps->ids[i] = 0;
 			ps->inflight--;
+			if (ps->waited[i])
+				ps->more = true;
+			ps->waited[i] = false;
 			return;
 		}
+}
+
+/*
+ * Whether a message to this recipient is in flight; if so the next one to
+ * them waits until it is answered.  Two messages to one number sent side
+ * by side reach the provider in either order, and a citizen would read
+ * "Is it fixed?" before "Good news: ... resolved".
+ */
+static bool
+recipient_busy(struct pstate *ps, const char *number)
+{
+	uint64_t key = number_key(number);
+
+	for (int i = 0; i < ps->slots; i++)
+		if (ps->ids[i] != 0 && ps->tos[i] == key) {
+			ps->waited[i] = true;
+			return true;
+		}
+	return false;
 }
 
 static bool
@@ -177,11 +217,12 @@ unrecorded(const struct sender *s, int64_t id)
 }
 
 static void
-take_slot(struct pstate *ps, int64_t id)
+take_slot(struct pstate *ps, int64_t id, const char *number)
 {
 	for (int i = 0; i < ps->slots; i++)
 		if (ps->ids[i] == 0) {
 			ps->ids[i] = id;
+			ps->tos[i] = number_key(number);
 			ps->inflight++;
 			return;
 		}
@@ -219,7 +260,7 @@ start_send(struct sender *s, int pi, const struct msg *m)
 	}
 	if (p->type->submit != NULL) {
 		/* the slot first: the outcome may be reported at once */
-		take_slot(ps, m->id);
+		take_slot(ps, m->id, m->number);
 		if (p->type->submit(p->state, &om, m->attempts + 1) < 0)
 			release_slot(ps, m->id);
 		return;
@@ -257,7 +298,7 @@ start_send(struct sender *s, int pi, const struct msg *m)
 		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->req.body);
 	if (t->req.userpwd != NULL)
 		curl_easy_setopt(t->easy, CURLOPT_USERPWD, t->req.userpwd);
-	take_slot(ps, m->id);
+	take_slot(ps, m->id, m->number);
 	t->next = s->transfers;
 	if (s->transfers != NULL)
 		s->transfers->prev = t;
@@ -649,7 +690,8 @@ fill(struct sender *s, bool fresh)
 	for (size_t i = 0; i < s->nps; i++) {
 		struct pstate *ps = &s->ps[i];
 		const struct provider *p = ps->p;
-		int avail = ps->slots - ps->inflight, limit, seen, k;
+		int avail = ps->slots - ps->inflight, limit, seen, k, held,
+		    started;
 		int64_t next;
 		struct msg *v = NULL;
 		size_t n = 0;
@@ -684,8 +726,9 @@ fill(struct sender *s, bool fresh)
 				wait = (int)(ps->read_at - mono);
 			continue;
 		}
-		/* the first rows are those in flight or not yet written */
-		limit = ps->inflight + ps->unrecorded + avail;
+		/* the first rows are those in flight or not yet written, and
+		 * those held back last time */
+		limit = ps->inflight + ps->unrecorded + avail + ps->held;
 		if ((seen = read_queue(s, ps, now, mono, limit, &v, &n)) < 0) {
 			log_error("sender: cannot read the queue: %s",
 			    store_errmsg(s->st));
@@ -694,15 +737,25 @@ fill(struct sender *s, bool fresh)
 			return SENDER_IDLE_MS;
 		}
 		ps->fresh = false;
+		held = started = 0;
 		for (k = 0; k < (int)n && avail > 0; k++) {
+			if (recipient_busy(ps, v[k].number)) {
+				held++; /* read again when that one is answered
+					 */
+				continue;
+			}
 			start_send(s, (int)i, &v[k]);
+			started++;
 			avail--;
 			if (p->rate_per_s > 0)
 				ps->tokens -= 1;
 		}
 		msgs_free(v, n);
-		/* a full read, or one not all started: more may be waiting */
-		ps->more = seen == limit || k < (int)n;
+		ps->held = held < SENDER_HELD_MAX ? held : SENDER_HELD_MAX;
+		/* a full read of which some started, or one not all started:
+		 * more may be waiting (a read all held back waits for a
+		 * recipient's answer instead, or it would spin) */
+		ps->more = (seen == limit && started > 0) || k < (int)n;
 		if (ps->more)
 			wait = 0;
 		else if (store_outbound_next_due(s->st, p->name, &next) == 0 &&
@@ -785,6 +838,9 @@ sender_start(struct daemon *d, char **ret_err)
 		    ? provider_hold_max(s->ps[i].p)
 		    : s->ps[i].p->concurrency;
 		s->ps[i].ids = xcalloc((size_t)s->ps[i].slots, sizeof(int64_t));
+		s->ps[i].tos =
+		    xcalloc((size_t)s->ps[i].slots, sizeof(uint64_t));
+		s->ps[i].waited = xcalloc((size_t)s->ps[i].slots, sizeof(bool));
 		s->ps[i].tokens = 1;
 		s->ps[i].refill_ms = mono_ms();
 		names[i] = s->ps[i].p->name;
@@ -841,8 +897,11 @@ sender_stop(struct sender *s)
 	}
 	receipts_done(s, -ESHUTDOWN);
 	pthread_mutex_destroy(&s->completed_lock);
-	for (size_t i = 0; i < s->nps; i++)
+	for (size_t i = 0; i < s->nps; i++) {
 		free(s->ps[i].ids);
+		free(s->ps[i].tos);
+		free(s->ps[i].waited);
+	}
 	free(s->ps);
 	free(s->results);
 	store_close(s->st);

@@ -274,6 +274,30 @@ class HttpTest(unittest.TestCase):
         finally:
             self.sink.delay = 0
 
+    def test_messages_to_one_number_leave_in_order(self):
+        # concurrency = 8, yet the next SMS to a number waits until the
+        # provider has answered the one before: sent side by side they
+        # could arrive in either order ("Is it fixed?" before "resolved")
+        self.sink.delay = 0.3
+        x, y = "+254700000501", "+254700000502"
+        try:
+            for to, text in ((x, "one"), (x, "two"), (x, "three"),
+                             (y, "other")):
+                rc, out, err = self.gw.cli("send", "--to", to, text)
+                self.assertEqual(rc, 0, err)
+            self.assertTrue(self.gw.wait_until(
+                lambda: len(self.sink.texts_to(x)) == 3
+                and self.sink.texts_to(y), 10))
+            self.assertEqual(self.sink.texts_to(x), ["one", "two", "three"])
+            times = [t for t, to in self.sink.arrivals if to == x]
+            for a, b in zip(times, times[1:]):
+                self.assertGreaterEqual(b - a, 0.25)
+            # another number is not held behind them
+            other = [t for t, to in self.sink.arrivals if to == y][0]
+            self.assertLess(other, times[-1])
+        finally:
+            self.sink.delay = 0
+
     def test_provider_concurrency_limit(self):
         self.sink.mode = "slow"
         self.sink.max_inflight = 0

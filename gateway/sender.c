@@ -33,6 +33,7 @@
 
 struct result {
 	int64_t id;
+	uint64_t to; /* its recipient, number_key() */
 	int provider;
 	int attempts;
 	enum send_result res;
@@ -122,9 +123,31 @@ sender_backoff_ms(int base_ms, int cap_ms, int attempts, double rnd)
 	return (int64_t)(d * (0.5 + rnd)); /* jitter: 50%..150% */
 }
 
+/* A recipient's key in the slots: two numbers sharing one only wait on
+ * each other. */
+static uint64_t
+number_key(const char *number)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (const unsigned char *c = (const unsigned char *)number; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
+	return h;
+}
+
+/* The recipient of a message in flight (0: not in flight). */
+static uint64_t
+slot_key(const struct pstate *ps, int64_t id)
+{
+	for (int i = 0; i < ps->slots; i++)
+		if (ps->ids[i] == id)
+			return ps->tos[i];
+	return 0;
+}
+
 static void
-add_result(struct sender *s, int64_t id, int provider, int attempts,
-    enum send_result res, struct send_outcome *out)
+add_result(struct sender *s, int64_t id, uint64_t to, int provider,
+    int attempts, enum send_result res, struct send_outcome *out)
 {
 	struct result *r;
 
@@ -134,6 +157,7 @@ add_result(struct sender *s, int64_t id, int provider, int attempts,
 	}
 	r = &s->results[s->nresults++];
 	r->id = id;
+	r->to = to;
 	r->provider = provider;
 	r->attempts = attempts;
 	r->res = res;
@@ -148,18 +172,6 @@ read_by(struct pstate *ps, int64_t at)
 {
 	if (at < ps->read_at)
 		ps->read_at = at;
-}
-
-/* A recipient's key in the slots: two numbers sharing one only wait on
- * each other. */
-static uint64_t
-number_key(const char *number)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (const unsigned char *c = (const unsigned char *)number; *c; c++)
-		h = (h ^ *c) * 1099511628211ULL;
-	return h;
 }
 
 /* Frees the slot of a message that is no longer in flight; a message held
@@ -179,14 +191,17 @@ release_slot(struct pstate *ps, int64_t id)
 }
 
 /*
- * Whether a message to this recipient is in flight; if so the next one to
- * them waits until it is answered.  Two messages to one number sent side
- * by side reach the provider in either order, and a citizen would read
- * "Is it fixed?" before "Good news: ... resolved".
+ * Whether a message to this recipient is in flight, or failed for the
+ * moment and its retry is not written yet; if so the next one to them
+ * waits.  Two messages to one number sent side by side reach the provider
+ * in either order, and a citizen would read "Is it fixed?" before "Good
+ * news: ... resolved".  (Once the retry is written, the store has moved
+ * the later ones behind it.)
  */
 static bool
-recipient_busy(struct pstate *ps, const char *number)
+recipient_busy(struct sender *s, int pi, const char *number)
 {
+	struct pstate *ps = &s->ps[pi];
 	uint64_t key = number_key(number);
 
 	for (int i = 0; i < ps->slots; i++)
@@ -194,6 +209,14 @@ recipient_busy(struct pstate *ps, const char *number)
 			ps->waited[i] = true;
 			return true;
 		}
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct result *r = &s->results[i];
+
+		if (r->provider == pi && r->to == key &&
+		    r->res == SEND_TEMPFAIL &&
+		    r->attempts < s->d->conf->gw.retry_max_attempts)
+			return true;
+	}
 	return false;
 }
 
@@ -255,7 +278,8 @@ start_send(struct sender *s, int pi, const struct msg *m)
 
 	if (p->type->send_direct != NULL) {
 		enum send_result r = p->type->send_direct(p->state, &om, &out);
-		add_result(s, m->id, pi, m->attempts + 1, r, &out);
+		add_result(s, m->id, number_key(m->number), pi, m->attempts + 1,
+		    r, &out);
 		return;
 	}
 	if (p->type->submit != NULL) {
@@ -277,7 +301,8 @@ start_send(struct sender *s, int pi, const struct msg *m)
 		if (t->easy != NULL)
 			curl_easy_cleanup(t->easy);
 		out.reason = xstrdup("cannot build the request");
-		add_result(s, m->id, pi, t->attempts, SEND_TEMPFAIL, &out);
+		add_result(s, m->id, number_key(m->number), pi, t->attempts,
+		    SEND_TEMPFAIL, &out);
 		sendreq_done(&t->req);
 		free(t);
 		return;
@@ -358,7 +383,8 @@ finish_transfers(struct sender *s)
 			    t->resp.data ? t->resp.data : "", t->resp.len,
 			    &out);
 		}
-		add_result(s, t->id, t->provider, t->attempts, r, &out);
+		add_result(s, t->id, slot_key(&s->ps[t->provider], t->id),
+		    t->provider, t->attempts, r, &out);
 		release_slot(&s->ps[t->provider], t->id);
 		transfer_free(s, t);
 		n++;
@@ -438,7 +464,8 @@ take_completions(struct sender *s)
 			s->receipts_tail = &c->next;
 			continue;
 		}
-		add_result(s, c->id, c->provider, c->attempts, c->res, &c->out);
+		add_result(s, c->id, slot_key(&s->ps[c->provider], c->id),
+		    c->provider, c->attempts, c->res, &c->out);
 		release_slot(&s->ps[c->provider], c->id);
 		completion_free(c);
 		n++;
@@ -577,9 +604,14 @@ record_results(struct sender *s, bool wait_lock)
 			    r->out.reason ? r->out.reason : "?");
 		send_outcome_done(&r->out);
 		s->ps[r->provider].unrecorded--;
-		if (strcmp(r->status, "queued") == 0)
-			read_by(&s->ps[r->provider],
-			    mono_ms() + (r->next - now));
+		if (strcmp(r->status, "queued") == 0) {
+			struct pstate *ps = &s->ps[r->provider];
+
+			read_by(ps, mono_ms() + (r->next - now));
+			if (ps->held > 0)
+				ps->more =
+				    true; /* some may have waited on it */
+		}
 	}
 	s->nresults = 0;
 	s->record_since = 0;
@@ -739,7 +771,7 @@ fill(struct sender *s, bool fresh)
 		ps->fresh = false;
 		held = started = 0;
 		for (k = 0; k < (int)n && avail > 0; k++) {
-			if (recipient_busy(ps, v[k].number)) {
+			if (recipient_busy(s, (int)i, v[k].number)) {
 				held++; /* read again when that one is answered
 					 */
 				continue;

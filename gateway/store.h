@@ -187,7 +187,9 @@ int store_message_max_id(struct store *st, int64_t *ret);
 int store_outbound_next_due(struct store *st, const char *provider,
     int64_t *ret);
 /* Records a send attempt: status "sent", "queued" (retry at next) or
- * "failed".  Only applies while the message is still queued. */
+ * "failed".  Only applies while the message is still queued.  A retry
+ * moves the messages queued after it to the same number (and provider) to
+ * its time at the earliest, so that they still leave after it. */
 int store_outbound_attempt(struct store *st, int64_t id, const char *status,
     const struct send_outcome *out, int attempts, int64_t next, int64_t at);
 /* What a delivery report matched. */

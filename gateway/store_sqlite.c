@@ -239,6 +239,7 @@ enum stmt {
 	S_OUT_PREFIX,
 	S_OUT_NEXT_DUE,
 	S_OUT_ATTEMPT,
+	S_OUT_BEHIND,
 	S_OUT_REPORT_ID,
 	S_OUT_REPORT_PID,
 	S_OPART_ADD,
@@ -362,6 +363,12 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(?3, provider_id), reason = ?4, attempts ="
 	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
 	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
+	/* a retry keeps the later messages to its number behind it */
+	[S_OUT_BEHIND] =
+	    "UPDATE messages SET next_attempt_at = ?2 WHERE number = (SELECT"
+	    " number FROM messages WHERE id = ?1) AND direction = 'out' AND"
+	    " provider = (SELECT provider FROM messages WHERE id = ?1) AND"
+	    " status = 'queued' AND id > ?1 AND next_attempt_at < ?2",
 	[S_OUT_REPORT_ID] =
 	    REPORT_SET "id = ?1 RETURNING id, status = ?3, status",
 	[S_OUT_REPORT_PID] =
@@ -1275,6 +1282,14 @@ store_outbound_attempt(struct store *st, int64_t id, const char *status,
 	if (strcmp(status, "sent") == 0 && out->nparts > 1 &&
 	    (rc = parts_add(st, id, out)) < 0)
 		return rc;
+	if (strcmp(status, "queued") == 0) {
+		if ((s = get(st, S_OUT_BEHIND)) == NULL)
+			return -EIO;
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int64(s, 2, next);
+		if ((rc = sq_exec(s)) < 0)
+			return rc;
+	}
 	return event(st, id, at,
 	    strcmp(status, "queued") == 0 ? "retry" : status, out->reason);
 }

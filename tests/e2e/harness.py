@@ -88,6 +88,7 @@ class Sink:
         self.max_inflight = 0
         self.arrivals = []  # (time, to) of every request that succeeded
         self.delay = 0
+        self.fail_once = set()  # texts answered 500 the first time
         self.clients = set()
         sink = self
 
@@ -106,6 +107,11 @@ class Sink:
                     sink.max_inflight = max(sink.max_inflight, sink.inflight)
                     sink.clients.add(self.client_address)
                     mode, delay = sink.mode, sink.delay
+                    if sink.fail_once:
+                        text = json.loads(body).get("text")
+                        if text in sink.fail_once:
+                            sink.fail_once.discard(text)
+                            mode = "fail"
                 if mode == "slow":
                     time.sleep(3)
                 time.sleep(delay)

@@ -298,6 +298,20 @@ class HttpTest(unittest.TestCase):
         finally:
             self.sink.delay = 0
 
+    def test_a_retry_keeps_the_next_message_behind_it(self):
+        # the provider refuses the first SMS for the moment: the second,
+        # to the same number, waits for the retry rather than overtaking
+        x = "+254700000503"
+        self.sink.fail_once = {"first"}
+        rc, out, err = self.gw.cli("send", "--to", x, "first")
+        self.assertEqual(rc, 0, err)
+        rc, out, err = self.gw.cli("send", "--to", x, "second")
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(self.gw.wait_until(
+            lambda: len(self.sink.texts_to(x)) == 2, 10))
+        self.assertEqual(self.sink.texts_to(x), ["first", "second"])
+        self.assertEqual(self.sink.fail_once, set())
+
     def test_provider_concurrency_limit(self):
         self.sink.mode = "slow"
         self.sink.max_inflight = 0

@@ -378,7 +378,8 @@ static void
 test_outbound(void **state)
 {
 	struct store *st = *state;
-	struct outbound_new o = queued_hello("+254700000002");
+	struct outbound_new o = queued_hello("+254700000002"),
+			    o2 = queued_hello("+254700000003");
 	struct msg *v, m;
 	struct msg_event *ev;
 	size_t n, nev;
@@ -389,7 +390,7 @@ test_outbound(void **state)
 	int changed;
 
 	assert_int_equal(store_outbound_add(st, &o, &a), 0);
-	assert_int_equal(store_outbound_add(st, &o, &b), 0);
+	assert_int_equal(store_outbound_add(st, &o2, &b), 0);
 	assert_int_equal(store_outbound_due(st, "generic", 4999, 0, 10, NULL,
 			     NULL, &v, &n),
 	    0);
@@ -502,6 +503,56 @@ test_outbound(void **state)
 	assert_string_equal(m.status, "cancelled");
 	msg_done(&m);
 	assert_int_equal(store_message_get(st, 999999, &m), -ENOENT);
+}
+
+/* The rows due at `at`, their ids in order. */
+static size_t
+due_ids(struct store *st, int64_t at, int64_t *ids, size_t max)
+{
+	struct msg *v;
+	size_t n;
+
+	assert_true(store_outbound_due(st, "generic", at, 0, 10, NULL, NULL, &v,
+			&n) >= 0);
+	assert_true(n <= max);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = v[i].id;
+	msgs_free(v, n);
+	return n;
+}
+
+static void
+test_retry_keeps_order(void **state)
+{
+	struct store *st = *state;
+	struct outbound_new x = queued_hello("+254700000005"),
+			    y = queued_hello("+254700000006");
+	struct send_outcome busy = { .reason = "HTTP 503" };
+	int64_t before, a, b, c, ids[4];
+
+	assert_int_equal(store_outbound_add(st, &x, &before), 0);
+	assert_int_equal(store_outbound_add(st, &x, &a), 0);
+	assert_int_equal(store_outbound_add(st, &x, &b), 0);
+	assert_int_equal(store_outbound_add(st, &y, &c), 0);
+	/* a is refused for the moment: b, the next to that number, waits
+	 * for a's retry; the one before a and another number's do not */
+	assert_int_equal(store_outbound_attempt(st, a, "queued", &busy, 1, 9000,
+			     5001),
+	    0);
+	assert_int_equal(due_ids(st, 6000, ids, 4), 2);
+	assert_true(ids[0] == before && ids[1] == c);
+	assert_int_equal(due_ids(st, 9000, ids, 4), 4);
+	assert_true(ids[2] == a && ids[3] == b);
+	/* a later retry moves b again; a failure leaves it due */
+	assert_int_equal(store_outbound_attempt(st, a, "queued", &busy, 2,
+			     12000, 9000),
+	    0);
+	assert_int_equal(due_ids(st, 11000, ids, 4), 2);
+	assert_int_equal(store_outbound_attempt(st, a, "failed", &busy, 3,
+			     12000, 12000),
+	    0);
+	assert_int_equal(due_ids(st, 12000, ids, 4), 3);
+	assert_true(ids[2] == b);
 }
 
 static void
@@ -677,6 +728,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_keeps_order, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_outbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_part_reports, setup,
 		    teardown),

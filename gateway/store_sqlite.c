@@ -363,9 +363,12 @@ static const char *const sql[S_COUNT] = {
 	    " coalesce(?3, provider_id), reason = ?4, attempts ="
 	    " ?5, next_attempt_at = ?6, updated_at = ?7, cost ="
 	    " coalesce(?8, cost) WHERE id = ?1 AND status = 'queued'",
-	/* a retry keeps the later messages to its number behind it */
+	/* a retry keeps the later messages to its number behind it; by the
+	 * number's index, not the queue's, which a full queue makes a walk of
+	 * every message queued */
 	[S_OUT_BEHIND] =
-	    "UPDATE messages SET next_attempt_at = ?2 WHERE number = (SELECT"
+	    "UPDATE messages INDEXED BY messages_number SET next_attempt_at ="
+	    " ?2 WHERE number = (SELECT"
 	    " number FROM messages WHERE id = ?1) AND direction = 'out' AND"
 	    " provider = (SELECT provider FROM messages WHERE id = ?1) AND"
 	    " status = 'queued' AND id > ?1 AND next_attempt_at < ?2",

@@ -285,7 +285,7 @@ read_categories(struct hconf *hc, struct desk *d)
 		const config_setting_t *g =
 		    config_setting_get_elem(l, (unsigned)i);
 		struct category *c = &d->cats[d->ncats];
-		int anon = 0;
+		int anon = 0, details;
 
 		if ((c->id = read_id(hc, g, "categories")) == NULL) {
 			err = -EINVAL;
@@ -296,6 +296,12 @@ read_categories(struct hconf *hc, struct desk *d)
 			err = -EINVAL;
 		if (config_setting_lookup_bool(g, "anonymous", &anon))
 			c->anonymous = anon != 0;
+		/* by default not for an anonymous category: an officer's
+		 * phone is seen by others, and a whistle-blower's words may
+		 * name them */
+		c->officer_details = !c->anonymous;
+		if (config_setting_lookup_bool(g, "officer_details", &details))
+			c->officer_details = details != 0;
 		if (read_officers(hc, g, "officers", true, &c->officers) < 0)
 			err = -EINVAL;
 		for (size_t j = 0; j + 1 < d->ncats; j++)

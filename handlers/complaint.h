@@ -18,6 +18,7 @@ struct category {
 			    closing */
 	char **officers; /* told of its new complaints instead of the desk's
 			    officers; NULL-terminated, NULL when none */
+	bool officer_details; /* officers' SMS carry place and description */
 };
 
 struct status {

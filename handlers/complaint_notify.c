@@ -51,19 +51,35 @@ officer_lang(struct hctx *ctx, const char *number, int *ret_lang)
 	return stopped ? 1 : 0;
 }
 
+/* Two spaces where an empty {details} stood become one. */
+static void
+squeeze_spaces(char *s)
+{
+	char *w = s;
+
+	for (const char *r = s; *r; r++)
+		if (!(*r == ' ' && r[1] == ' '))
+			*w++ = *r;
+	*w = '\0';
+}
+
 /* {details} is "place: description", ending as a sentence does (a "."
  * added), or cut at a word and marked "..." until the SMS is one segment
- * (no shorter than ALERT_DESC_MIN bytes). */
+ * (no shorter than ALERT_DESC_MIN bytes); empty for a category with
+ * officer_details = false. */
 char *
 desk_officer_text(const struct desk *d, const struct complaint *c,
     enum ctext which, int lang)
 {
 	const struct ltext *t = &d->t[which];
+	const struct category *cat = desk_category(d, c->category);
+	bool details_ok = cat == NULL || cat->officer_details;
 	char date[16];
-	char *place = c->location != NULL
+	char *place = c->location != NULL && details_ok
 	    ? handler_echo(t, lang, c->location, ALERT_PLACE_MAX)
 	    : NULL;
-	const char *description = c->description ? c->description : "";
+	const char *description =
+	    c->description != NULL && details_ok ? c->description : "";
 	size_t max = ALERT_DESC_MAX;
 	char *text = NULL;
 
@@ -97,6 +113,8 @@ desk_officer_text(const struct desk *d, const struct complaint *c,
 		max = max > ALERT_DESC_MIN + 10 ? max - 10 : ALERT_DESC_MIN;
 	}
 	free(place);
+	if (!details_ok)
+		squeeze_spaces(text); /* "{ref}: {details} Now:" */
 	return text;
 }
 

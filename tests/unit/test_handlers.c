@@ -776,6 +776,49 @@ test_complaint_alerts_officers(void **state)
 	}
 }
 
+/* An anonymous category's complaints reach officers' phones without the
+ * citizen's words, unless the category says officer_details = true. */
+static void
+test_complaint_officer_details(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200060", *integrity = "+254700000110";
+	struct conf_override ov[] = {
+		{ "routes.[2].categories.[4].officer_details", "true" }
+	};
+	struct conf_errors ce;
+	char ref[REF_LEN + 1], msg[96], want[160];
+	int segs;
+
+	ref_of(say(fx, n, "COMPLAIN BRIBE the clerk at Kangemi asked 500"),
+	    ref);
+	snprintf(want, sizeof(want),
+	    "New BRIBE complaint %s. Send UPDATE %s PROGRESS to take it.", ref,
+	    ref);
+	assert_string_equal(newest_to(fx, integrity, NULL, &segs), want);
+	/* nor when the officer asks STATUS */
+	snprintf(msg, sizeof(msg), "STATUS %s", ref);
+	snprintf(want, sizeof(want), "%s (BRIBE, ", ref);
+	contains(say(fx, integrity, msg), want);
+	assert_null(strstr(newest_to(fx, integrity, NULL, &segs), "clerk"));
+	assert_null(strstr(newest_to(fx, integrity, NULL, &segs), "  "));
+	/* a category that wants them */
+	conf_free(fx->c);
+	conf_errors_init(&ce);
+	fx->c = conf_load(SHIPPED, ov, 1, handlers_table, &ce);
+	if (fx->c == NULL)
+		fail_msg("%s", ce.text.data);
+	conf_errors_done(&ce);
+	ref_of(say(fx, "+254711200061", "COMPLAIN BRIBE asked 200 at the gate"),
+	    ref);
+	contains(newest_to(fx, integrity, NULL, &segs),
+	    "to take it. asked 200 at the gate.");
+	/* the other categories carry them by default */
+	ref_of(say(fx, n, "COMPLAIN WATER no water at the kiosk"), ref);
+	contains(newest_to(fx, "+254700000100", NULL, &segs),
+	    "to take it. no water at the kiosk.");
+}
+
 /* Moves a complaint's filing days into the past. */
 static void
 age_complaint(struct fx *fx, const char *ref, int days)
@@ -1370,6 +1413,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_complaint_alerts_officers,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_sent_twice,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_officer_details,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_alert_hours,
 		    setup, teardown),

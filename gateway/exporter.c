@@ -128,7 +128,8 @@ in_chunks(struct exporter *e, chunk_fn *fn, int64_t before, const char *what)
 }
 
 /* Exports every day after the last one exported up to yesterday, prunes
- * and erases, removes conversations that are over. */
+ * and erases, removes conversations that are over, and puts closed
+ * anonymous complaints' messages under their pseudonym. */
 static void
 round_of(struct exporter *e, int64_t now)
 {
@@ -176,6 +177,13 @@ round_of(struct exporter *e, int64_t now)
 		 now - (int64_t)d->conf->gw.late_answer_min * 60 * 1000,
 		 "remove ended conversations")) > 0)
 		log_info("exporter: %lld ended conversation%s removed",
+		    (long long)n64, n64 == 1 ? "" : "s");
+	/* after the export, which showed them under the same pseudonym */
+	if ((n64 = in_chunks(e, store_anonymous_settle, now,
+		 "put closed anonymous complaints' messages under a pseudonym")) >
+	    0)
+		log_info("exporter: %lld message%s of closed anonymous "
+			 "complaints now under a pseudonym",
 		    (long long)n64, n64 == 1 ? "" : "s");
 }
 

@@ -14,6 +14,8 @@
 #define PSEUDONYM_LEN     14          /* "p-" + 12 */
 #define PSEUDONYM_SECRET  "pseudonym" /* the store_secret() name */
 
+/* A pseudonym stays as it is: a row whose number already became one
+ * (FORGET, a settled anonymous complaint) is shown under the same one. */
 void pseudonym_make(const unsigned char key[PSEUDONYM_KEY_LEN],
     const char *number, char out[PSEUDONYM_LEN + 1]);
 

@@ -238,7 +238,9 @@ int store_status_counts(struct store *st, struct status_count **ret,
 /* Outbound messages with a status, newest first. */
 int store_outbound_list(struct store *st, const char *status, int limit,
     struct msg **ret, size_t *ret_n);
-/* id 0: every failed message.  Back to queued, attempts reset. */
+/* id 0: every failed message.  Back to queued, attempts reset; not one
+ * whose number is gone (a pseudonym: FORGET, a closed anonymous
+ * complaint's). */
 int store_outbound_retry(struct store *st, int64_t id, int64_t at, int *ret_n);
 /* id 0: every queued message. */
 int store_outbound_cancel(struct store *st, int64_t id, int64_t at, int *ret_n);
@@ -480,10 +482,24 @@ int store_ussd_prune(struct store *st, int64_t before);
  * the number replaced by pseudonym wherever it stands (messages, parts,
  * survey responses, complaints); free-text answers go, chosen ones stay
  * (anonymous counts); its contact, sessions and USSD sessions are deleted
- * and messages still queued to it cancelled.  *ret_n: messages touched.
+ * and messages still queued to it cancelled.  What already stands under
+ * the pseudonym (a closed anonymous complaint and its messages) loses its
+ * texts too.  *ret_n: messages touched.
  */
 int store_forget(struct store *st, const char *number, const char *pseudonym,
     int64_t at, int64_t *ret_n);
+
+/*
+ * The messages of anonymous complaints (marked, store_message_anonymous)
+ * of citizens who have none open any more: their number becomes its
+ * pseudonym, so that the database no longer ties the citizen to the
+ * complaint once it closed (the complaint's own number went on closing).
+ * Messages still queued, or received and not yet processed, keep it until
+ * a later call.  At most max numbers per call, created before `before`;
+ * *ret_n: messages changed; *ret_more: call again.
+ */
+int store_anonymous_settle(struct store *st, int64_t before, int max,
+    int64_t *ret_n, bool *ret_more);
 
 /* A named value the daemon keeps; -ENOENT when never set. */
 int store_state_get(struct store *st, const char *name, char **ret);

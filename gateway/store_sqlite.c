@@ -216,6 +216,14 @@ static const char *const migrations[] = {
 	"  ref TEXT NOT NULL,"
 	"  message_id INTEGER NOT NULL);"
 	"CREATE INDEX complaint_words_ref ON complaint_words (ref);",
+	/* 16: the messages of anonymous complaints whose number is still
+	 * there (it becomes the pseudonym once none of that citizen's is
+	 * open), and the complaints whose number is gone, by pseudonym (a
+	 * closed anonymous one, for FORGET) */
+	"CREATE INDEX messages_anonymous ON messages (number)"
+	" WHERE anonymous = 1 AND number NOT GLOB 'p-*';"
+	"CREATE INDEX complaints_pseudonym ON complaints (pseudonym)"
+	" WHERE number IS NULL;",
 };
 
 enum stmt {
@@ -427,11 +435,13 @@ static const char *const sql[S_COUNT] = {
 	[S_OUT_RETRY_ONE] = "UPDATE messages SET status = 'queued', attempts ="
 			    " 0, next_attempt_at = ?2, reason = NULL,"
 			    " updated_at = ?2 WHERE id = ?1 AND direction ="
-			    " 'out' AND status = 'failed' RETURNING id",
+			    " 'out' AND status = 'failed' AND number NOT"
+			    " GLOB 'p-*' RETURNING id",
 	[S_OUT_RETRY_ALL] = "UPDATE messages SET status = 'queued', attempts ="
 			    " 0, next_attempt_at = ?2, reason = NULL,"
 			    " updated_at = ?2 WHERE ?1 = 0 AND direction ="
-			    " 'out' AND status = 'failed' RETURNING id",
+			    " 'out' AND status = 'failed' AND number NOT"
+			    " GLOB 'p-*' RETURNING id",
 	[S_OUT_CANCEL_ONE] = "UPDATE messages SET status = 'cancelled',"
 			     " updated_at = ?2 WHERE id = ?1 AND direction ="
 			     " 'out' AND status = 'queued' RETURNING id",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pseudonym.h"
 #include "store.h"
 #include "store_sqlite.h"
 #include "util.h"
@@ -390,6 +391,73 @@ store_erase_texts(struct store *st, int64_t before, int max, int64_t *ret_n,
 }
 
 int
+store_anonymous_settle(struct store *st, int64_t before, int max,
+    int64_t *ret_n, bool *ret_more)
+{
+	unsigned char key[PSEUDONYM_KEY_LEN];
+	char **numbers = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	*ret_n = 0;
+	*ret_more = false;
+	if (prepare(st,
+		"SELECT DISTINCT number FROM messages WHERE anonymous = 1 AND"
+		" number NOT GLOB 'p-*' AND created_at < ?1 AND status NOT IN"
+		" ('queued', 'received') AND NOT EXISTS (SELECT 1 FROM"
+		" complaints c WHERE c.number = messages.number AND"
+		" c.anonymous = 1) LIMIT ?2",
+		&s) < 0)
+		return -EIO;
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int(s, 2, max);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			numbers = xrealloc(numbers, cap * sizeof(*numbers));
+		}
+		numbers[n++] = sq_col_text(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		rc = sq_err(rc);
+		goto out;
+	}
+	rc = 0;
+	if (n == 0 ||
+	    (rc = store_secret(st, PSEUDONYM_SECRET, key, sizeof(key))) < 0)
+		goto out;
+	if (prepare(st,
+		"UPDATE messages SET number = ?2 WHERE number = ?1 AND"
+		" anonymous = 1 AND number NOT GLOB 'p-*' AND created_at < ?3"
+		" AND status NOT IN ('queued', 'received')",
+		&s) < 0) {
+		rc = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char p[PSEUDONYM_LEN + 1];
+		int step;
+
+		pseudonym_make(key, numbers[i], p);
+		sqlite3_reset(s);
+		sq_bind_text(s, 1, numbers[i]);
+		sq_bind_text(s, 2, p);
+		sqlite3_bind_int64(s, 3, before);
+		if ((step = sqlite3_step(s)) == SQLITE_DONE)
+			*ret_n += sqlite3_changes(st->db);
+		else
+			rc = sq_err(step);
+	}
+	sqlite3_finalize(s);
+	*ret_more = rc == 0 && (int)n == max;
+out:
+	strv_free(numbers, n);
+	return rc;
+}
+
+int
 store_state_get(struct store *st, const char *name, char **ret)
 {
 	sqlite3_stmt *s;
@@ -446,7 +514,10 @@ store_forget(struct store *st, const char *number, const char *pseudonym,
 		"UPDATE messages SET status = 'cancelled', updated_at = ?3"
 		" WHERE number = ?1 AND direction = 'out' AND status ="
 		" 'queued'",
-		"UPDATE messages SET text = '', number = ?2 WHERE number = ?1",
+		/* and those already under the pseudonym (an anonymous
+		 * complaint's, store_anonymous_settle) */
+		"UPDATE messages SET text = '', number = ?2 WHERE number IN"
+		" (?1, ?2)",
 		"UPDATE inbound_parts SET text = '', number = ?2 WHERE number ="
 		" ?1",
 		/* free text goes; a chosen value (not what was typed, or a
@@ -459,10 +530,12 @@ store_forget(struct store *st, const char *number, const char *pseudonym,
 		/* the complaints' words that went to officers go with them */
 		"UPDATE messages SET text = '' WHERE id IN (SELECT message_id"
 		" FROM complaint_words WHERE ref IN (SELECT ref FROM"
-		" complaints WHERE number = ?1))",
+		" complaints WHERE number = ?1 UNION SELECT ref FROM"
+		" complaints WHERE number IS NULL AND pseudonym = ?2))",
+		/* a closed anonymous complaint has only the pseudonym */
 		"UPDATE complaints SET pseudonym = coalesce(pseudonym, ?2),"
 		" number = NULL, description = '', location = NULL WHERE"
-		" number = ?1",
+		" number = ?1 OR (number IS NULL AND pseudonym = ?2)",
 		"DELETE FROM contacts WHERE number = ?1",
 		"DELETE FROM sessions WHERE number = ?1",
 		"DELETE FROM ussd_sessions WHERE number = ?1",

@@ -164,6 +164,18 @@ class ExportTest(unittest.TestCase):
             gw.start(["-o", "export.dir=" + out])
             status, _ = gw.sms("+254744000003", "ABOUT")
             self.assertEqual(status, 200)
+            # an anonymous complaint, closed, the citizen told
+            whistle = "+254744000006"
+            self.assertEqual(gw.sms(whistle, "COMPLAIN BRIBE the clerk asked 500")[0], 200)
+            self.assertTrue(gw.wait_until(lambda: sink.texts_to(whistle), 10))
+            ref = re.search(r"\b([2-9A-HJ-NP-RT-Z]{7})\b", sink.texts_to(whistle)[0]).group(1)
+            rc, _, err = gw.cli("complaint", "update", ref, "--status", "resolved")
+            self.assertEqual(rc, 0, err)
+            self.assertTrue(gw.wait_until(lambda: len(sink.texts_to(whistle)) == 2, 10))
+            self.assertTrue(gw.wait_until(lambda: gw.query(
+                "SELECT count(*) FROM messages WHERE status = 'queued'")[0][0] == 0, 10))
+            self.assertEqual(gw.query("SELECT count(*) FROM messages WHERE number = ?"
+                                      " AND anonymous = 1", whistle)[0][0], 3)
             gw.stop()
             # the last export was three days ago; one message is 100 days old
             now = time.time()
@@ -196,7 +208,13 @@ class ExportTest(unittest.TestCase):
             self.assertTrue(os.path.exists(os.path.join(out, "keep-me")))
             self.assertTrue(gw.wait_until(
                 lambda: gw.query("SELECT count(*) FROM messages WHERE text != ''")[0][0] == 0, 5))
-            self.assertEqual(gw.query("SELECT count(*) FROM messages")[0][0], 2)
+            # ABOUT both ways; the complaint, its reply, the alert, the news
+            self.assertEqual(gw.query("SELECT count(*) FROM messages")[0][0], 6)
+            # the closed anonymous complaint's messages: under its pseudonym
+            self.assertTrue(gw.wait_until(lambda: gw.query(
+                "SELECT count(*) FROM messages WHERE number = ?", whistle)[0][0] == 0, 5))
+            self.assertEqual(gw.query("SELECT count(DISTINCT number), count(*) FROM messages"
+                                      " WHERE number GLOB 'p-*' AND anonymous = 1"), [(1, 3)])
             self.assertTrue(gw.wait_until(
                 lambda: gw.query("SELECT number FROM sessions") == [("+254744000005",)], 5),
                 gw.query("SELECT number FROM sessions"))

@@ -303,6 +303,22 @@ test_phones(void **state)
 	assert_null(strstr(data, "0007"));
 	for (size_t i = 0; i < n; i++)
 		csv_record_done(&rec[i]);
+	/* its number put under the pseudonym (no anonymous complaint of it
+	 * open): the day exports the same again */
+	{
+		int64_t changed;
+		bool more;
+		char *again;
+
+		assert_int_equal(store_anonymous_settle(fx->st, INT64_MAX, 10,
+				     &changed, &more),
+		    0);
+		assert_int_equal(changed, 1);
+		export_ok(fx, "2026-11-26");
+		again = slurp(fx->dir, "2026-11-26", "messages.csv", NULL);
+		assert_string_equal(again, data);
+		free(again);
+	}
 	free(data);
 
 	conf_free(fx->c);

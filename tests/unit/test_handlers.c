@@ -819,6 +819,22 @@ test_complaint_officer_details(void **state)
 	    "to take it. no water at the kiosk.");
 }
 
+/* What the sender does: the number's queued messages are sent. */
+static void
+mark_sent(struct fx *fx, const char *number)
+{
+	char sql[160];
+	sqlite3 *db;
+
+	snprintf(sql, sizeof(sql),
+	    "UPDATE messages SET status = 'sent' WHERE number = '%s'"
+	    " AND status = 'queued'",
+	    number);
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* Moves a complaint's filing days into the past. */
 static void
 age_complaint(struct fx *fx, const char *ref, int days)
@@ -1126,8 +1142,11 @@ test_complaint_anonymous(void **state)
 {
 	struct fx *fx = *state;
 	const char *n = "+254711200005";
-	char ref[REF_LEN + 1], msg[64];
+	char ref[REF_LEN + 1], other[REF_LEN + 1], msg[64], p[32];
 	struct complaint c;
+	int64_t changed;
+	bool more;
+	int open;
 
 	ref_of(say(fx, n, "COMPLAIN BRIBE the clerk asks for money"), ref);
 	/* its SMS (the filing, the reply with the reference) are marked, so
@@ -1162,6 +1181,40 @@ test_complaint_anonymous(void **state)
 	say(fx, "+254711200007", "the clerk");
 	assert_int_equal(anon_count(fx, "+254711200007").all, 6);
 	assert_int_equal(anon_count(fx, "+254711200007").anonymous, 4);
+	say(fx, "+254711200007", "Kangemi");
+	ref_of(say(fx, "+254711200007", "1"), other);
+	/* once sent, the closed complaint's messages are put under the
+	 * pseudonym; the queued one, the still open complaint's and the
+	 * citizen's other messages keep the number */
+	say(fx, n, "HELP");
+	mark_sent(fx, n);
+	mark_sent(fx, "+254711200007");
+	open = anon_count(fx, "+254711200007").anonymous;
+	assert_true(open > 0);
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	snprintf(p, sizeof(p), "%s", c.pseudonym);
+	complaint_done(&c);
+	contains(say(fx, n, msg), "resolved"); /* its answer is queued */
+	assert_int_equal(store_anonymous_settle(fx->st, fx->clock + 1, 1000,
+			     &changed, &more),
+	    0);
+	assert_int_equal(changed, 6);
+	assert_false(more);
+	assert_int_equal(anon_count(fx, p).all, 6);
+	/* HELP both ways, and the answer to STATUS, still queued */
+	assert_int_equal(anon_count(fx, n).all, 3);
+	assert_int_equal(anon_count(fx, n).anonymous, 1);
+	assert_int_equal(anon_count(fx, "+254711200007").anonymous, open);
+	/* the citizen still asks and is answered */
+	contains(say(fx, n, msg), "resolved");
+	assert_int_equal(count_texts(fx, "the clerk asks for money"), 1);
+	/* FORGET reaches what stands under the pseudonym */
+	contains(say(fx, n, "FORGET"), "Reply 1 to erase");
+	contains(say(fx, n, "1"), "erased");
+	assert_int_equal(count_texts(fx, "the clerk asks for money"), 0);
+	assert_int_equal(store_complaint_get(fx->st, ref, &c), 0);
+	assert_string_equal(c.description, "");
+	complaint_done(&c);
 }
 
 /* --- lookup ------------------------------------------------------------ */

@@ -553,6 +553,24 @@ test_retry_keeps_order(void **state)
 	    0);
 	assert_int_equal(due_ids(st, 12000, ids, 4), 3);
 	assert_true(ids[2] == b);
+	/* a failed message whose number is gone (a pseudonym) is not sent
+	 * again: a provider would get "p-..." for a number */
+	{
+		struct outbound_new gone = queued_hello("p-23456789ABCD");
+		int64_t g;
+		int changed;
+
+		assert_int_equal(store_outbound_add(st, &gone, &g), 0);
+		assert_int_equal(store_outbound_attempt(st, g, "failed", &busy,
+				     1, 12000, 12000),
+		    0);
+		assert_int_equal(store_outbound_retry(st, g, 13000, &changed),
+		    0);
+		assert_int_equal(changed, 0);
+		assert_int_equal(store_outbound_retry(st, 0, 13000, &changed),
+		    0);
+		assert_int_equal(changed, 1); /* a, not it */
+	}
 }
 
 static void
@@ -655,6 +673,7 @@ test_migrations(void **state)
 	*state = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
+			     "DROP INDEX messages_anonymous;"
 			     "ALTER TABLE messages DROP COLUMN anonymous;"
 			     "ALTER TABLE messages DROP COLUMN channel;"
 			     "ALTER TABLE messages DROP COLUMN cost;"
@@ -714,6 +733,9 @@ test_migrations(void **state)
 	index_has(db, "messages_received", "WHERE status = 'received'");
 	/* the flood count reads the index alone */
 	index_has(db, "messages_number", "(number, direction, created_at)");
+	/* the anonymous messages still to settle; closed ones by pseudonym */
+	index_has(db, "messages_anonymous", "WHERE anonymous = 1");
+	index_has(db, "complaints_pseudonym", "WHERE number IS NULL");
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99;", NULL,
 			     NULL, NULL),
 	    SQLITE_OK);

@@ -396,7 +396,7 @@ store_anonymous_settle(struct store *st, int64_t before, int max,
 {
 	unsigned char key[PSEUDONYM_KEY_LEN];
 	char **numbers = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	sqlite3_stmt *s;
 	int rc;
 
@@ -412,19 +412,8 @@ store_anonymous_settle(struct store *st, int64_t before, int max,
 		return -EIO;
 	sqlite3_bind_int64(s, 1, before);
 	sqlite3_bind_int(s, 2, max);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			numbers = xrealloc(numbers, cap * sizeof(*numbers));
-		}
-		numbers[n++] = sq_col_text(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		rc = sq_err(rc);
-		goto out;
-	}
-	rc = 0;
+	if ((rc = strings(s, &numbers, &n)) < 0)
+		return rc;
 	if (n == 0 ||
 	    (rc = store_secret(st, PSEUDONYM_SECRET, key, sizeof(key))) < 0)
 		goto out;

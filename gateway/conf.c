@@ -43,7 +43,7 @@ static const char *const provider_common_keys[] = { "name", "type", "default",
 static const char *const reserved_names[RESERVED_COUNT] = { "help", "stop",
 	"start", "quit", "forget" };
 static const char *const lang_keys[] = { "name", "help", "stop", "start",
-	"quit", "forget", NULL };
+	"quit", "forget", "numbers", NULL };
 static const char *const reply_names[REPLY_COUNT + 1] = { "stop", "start",
 	"quit", "ambiguous", "forget_ask", "forget_done", "forget_kept", NULL };
 static const char *const route_core_keys[] = { "name", "handler", "keywords",
@@ -585,6 +585,9 @@ routing_free(struct routing *r)
 	for (int i = 0; i < r->nlangs; i++) {
 		free(r->lang_code[i]);
 		free(r->lang_name[i]);
+		for (char **w = r->numbers[i]; w != NULL && *w != NULL; w++)
+			free(*w);
+		free(r->numbers[i]);
 	}
 	for (int i = 0; i < REPLY_COUNT; i++)
 		ltext_done(&r->replies[i]);
@@ -696,6 +699,49 @@ read_words(struct conf_errors *ce, struct routing *r, struct kwsite **sites,
 	return words;
 }
 
+/* A language's number words ("ZERO", "ONE", ...: the first is 0), folded
+ * into r->numbers[lang]; optional. */
+static void
+read_numbers(struct conf_errors *ce, struct routing *r, int lang,
+    const config_setting_t *g)
+{
+	const config_setting_t *s = config_setting_get_member(g, "numbers");
+	int n;
+
+	if (s == NULL)
+		return;
+	if ((config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+		config_setting_type(s) != CONFIG_TYPE_LIST) ||
+	    (n = config_setting_length(s)) < 1 || n > NUMBER_WORDS_MAX) {
+		conf_error(ce, s,
+		    "'numbers' must be a list of 1 to %d words, the first for 0",
+		    NUMBER_WORDS_MAX);
+		return;
+	}
+	r->numbers[lang] = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *e =
+		    config_setting_get_elem(s, (unsigned)i);
+		const char *w = config_setting_type(e) == CONFIG_TYPE_STRING
+		    ? config_setting_get_string(e)
+		    : "";
+		char f[64];
+
+		text_fold(w, strlen(w), f, sizeof(f));
+		if (f[0] == '\0' || strspn(f, "0123456789") == strlen(f)) {
+			conf_error(ce, e,
+			    "number words must be words (letters), not '%s'",
+			    w);
+			snprintf(f, sizeof(f), "-");
+		}
+		for (int j = 0; j < i && f[0] != '-'; j++)
+			if (strcmp(r->numbers[lang][j], f) == 0)
+				conf_error(ce, e,
+				    "'%s' stands for both %d and %d", w, j, i);
+		r->numbers[lang][i] = xstrdup(f);
+	}
+}
+
 static void
 parse_languages(struct conf_errors *ce, const config_setting_t *root,
     struct routing *r, struct kwsite **sites)
@@ -763,6 +809,7 @@ parse_languages(struct conf_errors *ce, const config_setting_t *root,
 		conf_get_string(ce, order[i], "name", false, &name);
 		r->lang_name[i] =
 		    xstrdup(name != NULL ? name : r->lang_code[i]);
+		read_numbers(ce, r, i, order[i]);
 		for (int w = 0; w < RESERVED_COUNT; w++) {
 			const config_setting_t *s =
 			    config_setting_get_member(order[i],

@@ -56,6 +56,8 @@ struct keyword {
 
 struct ussd_menu; /* ussd.h */
 
+#define NUMBER_WORDS_MAX 101 /* a language's number words: 0 to 100 */
+
 struct routing {
 	int refs; /* guarded by the owner's lock (see daemon.c) */
 	int nlangs;
@@ -69,6 +71,9 @@ struct routing {
 	size_t nkeywords;
 	struct ussd_menu *ussd; /* NULL when no USSD menus are configured */
 	bool forget;            /* some language has FORGET words */
+	/* each language's number words, folded, by value ("zero", "one",
+	 * ...); NULL-terminated, NULL when the language has none */
+	char **numbers[LANG_MAX];
 };
 
 struct gateway_conf {

@@ -202,6 +202,10 @@ int hctx_nlangs(const struct hctx *ctx);
 const char *hctx_lang_code(const struct hctx *ctx, int lang);
 /* A language's index by its code, or -1. */
 int hctx_lang_of(const struct hctx *ctx, const char *code);
+/* A whole number in a word: digits, or a number word of any configured
+ * language (languages.xx.numbers: "two", "mbili"), so that a citizen who
+ * writes the number out is understood.  False when it is neither. */
+bool hctx_as_number(const struct hctx *ctx, const char *word, long *ret);
 /* Another route's keyword starts this message (sessions may decline). */
 bool hctx_other_keyword(const struct hctx *ctx);
 /* This route's own keyword starts it, though the route holds a session

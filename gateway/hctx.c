@@ -117,6 +117,34 @@ hctx_out(const struct hctx *ctx)
 	return ctx->out != NULL ? ctx->out : stdout;
 }
 
+bool
+hctx_as_number(const struct hctx *ctx, const char *word, long *ret)
+{
+	char f[64], *end;
+	long x;
+
+	text_fold(word, strlen(word), f, sizeof(f));
+	if (f[0] == '\0')
+		return false;
+	if (strspn(f, "0123456789") == strlen(f)) {
+		errno = 0;
+		x = strtol(f, &end, 10);
+		if (errno != 0)
+			return false;
+		*ret = x;
+		return true;
+	}
+	for (int l = 0; l < ctx->r->nlangs; l++)
+		for (int i = 0; ctx->r->numbers[l] != NULL &&
+		     ctx->r->numbers[l][i] != NULL;
+		     i++)
+			if (strcmp(ctx->r->numbers[l][i], f) == 0) {
+				*ret = i;
+				return true;
+			}
+	return false;
+}
+
 char *
 hctx_keyword_list(const struct hctx *ctx)
 {

@@ -628,17 +628,17 @@ category_list(const struct desk *d, int lang)
 	return s;
 }
 
-/* A category by number, name (any language) or one typo of a long name. */
+/* A category by number (written out too), name (any language) or one typo
+ * of a long name. */
 static const struct category *
-match_category(const struct desk *d, const char *word)
+match_category(const struct desk *d, const struct hctx *ctx, const char *word)
 {
 	char *f = handler_fold(word);
 	const struct category *found = NULL, *guess = NULL;
 	int guesses = 0;
-	char *end;
-	long n = strtol(f, &end, 10);
+	long n;
 
-	if (f[0] != '\0' && *end == '\0' && n >= 1 && (size_t)n <= d->ncats)
+	if (hctx_as_number(ctx, word, &n) && n >= 1 && (size_t)n <= d->ncats)
 		found = &d->cats[n - 1];
 	for (size_t i = 0; found == NULL && i < d->ncats; i++) {
 		if (lwords_has(&d->cats[i].names, f))
@@ -838,13 +838,13 @@ start(const struct desk *d, struct hctx *ctx)
 
 	handler_word(&rest, word, sizeof(word));
 	if (word[0] != '\0')
-		f.cat = match_category(d, word);
+		f.cat = match_category(d, ctx, word);
 	if (f.cat == NULL) { /* WATER,no water */
 		const char *after = hctx_args(ctx);
 
 		handler_word_part(&after, word, sizeof(word));
 		if (word[0] != '\0' &&
-		    (f.cat = match_category(d, word)) != NULL)
+		    (f.cat = match_category(d, ctx, word)) != NULL)
 			rest = after;
 	}
 	if (f.cat != NULL) {
@@ -921,7 +921,7 @@ next_step(const struct desk *d, struct hctx *ctx, struct draft *f)
 	switch (f->step) {
 	case STEP_CATEGORY:
 		handler_word(&text, word, sizeof(word));
-		if ((f->cat = match_category(d, word)) == NULL) {
+		if ((f->cat = match_category(d, ctx, word)) == NULL) {
 			char *cats;
 			if (hctx_other_keyword(ctx))
 				return HANDLER_DECLINED;

@@ -434,10 +434,12 @@ state_save(const struct survey *s, struct hctx *ctx, const struct sstate *st)
 
 /*
  * Reads an answer to q.  Returns the normalised value (caller frees), or
- * NULL when the answer is not valid.
+ * NULL when the answer is not valid.  A number may be written out ("two",
+ * "mbili": hctx_as_number()).
  */
 static char *
-parse_answer(const struct survey *s, const struct question *q, const char *text)
+parse_answer(const struct survey *s, const struct hctx *ctx,
+    const struct question *q, const char *text)
 {
 	char word[64], *folded, *all, *v = NULL;
 	size_t n;
@@ -455,13 +457,17 @@ parse_answer(const struct survey *s, const struct question *q, const char *text)
 	if (q->type == Q_NUMBER) {
 		char *end;
 		long x;
+		bool ok = false;
 		if (word[0] != '\0' && strspn(word, "0123456789-") == n) {
-			x = strtol(word, &end, 10);
-			if (*end == '\0' && x >= q->min && x <= q->max) {
-				char buf[24];
-				snprintf(buf, sizeof(buf), "%ld", x);
-				v = strdup(buf);
-			}
+			x = strtol(word, &end, 10); /* a minus is kept */
+			ok = *end == '\0';
+		} else {
+			ok = hctx_as_number(ctx, word, &x);
+		}
+		if (ok && x >= q->min && x <= q->max) {
+			char buf[24];
+			snprintf(buf, sizeof(buf), "%ld", x);
+			v = strdup(buf);
 		}
 	} else if (q->type == Q_YESNO) {
 		if (strcmp(folded, "1") == 0 || lwords_has(&s->yes, folded))
@@ -469,9 +475,8 @@ parse_answer(const struct survey *s, const struct question *q, const char *text)
 		else if (strcmp(folded, "2") == 0 || lwords_has(&s->no, folded))
 			v = strdup("no");
 	} else {
-		char *end;
-		long x = strtol(folded, &end, 10);
-		if (folded[0] != '\0' && *end == '\0' && x >= 1 &&
+		long x;
+		if (hctx_as_number(ctx, word, &x) && x >= 1 &&
 		    x <= (long)q->nopts)
 			v = strdup(q->opts[x - 1].value);
 		for (size_t i = 0; v == NULL && i < q->nopts; i++) {
@@ -541,7 +546,7 @@ answer(const struct survey *s, struct hctx *ctx, struct sstate *st)
 {
 	const struct question *q = &s->qs[st->q];
 	const char *text = hctx_text(ctx);
-	char *value = parse_answer(s, q, text);
+	char *value = parse_answer(s, ctx, q, text);
 	int rc;
 
 	if (value == NULL && q->type != Q_TEXT && hctx_other_keyword(ctx))

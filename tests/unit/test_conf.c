@@ -71,6 +71,9 @@ test_bad(void **state)
 	has(&ce,
 	    "conf/bad.conf:21: keyword 'water!' is already used at conf/bad.conf:20");
 	has(&ce, "unknown handler 'faq'");
+	has(&ce,
+	    "conf/bad.conf:13: number words must be words (letters), not '1'");
+	has(&ce, "conf/bad.conf:13: 'one' stands for both 1 and 3");
 	has(&ce, "keyword 'STOP' is already used at conf/bad.conf:13");
 	has(&ce, "warning: 'reply' (en) needs 2 SMS segments");
 	assert_true(ce.errors >= 9);

@@ -351,6 +351,31 @@ test_survey_branches_and_swahili(void **state)
 	contains(fx->out, "1 daily 1 100.0%");
 }
 
+/* A number written out, in any configured language, answers as its
+ * digits would. */
+static void
+test_number_words(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711100009";
+
+	contains(say(fx, n, "SURVEY"), "1. How often");
+	contains(say(fx, n, "Two"), "2. Last week");
+	contains(say(fx, n, "nane"), "from 0 to 7"); /* 8: out of range */
+	contains(say(fx, n, "tatu"), "3. Do you boil");
+	contains(say(fx, n, "yes"), "4. What one thing");
+	contains(say(fx, n, "a second tap"), "Thank you");
+	assert_int_equal(run(fx, "survey", "results", "water", NULL), 0);
+	contains(fx->out, "2 some_days 1 100.0%");
+	contains(fx->out, "3 1 100.0%");
+	/* a complaint's category by its number */
+	contains(say(fx, "+254711100010", "COMPLAIN"), "3 HEALTH");
+	contains(say(fx, "+254711100010", "three"), "Describe the HEALTH");
+	/* a word that is no number is still no answer */
+	contains(say(fx, "+254711100011", "SURVEY"), "1. How often");
+	contains(say(fx, "+254711100011", "twoo"), "number from 1 to 3");
+}
+
 static void
 test_survey_leaving(void **state)
 {
@@ -1451,6 +1476,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_survey_branches_and_swahili, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_number_words, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_survey_leaving, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_survey_invite, setup,

@@ -608,9 +608,9 @@ record_results(struct sender *s, bool wait_lock)
 			struct pstate *ps = &s->ps[r->provider];
 
 			read_by(ps, mono_ms() + (r->next - now));
+			/* some may have waited on it */
 			if (ps->held > 0)
-				ps->more =
-				    true; /* some may have waited on it */
+				ps->more = true;
 		}
 	}
 	s->nresults = 0;
@@ -771,9 +771,9 @@ fill(struct sender *s, bool fresh)
 		ps->fresh = false;
 		held = started = 0;
 		for (k = 0; k < (int)n && avail > 0; k++) {
+			/* read again when that one is answered */
 			if (recipient_busy(s, (int)i, v[k].number)) {
-				held++; /* read again when that one is answered
-					 */
+				held++;
 				continue;
 			}
 			start_send(s, (int)i, &v[k]);

@@ -25,6 +25,7 @@
 #define DESCRIPTION_MAX 1000 /* bytes of a description or location kept */
 #define ECHO_MAX        12   /* bytes of a mistyped reference repeated */
 #define LIST_MAX        480  /* bytes of STATUS's list of open complaints */
+#define FIXED_NEXT_MS   1000 /* a second "is it fixed?" waits this long */
 
 static const char *const text_keys[T_COUNT] = {
 	[T_CHOOSE] = "choose_category",
@@ -1183,6 +1184,31 @@ fixed_ref(struct hctx *ctx)
 }
 
 /*
+ * Another complaint of the citizen's that closed while "is it fixed?"
+ * waited is asked about now, in the same conversation; its question goes a
+ * moment after the answer's reply, so that it arrives after it.
+ */
+static int
+ask_next_fixed(const struct desk *d, struct hctx *ctx,
+    const struct complaint *answered, int lang)
+{
+	char state[sizeof(FIXED_STATE) + COMPLAINT_REF_MAX], *q;
+	struct complaint next;
+	int rc;
+
+	if ((rc = desk_next_fixed(d, ctx, answered, &next)) < 0)
+		return rc == -ENOENT ? 0 : rc;
+	snprintf(state, sizeof(state), "%s%s", FIXED_STATE, next.ref);
+	hctx_session_set(ctx, state, d->ask_fixed_s);
+	q = ask_fixed_text(d, &next, lang);
+	rc = hctx_notify(ctx, hctx_number(ctx), lang, q,
+	    hctx_now(ctx) + FIXED_NEXT_MS, false);
+	free(q);
+	complaint_done(&next);
+	return rc < 0 ? rc : 0;
+}
+
+/*
  * The citizen's answer to "is complaint REF fixed?" (asked by desk_update
  * after a follow_up status): YES is noted; NO is noted and opens the
  * complaint again (reopen_to), and its officers are told.  Anything else
@@ -1206,6 +1232,8 @@ fixed_answer(const struct desk *d, struct hctx *ctx, const char *ref)
 	    reopen ? d->reopen_to->id : NULL);
 	if (rc == 0 && no)
 		rc = desk_alert(d, ctx, &c, T_OFFICER_REOPENED);
+	if (rc == 0)
+		rc = ask_next_fixed(d, ctx, &c, lang);
 	if (rc == 0) {
 		const char *vars[] = { "ref", c.ref, "category",
 			desk_category_name(d, c.category, lang), "status",

@@ -138,6 +138,14 @@ int desk_update(const struct desk *d, struct hctx *ctx, const char *ref,
  * that question (ask_fixed) in lang.  Caller frees. */
 #define FIXED_STATE "F\t"
 char *ask_fixed_text(const struct desk *d, const struct complaint *c, int lang);
+/* After the citizen answered "is it fixed?" about `answered` (as it was
+ * when asked): another of their complaints to ask about, one that closed
+ * with a follow_up status after it (so it was told, not asked, while that
+ * question waited), within ask_fixed_days, unanswered and not anonymous.
+ * 0 and *ret (caller frees, complaint_done), -ENOENT when none, or a store
+ * error. */
+int desk_next_fixed(const struct desk *d, struct hctx *ctx,
+    const struct complaint *answered, struct complaint *ret);
 
 /*
  * With text `which` (officer_alert, officer_reopened), tells the officers

@@ -29,6 +29,39 @@ ask_fixed_text(const struct desk *d, const struct complaint *c, int lang)
 	return handler_expand(&d->t[T_ASK_FIXED], lang, vars);
 }
 
+int
+desk_next_fixed(const struct desk *d, struct hctx *ctx,
+    const struct complaint *answered, struct complaint *ret)
+{
+	struct complaint_filter f = { .desk = d->name,
+		.number = hctx_number(ctx) };
+	int64_t since = hctx_now(ctx) - (int64_t)d->ask_fixed_s * 1000;
+	struct complaint *v;
+	size_t n;
+	int rc;
+
+	if (answered->closed_at == 0) /* an officer opened it again */
+		return -ENOENT;
+	if (answered->closed_at > since)
+		since = answered->closed_at;
+	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
+		return rc;
+	rc = -ENOENT;
+	for (size_t i = 0; rc == -ENOENT && i < n; i++) {
+		const struct status *st = desk_status(d, v[i].status);
+
+		if (st != NULL && st->follow_up && !v[i].anonymous &&
+		    v[i].closed_at >= since && v[i].citizen_says == NULL &&
+		    strcmp(v[i].ref, answered->ref) != 0) {
+			*ret = v[i];
+			memset(&v[i], 0, sizeof(v[i])); /* taken */
+			rc = 0;
+		}
+	}
+	complaints_free(v, n);
+	return rc;
+}
+
 /*
  * After a follow_up status was told: asks the citizen whether it is fixed,
  * and waits for the answer in a session (complaint.c takes it), unless

@@ -995,6 +995,69 @@ expect_complaint(struct fx *fx, const char *ref, const char *status,
 	complaint_done(&c);
 }
 
+/* The due time of the queued message to number that contains needle. */
+static int64_t
+queued_at(struct fx *fx, const char *number, const char *needle)
+{
+	struct msg *v = NULL;
+	size_t n = 0;
+	int64_t at = -1;
+
+	assert_int_equal(store_outbound_list(fx->st, "queued", 500, &v, &n), 0);
+	for (size_t i = 0; i < n && at < 0; i++)
+		if (strcmp(v[i].number, number) == 0 &&
+		    strstr(v[i].text, needle) != NULL)
+			at = v[i].next_attempt_at;
+	msgs_free(v, n);
+	if (at < 0)
+		fail_msg("nothing queued to %s with '%s'", number, needle);
+	return at;
+}
+
+/* Two complaints resolved back to back: the second, told while the first
+ * question waited, is asked about once the first is answered, and its
+ * question comes after that answer's reply. */
+static void
+test_complaint_fixed_back_to_back(void **state)
+{
+	struct fx *fx = *state;
+	const char *n = "+254711200030";
+	char a[REF_LEN + 1], b[REF_LEN + 1], old[REF_LEN + 1], ask[96];
+	size_t before;
+
+	/* one whose question was dropped (another keyword) is not asked
+	 * again later */
+	ref_of(say(fx, n, "COMPLAIN HEALTH no nurse"), old);
+	assert_int_equal(run(fx, "complaint", "update", old, "--status",
+			     "resolved", NULL),
+	    0);
+	contains(say(fx, n, "CLINIC kibera"), "Kibera Health Centre");
+	ref_of(say(fx, n, "COMPLAIN WATER no water"), a);
+	ref_of(say(fx, n, "COMPLAIN ROADS a big hole"), b);
+	assert_int_equal(run(fx, "complaint", "update", a, "--status",
+			     "resolved", NULL),
+	    0);
+	before = queued_to(fx, n);
+	assert_int_equal(run(fx, "complaint", "update", b, "--status",
+			     "resolved", NULL),
+	    0);
+	assert_int_equal(queued_to(fx, n), before + 1); /* told, not asked */
+	contains(say(fx, n, "1"), "glad it is fixed");
+	expect_complaint(fx, a, "resolved", "fixed", true);
+	snprintf(ask, sizeof(ask),
+	    "Is your ROADS complaint %s fixed now? Reply 1 YES or 2 NO.", b);
+	assert_true(
+	    queued_at(fx, n, ask) > queued_at(fx, n, "glad it is fixed"));
+	assert_string_equal(say(fx, n, "HELP"), ask);
+	contains(say(fx, n, "2"), "is open again");
+	expect_complaint(fx, b, "received", "not_fixed", false);
+	/* and no more: the dropped one stays unasked */
+	before = queued_to(fx, n);
+	contains(say(fx, n, "YES"), "Send one word");
+	assert_int_equal(queued_to(fx, n), before + 1);
+	expect_complaint(fx, old, "resolved", NULL, true);
+}
+
 static void
 test_complaint_fixed_follow_up(void **state)
 {
@@ -1498,6 +1561,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_alert_hours,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_complaint_fixed_back_to_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_fixed_follow_up,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_remind, setup,

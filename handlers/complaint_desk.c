@@ -46,13 +46,18 @@ desk_next_fixed(const struct desk *d, struct hctx *ctx,
 		since = answered->closed_at;
 	if ((rc = hctx_complaint_list(ctx, &f, &v, &n)) < 0)
 		return rc;
+	/* the first closed: asked in the order they closed, each answer
+	 * leads to the next closed after it */
 	rc = -ENOENT;
-	for (size_t i = 0; rc == -ENOENT && i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct status *st = desk_status(d, v[i].status);
 
 		if (st != NULL && st->follow_up && !v[i].anonymous &&
 		    v[i].closed_at >= since && v[i].citizen_says == NULL &&
-		    strcmp(v[i].ref, answered->ref) != 0) {
+		    strcmp(v[i].ref, answered->ref) != 0 &&
+		    (rc == -ENOENT || v[i].closed_at < ret->closed_at)) {
+			if (rc == 0)
+				complaint_done(ret);
 			*ret = v[i];
 			memset(&v[i], 0, sizeof(v[i])); /* taken */
 			rc = 0;

@@ -844,20 +844,28 @@ test_complaint_officer_details(void **state)
 	    "to take it. no water at the kiosk.");
 }
 
+/* Runs one statement on the fixture's database, as another process. */
+static void
+db_exec(struct fx *fx, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 /* What the sender does: the number's queued messages are sent. */
 static void
 mark_sent(struct fx *fx, const char *number)
 {
 	char sql[160];
-	sqlite3 *db;
 
 	snprintf(sql, sizeof(sql),
 	    "UPDATE messages SET status = 'sent' WHERE number = '%s'"
 	    " AND status = 'queued'",
 	    number);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	db_exec(fx, sql);
 }
 
 /* Moves a complaint's filing days into the past. */
@@ -865,15 +873,12 @@ static void
 age_complaint(struct fx *fx, const char *ref, int days)
 {
 	char sql[160];
-	sqlite3 *db;
 
 	snprintf(sql, sizeof(sql),
 	    "UPDATE complaints SET created_at = created_at - %d * 86400000"
 	    " WHERE ref = '%s'",
 	    days, ref);
-	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	db_exec(fx, sql);
 }
 
 static void
